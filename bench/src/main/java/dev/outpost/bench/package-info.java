@@ -1,0 +1,2 @@
+/** Outpost bench module. */
+package dev.outpost.bench;

@@ -1,0 +1,2 @@
+/** Outpost cache module. */
+package dev.outpost.cache;

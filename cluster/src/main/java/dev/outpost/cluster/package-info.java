@@ -1,0 +1,2 @@
+/** Outpost cluster module. */
+package dev.outpost.cluster;

@@ -1,0 +1,2 @@
+/** Outpost proxy module. */
+package dev.outpost.proxy;

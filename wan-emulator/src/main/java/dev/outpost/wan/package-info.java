@@ -1,0 +1,2 @@
+/** Outpost wan module. */
+package dev.outpost.wan;

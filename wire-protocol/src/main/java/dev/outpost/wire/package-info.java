@@ -1,0 +1,2 @@
+/** Outpost wire module. */
+package dev.outpost.wire;
