@@ -1,0 +1,68 @@
+package dev.outpost.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.DefaultByteBufHolder;
+
+/**
+ * One complete protocol message as it travelled on the wire: the type byte, the int32 length and
+ * the body. Frames are how messages pass through Outpost untouched; typed messages are decoded
+ * from a frame only when Outpost must act on them.
+ *
+ * <pre>
+ * +------+-----------------+----------------------+
+ * | type | length (int32)  | body (length - 4)    |
+ * +------+-----------------+----------------------+
+ * </pre>
+ *
+ * <p>Ownership follows Netty's rule: whoever holds a frame forwards it or releases it.
+ */
+public final class Frame extends DefaultByteBufHolder {
+  /** Bytes of the type byte plus the length field. */
+  public static final int HEADER_LENGTH = 5;
+
+  public Frame(ByteBuf wholeMessage) {
+    super(wholeMessage);
+  }
+
+  /** The message type byte. */
+  public byte type() {
+    return content().getByte(content().readerIndex());
+  }
+
+  /** The message length as the wire gives it (body plus the four length bytes). */
+  public int length() {
+    return content().getInt(content().readerIndex() + 1);
+  }
+
+  /** A slice of the body that shares this frame's memory and reference count (not retained). */
+  public ByteBuf body() {
+    ByteBuf c = content();
+    return c.slice(c.readerIndex() + HEADER_LENGTH, c.readableBytes() - HEADER_LENGTH);
+  }
+
+  /** Total size on the wire. */
+  public int size() {
+    return content().readableBytes();
+  }
+
+  @Override
+  public Frame replace(ByteBuf content) {
+    return new Frame(content);
+  }
+
+  @Override
+  public Frame retain() {
+    super.retain();
+    return this;
+  }
+
+  @Override
+  public Frame retainedDuplicate() {
+    return replace(content().retainedDuplicate());
+  }
+
+  @Override
+  public String toString() {
+    return "Frame(" + (char) type() + ", " + size() + " bytes)";
+  }
+}

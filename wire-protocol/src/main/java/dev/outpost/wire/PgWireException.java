@@ -1,0 +1,56 @@
+package dev.outpost.wire;
+
+import java.util.Objects;
+
+/**
+ * A failure that must reach the client as an ErrorResponse with {@link #sqlstate()}.
+ *
+ * <p>The message says what happened and what to do; it never contains a password or a
+ * parameter value. {@link #fatal()} errors end the client connection after they are sent.
+ */
+public final class PgWireException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final Sqlstate sqlstate;
+  private final boolean fatal;
+  private final String detail;
+  private final String hint;
+
+  public PgWireException(Sqlstate sqlstate, String message) {
+    this(sqlstate, message, null, null, false);
+  }
+
+  public PgWireException(Sqlstate sqlstate, String message, String detail, String hint, boolean fatal) {
+    super(message);
+    this.sqlstate = Objects.requireNonNull(sqlstate, "sqlstate");
+    this.detail = detail;
+    this.hint = hint;
+    this.fatal = fatal;
+  }
+
+  /** A fatal error: sent with severity FATAL, then the connection closes. */
+  public static PgWireException fatal(Sqlstate sqlstate, String message) {
+    return new PgWireException(sqlstate, message, null, null, true);
+  }
+
+  public Sqlstate sqlstate() {
+    return sqlstate;
+  }
+
+  public boolean fatal() {
+    return fatal;
+  }
+
+  public String detail() {
+    return detail;
+  }
+
+  public String hint() {
+    return hint;
+  }
+
+  /** Builds the ErrorResponse fields of this exception. */
+  public dev.outpost.wire.backend.ErrorFields toErrorFields() {
+    return dev.outpost.wire.backend.ErrorFields.of(fatal ? "FATAL" : "ERROR", sqlstate, getMessage(), detail, hint);
+  }
+}

@@ -1,0 +1,188 @@
+package dev.outpost.wire.frontend;
+
+import dev.outpost.wire.FrontendType;
+import dev.outpost.wire.PgBuf;
+import dev.outpost.wire.PgWireException;
+import dev.outpost.wire.Sqlstate;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.DefaultByteBufHolder;
+import java.util.Objects;
+
+/**
+ * Extended-protocol Bind. The names are decoded; the rest (formats, values, result formats) stays
+ * in a retained slice of the client's bytes, so that forwarding a Bind under another statement
+ * name copies no parameter value, and the parts are decoded only when asked for.
+ *
+ * <pre>
+ * 'B' int32 len, String portal, String statement,
+ *     int16 nf, int16[nf] parameterFormats,
+ *     int16 np, np × (int32 len (-1 = NULL), byte[len]),
+ *     int16 nr, int16[nr] resultFormats
+ * </pre>
+ */
+public final class Bind extends DefaultByteBufHolder implements FrontendMessage {
+  private final String portal;
+  private final String statement;
+
+  /** @param tail the bytes after the statement name; ownership passes to the Bind */
+  public Bind(String portal, String statement, ByteBuf tail) {
+    super(tail);
+    this.portal = Objects.requireNonNull(portal, "portal");
+    this.statement = Objects.requireNonNull(statement, "statement");
+  }
+
+  /**
+   * Decodes a Bind, taking a retained slice of {@code body} for the tail. The layout is validated
+   * here so that later accessors cannot fail.
+   */
+  public static Bind decode(ByteBuf body) {
+    String portal = PgBuf.readCString(body);
+    String statement = PgBuf.readCString(body);
+    validateTail(body.duplicate());
+    return new Bind(portal, statement, body.readRetainedSlice(body.readableBytes()));
+  }
+
+  private static void validateTail(ByteBuf t) {
+    int nf = readCount(t, "parameter format count");
+    need(t, 2 * nf, "parameter formats");
+    t.skipBytes(2 * nf);
+    int np = readCount(t, "parameter count");
+    if (nf > 1 && nf != np) {
+      throw invalid("parameter format count " + nf + " does not match parameter count " + np);
+    }
+    for (int i = 0; i < np; i++) {
+      need(t, 4, "parameter length");
+      int len = t.readInt();
+      if (len < -1) {
+        throw invalid("negative parameter length " + len);
+      }
+      if (len > 0) {
+        need(t, len, "parameter value");
+        t.skipBytes(len);
+      }
+    }
+    int nr = readCount(t, "result format count");
+    need(t, 2 * nr, "result formats");
+    t.skipBytes(2 * nr);
+    if (t.isReadable()) {
+      throw invalid("trailing bytes after result formats");
+    }
+  }
+
+  private static int readCount(ByteBuf t, String what) {
+    need(t, 2, what);
+    return t.readUnsignedShort();
+  }
+
+  private static void need(ByteBuf t, int n, String what) {
+    if (t.readableBytes() < n) {
+      throw invalid("message ends inside " + what);
+    }
+  }
+
+  private static PgWireException invalid(String why) {
+    return new PgWireException(Sqlstate.PROTOCOL_VIOLATION, "invalid Bind message: " + why);
+  }
+
+  public String portal() {
+    return portal;
+  }
+
+  public String statement() {
+    return statement;
+  }
+
+  /** The bytes after the statement name (formats, values, result formats); not retained. */
+  public ByteBuf tail() {
+    return content();
+  }
+
+  /** Parameter format codes as sent (0, 1 or n entries). */
+  public short[] parameterFormats() {
+    ByteBuf t = content().duplicate();
+    return readShorts(t);
+  }
+
+  /** Parameter values; a null element is SQL NULL. */
+  public byte[][] parameterValues() {
+    ByteBuf t = content().duplicate();
+    int nf = t.readUnsignedShort();
+    t.skipBytes(2 * nf);
+    int np = t.readUnsignedShort();
+    byte[][] values = new byte[np][];
+    for (int i = 0; i < np; i++) {
+      int len = t.readInt();
+      if (len >= 0) {
+        values[i] = new byte[len];
+        t.readBytes(values[i]);
+      }
+    }
+    return values;
+  }
+
+  /** Result column format codes as sent (0, 1 or n entries). */
+  public short[] resultFormats() {
+    ByteBuf t = content().duplicate();
+    int nf = t.readUnsignedShort();
+    t.skipBytes(2 * nf);
+    int np = t.readUnsignedShort();
+    for (int i = 0; i < np; i++) {
+      int len = t.readInt();
+      if (len > 0) {
+        t.skipBytes(len);
+      }
+    }
+    return readShorts(t);
+  }
+
+  private static short[] readShorts(ByteBuf t) {
+    int n = t.readUnsignedShort();
+    short[] s = new short[n];
+    for (int i = 0; i < n; i++) {
+      s[i] = t.readShort();
+    }
+    return s;
+  }
+
+  /** This Bind's tail under other names; the tail is shared (retained), not copied. */
+  public Bind withNames(String portal, String statement) {
+    return new Bind(portal, statement, content().retainedDuplicate());
+  }
+
+  @Override
+  public ByteBuf encode(ByteBufAllocator alloc) {
+    ByteBuf tail = content();
+    ByteBuf buf = alloc.buffer(5 + PgBuf.cStringLength(portal) + PgBuf.cStringLength(statement)
+        + tail.readableBytes());
+    int start = PgBuf.beginMessage(buf, FrontendType.BIND.code());
+    PgBuf.writeCString(buf, portal);
+    PgBuf.writeCString(buf, statement);
+    buf.writeBytes(tail, tail.readerIndex(), tail.readableBytes());
+    PgBuf.endMessage(buf, start);
+    return buf;
+  }
+
+  @Override
+  public Bind replace(ByteBuf content) {
+    return new Bind(portal, statement, content);
+  }
+
+  @Override
+  public Bind retain() {
+    super.retain();
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "Bind[portal=" + portal + ", statement=" + statement + ", tail=" + content().readableBytes()
+        + " bytes]";
+  }
+
+  /** A hex dump of the tail, for tests. */
+  public String tailHex() {
+    return ByteBufUtil.hexDump(content());
+  }
+}

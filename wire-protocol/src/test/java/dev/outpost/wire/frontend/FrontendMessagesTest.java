@@ -1,0 +1,116 @@
+package dev.outpost.wire.frontend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.wire.PgWireException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class FrontendMessagesTest {
+  private static final ByteBufAllocator A = ByteBufAllocator.DEFAULT;
+
+  private static <T extends FrontendMessage> T roundTrip(T message, String expectedHex, Function<ByteBuf, T> decoder) {
+    ByteBuf encoded = message.encode(A);
+    try {
+      assertThat(ByteBufUtil.hexDump(encoded)).isEqualTo(expectedHex);
+      return decoder.apply(encoded.skipBytes(5));
+    } finally {
+      encoded.release();
+    }
+  }
+
+  @Test
+  void query_roundTrip() {
+    assertThat(roundTrip(new Query("select 1"), "510000000d73656c656374203100", Query::decode))
+        .isEqualTo(new Query("select 1"));
+  }
+
+  @Test
+  void parse_roundTrip() {
+    Parse p = new Parse("s1", "select $1", new int[] {23});
+    Parse back = roundTrip(p, "50000000" + "17" + "733100" + "73656c656374202431" + "00" + "0001" + "00000017", Parse::decode);
+    assertThat(back).isEqualTo(p);
+    assertThat(back.withStatement("x").statement()).isEqualTo("x");
+  }
+
+  @Test
+  void bind_decodesPartsLazilyAndRenamesWithoutCopy() {
+    // portal "", statement "s1", 1 format (binary), 2 params: int4 7 and NULL, 1 result format (text)
+    String hex = "42" + "0000001e" + "00" + "733100" + "0001" + "0001" + "0002" + "00000004" + "00000007"
+        + "ffffffff" + "0001" + "0000";
+    ByteBuf in = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(hex));
+    in.skipBytes(5);
+    Bind bind = Bind.decode(in);
+    in.release();
+    try {
+      assertThat(bind.statement()).isEqualTo("s1");
+      assertThat(bind.parameterFormats()).containsExactly((short) 1);
+      assertThat(bind.parameterValues()[0]).containsExactly(0, 0, 0, 7);
+      assertThat(bind.parameterValues()[1]).isNull();
+      assertThat(bind.resultFormats()).containsExactly((short) 0);
+      ByteBuf again = bind.encode(A);
+      assertThat(ByteBufUtil.hexDump(again)).isEqualTo(hex);
+      again.release();
+      Bind renamed = bind.withNames("", "op_ab");
+      ByteBuf r = renamed.encode(A);
+      assertThat(ByteBufUtil.hexDump(r)).isEqualTo("42" + "00000021" + "00" + "6f705f616200"
+          + hex.substring(2 + 8 + 2 + 6));
+      r.release();
+      renamed.release();
+    } finally {
+      bind.release();
+    }
+  }
+
+  @Test
+  void bind_truncatedValue_isProtocolViolation() {
+    ByteBuf in = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("00" + "00" + "0000" + "0001" + "0000000a" + "0102"));
+    assertThatThrownBy(() -> Bind.decode(in)).isInstanceOf(PgWireException.class).hasMessageContaining("parameter value");
+    in.release();
+  }
+
+  @Test
+  void describeExecuteClose_roundTrip() {
+    assertThat(roundTrip(new Describe(Describe.STATEMENT, "s1"), "440000000853733100", Describe::decode))
+        .isEqualTo(new Describe(Describe.STATEMENT, "s1"));
+    assertThat(roundTrip(new Execute("", 10), "45000000090000000000a".substring(0, 0) + "4500000009000000000a", Execute::decode))
+        .isEqualTo(new Execute("", 10));
+    assertThat(roundTrip(new Close(Close.PORTAL, "p"), "43000000075070" + "00", Close::decode))
+        .isEqualTo(new Close(Close.PORTAL, "p"));
+  }
+
+  @Test
+  void describe_badKind_isProtocolViolation() {
+    ByteBuf in = Unpooled.wrappedBuffer(new byte[] {'X', 0});
+    assertThatThrownBy(() -> Describe.decode(in)).isInstanceOf(PgWireException.class);
+    in.release();
+  }
+
+  @Test
+  void emptyMessages_encodeFiveBytes() {
+    ByteBuf s = Sync.INSTANCE.encode(A);
+    ByteBuf f = Flush.INSTANCE.encode(A);
+    ByteBuf t = Terminate.INSTANCE.encode(A);
+    assertThat(ByteBufUtil.hexDump(s) + ByteBufUtil.hexDump(f) + ByteBufUtil.hexDump(t))
+        .isEqualTo("5300000004" + "4800000004" + "5800000004");
+    s.release();
+    f.release();
+    t.release();
+  }
+
+  @Test
+  void sasl_roundTrip_andPasswordNeverPrinted() {
+    SaslInitialResponse first = new SaslInitialResponse("SCRAM-SHA-256", "n,,n=,r=x".getBytes());
+    ByteBuf b = first.encode(A);
+    SaslInitialResponse back = SaslInitialResponse.decode(b.skipBytes(5));
+    b.release();
+    assertThat(back.mechanism()).isEqualTo("SCRAM-SHA-256");
+    assertThat(new String(back.data())).isEqualTo("n,,n=,r=x");
+    assertThat(new PasswordMessage("hunter2").toString()).doesNotContain("hunter2");
+  }
+}
