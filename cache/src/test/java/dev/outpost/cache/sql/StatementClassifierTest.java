@@ -1,0 +1,89 @@
+package dev.outpost.cache.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Classifier behaviour beyond the table: normalization, per-statement results, cacheability. */
+class StatementClassifierTest {
+
+  @Test
+  void classify_normalizedText_ignoresCommentsAndWhitespace() {
+    Classification a = StatementClassifier.classify("SELECT *\n  FROM t -- hi\nWHERE x = 'a  b'");
+    Classification b = StatementClassifier.classify("/* x */ SELECT * FROM t WHERE x = 'a  b'   ");
+    assertThat(a.normalizedText()).isEqualTo("SELECT * FROM t WHERE x = 'a  b'");
+    assertThat(a.normalizedText()).isEqualTo(b.normalizedText());
+  }
+
+  @Test
+  void classify_differentLiteralWhitespace_givesDifferentNormalizedText() {
+    assertThat(StatementClassifier.classify("SELECT 'a b'").normalizedText())
+        .isNotEqualTo(StatementClassifier.classify("SELECT 'a  b'").normalizedText());
+  }
+
+  @Test
+  void classify_simpleRead_isCacheCandidate() {
+    assertThat(StatementClassifier.classify("SELECT a FROM t WHERE id = $1").isCacheCandidate()).isTrue();
+  }
+
+  @Test
+  void classify_readsThatMustNotBeCached_areNotCandidates() {
+    for (String sql : List.of(
+        "SELECT * FROM t FOR UPDATE", "SELECT current_date", "SELECT 1; SELECT 2",
+        "SELECT * FROM t TABLESAMPLE system (1)", "SELECT 'x", "/* outpost:nocache */ SELECT 1",
+        "SELECT * INTO x FROM t", "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "INSERT INTO t VALUES (1)")) {
+      assertThat(StatementClassifier.classify(sql).isCacheCandidate()).as(sql).isFalse();
+    }
+  }
+
+  @Test
+  void classifyEach_multiStatement_givesOneResultPerStatement() {
+    List<Classification> parts =
+        StatementClassifier.classifyEach("BEGIN; UPDATE t SET a = 1 /* outpost:nocache */; SELECT * FROM u; COMMIT");
+    assertThat(parts).extracting(Classification::kind)
+        .containsExactly(StatementKind.TRANSACTION, StatementKind.WRITE, StatementKind.READ, StatementKind.TRANSACTION);
+    assertThat(parts.get(1).hints().bypass()).isTrue();
+    assertThat(parts.get(2).hints().bypass()).isFalse();
+    assertThat(parts.get(2).normalizedText()).isEqualTo("SELECT * FROM u");
+    assertThat(parts).allSatisfy(p -> assertThat(p.statementCount()).isEqualTo(1));
+  }
+
+  @Test
+  void classify_multiStatement_combinesConservatively() {
+    Classification c = StatementClassifier.classify(
+        "SELECT * FROM a FOR SHARE; SELECT now() FROM b FOR UPDATE; LISTEN x; DO $$ $$");
+    assertThat(c.kind()).isEqualTo(StatementKind.WRITE);
+    assertThat(c.statementCount()).isEqualTo(4);
+    assertThat(c.lockingClause()).contains(LockingStrength.UPDATE);
+    assertThat(c.readTables()).containsExactlyInAnyOrder(TableRef.of("a"), TableRef.of("b"));
+    assertThat(c.functionCalls()).containsExactly(FunctionRef.of("now"));
+    assertThat(c.sessionScopedFeature()).contains("LISTEN");
+    assertThat(c.writeTargetsUnknown()).isTrue();
+  }
+
+  @Test
+  void classify_deeplyNestedParentheses_bailsOutConservatively() {
+    String sql = "SELECT " + "(".repeat(5_000) + "1" + ")".repeat(5_000) + " FROM t";
+    Classification c = StatementClassifier.classify(sql);
+    assertThat(c.kind()).isNotEqualTo(StatementKind.READ);
+    assertThat(c.readTargetsUnknown()).isTrue();
+    assertThat(c.isCacheCandidate()).isFalse();
+  }
+
+  @Test
+  void classify_nullText_isEmpty() {
+    Classification c = StatementClassifier.classify(null);
+    assertThat(c.kind()).isEqualTo(StatementKind.EMPTY);
+    assertThat(c.statementCount()).isZero();
+    assertThat(c.normalizedText()).isEmpty();
+  }
+
+  @Test
+  void statementKind_combine_followsPrecedence() {
+    assertThat(StatementKind.READ.combine(StatementKind.WRITE)).isEqualTo(StatementKind.WRITE);
+    assertThat(StatementKind.SESSION.combine(StatementKind.TRANSACTION)).isEqualTo(StatementKind.SESSION);
+    assertThat(StatementKind.OTHER.combine(StatementKind.READ)).isEqualTo(StatementKind.OTHER);
+    assertThat(StatementKind.EMPTY.combine(StatementKind.READ)).isEqualTo(StatementKind.READ);
+  }
+}
