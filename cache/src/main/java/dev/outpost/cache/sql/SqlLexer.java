@@ -1,6 +1,5 @@
 package dev.outpost.cache.sql;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,9 +25,6 @@ import java.util.List;
  * right either way.
  */
 public final class SqlLexer {
-
-  /** Postgres truncates identifiers to NAMEDATALEN - 1 bytes. */
-  private static final int MAX_IDENTIFIER_BYTES = 63;
 
   private static final String OPERATOR_CHARS = "+-*/<>=~!@#%^&|`?";
   /** An operator containing one of these may end in + or - (see the Postgres docs on operators). */
@@ -170,7 +166,7 @@ public final class SqlLexer {
         int len = e == 'u' ? 4 : 8;
         int end = scanWhile(i + 2, Math.min(n, i + 2 + len), SqlLexer::isHexDigit);
         if (end == i + 2 + len) {
-          appendCodePoint(out, sql.substring(i + 2, end));
+          LiteralDecoding.appendCodePoint(out, sql.substring(i + 2, end));
           return end;
         }
         out.append(e);
@@ -199,14 +195,14 @@ public final class SqlLexer {
           i += 2;
           continue;
         }
-        String name = start == quote ? value.toString() : decodeUnicodeEscapes(value.toString());
-        add(TokenType.IDENTIFIER, start, i + 1, truncate(name), true, true);
+        String name = start == quote ? value.toString() : LiteralDecoding.decodeUnicodeEscapes(value.toString());
+        add(TokenType.IDENTIFIER, start, i + 1, LiteralDecoding.truncate(name), true, true);
         return;
       }
       value.append(c);
       i++;
     }
-    add(TokenType.IDENTIFIER, start, n, truncate(value.toString()), true, false);
+    add(TokenType.IDENTIFIER, start, n, LiteralDecoding.truncate(value.toString()), true, false);
   }
 
   private void wordOrPrefixedLiteral() {
@@ -232,7 +228,7 @@ public final class SqlLexer {
         Token raw = tokens.remove(before);
         tokens.add(
             new Token(
-                raw.type(), raw.text(), decodeUnicodeEscapes(raw.value()), raw.start(), raw.end(),
+                raw.type(), raw.text(), LiteralDecoding.decodeUnicodeEscapes(raw.value()), raw.start(), raw.end(),
                 false, raw.terminated()));
         return;
       }
@@ -244,7 +240,7 @@ public final class SqlLexer {
     int start = pos;
     int end = scanWhile(start + 1, sql.length(), SqlLexer::isIdentPart);
     String text = sql.substring(start, end);
-    add(TokenType.IDENTIFIER, start, end, truncate(asciiLower(text)), false, true);
+    add(TokenType.IDENTIFIER, start, end, LiteralDecoding.truncate(LiteralDecoding.asciiLower(text)), false, true);
   }
 
   private void number() {
@@ -400,97 +396,11 @@ public final class SqlLexer {
     return isIdentStart(c) || isDigit(c);
   }
 
-  private static boolean isDigit(char c) {
+  static boolean isDigit(char c) {
     return c >= '0' && c <= '9';
   }
 
-  private static boolean isHexDigit(char c) {
+  static boolean isHexDigit(char c) {
     return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  }
-
-  static String asciiLower(String s) {
-    StringBuilder b = null;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c >= 'A' && c <= 'Z') {
-        if (b == null) {
-          b = new StringBuilder(s);
-        }
-        b.setCharAt(i, (char) (c + ('a' - 'A')));
-      }
-    }
-    return b == null ? s : b.toString();
-  }
-
-  /** Truncates to at most 63 UTF-8 bytes without splitting a character, as the server does. */
-  static String truncate(String name) {
-    if (name.length() <= MAX_IDENTIFIER_BYTES / 4) {
-      return name;
-    }
-    if (name.getBytes(StandardCharsets.UTF_8).length <= MAX_IDENTIFIER_BYTES) {
-      return name;
-    }
-    int bytes = 0;
-    int i = 0;
-    while (i < name.length()) {
-      int cp = name.codePointAt(i);
-      int len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-      if (bytes + len > MAX_IDENTIFIER_BYTES) {
-        break;
-      }
-      bytes += len;
-      i += Character.charCount(cp);
-    }
-    return name.substring(0, i);
-  }
-
-  /** Decodes {@code \XXXX}, {@code \+XXXXXX} and {@code \\} with the default escape character. */
-  private static String decodeUnicodeEscapes(String s) {
-    if (s.indexOf('\\') < 0) {
-      return s;
-    }
-    StringBuilder out = new StringBuilder(s.length());
-    int i = 0;
-    while (i < s.length()) {
-      char c = s.charAt(i);
-      if (c != '\\' || i + 1 >= s.length()) {
-        out.append(c);
-        i++;
-      } else if (s.charAt(i + 1) == '\\') {
-        out.append('\\');
-        i += 2;
-      } else if (s.charAt(i + 1) == '+' && hexRun(s, i + 2, 6)) {
-        appendCodePoint(out, s.substring(i + 2, i + 8));
-        i += 8;
-      } else if (hexRun(s, i + 1, 4)) {
-        appendCodePoint(out, s.substring(i + 1, i + 5));
-        i += 5;
-      } else {
-        out.append(c);
-        i++;
-      }
-    }
-    return out.toString();
-  }
-
-  private static boolean hexRun(String s, int from, int len) {
-    if (from + len > s.length()) {
-      return false;
-    }
-    for (int i = from; i < from + len; i++) {
-      if (!isHexDigit(s.charAt(i))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static void appendCodePoint(StringBuilder out, String hex) {
-    long cp = Long.parseLong(hex, 16);
-    if (cp <= Character.MAX_CODE_POINT) {
-      out.appendCodePoint((int) cp);
-    } else {
-      out.append('\uFFFD');
-    }
   }
 }
