@@ -1,0 +1,49 @@
+package dev.outpost.bench.scenario;
+
+import dev.outpost.bench.lab.Availability;
+import dev.outpost.bench.lab.OriginCounter;
+import dev.outpost.bench.load.LoadResult;
+
+/**
+ * Proves that a row labelled as cache hits really was served without the origin: counts the
+ * origin's executions of the query around the endpoint's run. A node that accepted
+ * {@code --cache on} but sent (nearly) every read to the origin gets no "hit" numbers.
+ */
+final class OriginHits implements Comparison.Check {
+  private final Availability<OriginCounter> counter;
+  private final String query;
+  private final long distinctKeys;
+  private long before;
+
+  /**
+   * @param query the normalized query text prefix as {@code pg_stat_statements} shows it
+   * @param distinctKeys how many different keys the run reads; each may miss once to fill the cache
+   */
+  OriginHits(Availability<OriginCounter> counter, String query, long distinctKeys) {
+    this.counter = counter;
+    this.query = query;
+    this.distinctKeys = distinctKeys;
+  }
+
+  @Override
+  public void before() throws Exception {
+    if (counter.isPresent()) {
+      before = counter.value().calls(query);
+    }
+  }
+
+  @Override
+  public Comparison.Verdict after(LoadResult result) throws Exception {
+    if (!counter.isPresent()) {
+      return Comparison.Verdict.fine("hits not verified at the origin: " + counter.reason());
+    }
+    long atOrigin = counter.value().calls(query) - before;
+    // Fills of each key and a few expiries are fine; half the reads reaching the origin is not a cache.
+    if (atOrigin > distinctKeys + result.ops() / 2) {
+      return Comparison.Verdict.notAvailable("the node accepted the cache flags, but the origin executed the "
+          + "query " + atOrigin + " times for " + result.ops() + " measured reads: reads are not served from a cache");
+    }
+    return Comparison.Verdict.fine("the origin executed the query " + atOrigin + " times (warm-up included) for "
+        + result.ops() + " measured reads");
+  }
+}
