@@ -1,0 +1,320 @@
+package dev.outpost.cache.store;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.outpost.cache.CacheBus;
+import dev.outpost.cache.CacheEvent;
+import dev.outpost.cache.CacheKey;
+import dev.outpost.cache.CacheStats;
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.cache.CachedResult;
+import dev.outpost.cache.FillTicket;
+import dev.outpost.cache.Lookup;
+import dev.outpost.cache.QueryCache;
+import dev.outpost.cache.Ticker;
+import dev.outpost.cache.sql.TableRef;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link QueryCache}: a Caffeine map bounded by bytes, plus single-flight, the dependency
+ * index and the invalidation log.
+ *
+ * <p>Look-ups and flight joins are lock-free. Everything that decides what may be stored or must
+ * be removed — applying a fill, applying or early-applying an invalidation, flushing — runs under
+ * one consistency lock, so a fill can never slip in between an invalidation's check and its
+ * removal. The lock is never held while calling the bus, and Caffeine's removal listener takes no
+ * lock, so lock order is always bus → cache.
+ */
+final class DefaultQueryCache implements QueryCache {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultQueryCache.class);
+
+  private final String nodeId;
+  private final long maxEntrySize;
+  private final Ticker ticker;
+  private final CacheBus bus;
+  private final Cache<CacheKey, StoredEntry> entries;
+  private final DependencyIndex index = new DependencyIndex();
+  private final InvalidationLog log = new InvalidationLog();
+  private final SingleFlight flights;
+  private final CacheCounters counters = new CacheCounters();
+  private final AtomicLong invalidationIds = new AtomicLong();
+  private final Object lock = new Object();
+  private volatile long deliveredSequence;
+
+  DefaultQueryCache(
+      String nodeId, long maxBytes, long maxEntrySize, long maxFlightNanos, Ticker ticker,
+      Executor executor, CacheBus bus) {
+    this.nodeId = nodeId;
+    this.maxEntrySize = maxEntrySize;
+    this.ticker = ticker;
+    this.bus = bus;
+    this.flights = new SingleFlight(ticker, maxFlightNanos, () -> deliveredSequence);
+    this.entries =
+        Caffeine.newBuilder()
+            .maximumWeight(maxBytes)
+            .weigher((CacheKey k, StoredEntry e) -> e.weight)
+            .expireAfter(new EntryExpiry())
+            .ticker(ticker::nanos)
+            .executor(executor)
+            .removalListener((CacheKey k, StoredEntry e, RemovalCause cause) -> removed(e, cause))
+            .build();
+  }
+
+  /** Called once the cache is fully constructed: the bus may deliver from now on. */
+  void bindTo(CacheBus target) {
+    target.bind(this);
+  }
+
+  // ---------------------------------------------------------------- read path
+
+  @Override
+  public Lookup lookup(CacheKey key) {
+    StoredEntry e = entries.getIfPresent(key);
+    if (e == null) {
+      return Lookup.miss();
+    }
+    CachedResult r = e.result;
+    long age = ticker.nanos() - r.createdAtNanos();
+    if (age < r.freshness().maxAgeNanos()) {
+      return Lookup.hit(r);
+    }
+    if (age < r.freshness().lifetimeNanos()) {
+      Optional<FillTicket.Leader> refresh =
+          flights.tryLead(key).map(f -> new FlightLeader(this, f));
+      return Lookup.stale(r, refresh);
+    }
+    return Lookup.miss();
+  }
+
+  @Override
+  public FillTicket begin(CacheKey key) {
+    SingleFlight.Joined joined = flights.join(key);
+    if (joined.leading()) {
+      return new FlightLeader(this, joined.flight());
+    }
+    return new FillTicket.Follower(key, followerView(joined.flight().future));
+  }
+
+  /**
+   * The follower's own future: completing or timing it out cannot affect the flight, and it fails
+   * with the leader's exception itself rather than a CompletionException wrapping it.
+   */
+  private static CompletableFuture<CachedResult> followerView(CompletableFuture<CachedResult> flight) {
+    CompletableFuture<CachedResult> mine = new CompletableFuture<>();
+    flight.whenComplete((r, e) -> {
+      if (e == null) {
+        mine.complete(r);
+      } else {
+        mine.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+      }
+    });
+    return mine;
+  }
+
+  CacheStatus completeFlight(SingleFlight.Flight flight, CachedResult result) {
+    flights.finish(flight);
+    if (result.byteSize() > maxEntrySize) {
+      flight.abandon("result of " + result.byteSize() + " bytes exceeds max-entry-size " + maxEntrySize);
+      return CacheStatus.OVERSIZED;
+    }
+    flight.future.complete(result);
+    publish(new CacheEvent.Fill(flight.key, result, flight.sequenceAtStart, nodeId));
+    return CacheStatus.MISS;
+  }
+
+  void abandonFlight(SingleFlight.Flight flight) {
+    flights.finish(flight);
+    flight.abandon("single-flight leader abandoned the fetch");
+  }
+
+  // ---------------------------------------------------------------- write path
+
+  @Override
+  public void invalidate(String database, Collection<TableRef> tables) {
+    if (tables.isEmpty()) {
+      return;
+    }
+    Set<String> names = new LinkedHashSet<>();
+    for (TableRef t : tables) {
+      names.add(t.name());
+    }
+    invalidateEarly(new CacheEvent.Invalidation(database, names, false, nodeId, invalidationIds.incrementAndGet()));
+  }
+
+  @Override
+  public void invalidateAll(String database) {
+    invalidateEarly(new CacheEvent.Invalidation(database, Set.of(), true, nodeId, invalidationIds.incrementAndGet()));
+  }
+
+  /** Applies this node's invalidation now (read-your-writes), then publishes it for everyone. */
+  private void invalidateEarly(CacheEvent.Invalidation inv) {
+    synchronized (lock) {
+      log.addPending(inv);
+      removeMatching(inv);
+      flights.detach(inv.database());
+    }
+    publish(inv);
+  }
+
+  @Override
+  public void flush() {
+    synchronized (lock) {
+      log.flush(deliveredSequence + 1);
+      clearEverything();
+    }
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  @Override
+  public void deliver(long sequence, CacheEvent event) {
+    synchronized (lock) {
+      if (sequence > deliveredSequence) {
+        deliveredSequence = sequence;
+      } else {
+        LOG.debug("event {} delivered at non-increasing sequence {} (last {})", event.getClass().getSimpleName(),
+            sequence, deliveredSequence);
+      }
+      if (event instanceof CacheEvent.Fill fill) {
+        applyFill(fill);
+      } else if (event instanceof CacheEvent.Invalidation inv) {
+        applyInvalidation(sequence, inv);
+      } else if (event instanceof CacheEvent.Flush) {
+        log.flush(sequence);
+        clearEverything();
+      }
+    }
+  }
+
+  private void applyFill(CacheEvent.Fill fill) {
+    CacheKey key = fill.key();
+    CachedResult result = fill.result();
+    long expiresAt = saturatedAdd(result.createdAtNanos(), result.freshness().lifetimeNanos());
+    boolean admitted =
+        log.admits(key.database(), result.dependencies(), fill.sequenceAtStart())
+            && expiresAt - ticker.nanos() > 0
+            && result.byteSize() <= maxEntrySize;
+    if (!admitted) {
+      counters.fillsDropped.increment();
+      return;
+    }
+    StoredEntry e = new StoredEntry(key, result, expiresAt);
+    index.add(e); // before the put: an entry in the map is always indexed
+    entries.put(key, e);
+    counters.fillsStored.increment();
+  }
+
+  private void applyInvalidation(long sequence, CacheEvent.Invalidation inv) {
+    log.delivered(sequence, inv);
+    if (inv.originNode().equals(nodeId)) {
+      log.removePending(inv.id());
+    }
+    removeMatching(inv);
+    flights.detach(inv.database());
+    counters.invalidations.increment();
+  }
+
+  private void removeMatching(CacheEvent.Invalidation inv) {
+    Collection<StoredEntry> victims =
+        inv.allTables() ? index.inDatabase(inv.database()) : index.dependingOn(inv.database(), inv.tables());
+    for (StoredEntry e : victims) {
+      entries.asMap().remove(e.key, e); // by identity: a newer entry under the key is judged on its own
+      index.remove(e);
+    }
+  }
+
+  private void clearEverything() {
+    entries.invalidateAll();
+    index.clear();
+    flights.detachAll();
+    counters.flushes.increment();
+  }
+
+  private void removed(StoredEntry e, RemovalCause cause) {
+    if (e != null) {
+      index.remove(e);
+    }
+    if (cause == RemovalCause.SIZE) {
+      counters.evictions.increment();
+    }
+  }
+
+  private void publish(CacheEvent event) {
+    try {
+      bus.publish(event);
+    } catch (RuntimeException e) {
+      counters.publishFailures.increment();
+      LOG.warn("cache bus refused {}; continuing without it: {}", event.getClass().getSimpleName(), e.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  @Override
+  public void record(CacheStatus status) {
+    counters.record(status);
+  }
+
+  @Override
+  public CacheStats stats() {
+    entries.cleanUp();
+    long bytes =
+        entries.policy().eviction().map(ev -> ev.weightedSize().orElse(0L)).orElse(0L);
+    return new CacheStats(
+        counters.statusSnapshot(), entries.estimatedSize(), bytes, counters.evictions.sum(),
+        counters.fillsStored.sum(), counters.fillsDropped.sum(), counters.invalidations.sum(),
+        counters.flushes.sum(), counters.publishFailures.sum(), deliveredSequence);
+  }
+
+  @Override
+  public long deliveredSequence() {
+    return deliveredSequence;
+  }
+
+  @Override
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** Own invalidations applied early and not yet delivered back; for tests and diagnostics. */
+  int pendingInvalidations() {
+    synchronized (lock) {
+      return log.pendingCount();
+    }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
+  /** Expires an entry at its result's creation time plus max-age plus stale-while-revalidate. */
+  private static final class EntryExpiry implements Expiry<CacheKey, StoredEntry> {
+    @Override
+    public long expireAfterCreate(CacheKey key, StoredEntry e, long currentTime) {
+      return Math.max(0, e.expiresAtNanos - currentTime);
+    }
+
+    @Override
+    public long expireAfterUpdate(CacheKey key, StoredEntry e, long currentTime, long currentDuration) {
+      return Math.max(0, e.expiresAtNanos - currentTime);
+    }
+
+    @Override
+    public long expireAfterRead(CacheKey key, StoredEntry e, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.outpost.cache.store;
+
+import dev.outpost.cache.Dependencies;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which stored entries an invalidation must remove, without scanning the cache: every entry is
+ * indexed under its database, and under each dependency or, for unknown dependencies, under
+ * "depends on everything".
+ *
+ * <p>Invariant (kept by the cache): every entry present in the map is indexed under all its slots
+ * — entries are added here before they are put, and removed (by identity) only when Caffeine
+ * reports their removal. The index may briefly hold entries already gone; removing those is a
+ * no-op.
+ */
+final class DependencyIndex {
+
+  private final ConcurrentHashMap<IndexKey, Set<StoredEntry>> slots = new ConcurrentHashMap<>();
+
+  void add(StoredEntry e) {
+    for (IndexKey k : slotsOf(e)) {
+      slots.computeIfAbsent(k, x -> ConcurrentHashMap.newKeySet()).add(e);
+    }
+  }
+
+  void remove(StoredEntry e) {
+    for (IndexKey k : slotsOf(e)) {
+      Set<StoredEntry> set = slots.get(k);
+      if (set != null) {
+        set.remove(e);
+      }
+    }
+  }
+
+  /** Entries of {@code database} depending on one of {@code tables} or on everything. */
+  Set<StoredEntry> dependingOn(String database, Set<String> tables) {
+    Set<StoredEntry> out = new LinkedHashSet<>(snapshot(IndexKey.allDependent(database)));
+    for (String t : tables) {
+      out.addAll(snapshot(IndexKey.table(database, t)));
+    }
+    return out;
+  }
+
+  /** Every entry of {@code database}. */
+  List<StoredEntry> inDatabase(String database) {
+    return snapshot(IndexKey.anyEntry(database));
+  }
+
+  void clear() {
+    slots.clear();
+  }
+
+  private List<StoredEntry> snapshot(IndexKey k) {
+    Set<StoredEntry> set = slots.get(k);
+    return set == null ? List.of() : new ArrayList<>(set);
+  }
+
+  private static List<IndexKey> slotsOf(StoredEntry e) {
+    Dependencies deps = e.result.dependencies();
+    List<IndexKey> keys = new ArrayList<>(deps.tables().size() + 2);
+    keys.add(IndexKey.anyEntry(e.database()));
+    if (deps.allTables()) {
+      keys.add(IndexKey.allDependent(e.database()));
+    } else {
+      for (String t : deps.tables()) {
+        keys.add(IndexKey.table(e.database(), t));
+      }
+    }
+    return keys;
+  }
+}

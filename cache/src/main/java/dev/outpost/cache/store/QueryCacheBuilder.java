@@ -1,0 +1,104 @@
+package dev.outpost.cache.store;
+
+import dev.outpost.cache.CacheBus;
+import dev.outpost.cache.QueryCache;
+import dev.outpost.cache.Ticker;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Builds a {@link QueryCache}. Defaults follow DESIGN §6: 256 MiB, 16 MiB per entry, the system
+ * ticker, the common pool for Caffeine maintenance, a {@link LocalCacheBus} (single node), a
+ * random node id, and a 30 s maximum single-flight time. Tests inject a ticker and {@code
+ * Runnable::run} so that everything happens on the calling thread, deterministically.
+ */
+public final class QueryCacheBuilder {
+
+  private long maxBytes = 256L * 1024 * 1024;
+  private long maxEntrySize = 16L * 1024 * 1024;
+  private Duration maxFlightTime = Duration.ofSeconds(30);
+  private Ticker ticker = Ticker.system();
+  private Executor executor = ForkJoinPool.commonPool();
+  private CacheBus bus;
+  private String nodeId = UUID.randomUUID().toString();
+
+  private QueryCacheBuilder() {}
+
+  /** A builder with the defaults. */
+  public static QueryCacheBuilder newBuilder() {
+    return new QueryCacheBuilder();
+  }
+
+  /** {@code cache.max-bytes}: the bound on stored bytes (keys and results, with overhead). */
+  public QueryCacheBuilder maxBytes(long bytes) {
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("max-bytes must be positive: " + bytes);
+    }
+    this.maxBytes = bytes;
+    return this;
+  }
+
+  /** {@code cache.max-entry-size}: results with more wire bytes are refused (OVERSIZED). */
+  public QueryCacheBuilder maxEntrySize(long bytes) {
+    if (bytes <= 0 || bytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("max-entry-size must be in 1.." + Integer.MAX_VALUE + ": " + bytes);
+    }
+    this.maxEntrySize = bytes;
+    return this;
+  }
+
+  /** How long a single-flight leader may run before new callers stop waiting for it. */
+  public QueryCacheBuilder maxFlightTime(Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("max flight time must be positive: " + d);
+    }
+    this.maxFlightTime = d;
+    return this;
+  }
+
+  /** The time source. */
+  public QueryCacheBuilder ticker(Ticker t) {
+    this.ticker = Objects.requireNonNull(t, "ticker");
+    return this;
+  }
+
+  /** Where Caffeine runs maintenance and removal notifications. */
+  public QueryCacheBuilder executor(Executor e) {
+    this.executor = Objects.requireNonNull(e, "executor");
+    return this;
+  }
+
+  /** The bus that orders fills and invalidations; bound to the cache by {@link #build}. */
+  public QueryCacheBuilder bus(CacheBus b) {
+    this.bus = Objects.requireNonNull(b, "bus");
+    return this;
+  }
+
+  /** This node's identity on the bus (must be unique in the cluster). */
+  public QueryCacheBuilder nodeId(String id) {
+    Objects.requireNonNull(id, "nodeId");
+    if (id.isEmpty()) {
+      throw new IllegalArgumentException("empty nodeId");
+    }
+    this.nodeId = id;
+    return this;
+  }
+
+  /** Builds the cache and binds it to the bus. */
+  public QueryCache build() {
+    CacheBus b = bus == null ? new LocalCacheBus() : bus;
+    long flightNanos;
+    try {
+      flightNanos = maxFlightTime.toNanos();
+    } catch (ArithmeticException overflow) {
+      flightNanos = Long.MAX_VALUE;
+    }
+    DefaultQueryCache cache =
+        new DefaultQueryCache(nodeId, maxBytes, maxEntrySize, flightNanos, ticker, executor, b);
+    cache.bindTo(b);
+    return cache;
+  }
+}
