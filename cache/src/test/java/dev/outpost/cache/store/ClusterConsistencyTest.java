@@ -1,0 +1,143 @@
+package dev.outpost.cache.store;
+
+import static dev.outpost.cache.store.Fixtures.key;
+import static dev.outpost.cache.store.Fixtures.lead;
+import static dev.outpost.cache.store.Fixtures.marker;
+import static dev.outpost.cache.store.Fixtures.result;
+import static dev.outpost.cache.store.Fixtures.tables;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.cache.CacheEvent;
+import dev.outpost.cache.CacheKey;
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.cache.Dependencies;
+import dev.outpost.cache.FillTicket;
+import dev.outpost.cache.QueryCache;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The consistency rule of DESIGN §6.6 across two nodes sharing a total-order bus whose deliveries
+ * the test controls: both nodes make the same decision for every fill, and a node's own
+ * invalidation takes effect locally before the bus delivers it.
+ */
+class ClusterConsistencyTest {
+
+  private final ManualTicker ticker = new ManualTicker();
+  private final SequencedTestBus bus = new SequencedTestBus();
+  private final QueryCache a = node("a");
+  private final QueryCache b = node("b");
+  private final CacheKey orders = key("SELECT * FROM orders");
+
+  private QueryCache node(String id) {
+    return QueryCacheBuilder.newBuilder().nodeId(id).ticker(ticker).executor(Runnable::run)
+        .bus(bus.member()).build();
+  }
+
+  @Test
+  void fill_isStoredOnlyAtDelivery_andReplicatedToEveryNode() {
+    FillTicket.Leader leader = lead(b, orders);
+    leader.complete(result("rows", leader.startedAtNanos(), Dependencies.ofNames("orders")));
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    bus.deliverAll();
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.HIT);
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.HIT);
+  }
+
+  @Test
+  void ownInvalidation_removesEntriesBeforeTheBusDeliversIt() {
+    fillEverywhere("v1");
+    a.invalidate("db", tables("orders"));
+    assertThat(bus.queued()).isEqualTo(1);
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.HIT); // not yet delivered there
+    bus.deliverAll();
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(((DefaultQueryCache) a).pendingInvalidations()).isZero();
+  }
+
+  @Test
+  void staleFillSequencedBeforeOwnInvalidation_isNeverServedToTheWriterNode() {
+    FillTicket.Leader leader = lead(b, orders); // b reads orders before a's write commits
+    leader.complete(result("before-write", leader.startedAtNanos(), Dependencies.ofNames("orders")));
+    a.invalidate("db", tables("orders")); // a's write committed; its invalidation is queued after b's fill
+
+    bus.deliverNext(); // b's fill
+    assertThat(a.lookup(orders).status()).as("writer node, invalidation pending").isEqualTo(CacheStatus.MISS);
+    assertThat(b.lookup(orders).status()).as("other node may still serve it").isEqualTo(CacheStatus.HIT);
+
+    bus.deliverNext(); // a's invalidation
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+  }
+
+  @Test
+  void fillStartedBeforeDeliveredInvalidation_isDroppedOnEveryNode() {
+    FillTicket.Leader leader = lead(b, orders);
+    a.invalidate("db", tables("orders"));
+    bus.deliverAll();
+    leader.complete(result("stale", leader.startedAtNanos(), Dependencies.ofNames("orders")));
+    bus.deliverAll();
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(a.stats().fillsDropped()).isEqualTo(1);
+    assertThat(b.stats().fillsDropped()).isEqualTo(1);
+  }
+
+  @Test
+  void fillStartedAfterDeliveredInvalidation_isKeptOnEveryNode() {
+    a.invalidate("db", tables("orders"));
+    bus.deliverAll();
+    FillTicket.Leader leader = lead(b, orders);
+    leader.complete(result("fresh", leader.startedAtNanos(), Dependencies.ofNames("orders")));
+    bus.deliverAll();
+    assertThat(marker(a.lookup(orders).result().orElseThrow())).isEqualTo("fresh");
+    assertThat(marker(b.lookup(orders).result().orElseThrow())).isEqualTo("fresh");
+  }
+
+  @Test
+  void remoteInvalidationOfAllTables_removesEveryEntryOfThatDatabase() {
+    fillEverywhere("v1");
+    b.invalidateAll("db");
+    bus.deliverAll();
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+  }
+
+  @Test
+  void flushEvent_clearsEveryNode() {
+    fillEverywhere("v1");
+    bus.member().publish(new CacheEvent.Flush("admin"));
+    bus.deliverAll();
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(a.stats().flushes()).isEqualTo(1);
+  }
+
+  @Test
+  void fillDeliveredTwice_isHarmless() {
+    FillTicket.Leader leader = lead(a, orders);
+    var fill = new CacheEvent.Fill(orders, result("x", leader.startedAtNanos(), Dependencies.ofNames("orders")), 0, "a");
+    a.deliver(1, fill);
+    a.deliver(1, fill);
+    a.invalidate("db", tables("orders"));
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    leader.abandon();
+  }
+
+  @Test
+  void expiredOnArrival_isDropped() {
+    FillTicket.Leader leader = lead(b, orders);
+    leader.complete(result("old", leader.startedAtNanos(), Dependencies.ofNames("orders")));
+    ticker.advance(java.time.Duration.ofSeconds(16)); // past max-age + swr before delivery
+    bus.deliverAll();
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(a.stats().fillsDropped()).isEqualTo(1);
+  }
+
+  private void fillEverywhere(String marker) {
+    FillTicket.Leader leader = lead(a, orders);
+    leader.complete(result(marker, leader.startedAtNanos(), Dependencies.ofNames("orders")));
+    bus.deliverAll();
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.HIT);
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.HIT);
+  }
+}
