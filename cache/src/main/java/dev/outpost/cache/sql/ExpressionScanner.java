@@ -66,8 +66,6 @@ final class ExpressionScanner {
     this.a = state.analysis;
   }
 
-  // ---------------------------------------------------------------- expressions
-
   /**
    * Scans an expression (or a comma list of them) up to a closing bracket, the end, a comma if
    * {@code commaStops}, or an unquoted word in {@code stops} outside CASE … END. Subqueries are

@@ -12,7 +12,9 @@ final class FromClauseParser {
 
   /** CLAUSE_STOPS plus the words that end a join condition in a FROM list. */
   private static final Set<String> FROM_STOPS =
-      ParseState.union(ExpressionScanner.CLAUSE_STOPS, Set.of("join", "inner", "cross", "natural", "left", "right", "full", "using", "set", "when"));
+      ParseState.union(
+          ExpressionScanner.CLAUSE_STOPS,
+          Set.of("join", "inner", "cross", "natural", "left", "right", "full", "using", "set", "when"));
 
   private final ParseState s;
   private final TokenCursor c;
@@ -23,8 +25,6 @@ final class FromClauseParser {
     this.c = state.cursor;
     this.a = state.analysis;
   }
-
-  // ---------------------------------------------------------------- FROM
 
   void fromList() {
     do {

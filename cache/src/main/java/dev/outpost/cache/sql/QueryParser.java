@@ -26,8 +26,6 @@ final class QueryParser {
     this.a = state.analysis;
   }
 
-  // ---------------------------------------------------------------- statements
-
   /**
    * Parses a query or DML statement at the cursor, WITH included, and returns true if it modifies
    * data (INSERT, UPDATE, DELETE or MERGE as the main statement).
