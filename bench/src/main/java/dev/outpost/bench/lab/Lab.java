@@ -82,6 +82,7 @@ public final class Lab implements AutoCloseable {
   private Dataset dataset;
   private Availability<OriginCounter> originCounter;
   private Availability<PgBouncerProcess> pgbouncer;
+  private String pgbouncerQuirk = "";
   private Availability<List<Endpoint>> regions;
   private String outpostVersion;
 
@@ -270,6 +271,7 @@ public final class Lab implements AutoCloseable {
         toClose.add(pgbouncer.value());
         facts.put("PgBouncer", pgbouncer.value().version() + ", transaction pooling, pool size "
             + PgBouncerProcess.POOL_SIZE + ", started by the bench");
+        pgbouncerQuirk = dateStyleResets(pgbouncer.value().endpoint(PGB_LOCAL, "pgbouncer", origin()));
       } else {
         facts.put("PgBouncer", "not available: " + pgbouncer.reason());
       }
@@ -279,8 +281,33 @@ public final class Lab implements AutoCloseable {
       Endpoint e = p.endpoint(distant ? PGB_EDGE : PGB_LOCAL, "pgbouncer", login);
       String placement = distant ? "application → PgBouncer (same region) → WAN → origin"
           : "application → PgBouncer → origin";
-      return e.withNote(e.note().isEmpty() ? placement : placement + "; " + e.note());
+      String note = String.join("; ", java.util.stream.Stream.of(placement, e.note(), pgbouncerQuirk)
+          .filter(n -> !n.isEmpty()).toList());
+      return e.withNote(note);
     });
+  }
+
+  /**
+   * Whether PgBouncer re-sends {@code SET DateStyle} before every transaction, as 1.18 does with
+   * pgjdbc (which asks for {@code ISO} while the server reports {@code ISO, MDY};
+   * pgbouncer/pgbouncer#776). Measured, not assumed: three transactions through it, and the
+   * origin's statement counts. Returns a note for the report, or empty.
+   */
+  private String dateStyleResets(Endpoint through) throws IOException, SQLException {
+    Availability<OriginCounter> counter = originCounter();
+    if (!counter.isPresent()) {
+      return "";
+    }
+    long before = counter.value().calls("SET DateStyle");
+    try (Connection c = through.connect(); Statement s = c.createStatement()) {
+      for (int i = 0; i < 3; i++) {
+        s.execute("SELECT 1");
+      }
+    }
+    long resets = counter.value().calls("SET DateStyle") - before;
+    return resets < 3 ? "" : "PgBouncer sent SET DateStyle to the origin before each of 3 probe transactions "
+        + "(pgjdbc asks for DateStyle ISO, the server reports ISO, MDY): one extra origin round trip per transaction "
+        + "that libpq clients do not cause";
   }
 
   /** Peers given with {@code --peer NAME=URL}, used exactly as given. */

@@ -21,6 +21,8 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
@@ -87,18 +89,15 @@ public final class Charts {
       data.addSeries(series);
     }
     JFreeChart chart = ChartFactory.createXYLineChart(scenario.title() + " — latency by percentile",
-        "percentile", "latency (ms, log scale)", data, PlotOrientation.VERTICAL, true, false, false);
+        "percentile", "latency (ms)", data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
     LogAxis x = new LogAxis("percentile");
     x.setSmallestValue(1);
     // One tick per "nine": 0%, 90%, 99%, 99.9%, ... (the unit is in powers of ten).
-    x.setTickUnit(new NumberTickUnit(1), false, false);
+    x.setTickUnit(new NumberTickUnit(1), false, true);
     x.setNumberFormatOverride(new PercentileFormat());
     plot.setDomainAxis(x);
-    LogAxis y = new LogAxis("latency (ms, log scale)");
-    y.setSmallestValue(0.001);
-    y.setNumberFormatOverride(new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT)));
-    plot.setRangeAxis(y);
+    plot.setRangeAxis(latencyAxis(data));
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
     for (int i = 0; i < rows.size(); i++) {
       renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
@@ -107,6 +106,34 @@ public final class Charts {
     plot.setRenderer(renderer);
     style(chart);
     return chart;
+  }
+
+  /**
+   * Latencies that span decades (a cache hit next to a WAN round trip) get a log axis with a tick
+   * per decade; a narrow range gets a linear one, where log ticks would be unreadable.
+   */
+  private static ValueAxis latencyAxis(XYSeriesCollection data) {
+    double min = Double.MAX_VALUE;
+    double max = 0;
+    for (int s = 0; s < data.getSeriesCount(); s++) {
+      XYSeries series = data.getSeries(s);
+      if (series.getItemCount() > 0) {
+        min = Math.min(min, series.getMinY());
+        max = Math.max(max, series.getMaxY());
+      }
+    }
+    DecimalFormat format = new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT));
+    if (max / min > 20) {
+      LogAxis y = new LogAxis("latency (ms, log scale)");
+      y.setSmallestValue(0.001);
+      y.setTickUnit(new NumberTickUnit(1), false, true);
+      y.setNumberFormatOverride(format);
+      return y;
+    }
+    NumberAxis y = new NumberAxis("latency (ms)");
+    y.setAutoRangeIncludesZero(true);
+    y.setNumberFormatOverride(format);
+    return y;
   }
 
   static JFreeChart throughputChart(ScenarioResult scenario, List<Row.Measured> rows) {
