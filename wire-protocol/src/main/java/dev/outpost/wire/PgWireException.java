@@ -15,6 +15,7 @@ public final class PgWireException extends RuntimeException {
   private final boolean fatal;
   private final String detail;
   private final String hint;
+  private final transient dev.outpost.wire.backend.ErrorFields fields;
 
   public PgWireException(Sqlstate sqlstate, String message) {
     this(sqlstate, message, null, null, false);
@@ -26,6 +27,31 @@ public final class PgWireException extends RuntimeException {
     this.detail = detail;
     this.hint = hint;
     this.fatal = fatal;
+    this.fields = null;
+  }
+
+  private PgWireException(dev.outpost.wire.backend.ErrorFields fields, Sqlstate sqlstate) {
+    super(fields.message());
+    this.sqlstate = sqlstate;
+    this.detail = fields.fields().get('D');
+    this.hint = fields.fields().get('H');
+    this.fatal = fields.isFatal();
+    this.fields = fields;
+  }
+
+  /**
+   * An error that another server (the origin) produced, to be relayed with all of its fields
+   * unchanged. {@link #sqlstate()} is the matching enum constant, or INTERNAL_ERROR when Outpost
+   * has no constant for the code; {@link #sqlstateCode()} is always the original code.
+   */
+  public static PgWireException relay(dev.outpost.wire.backend.ErrorFields fields) {
+    Sqlstate known = Sqlstate.INTERNAL_ERROR;
+    for (Sqlstate s : Sqlstate.values()) {
+      if (s.code().equals(fields.sqlstate())) {
+        known = s;
+      }
+    }
+    return new PgWireException(fields, known);
   }
 
   /** A fatal error: sent with severity FATAL, then the connection closes. */
@@ -35,6 +61,11 @@ public final class PgWireException extends RuntimeException {
 
   public Sqlstate sqlstate() {
     return sqlstate;
+  }
+
+  /** The five-character SQLSTATE the client will see. */
+  public String sqlstateCode() {
+    return fields != null ? fields.sqlstate() : sqlstate.code();
   }
 
   public boolean fatal() {
@@ -51,6 +82,9 @@ public final class PgWireException extends RuntimeException {
 
   /** Builds the ErrorResponse fields of this exception. */
   public dev.outpost.wire.backend.ErrorFields toErrorFields() {
+    if (fields != null) {
+      return fields;
+    }
     return dev.outpost.wire.backend.ErrorFields.of(fatal ? "FATAL" : "ERROR", sqlstate, getMessage(), detail, hint);
   }
 }

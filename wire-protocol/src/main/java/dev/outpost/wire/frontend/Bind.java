@@ -164,6 +164,21 @@ public final class Bind extends DefaultByteBufHolder implements FrontendMessage 
     return buf;
   }
 
+  /**
+   * Encodes this Bind under other names without copying the tail: the result is a composite of a
+   * new header and a retained slice of the tail.
+   */
+  public ByteBuf encodeRenamed(ByteBufAllocator alloc, String newPortal, String newStatement) {
+    ByteBuf tail = content();
+    ByteBuf head = alloc.buffer(5 + PgBuf.cStringLength(newPortal) + PgBuf.cStringLength(newStatement));
+    head.writeByte(FrontendType.BIND.code());
+    head.writeInt(0);
+    PgBuf.writeCString(head, newPortal);
+    PgBuf.writeCString(head, newStatement);
+    head.setInt(1, head.readableBytes() - 1 + tail.readableBytes());
+    return alloc.compositeBuffer(2).addComponents(true, head, tail.retainedSlice());
+  }
+
   @Override
   public Bind replace(ByteBuf content) {
     return new Bind(portal, statement, content);

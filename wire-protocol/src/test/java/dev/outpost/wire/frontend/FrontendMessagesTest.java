@@ -62,6 +62,10 @@ class FrontendMessagesTest {
           + hex.substring(2 + 8 + 2 + 6));
       r.release();
       renamed.release();
+      ByteBuf zeroCopy = bind.encodeRenamed(A, "", "op_ab");
+      assertThat(ByteBufUtil.hexDump(zeroCopy)).isEqualTo("42" + "00000021" + "00" + "6f705f616200"
+          + hex.substring(2 + 8 + 2 + 6));
+      zeroCopy.release();
     } finally {
       bind.release();
     }

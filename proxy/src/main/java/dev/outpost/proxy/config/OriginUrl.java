@@ -1,0 +1,134 @@
+package dev.outpost.proxy.config;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The origin named by a libpq-style URL:
+ * {@code postgresql://user:password@host:port/database?sslmode=require&sslrootcert=/ca.pem}.
+ * {@link #toString()} masks the password.
+ */
+public record OriginUrl(String host, int port, String user, String password, String database,
+    SslMode sslMode, String sslRootCert) {
+
+  /** How Outpost secures its connections to the origin (libpq's sslmode). */
+  public enum SslMode {
+    DISABLE, PREFER, REQUIRE, VERIFY_CA, VERIFY_FULL;
+
+    public static SslMode parse(String text) {
+      try {
+        return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("invalid sslmode '" + text
+            + "': allowed are disable, prefer, require, verify-ca, verify-full");
+      }
+    }
+
+    public boolean verifiesCertificate() {
+      return this == VERIFY_CA || this == VERIFY_FULL;
+    }
+  }
+
+  public OriginUrl {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(database, "database");
+    Objects.requireNonNull(sslMode, "sslMode");
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("invalid origin port " + port);
+    }
+  }
+
+  /** Parses {@code postgresql://} or {@code postgres://} URLs. */
+  public static OriginUrl parse(String url) {
+    if (url == null || !(url.startsWith("postgresql://") || url.startsWith("postgres://"))) {
+      throw new IllegalArgumentException("invalid origin URL: expected postgresql://user:password@host:port/database");
+    }
+    String rest = url.substring(url.indexOf("://") + 3);
+    String query = "";
+    int q = rest.indexOf('?');
+    if (q >= 0) {
+      query = rest.substring(q + 1);
+      rest = rest.substring(0, q);
+    }
+    String userInfo = null;
+    int at = rest.lastIndexOf('@');
+    if (at >= 0) {
+      userInfo = rest.substring(0, at);
+      rest = rest.substring(at + 1);
+    }
+    String database = null;
+    int slash = rest.indexOf('/');
+    if (slash >= 0) {
+      database = decode(rest.substring(slash + 1));
+      rest = rest.substring(0, slash);
+    }
+    String host = rest;
+    int port = 5432;
+    int colon = rest.lastIndexOf(':');
+    if (colon >= 0 && !rest.endsWith("]")) {
+      host = rest.substring(0, colon);
+      try {
+        port = Integer.parseInt(rest.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("invalid origin URL: port '" + rest.substring(colon + 1) + "' is not a number");
+      }
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("invalid origin URL: no host");
+    }
+    String user = null;
+    String password = null;
+    if (userInfo != null) {
+      int c = userInfo.indexOf(':');
+      user = decode(c < 0 ? userInfo : userInfo.substring(0, c));
+      password = c < 0 ? null : decode(userInfo.substring(c + 1));
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String kv : query.split("&")) {
+      if (kv.isEmpty()) {
+        continue;
+      }
+      int e = kv.indexOf('=');
+      params.put(decode(e < 0 ? kv : kv.substring(0, e)), e < 0 ? "" : decode(kv.substring(e + 1)));
+    }
+    if (user == null) {
+      user = params.getOrDefault("user", "postgres");
+    }
+    if (password == null) {
+      password = params.get("password");
+    }
+    if (database == null || database.isEmpty()) {
+      database = params.getOrDefault("dbname", user);
+    }
+    SslMode mode = SslMode.parse(params.getOrDefault("sslmode", "disable"));
+    return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"));
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  /** The same origin with another database. */
+  public OriginUrl withDatabase(String db) {
+    return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert);
+  }
+
+  /** host:port, for messages. */
+  public String address() {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  @Override
+  public String toString() {
+    return "postgresql://" + user + (password == null ? "" : ":***") + "@" + address() + "/" + database
+        + "?sslmode=" + sslMode.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+}

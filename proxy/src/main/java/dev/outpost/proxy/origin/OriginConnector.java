@@ -1,0 +1,221 @@
+package dev.outpost.proxy.origin;
+
+import dev.outpost.proxy.config.OriginUrl;
+import dev.outpost.wire.BackendType;
+import dev.outpost.wire.codec.FrameDecoder;
+import dev.outpost.wire.frontend.CancelRequest;
+import dev.outpost.wire.frontend.SslRequest;
+import dev.outpost.wire.frontend.StartupMessage;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Opens logged-in connections to the origin: TCP, optional TLS (SSLRequest first, as libpq does),
+ * StartupMessage and authentication. The resulting channel's pipeline is
+ * {@code [ssl] → frames → connection}.
+ */
+public final class OriginConnector {
+  static final String FRAME_DECODER = "frames";
+  static final String CONNECTION_HANDLER = "connection";
+  /** Largest message accepted from the origin: a DataRow may carry a 1 GiB field. */
+  private static final int MAX_ORIGIN_MESSAGE = Integer.MAX_VALUE - 1;
+
+  private final Class<? extends SocketChannel> channelClass;
+  private final Duration connectTimeout;
+
+  public OriginConnector(Class<? extends SocketChannel> channelClass, Duration connectTimeout) {
+    this.channelClass = channelClass;
+    this.connectTimeout = connectTimeout;
+  }
+
+  /**
+   * Connects and logs in as {@code target}'s user to its database, on {@code loop}. The future
+   * fails with an {@link OriginErrorException} when the origin refuses (wrong password, unknown
+   * database, too many connections), or with an I/O exception when it cannot be reached.
+   */
+  Future<OriginConnection> connect(EventLoop loop, OriginUrl target, OriginPool pool, int preparedCapacity,
+      Map<String, String> extraStartupParameters) {
+    Promise<OriginConnection> promise = loop.newPromise();
+    OriginTls tls = OriginTls.forOrigin(target);
+    Bootstrap b = new Bootstrap()
+        .group(loop)
+        .channel(channelClass)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            // handlers are added once connected, depending on TLS
+          }
+        });
+    ChannelFuture cf = b.connect(target.host(), target.port());
+    // The whole login is bounded by the connect timeout, not only the TCP connect.
+    io.netty.util.concurrent.ScheduledFuture<?> timeout = loop.schedule(() -> {
+      if (promise.tryFailure(new ConnectException("timed out after " + connectTimeout.toMillis()
+          + " ms connecting and logging in to the origin " + target.address()))) {
+        cf.channel().close();
+      }
+    }, connectTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    promise.addListener(f -> timeout.cancel(false));
+    cf.addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        promise.tryFailure(f.cause());
+        return;
+      }
+      Channel ch = f.channel();
+      StartupMessage startup = startupMessage(target, extraStartupParameters);
+      if (tls == null) {
+        startPlain(ch, target, pool, preparedCapacity, promise, startup);
+      } else {
+        ch.pipeline().addLast("ssl-response", new SslResponseHandler(tls, target, pool, preparedCapacity, promise, startup));
+        ch.writeAndFlush(SslRequest.INSTANCE.encode(ch.alloc()));
+      }
+    });
+    return promise;
+  }
+
+  private static StartupMessage startupMessage(OriginUrl target, Map<String, String> extra) {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("user", target.user());
+    params.put("database", target.database());
+    params.putAll(extra);
+    return StartupMessage.v3(params);
+  }
+
+  private static void startPlain(Channel ch, OriginUrl target, OriginPool pool, int preparedCapacity,
+      Promise<OriginConnection> promise, StartupMessage startup) {
+    ChannelPipeline p = ch.pipeline();
+    p.addLast(FRAME_DECODER, new FrameDecoder(MAX_ORIGIN_MESSAGE, b -> BackendType.of((byte) b) != null, "origin"));
+    p.addLast("handshake", new OriginHandshake(target, pool, preparedCapacity, promise));
+    ch.writeAndFlush(startup.encode(ch.alloc()));
+  }
+
+  /** Reads the origin's one-byte answer to SSLRequest and starts TLS (or falls back, for prefer). */
+  private static final class SslResponseHandler extends ByteToMessageDecoder {
+    private final OriginTls tls;
+    private final OriginUrl target;
+    private final OriginPool pool;
+    private final int preparedCapacity;
+    private final Promise<OriginConnection> promise;
+    private final StartupMessage startup;
+
+    SslResponseHandler(OriginTls tls, OriginUrl target, OriginPool pool, int preparedCapacity,
+        Promise<OriginConnection> promise, StartupMessage startup) {
+      this.tls = tls;
+      this.target = target;
+      this.pool = pool;
+      this.preparedCapacity = preparedCapacity;
+      this.promise = promise;
+      this.startup = startup;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+      if (!in.isReadable()) {
+        return;
+      }
+      byte answer = in.readByte();
+      if (in.isReadable()) {
+        promise.tryFailure(new ConnectException("the origin sent unexpected bytes after its SSL answer"));
+        ctx.close();
+        return;
+      }
+      Channel ch = ctx.channel();
+      ctx.pipeline().remove(this);
+      if (answer == 'S') {
+        SslHandler ssl = tls.newHandler(ch.alloc());
+        ch.pipeline().addFirst("ssl", ssl);
+        ssl.handshakeFuture().addListener(h -> {
+          if (h.isSuccess()) {
+            startPlain(ch, target, pool, preparedCapacity, promise, startup);
+          } else {
+            promise.tryFailure(new ConnectException("TLS handshake with the origin " + target.address()
+                + " failed: " + h.cause().getMessage()));
+            ch.close();
+          }
+        });
+      } else if (answer == 'N' && tls.optional()) {
+        startPlain(ch, target, pool, preparedCapacity, promise, startup);
+      } else {
+        promise.tryFailure(new ConnectException("the origin " + target.address()
+            + " does not accept TLS, but sslmode requires it"));
+        ch.close();
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      promise.tryFailure(cause);
+      ctx.close();
+    }
+  }
+
+  /**
+   * Sends a CancelRequest for the origin backend {@code key} on a new connection (plain, or after
+   * SSLRequest when the origin requires TLS) and closes it.
+   */
+  public void cancel(EventLoop loop, OriginUrl target, CancelRequest request) {
+    OriginTls tls = OriginTls.forOrigin(target);
+    new Bootstrap().group(loop).channel(channelClass)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast(new ByteToMessageDecoder() {
+                @Override
+                protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+                  byte answer = in.readByte();
+                  ctx.pipeline().remove(this);
+                  if (answer == 'S') {
+                    SslHandler ssl = tls.newHandler(ctx.alloc());
+                    ctx.pipeline().addFirst(ssl);
+                    ssl.handshakeFuture().addListener(h -> {
+                      if (h.isSuccess()) {
+                        ctx.writeAndFlush(request.encode(ctx.alloc())).addListener(w -> ctx.close());
+                      } else {
+                        ctx.close();
+                      }
+                    });
+                  } else {
+                    ctx.writeAndFlush(request.encode(ctx.alloc())).addListener(w -> ctx.close());
+                  }
+                }
+              });
+            }
+          }
+        })
+        .connect(target.host(), target.port())
+        .addListener((ChannelFuture f) -> {
+          if (!f.isSuccess()) {
+            return;
+          }
+          if (tls != null) {
+            f.channel().writeAndFlush(SslRequest.INSTANCE.encode(f.channel().alloc()));
+          } else {
+            f.channel().writeAndFlush(request.encode(f.channel().alloc()))
+                .addListener(w -> f.channel().close());
+          }
+        });
+  }
+}

@@ -1,0 +1,152 @@
+package dev.outpost.proxy.origin;
+
+import dev.outpost.proxy.config.OriginUrl;
+import dev.outpost.wire.BackendType;
+import dev.outpost.wire.Frame;
+import dev.outpost.wire.PgWireException;
+import dev.outpost.wire.Sqlstate;
+import dev.outpost.wire.auth.AuthenticationFailedException;
+import dev.outpost.wire.auth.Md5Password;
+import dev.outpost.wire.auth.ScramClient;
+import dev.outpost.wire.backend.Authentication;
+import dev.outpost.wire.backend.BackendKeyData;
+import dev.outpost.wire.backend.ErrorFields;
+import dev.outpost.wire.backend.ParameterStatus;
+import dev.outpost.wire.frontend.PasswordMessage;
+import dev.outpost.wire.frontend.SaslInitialResponse;
+import dev.outpost.wire.frontend.SaslResponse;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Promise;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Logs in to the origin after the StartupMessage was sent: answers the authentication request
+ * (SCRAM-SHA-256, MD5 or cleartext), collects ParameterStatus and BackendKeyData, and on
+ * ReadyForQuery hands the channel over to a new {@link OriginConnection}.
+ *
+ * <pre>
+ * Outpost                         origin
+ *   StartupMessage            ─►
+ *                             ◄─  AuthenticationSASL / MD5Password / CleartextPassword
+ *   SASLInitialResponse …     ─►  (SCRAM rounds)
+ *                             ◄─  AuthenticationOk, ParameterStatus*, BackendKeyData, ReadyForQuery
+ * </pre>
+ */
+final class OriginHandshake extends ChannelInboundHandlerAdapter {
+  private final OriginUrl target;
+  private final OriginPool pool;
+  private final int preparedCapacity;
+  private final Promise<OriginConnection> promise;
+  private final Map<String, String> parameters = new LinkedHashMap<>();
+  private BackendKeyData keyData;
+  private ScramClient scram;
+
+  OriginHandshake(OriginUrl target, OriginPool pool, int preparedCapacity, Promise<OriginConnection> promise) {
+    this.target = target;
+    this.pool = pool;
+    this.preparedCapacity = preparedCapacity;
+    this.promise = promise;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Frame frame = (Frame) msg;
+    try {
+      handle(ctx, frame);
+    } catch (PgWireException | AuthenticationFailedException e) {
+      fail(ctx, e);
+    } finally {
+      frame.release();
+    }
+  }
+
+  private void handle(ChannelHandlerContext ctx, Frame frame) throws AuthenticationFailedException {
+    BackendType type = BackendType.of(frame.type());
+    if (type == null) {
+      throw new PgWireException(Sqlstate.PROTOCOL_VIOLATION, "the origin sent an unknown message during login");
+    }
+    switch (type) {
+      case AUTHENTICATION:
+        authenticate(ctx, Authentication.decode(frame.body()));
+        break;
+      case PARAMETER_STATUS: {
+        ParameterStatus p = ParameterStatus.decode(frame.body());
+        parameters.put(p.name(), p.value());
+        break;
+      }
+      case BACKEND_KEY_DATA:
+        keyData = BackendKeyData.decode(frame.body());
+        break;
+      case ERROR_RESPONSE:
+        fail(ctx, new OriginErrorException(ErrorFields.decode(frame.body())));
+        break;
+      case NOTICE_RESPONSE:
+      case NEGOTIATE_PROTOCOL_VERSION:
+        break;
+      case READY_FOR_QUERY: {
+        BackendKeyData key = keyData != null ? keyData : new BackendKeyData(0, new byte[4]);
+        OriginConnection connection = new OriginConnection(ctx.channel(), pool, key, parameters, preparedCapacity);
+        ctx.pipeline().replace(this, OriginConnector.CONNECTION_HANDLER, connection);
+        promise.trySuccess(connection);
+        break;
+      }
+      default:
+        throw new PgWireException(Sqlstate.PROTOCOL_VIOLATION, "the origin sent " + type + " during login");
+    }
+  }
+
+  private void authenticate(ChannelHandlerContext ctx, Authentication auth) throws AuthenticationFailedException {
+    if (auth instanceof Authentication.Ok) {
+      return;
+    }
+    String password = target.password();
+    if (password == null) {
+      throw new AuthenticationFailedException("the origin asks for a password for user \"" + target.user()
+          + "\" but none is configured; put it in the origin URL or the user's entry");
+    }
+    if (auth instanceof Authentication.CleartextPassword) {
+      ctx.writeAndFlush(new PasswordMessage(password).encode(ctx.alloc()));
+    } else if (auth instanceof Authentication.Md5Password md5) {
+      ctx.writeAndFlush(new PasswordMessage(Md5Password.response(target.user(), password, md5.salt())).encode(ctx.alloc()));
+    } else if (auth instanceof Authentication.Sasl sasl) {
+      if (!sasl.mechanisms().contains(ScramClient.mechanism())) {
+        throw new AuthenticationFailedException("the origin offers SASL mechanisms " + sasl.mechanisms()
+            + " but not SCRAM-SHA-256");
+      }
+      scram = new ScramClient(password);
+      ctx.writeAndFlush(new SaslInitialResponse(ScramClient.mechanism(), scram.clientFirst()).encode(ctx.alloc()));
+    } else if (auth instanceof Authentication.SaslContinue cont) {
+      requireScram();
+      ctx.writeAndFlush(new SaslResponse(scram.serverFirst(cont.data())).encode(ctx.alloc()));
+    } else if (auth instanceof Authentication.SaslFinal fin) {
+      requireScram();
+      scram.serverFinal(fin.data());
+    }
+  }
+
+  private void requireScram() throws AuthenticationFailedException {
+    if (scram == null) {
+      throw new AuthenticationFailedException("the origin sent a SCRAM message before SCRAM started");
+    }
+  }
+
+  private void fail(ChannelHandlerContext ctx, Throwable cause) {
+    if (promise.tryFailure(cause)) {
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    promise.tryFailure(new java.net.ConnectException("the origin closed the connection during login"));
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Throwable c = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+        ? cause.getCause() : cause;
+    fail(ctx, c);
+  }
+}

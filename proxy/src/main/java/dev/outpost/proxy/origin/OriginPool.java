@@ -1,0 +1,517 @@
+package dev.outpost.proxy.origin;
+
+import dev.outpost.proxy.config.OriginUrl;
+import dev.outpost.wire.BackendType;
+import dev.outpost.wire.Frame;
+import dev.outpost.wire.PgWireException;
+import dev.outpost.wire.Sqlstate;
+import dev.outpost.wire.frontend.Query;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The warm connections of one (role, database) to the origin (DESIGN §5.4, §5.5).
+ *
+ * <ul>
+ *   <li>Idle connections are reused last-in first-out, preferring one on the waiter's event loop.
+ *   <li>Waiters queue first-in first-out; a new connection is opened only while the pool is below
+ *       its maximum, and it goes to whoever is first in the queue when it is ready.
+ *   <li>When the origin cannot be reached, every waiter fails at once with 08006 naming the
+ *       origin, later requests fail fast, and a probe reconnects with capped exponential backoff.
+ *   <li>A broken connection is never reused; one past its lifetime is closed when it comes back.
+ * </ul>
+ *
+ * <p>Thread-safe: sessions on every event loop acquire and release concurrently.
+ */
+public final class OriginPool {
+  private static final Logger log = LoggerFactory.getLogger(OriginPool.class);
+  private static final long MIN_BACKOFF_MS = 100;
+  private static final long MAX_BACKOFF_MS = 10_000;
+
+  private final String name;
+  private final OriginUrl target;
+  private final OriginConnector connector;
+  private final EventLoopGroup group;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final ArrayDeque<OriginConnection> idle = new ArrayDeque<>();
+  private final Set<OriginConnection> all = new LinkedHashSet<>();
+  private final ArrayDeque<PoolWaiter> waiters = new ArrayDeque<>();
+  private volatile PoolSettings settings;
+  private int connecting;
+  private boolean closed;
+  private boolean down;
+  private long retryAtNanos;
+  private long backoffMs = MIN_BACKOFF_MS;
+  private volatile String lastError;
+  private volatile Map<String, String> serverParameters;
+  private final LongAdder acquisitions = new LongAdder();
+  private final LongAdder waits = new LongAdder();
+  private final LongAdder connectFailures = new LongAdder();
+
+  public OriginPool(String name, OriginUrl target, OriginConnector connector, EventLoopGroup group,
+      PoolSettings settings) {
+    this.name = name;
+    this.target = target;
+    this.connector = connector;
+    this.group = group;
+    this.settings = settings;
+  }
+
+  /** {@code user@database}, as shown to operators. */
+  public String name() {
+    return name;
+  }
+
+  public OriginUrl target() {
+    return target;
+  }
+
+  public PoolSettings settings() {
+    return settings;
+  }
+
+  /** Replaces the limits; a smaller maximum closes idle connections now and busy ones on release. */
+  public void settings(PoolSettings s) {
+    List<OriginConnection> toClose = new ArrayList<>();
+    lock.lock();
+    try {
+      settings = s;
+      while (all.size() > s.maxSize() && !idle.isEmpty()) {
+        OriginConnection c = idle.pollLast();
+        all.remove(c);
+        toClose.add(c);
+      }
+    } finally {
+      lock.unlock();
+    }
+    toClose.forEach(OriginConnection::close);
+    serveWaiters();
+  }
+
+  /**
+   * Asks for a connection. The waiter is called back exactly once — offered a connection or
+   * failed — possibly before this method returns.
+   */
+  public void acquire(PoolWaiter waiter) {
+    OriginConnection c;
+    PgWireException fastFail = null;
+    lock.lock();
+    try {
+      if (closed) {
+        fastFail = new PgWireException(Sqlstate.ADMIN_SHUTDOWN, "Outpost is shutting down");
+        c = null;
+      } else {
+        c = takeIdle(waiter.eventLoop());
+        if (c == null) {
+          if (down && System.nanoTime() < retryAtNanos && connecting == 0) {
+            fastFail = originDown();
+          } else {
+            waiters.addLast(waiter);
+            waits.increment();
+            startConnectIfRoom(waiter.eventLoop());
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (fastFail != null) {
+      waiter.fail(fastFail);
+    } else if (c != null) {
+      handOver(c, waiter);
+    }
+  }
+
+  /** Removes a waiter that gave up; true when it was still queued. */
+  public boolean cancel(PoolWaiter waiter) {
+    lock.lock();
+    try {
+      return waiters.remove(waiter);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Gives a connection back. {@code reusable} false (or a broken connection) closes it. In
+   * session pooling the connection is reset with DISCARD ALL first.
+   */
+  public void release(OriginConnection c, boolean reusable) {
+    release(c, reusable, false);
+  }
+
+  /**
+   * Gives a connection back; with {@code reset} (a client that pinned it for session features) it
+   * is cleaned with DISCARD ALL even in transaction pooling.
+   */
+  public void release(OriginConnection c, boolean reusable, boolean reset) {
+    c.unbind();
+    c.markReleased();
+    PoolSettings s = settings;
+    boolean expired = s.maxLifetime().toNanos() > 0 && System.nanoTime() - c.createdNanos() > s.maxLifetime().toNanos();
+    boolean tooMany;
+    lock.lock();
+    try {
+      tooMany = all.size() > s.maxSize();
+    } finally {
+      lock.unlock();
+    }
+    if (!reusable || c.isBroken() || expired || tooMany || closed) {
+      discard(c);
+      serveWaiters();
+      return;
+    }
+    if (s.resetOnRelease() || reset) {
+      reset(c);
+    } else {
+      returnIdle(c);
+    }
+  }
+
+  private void reset(OriginConnection c) {
+    c.bind(new ResetListener(c), "reset");
+    c.send(List.of(new Query("DISCARD ALL").encode(c.channel().alloc())));
+  }
+
+  /** Swallows the answer to DISCARD ALL, then returns the connection to the idle list. */
+  private final class ResetListener implements OriginListener {
+    private final OriginConnection c;
+    private boolean failed;
+
+    ResetListener(OriginConnection c) {
+      this.c = c;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+      return c.eventLoop();
+    }
+
+    @Override
+    public void onOriginFrame(OriginConnection connection, Frame frame) {
+      try {
+        byte t = frame.type();
+        if (t == BackendType.ERROR_RESPONSE.code()) {
+          failed = true;
+        } else if (t == BackendType.READY_FOR_QUERY.code()) {
+          c.serverState().reset();
+          c.unbind();
+          if (failed) {
+            discard(c);
+            serveWaiters();
+          } else {
+            returnIdle(c);
+          }
+        }
+      } finally {
+        frame.release();
+      }
+    }
+
+    @Override
+    public void onOriginReadComplete(OriginConnection connection) {}
+
+    @Override
+    public void onOriginClosed(OriginConnection connection, Throwable cause) {}
+  }
+
+  private void returnIdle(OriginConnection c) {
+    PoolWaiter w;
+    lock.lock();
+    try {
+      w = waiters.pollFirst();
+      if (w == null) {
+        idle.addFirst(c);
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    handOver(c, w);
+  }
+
+  private void handOver(OriginConnection c, PoolWaiter w) {
+    acquisitions.increment();
+    if (!w.offer(c)) {
+      acquisitions.decrement();
+      returnIdle(c);
+    }
+  }
+
+  private OriginConnection takeIdle(EventLoop preferred) {
+    long lifetime = settings.maxLifetime().toNanos();
+    long now = System.nanoTime();
+    OriginConnection sameLoop = null;
+    for (Iterator<OriginConnection> it = idle.iterator(); it.hasNext(); ) {
+      OriginConnection c = it.next();
+      if (c.isBroken() || (lifetime > 0 && now - c.createdNanos() > lifetime)) {
+        it.remove();
+        all.remove(c);
+        c.close();
+        continue;
+      }
+      if (c.eventLoop() == preferred) {
+        sameLoop = c;
+        it.remove();
+        break;
+      }
+    }
+    if (sameLoop != null) {
+      return sameLoop;
+    }
+    return idle.pollFirst();
+  }
+
+  private void startConnectIfRoom(EventLoop loop) {
+    if (closed || all.size() + connecting >= settings.maxSize()) {
+      return;
+    }
+    if (down && System.nanoTime() < retryAtNanos && connecting > 0) {
+      return;
+    }
+    connecting++;
+    Future<OriginConnection> f = connector.connect(loop, target, this,
+        settings.preparedStatementsPerConnection(), Map.of());
+    f.addListener(done -> {
+      if (done.isSuccess()) {
+        onConnected(f.getNow());
+      } else {
+        onConnectFailed(done.cause());
+      }
+    });
+  }
+
+  private void onConnected(OriginConnection c) {
+    boolean recovered;
+    lock.lock();
+    try {
+      connecting--;
+      recovered = down;
+      down = false;
+      backoffMs = MIN_BACKOFF_MS;
+      lastError = null;
+      if (serverParameters == null) {
+        serverParameters = c.serverParameters();
+      }
+      if (closed) {
+        c.close();
+        return;
+      }
+      all.add(c);
+    } finally {
+      lock.unlock();
+    }
+    if (recovered) {
+      log.info("pool {}: the origin {} is reachable again", name, target.address());
+    }
+    if (!c.channel().isActive()) {
+      onClosed(c);
+      return;
+    }
+    returnIdle(c);
+  }
+
+  private void onConnectFailed(Throwable cause) {
+    List<PoolWaiter> failed;
+    PgWireException error;
+    lock.lock();
+    try {
+      connecting--;
+      connectFailures.increment();
+      if (cause instanceof OriginErrorException oe) {
+        error = PgWireException.relay(oe.fields());
+        lastError = oe.getMessage();
+      } else {
+        String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        lastError = reason;
+        if (!down) {
+          log.warn("pool {}: cannot reach the origin {}: {}", name, target.address(), reason);
+        }
+        down = true;
+        retryAtNanos = System.nanoTime() + backoffMs * 1_000_000L;
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        error = originDown();
+      }
+      failed = new ArrayList<>(waiters);
+      waiters.clear();
+    } finally {
+      lock.unlock();
+    }
+    for (PoolWaiter w : failed) {
+      w.fail(error);
+    }
+  }
+
+  private PgWireException originDown() {
+    return new PgWireException(Sqlstate.CONNECTION_FAILURE,
+        "could not connect to the origin " + target.address() + ": " + lastError, null,
+        "Outpost keeps retrying in the background; retry the query once the origin is back", false);
+  }
+
+  void onClosed(OriginConnection c) {
+    boolean wasKnown;
+    lock.lock();
+    try {
+      wasKnown = all.remove(c);
+      idle.remove(c);
+    } finally {
+      lock.unlock();
+    }
+    if (wasKnown) {
+      serveWaiters();
+    }
+  }
+
+  private void discard(OriginConnection c) {
+    lock.lock();
+    try {
+      all.remove(c);
+      idle.remove(c);
+    } finally {
+      lock.unlock();
+    }
+    c.close();
+  }
+
+  /** Opens connections for queued waiters when there is room. */
+  private void serveWaiters() {
+    lock.lock();
+    try {
+      if (!waiters.isEmpty()) {
+        PoolWaiter head = waiters.peekFirst();
+        int needed = waiters.size() - connecting;
+        for (int i = 0; i < needed && all.size() + connecting < settings.maxSize(); i++) {
+          startConnectIfRoom(head.eventLoop());
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Periodic upkeep: closes idle connections past their lifetime or idle timeout (down to
+   * min-idle), opens connections up to min-idle, and probes a down origin when its backoff ends.
+   */
+  public void maintain() {
+    List<OriginConnection> toClose = new ArrayList<>();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      PoolSettings s = settings;
+      long now = System.nanoTime();
+      for (Iterator<OriginConnection> it = idle.descendingIterator(); it.hasNext(); ) {
+        OriginConnection c = it.next();
+        boolean expired = s.maxLifetime().toNanos() > 0 && now - c.createdNanos() > s.maxLifetime().toNanos();
+        boolean idleTooLong = s.idleTimeout().toNanos() > 0 && all.size() - toClose.size() > s.minIdle()
+            && now - c.lastReleasedNanos() > s.idleTimeout().toNanos();
+        if (expired || idleTooLong || c.isBroken()) {
+          it.remove();
+          all.remove(c);
+          toClose.add(c);
+        }
+      }
+      boolean mayConnect = !down || now >= retryAtNanos;
+      if (mayConnect && connecting == 0 && (idle.size() < s.minIdle() || (down && !waiters.isEmpty()))) {
+        startConnectIfRoom(group.next());
+      } else if (down && mayConnect && connecting == 0) {
+        // probe so that the origin is known to be back before the next client asks
+        startConnectIfRoom(group.next());
+      }
+    } finally {
+      lock.unlock();
+    }
+    toClose.forEach(OriginConnection::close);
+  }
+
+  /**
+   * The origin's ParameterStatus values for this database, connecting once if no connection has
+   * been made yet. Fails like {@link #acquire(PoolWaiter)} does.
+   */
+  public Future<Map<String, String>> serverParameters(EventLoop loop) {
+    Map<String, String> known = serverParameters;
+    Promise<Map<String, String>> p = loop.newPromise();
+    if (known != null) {
+      return p.setSuccess(known);
+    }
+    acquire(new PoolWaiter() {
+      @Override
+      public EventLoop eventLoop() {
+        return loop;
+      }
+
+      @Override
+      public boolean offer(OriginConnection connection) {
+        p.trySuccess(connection.serverParameters());
+        release(connection, true);
+        return true;
+      }
+
+      @Override
+      public void fail(PgWireException error) {
+        p.tryFailure(error);
+      }
+    });
+    return p;
+  }
+
+  /** Closes every connection and fails the waiters. */
+  public void close() {
+    List<OriginConnection> conns;
+    List<PoolWaiter> ws;
+    lock.lock();
+    try {
+      closed = true;
+      conns = new ArrayList<>(all);
+      all.clear();
+      idle.clear();
+      ws = new ArrayList<>(waiters);
+      waiters.clear();
+    } finally {
+      lock.unlock();
+    }
+    PgWireException e = new PgWireException(Sqlstate.ADMIN_SHUTDOWN, "Outpost is shutting down");
+    ws.forEach(w -> w.fail(e));
+    conns.forEach(OriginConnection::close);
+  }
+
+  /** A consistent snapshot for SHOW POOLS and metrics. */
+  public PoolStats stats() {
+    lock.lock();
+    try {
+      return new PoolStats(name, settings.maxSize(), all.size(), idle.size(), all.size() - idle.size(),
+          connecting, waiters.size(), down, lastError, acquisitions.sum(), waits.sum(), connectFailures.sum());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** All connections (idle and busy), for SHOW SERVERS. */
+  public List<OriginConnection> connections() {
+    lock.lock();
+    try {
+      return new ArrayList<>(all);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** One pool's numbers. */
+  public record PoolStats(String name, int maxSize, int total, int idle, int active, int connecting,
+      int waiting, boolean originDown, String lastError, long acquisitions, long waits, long connectFailures) {}
+}

@@ -1,0 +1,629 @@
+package dev.outpost.proxy.session;
+
+import dev.outpost.proxy.auth.User;
+import dev.outpost.proxy.config.PoolMode;
+import dev.outpost.proxy.config.SessionFeaturePolicy;
+import dev.outpost.proxy.origin.OriginConnection;
+import dev.outpost.proxy.origin.OriginListener;
+import dev.outpost.proxy.origin.OriginPool;
+import dev.outpost.proxy.origin.PoolWaiter;
+import dev.outpost.proxy.server.OutpostNode;
+import dev.outpost.wire.Frame;
+import dev.outpost.wire.FrontendType;
+import dev.outpost.wire.PgWireException;
+import dev.outpost.wire.Sqlstate;
+import dev.outpost.wire.backend.ErrorFields;
+import dev.outpost.wire.backend.ErrorResponse;
+import dev.outpost.wire.backend.ReadyForQuery;
+import dev.outpost.wire.frontend.CancelRequest;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One authenticated client: receives its requests, borrows an origin connection for them
+ * (per transaction or per session), and relays the responses. All state is confined to the
+ * client channel's event loop.
+ *
+ * <pre>
+ * simple:    client Q ───────────────────────► origin      (acquire if none held)
+ *                   ◄── T D* C … Z ────────────             (release on Z 'I')
+ * extended:  client P B D E … S ───────────────► origin    (names virtualized, §5.2)
+ *                   ◄── 1 2 T D* C … Z ─────────
+ * copy in:   client Q(COPY … FROM STDIN) ─► origin ◄─ G;  client d* c ─►;  ◄─ C Z
+ * copy out:  client Q(COPY … TO STDOUT)  ─► origin ◄─ H d* c C Z
+ * cancel:    new socket CancelRequest(key) ─► CancelRegistry ─► origin CancelRequest(backend key)
+ * </pre>
+ *
+ * <p>Requests wait in {@code pending} until an origin connection is held; from then on every
+ * message is forwarded in order. Each forwarded message adds an {@link Expectation}; responses
+ * are matched against that FIFO, which is how injected messages (Parse of a statement the
+ * backend lacks, settings to re-apply) are swallowed and synthetic answers are interleaved. A
+ * response that matches no expectation is a protocol desync: both connections are closed rather
+ * than guessed at.
+ */
+public final class ClientSession extends ChannelInboundHandlerAdapter implements OriginListener {
+  public static final String NAME = "session";
+  private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+  /** Pending client bytes above which reading from the client pauses while no connection is held. */
+  private static final int PENDING_HIGH_WATER = 1024 * 1024;
+
+  final OutpostNode node;
+  final Channel client;
+  final User user;
+  final String database;
+  final OriginPool pool;
+  final PoolMode mode;
+  final SessionSettings settings;
+  private final CancelRegistry.Key cancelKey;
+  private final long connectedAtMillis = System.currentTimeMillis();
+
+  /** Client messages not yet forwarded (no origin connection held yet). */
+  private final ArrayDeque<Frame> pending = new ArrayDeque<>();
+  private long pendingBytes;
+  /** What the held origin connection still owes us, in order. */
+  final ArrayDeque<Expectation> expected = new ArrayDeque<>();
+  final Forwarder forwarder;
+  final ResponseRouter router;
+
+  OriginConnection conn;
+  private Waiter waiter;
+  /** Transaction status from the last ReadyForQuery. */
+  byte txnStatus = 'I';
+  /** Extended-protocol messages were sent since the last Sync. */
+  boolean inBatch;
+  /** An error occurred; the origin skips messages until Sync, so do we. */
+  boolean skipping;
+  boolean copyIn;
+  /** Held for the whole session (session pooling, or pinned by a session feature). */
+  boolean pinned;
+  private boolean originPaused;
+  private boolean clientPaused;
+  private boolean needsFlush;
+  private boolean closed;
+  /** Local answers: skipping a batch that failed before reaching the origin, until its Sync. */
+  private boolean localSkipping;
+
+  ClientSession(OutpostNode node, Channel client, User user, String database, OriginPool pool,
+      Map<String, String> startupSettings) {
+    this.node = node;
+    this.client = client;
+    this.user = user;
+    this.database = database;
+    this.pool = pool;
+    this.mode = node.config().poolMode();
+    this.pinned = mode == PoolMode.SESSION;
+    this.settings = new SessionSettings(startupSettings);
+    this.cancelKey = node.cancels().register(this);
+    this.forwarder = new Forwarder(this);
+    this.router = new ResponseRouter(this);
+  }
+
+  CancelRegistry.Key cancelKey() {
+    return cancelKey;
+  }
+
+  public String userName() {
+    return user.name();
+  }
+
+  public String database() {
+    return database;
+  }
+
+  public long connectedAtMillis() {
+    return connectedAtMillis;
+  }
+
+  public java.net.SocketAddress remoteAddress() {
+    return client.remoteAddress();
+  }
+
+  /** idle, active (holding an origin connection) or waiting (for one). */
+  public String state() {
+    if (conn != null) {
+      return txnStatus == 'I' ? "active" : "in transaction";
+    }
+    return waiter != null ? "waiting" : "idle";
+  }
+
+  @Override
+  public EventLoop eventLoop() {
+    return client.eventLoop();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    node.sessions().add(this);
+  }
+
+  // ---------------------------------------------------------------- client side
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Frame frame = (Frame) msg;
+    if (closed) {
+      frame.release();
+      return;
+    }
+    byte type = frame.type();
+    if (type == FrontendType.TERMINATE.code()) {
+      frame.release();
+      ctx.close();
+      return;
+    }
+    if (type == FrontendType.PASSWORD.code()) {
+      frame.release();
+      fatal(PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "unexpected password message after authentication"));
+      return;
+    }
+    pending.addLast(frame);
+    pendingBytes += frame.size();
+    if (conn == null && pendingBytes > PENDING_HIGH_WATER && !clientPaused) {
+      clientPaused = true;
+      client.config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    dispatch();
+    flushClient();
+  }
+
+  /** Moves pending messages along: forward them, answer them locally, or ask the pool for a connection. */
+  void dispatch() {
+    if (closed) {
+      return;
+    }
+    if (conn != null) {
+      forwardPending();
+      return;
+    }
+    while (waiter == null && conn == null && !pending.isEmpty()) {
+      if (localSkipping || answerLocally()) {
+        continue;
+      }
+      if (!hasBatchBoundary() && pendingBytes <= PENDING_HIGH_WATER) {
+        return; // wait for Sync, Flush or a simple query before going to the origin
+      }
+      acquire();
+    }
+    if (localSkipping) {
+      skipLocally();
+    }
+  }
+
+  /**
+   * Answers the head of {@code pending} without the origin when that is exact: a lone Sync, or a
+   * request that must fail before reaching the origin. Returns true when it consumed something.
+   */
+  private boolean answerLocally() {
+    Frame head = pending.peekFirst();
+    byte type = head.type();
+    if (type == FrontendType.SYNC.code()) {
+      pending.pollFirst().release();
+      writeReady();
+      return true;
+    }
+    if (type == FrontendType.COPY_DATA.code() || type == FrontendType.COPY_DONE.code()
+        || type == FrontendType.COPY_FAIL.code()) {
+      pending.pollFirst().release(); // outside COPY the server ignores these as well
+      return true;
+    }
+    if (type == FrontendType.FLUSH.code() && pending.size() == 1) {
+      pending.pollFirst().release();
+      return true;
+    }
+    ErrorFields error = forwarder.check(head);
+    if (error == null) {
+      return false;
+    }
+    pending.pollFirst().release();
+    writeError(error);
+    if (type == FrontendType.QUERY.code()) {
+      writeReady();
+    } else {
+      localSkipping = true;
+      skipLocally();
+    }
+    return true;
+  }
+
+  /** Drops pending messages up to the Sync that ends a locally failed batch, and answers it. */
+  private void skipLocally() {
+    while (localSkipping && !pending.isEmpty()) {
+      Frame f = pending.pollFirst();
+      boolean sync = f.type() == FrontendType.SYNC.code();
+      pendingBytes -= f.size();
+      f.release();
+      if (sync) {
+        localSkipping = false;
+        writeReady();
+      }
+    }
+  }
+
+  private boolean hasBatchBoundary() {
+    for (Frame f : pending) {
+      byte t = f.type();
+      if (t == FrontendType.SYNC.code() || t == FrontendType.FLUSH.code() || t == FrontendType.QUERY.code()
+          || t == FrontendType.FUNCTION_CALL.code()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void forwardPending() {
+    forwardPending(new ArrayList<>(pending.size() + 2));
+  }
+
+  private void forwardPending(List<Object> out) {
+    Frame f;
+    while ((f = pending.pollFirst()) != null) {
+      forwarder.translate(f, out);
+    }
+    pendingBytes = 0;
+    if (!out.isEmpty()) {
+      conn.send(out);
+    }
+    router.emitSynthetic();
+    if (clientPaused && (conn == null || conn.isWritable())) {
+      clientPaused = false;
+      client.config().setAutoRead(true);
+    }
+    if (conn != null && !conn.isWritable() && !clientPaused) {
+      clientPaused = true;
+      client.config().setAutoRead(false);
+    }
+    maybeRelease();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (client.isWritable() && originPaused) {
+      originPaused = false;
+      if (conn != null) {
+        conn.autoRead(true);
+      }
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    shutdownLocally();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    if (c instanceof PgWireException pe) {
+      fatal(pe.fatal() ? pe : new PgWireException(pe.sqlstate(), pe.getMessage(), pe.detail(), pe.hint(), true));
+    } else if (c instanceof java.io.IOException) {
+      ctx.close();
+    } else {
+      log.error("client {} ({}@{}): unexpected failure; closing the connection", client.remoteAddress(),
+          user.name(), database, c);
+      fatal(PgWireException.fatal(Sqlstate.INTERNAL_ERROR, "internal error in Outpost: " + c));
+    }
+  }
+
+  /** Closes the client after telling it why. */
+  void fatal(PgWireException e) {
+    if (closed) {
+      return;
+    }
+    ErrorFields fields = e.toErrorFields();
+    if (!fields.isFatal()) {
+      Map<Character, String> f = new java.util.LinkedHashMap<>(fields.fields());
+      f.put('S', "FATAL");
+      f.put('V', "FATAL");
+      fields = new ErrorFields(f);
+    }
+    client.writeAndFlush(new ErrorResponse(fields).encode(client.alloc())).addListener(ChannelFutureListener.CLOSE);
+    shutdownLocally();
+  }
+
+  /** Closes the client connection (node shutdown); called from any thread. */
+  public void shutdown() {
+    eventLoop().execute(() -> fatal(new PgWireException(Sqlstate.ADMIN_SHUTDOWN,
+        "terminating connection because Outpost is shutting down", null, null, true)));
+  }
+
+  private void shutdownLocally() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    node.sessions().remove(this);
+    node.cancels().unregister(cancelKey.processId());
+    node.clientConnections().decrementAndGet();
+    Frame f;
+    while ((f = pending.pollFirst()) != null) {
+      f.release();
+    }
+    if (waiter != null) {
+      waiter.giveUp();
+      waiter = null;
+    }
+    if (conn != null) {
+      OriginConnection c = conn;
+      conn = null;
+      boolean clean = expected.isEmpty() && txnStatus == 'I' && !copyIn && !inBatch;
+      if (originPaused) {
+        c.autoRead(true);
+      }
+      // A backend still busy with this client's work cannot be handed to anyone else.
+      pool.release(c, clean, pinned && mode != PoolMode.SESSION);
+    }
+    expected.clear();
+  }
+
+  // ---------------------------------------------------------------- pool
+
+  private void acquire() {
+    waiter = new Waiter();
+    waiter.start();
+  }
+
+  /** One acquisition attempt; the callbacks hop onto the session's loop. */
+  private final class Waiter implements PoolWaiter {
+    private final AtomicBoolean done = new AtomicBoolean();
+    private ScheduledFuture<?> timeout;
+
+    void start() {
+      long ms = pool.settings().acquireTimeout().toMillis();
+      timeout = eventLoop().schedule(this::timedOut, ms, TimeUnit.MILLISECONDS);
+      pool.acquire(this);
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+      return client.eventLoop();
+    }
+
+    @Override
+    public boolean offer(OriginConnection c) {
+      if (!done.compareAndSet(false, true)) {
+        return false;
+      }
+      timeout.cancel(false);
+      ClientSession.this.eventLoop().execute(() -> onAcquired(this, c));
+      return true;
+    }
+
+    @Override
+    public void fail(PgWireException error) {
+      if (done.compareAndSet(false, true)) {
+        timeout.cancel(false);
+        ClientSession.this.eventLoop().execute(() -> onAcquireFailed(this, error));
+      }
+    }
+
+    private void timedOut() {
+      if (done.compareAndSet(false, true)) {
+        pool.cancel(this);
+        OriginPool.PoolStats s = pool.stats();
+        onAcquireFailed(this, new PgWireException(Sqlstate.TOO_MANY_CONNECTIONS,
+            "could not acquire an origin connection within " + pool.settings().acquireTimeout().toMillis()
+                + " ms (pool \"" + pool.name() + "\" max " + s.maxSize() + ", " + s.waiting() + " waiting)",
+            null, "raise pool-size, shorten transactions, or raise pool-acquire-timeout", false));
+      }
+    }
+
+    void giveUp() {
+      if (done.compareAndSet(false, true)) {
+        timeout.cancel(false);
+        pool.cancel(this);
+      }
+    }
+  }
+
+  private void onAcquired(Waiter w, OriginConnection c) {
+    if (closed || waiter != w) {
+      pool.release(c, true, false);
+      return;
+    }
+    waiter = null;
+    conn = c;
+    c.bind(this, this);
+    List<Object> out = new ArrayList<>(pending.size() + 3);
+    forwarder.applySettings(out);
+    forwardPending(out);
+    flushClient();
+  }
+
+  private void onAcquireFailed(Waiter w, PgWireException error) {
+    if (closed || waiter != w) {
+      return;
+    }
+    waiter = null;
+    failPendingBatch(error);
+    dispatch();
+    flushClient();
+  }
+
+  /** The first pending batch cannot be served: answer it with {@code error}, like the origin would. */
+  private void failPendingBatch(PgWireException error) {
+    Frame head = pending.peekFirst();
+    if (head == null) {
+      return;
+    }
+    writeError(error.toErrorFields());
+    if (head.type() == FrontendType.QUERY.code() || head.type() == FrontendType.FUNCTION_CALL.code()) {
+      Frame f = pending.pollFirst();
+      pendingBytes -= f.size();
+      f.release();
+      writeReady();
+    } else {
+      localSkipping = true;
+      skipLocally();
+    }
+  }
+
+  /** Gives the connection back when the transaction is over and nothing is in flight. */
+  void maybeRelease() {
+    if (conn == null || pinned || txnStatus != 'I' || !expected.isEmpty() || inBatch || copyIn
+        || !pending.isEmpty()) {
+      return;
+    }
+    OriginConnection c = conn;
+    conn = null;
+    if (originPaused) {
+      originPaused = false;
+      c.autoRead(true);
+    }
+    pool.release(c, true, false);
+  }
+
+  // ---------------------------------------------------------------- origin side
+
+  @Override
+  public void onOriginFrame(OriginConnection c, Frame frame) {
+    if (c != conn || closed) {
+      frame.release();
+      return;
+    }
+    try {
+      router.route(frame);
+    } catch (RuntimeException | LinkageError e) {
+      log.error("client {} ({}@{}): failed handling a response from {}", client.remoteAddress(), user.name(),
+          database, c, e);
+      desync("internal error: " + e);
+    }
+  }
+
+  @Override
+  public void onOriginReadComplete(OriginConnection c) {
+    flushClient();
+  }
+
+  @Override
+  public void onOriginWritabilityChanged(OriginConnection c, boolean writable) {
+    if (c == conn && writable && clientPaused) {
+      clientPaused = false;
+      client.config().setAutoRead(true);
+    }
+  }
+
+  @Override
+  public void onOriginClosed(OriginConnection c, Throwable cause) {
+    if (c != conn || closed) {
+      return;
+    }
+    conn = null;
+    log.warn("client {} ({}@{}): origin connection {} lost: {}", client.remoteAddress(), user.name(), database, c,
+        cause.getMessage());
+    String message = "the connection to the origin " + pool.target().address() + " was lost";
+    if (txnStatus != 'I' || copyIn || pinned) {
+      fatal(new PgWireException(Sqlstate.CONNECTION_FAILURE, message + "; the open transaction was rolled back",
+          null, "reconnect and retry the transaction", true));
+      return;
+    }
+    boolean anyVisible = false;
+    int readies = 0;
+    for (Expectation e : expected) {
+      anyVisible |= !e.swallow;
+      if (e.endsWithReady() && !e.swallow) {
+        readies++;
+      }
+    }
+    expected.clear();
+    if (anyVisible) {
+      writeError(ErrorFields.of("ERROR", Sqlstate.CONNECTION_FAILURE, message + " while running this request",
+          null, "retry the request; if it wrote data, check whether it committed"));
+    }
+    for (int i = 0; i < readies; i++) {
+      writeReady();
+    }
+    if (inBatch && readies == 0) {
+      localSkipping = true; // the batch's Sync is still to come; answer it locally
+    }
+    inBatch = false;
+    skipping = false;
+    copyIn = false;
+    flushClient();
+    dispatch();
+    flushClient();
+  }
+
+  /** A CancelRequest with this session's key arrived (on another connection, any thread). */
+  void cancelFromClient() {
+    eventLoop().execute(() -> {
+      if (closed) {
+        return;
+      }
+      if (conn != null && !expected.isEmpty()) {
+        byte[] secret = conn.backendKey().secretKey();
+        node.connector().cancel(eventLoop(), pool.target(),
+            new CancelRequest(conn.backendKey().processId(), secret));
+      } else if (waiter != null) {
+        Waiter w = waiter;
+        w.giveUp();
+        onAcquireFailed(w, new PgWireException(Sqlstate.QUERY_CANCELED, "canceling statement due to user request"));
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- writing to the client
+
+  void toClient(Object msg) {
+    client.write(msg instanceof Frame f ? f.content() : msg, client.voidPromise());
+    needsFlush = true;
+    if (!client.isWritable() && conn != null && !originPaused) {
+      originPaused = true;
+      conn.autoRead(false);
+    }
+  }
+
+  void writeError(ErrorFields fields) {
+    toClient(new ErrorResponse(fields).encode(client.alloc()));
+  }
+
+  void writeReady() {
+    toClient(ReadyForQuery.of(txnStatus).encode(client.alloc()));
+  }
+
+  void flushClient() {
+    if (needsFlush) {
+      needsFlush = false;
+      client.flush();
+    }
+  }
+
+  /** Protocol desync: close both sides rather than risk mismatched answers. */
+  void desync(String what) {
+    log.error("client {} ({}@{}): protocol desync with origin connection {}: {}; closing both", client.remoteAddress(),
+        user.name(), database, conn, what);
+    if (conn != null) {
+      conn.markBroken();
+      conn.close();
+    }
+    fatal(PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION,
+        "Outpost lost track of the protocol state (" + what + "); reconnect"));
+  }
+
+  SessionFeaturePolicy sessionFeaturePolicy() {
+    return node.config().sessionFeatures();
+  }
+
+  @Override
+  public String toString() {
+    return "session(" + user.name() + "@" + database + ", " + client.remoteAddress() + ")";
+  }
+}

@@ -1,0 +1,59 @@
+package dev.outpost.proxy.session;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * A statement a client prepared: its text and declared parameter types, and the name it has on
+ * origin backends. The server-side name is a digest of (text, types), so every backend and every
+ * client that prepares the same statement shares one server-side statement (DESIGN §5.2).
+ */
+final class ClientStatement {
+  final String sql;
+  final int[] parameterTypes;
+  final String serverName;
+  /** Identifies this particular Parse of the unnamed statement (unnamed statements are not shared). */
+  final Object token = new Object();
+
+  private ClientStatement(String sql, int[] parameterTypes, String serverName) {
+    this.sql = sql;
+    this.parameterTypes = parameterTypes;
+    this.serverName = serverName;
+  }
+
+  static ClientStatement named(String sql, int[] parameterTypes) {
+    return new ClientStatement(sql, parameterTypes, serverName(sql, parameterTypes));
+  }
+
+  static ClientStatement unnamed(String sql, int[] parameterTypes) {
+    return new ClientStatement(sql, parameterTypes, "");
+  }
+
+  boolean isUnnamed() {
+    return serverName.isEmpty();
+  }
+
+  boolean sameDefinition(ClientStatement other) {
+    return sql.equals(other.sql) && Arrays.equals(parameterTypes, other.parameterTypes);
+  }
+
+  static String serverName(String sql, int[] types) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(sql.getBytes(StandardCharsets.UTF_8));
+      for (int t : types) {
+        md.update((byte) 0);
+        md.update((byte) (t >>> 24));
+        md.update((byte) (t >>> 16));
+        md.update((byte) (t >>> 8));
+        md.update((byte) t);
+      }
+      return "outpost_" + HexFormat.of().formatHex(md.digest(), 0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+}

@@ -1,0 +1,393 @@
+package dev.outpost.proxy.session;
+
+import dev.outpost.proxy.config.PoolMode;
+import dev.outpost.proxy.config.SessionFeaturePolicy;
+import dev.outpost.proxy.origin.ServerState;
+import dev.outpost.proxy.session.Expectation.Kind;
+import dev.outpost.wire.Frame;
+import dev.outpost.wire.FrontendType;
+import dev.outpost.wire.PgBuf;
+import dev.outpost.wire.Sqlstate;
+import dev.outpost.wire.backend.ErrorFields;
+import dev.outpost.wire.frontend.Bind;
+import dev.outpost.wire.frontend.Close;
+import dev.outpost.wire.frontend.Describe;
+import dev.outpost.wire.frontend.Execute;
+import dev.outpost.wire.frontend.Parse;
+import dev.outpost.wire.frontend.Query;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns a client's messages into what its current origin backend must receive (DESIGN §5.2,
+ * §5.3), adding one {@link Expectation} per response-producing message:
+ *
+ * <ul>
+ *   <li>named statements are virtual: the client's name maps to a server-side name derived from
+ *       the statement's text and types; a Parse the backend already has is answered by Outpost, a
+ *       Bind or Describe for a statement the backend lacks is preceded by an injected Parse whose
+ *       ParseComplete is swallowed; the backend's LRU evicts with an injected Close;
+ *   <li>the unnamed statement is re-parsed when the backend's unnamed statement belongs to
+ *       someone else;
+ *   <li>requests that must fail before doing anything (a feature that needs session pooling, a
+ *       duplicate or unknown statement name) fail at the origin through an injected
+ *       {@code RAISE}, so that the transaction state is exactly what Postgres would make it.
+ * </ul>
+ *
+ * <p>Owned by one {@link ClientSession}, used on its event loop only.
+ */
+final class Forwarder {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Forwarder.class);
+  private final ClientSession s;
+  private final ByteBufAllocator alloc;
+  /** The client's named statements. */
+  final Map<String, ClientStatement> statements = new HashMap<>();
+  /** The client's unnamed statement, or null. */
+  ClientStatement unnamed;
+  /** Portals bound in the current transaction, to know which statement an Execute runs. */
+  final Map<String, ClientStatement> portals = new HashMap<>();
+
+  Forwarder(ClientSession session) {
+    this.s = session;
+    this.alloc = session.client.alloc();
+  }
+
+  /**
+   * Re-applies the client's settings on a newly acquired backend when they differ from what the
+   * backend has, as one swallowed simple query in the same flight as the client's request.
+   */
+  void applySettings(List<Object> out) {
+    ServerState st = s.conn.serverState();
+    Map<String, String> desired = s.settings.current();
+    String sql = SessionSettings.difference(st.appliedSettings(), desired);
+    if (sql != null) {
+      out.add(new Query(sql).encode(alloc));
+      s.expected.addLast(Expectation.query(sql, true));
+    }
+    st.appliedSettings(desired);
+  }
+
+  /**
+   * The error Postgres would give for {@code f} before executing anything, or null: a feature
+   * that needs session pooling (in transaction pooling with policy error), a duplicate statement
+   * name, or an unknown one.
+   */
+  ErrorFields check(Frame f) {
+    byte t = f.type();
+    if (t == FrontendType.QUERY.code()) {
+      return featureViolation(PgBuf.readCString(f.body()));
+    }
+    if (t == FrontendType.PARSE.code()) {
+      ByteBuf body = f.body();
+      String name = PgBuf.readCString(body);
+      ErrorFields e = featureViolation(PgBuf.readCString(body));
+      if (e != null) {
+        return e;
+      }
+      return !name.isEmpty() && statements.containsKey(name) ? duplicate(name) : null;
+    }
+    if (t == FrontendType.BIND.code()) {
+      ByteBuf body = f.body();
+      PgBuf.skipCString(body);
+      return unknownStatement(PgBuf.readCString(body));
+    }
+    if (t == FrontendType.DESCRIBE.code()) {
+      ByteBuf body = f.body();
+      if (body.isReadable() && body.readByte() == Describe.STATEMENT) {
+        return unknownStatement(PgBuf.readCString(body));
+      }
+    }
+    return null;
+  }
+
+  private ErrorFields featureViolation(String sql) {
+    if (s.mode == PoolMode.SESSION || s.pinned) {
+      return null;
+    }
+    Optional<String> feature = SqlInspector.sessionScopedFeature(sql);
+    if (feature.isEmpty()) {
+      return null;
+    }
+    if (s.sessionFeaturePolicy() == SessionFeaturePolicy.PIN) {
+      s.pinned = true;
+      return null;
+    }
+    return ErrorFields.of("ERROR", Sqlstate.FEATURE_NOT_SUPPORTED,
+        feature.get() + " is not supported in transaction pooling mode: it needs one origin connection for the"
+            + " whole session",
+        null, "connect to an Outpost node running with --pool-mode session (or set session-features: pin)");
+  }
+
+  private static ErrorFields duplicate(String name) {
+    return ErrorFields.of("ERROR", Sqlstate.DUPLICATE_PREPARED_STATEMENT,
+        "prepared statement \"" + name + "\" already exists", null, null);
+  }
+
+  private ErrorFields unknownStatement(String name) {
+    if (name.isEmpty() ? unnamed != null : statements.containsKey(name)) {
+      return null;
+    }
+    return ErrorFields.of("ERROR", Sqlstate.INVALID_SQL_STATEMENT_NAME,
+        name.isEmpty() ? "unnamed prepared statement does not exist"
+            : "prepared statement \"" + name + "\" does not exist", null, null);
+  }
+
+  /** Translates one client message into {@code out} (the frame is consumed). */
+  void translate(Frame f, List<Object> out) {
+    byte t = f.type();
+    if (s.skipping && t != FrontendType.SYNC.code()) {
+      f.release(); // the origin skips these after an error; no response will come
+      return;
+    }
+    FrontendType type = FrontendType.of(t);
+    if (log.isTraceEnabled()) {
+      log.trace("{} -> origin {}", s, type);
+    }
+    switch (type) {
+      case QUERY:
+        query(f, out);
+        break;
+      case PARSE:
+        parse(f, out);
+        break;
+      case BIND:
+        bind(f, out);
+        break;
+      case DESCRIBE:
+        describe(f, out);
+        break;
+      case EXECUTE:
+        execute(f, out);
+        break;
+      case CLOSE:
+        close(f, out);
+        break;
+      case SYNC:
+        s.skipping = false;
+        s.inBatch = false;
+        out.add(f);
+        s.expected.addLast(Expectation.of(Kind.SYNC));
+        break;
+      case FLUSH:
+        out.add(f);
+        break;
+      case FUNCTION_CALL:
+        out.add(f);
+        s.expected.addLast(Expectation.of(Kind.FUNCTION_CALL));
+        break;
+      case COPY_DATA:
+      case COPY_DONE:
+      case COPY_FAIL:
+        if (s.copyIn) {
+          out.add(f);
+        } else {
+          f.release(); // outside COPY the origin would ignore it
+        }
+        break;
+      default:
+        f.release();
+        s.desync("unexpected client message " + type);
+    }
+  }
+
+  private void query(Frame f, List<Object> out) {
+    String sql = PgBuf.readCString(f.body());
+    ErrorFields error = featureViolation(sql);
+    if (error != null) {
+      f.release();
+      String raise = raiseSql(error);
+      out.add(new Query(raise).encode(alloc));
+      s.expected.addLast(Expectation.query(raise, false));
+      return;
+    }
+    out.add(f);
+    s.expected.addLast(Expectation.query(sql, false));
+  }
+
+  private void parse(Frame f, List<Object> out) {
+    s.inBatch = true;
+    Parse p;
+    try {
+      p = Parse.decode(f.body());
+    } catch (RuntimeException e) {
+      f.release();
+      throw e;
+    }
+    String name = p.statement();
+    ErrorFields error = featureViolation(p.sql());
+    if (error == null && !name.isEmpty() && statements.containsKey(name)) {
+      error = duplicate(name);
+    }
+    if (error != null) {
+      f.release();
+      raise(error, out);
+      return;
+    }
+    ServerState st = s.conn.serverState();
+    if (name.isEmpty()) {
+      unnamed = ClientStatement.unnamed(p.sql(), p.parameterTypes());
+      st.unnamedOwner(unnamed.token);
+      out.add(f);
+      s.expected.addLast(Expectation.parse("", "", false));
+      return;
+    }
+    f.release();
+    ClientStatement cs = ClientStatement.named(p.sql(), p.parameterTypes());
+    statements.put(name, cs);
+    if (st.hasPrepared(cs.serverName)) {
+      s.expected.addLast(Expectation.of(Kind.SYNTH_PARSE_COMPLETE));
+    } else {
+      prepareOnServer(cs, out, name, false);
+    }
+  }
+
+  private void prepareOnServer(ClientStatement cs, List<Object> out, String clientName, boolean swallow) {
+    String evicted = s.conn.serverState().addPrepared(cs.serverName);
+    if (evicted != null) {
+      out.add(new Close(Close.STATEMENT, evicted).encode(alloc));
+      s.expected.addLast(Expectation.swallowed(Kind.CLOSE));
+    }
+    out.add(new Parse(cs.serverName, cs.sql, cs.parameterTypes).encode(alloc));
+    s.expected.addLast(Expectation.parse(clientName, cs.serverName, swallow));
+  }
+
+  /** Makes sure the backend has {@code cs}, injecting a swallowed Parse when it does not. */
+  private void ensurePrepared(ClientStatement cs, List<Object> out) {
+    ServerState st = s.conn.serverState();
+    if (cs.isUnnamed()) {
+      if (st.unnamedOwner() != cs.token) {
+        out.add(new Parse("", cs.sql, cs.parameterTypes).encode(alloc));
+        s.expected.addLast(Expectation.parse(null, "", true));
+        st.unnamedOwner(cs.token);
+      }
+    } else if (!st.hasPrepared(cs.serverName)) {
+      prepareOnServer(cs, out, null, true);
+    }
+  }
+
+  private ClientStatement resolve(String name) {
+    return name.isEmpty() ? unnamed : statements.get(name);
+  }
+
+  private void bind(Frame f, List<Object> out) {
+    s.inBatch = true;
+    Bind b;
+    try {
+      b = Bind.decode(f.body());
+    } finally {
+      f.release();
+    }
+    try {
+      ClientStatement cs = resolve(b.statement());
+      if (cs == null) {
+        raise(unknownStatement(b.statement()), out);
+        return;
+      }
+      ensurePrepared(cs, out);
+      portals.put(b.portal(), cs);
+      out.add(b.encodeRenamed(alloc, b.portal(), cs.serverName));
+      s.expected.addLast(Expectation.of(Kind.BIND));
+    } finally {
+      b.release();
+    }
+  }
+
+  private void describe(Frame f, List<Object> out) {
+    s.inBatch = true;
+    Describe d;
+    try {
+      d = Describe.decode(f.body());
+    } catch (RuntimeException e) {
+      f.release();
+      throw e;
+    }
+    if (!d.isStatement()) {
+      out.add(f);
+      s.expected.addLast(Expectation.of(Kind.DESCRIBE_PORTAL));
+      return;
+    }
+    f.release();
+    ClientStatement cs = resolve(d.name());
+    if (cs == null) {
+      raise(unknownStatement(d.name()), out);
+      return;
+    }
+    ensurePrepared(cs, out);
+    out.add(d.withName(cs.serverName).encode(alloc));
+    s.expected.addLast(Expectation.of(Kind.DESCRIBE_STATEMENT));
+  }
+
+  private void execute(Frame f, List<Object> out) {
+    s.inBatch = true;
+    String portal = PgBuf.readCString(f.body());
+    ClientStatement cs = portals.get(portal);
+    out.add(f);
+    s.expected.addLast(Expectation.execute(cs == null ? null : cs.sql));
+  }
+
+  private void close(Frame f, List<Object> out) {
+    s.inBatch = true;
+    Close c;
+    try {
+      c = Close.decode(f.body());
+    } catch (RuntimeException e) {
+      f.release();
+      throw e;
+    }
+    if (c.isStatement() && !c.name().isEmpty()) {
+      // The server-side statement stays prepared for whoever needs it next.
+      f.release();
+      statements.remove(c.name());
+      s.expected.addLast(Expectation.of(Kind.SYNTH_CLOSE_COMPLETE));
+      return;
+    }
+    if (c.isStatement()) {
+      unnamed = null;
+    } else {
+      portals.remove(c.name());
+    }
+    out.add(f);
+    s.expected.addLast(Expectation.of(Kind.CLOSE));
+  }
+
+  /**
+   * Makes the origin fail at this point of an extended-protocol batch with {@code error}: the
+   * origin then skips to Sync and sets the transaction state exactly as for any other error.
+   */
+  private void raise(ErrorFields error, List<Object> out) {
+    String sql = raiseSql(error);
+    out.add(new Parse("", sql, new int[0]).encode(alloc));
+    s.expected.addLast(Expectation.parse(null, "", true));
+    ByteBuf bind = alloc.buffer(32);
+    int start = PgBuf.beginMessage(bind, FrontendType.BIND.code());
+    PgBuf.writeCString(bind, "");
+    PgBuf.writeCString(bind, "");
+    bind.writeShort(0).writeShort(0).writeShort(0);
+    PgBuf.endMessage(bind, start);
+    out.add(bind);
+    s.expected.addLast(Expectation.swallowed(Kind.BIND));
+    out.add(new Execute("", 0).encode(alloc));
+    s.expected.addLast(Expectation.execute(null));
+    s.conn.serverState().unnamedOwner(null);
+    s.skipping = true;
+  }
+
+  /** A DO block that raises {@code error} with its SQLSTATE, message and hint. */
+  static String raiseSql(ErrorFields error) {
+    StringBuilder b = new StringBuilder("DO $outpost$BEGIN RAISE EXCEPTION USING ERRCODE = ")
+        .append(literal(error.sqlstate())).append(", MESSAGE = ").append(literal(error.message()));
+    String hint = error.fields().get('H');
+    if (hint != null) {
+      b.append(", HINT = ").append(literal(hint));
+    }
+    return b.append("; END$outpost$").toString();
+  }
+
+  private static String literal(String text) {
+    return "'" + text.replace("$outpost$", "").replace("'", "''") + "'";
+  }
+}

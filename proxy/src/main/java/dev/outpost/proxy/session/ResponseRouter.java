@@ -1,0 +1,348 @@
+package dev.outpost.proxy.session;
+
+import dev.outpost.cache.sql.SessionCommand;
+import dev.outpost.proxy.origin.ServerState;
+import dev.outpost.proxy.session.Expectation.Kind;
+import dev.outpost.wire.BackendType;
+import dev.outpost.wire.Frame;
+import dev.outpost.wire.PgBuf;
+import dev.outpost.wire.backend.EmptyResponse;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Matches the origin's responses to the session's {@link Expectation} FIFO: passes them to the
+ * client, swallows the answers to injected messages, inserts Outpost's own answers at the right
+ * place, skips what the origin skipped after an error, and notices the statements that change
+ * session state (SET, RESET, DISCARD, DEALLOCATE) so they can be replayed elsewhere
+ * (DESIGN §5.3).
+ *
+ * <p>Settings changed inside a transaction take effect when it ends without error; if it was
+ * rolled back (or partly, to a savepoint), the client keeps its previous settings and the backend's
+ * state is marked unknown, so the next client to use it starts with RESET ALL.
+ */
+final class ResponseRouter {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ResponseRouter.class);
+  private final ClientSession s;
+  /** SET/RESET seen since the last ReadyForQuery 'I'. */
+  private final List<SessionCommand> pendingCommands = new ArrayList<>();
+  /** An error or ROLLBACK happened since the last ReadyForQuery 'I'. */
+  private boolean aborted;
+  /** A session change Outpost cannot replay happened; the backend must be reset before reuse. */
+  private boolean stateUnknown;
+
+  ResponseRouter(ClientSession session) {
+    this.s = session;
+  }
+
+  /** Handles one frame from the origin (owned by this method). */
+  void route(Frame frame) {
+    byte t = frame.type();
+    BackendType type = BackendType.of(t);
+    Expectation head = s.expected.peekFirst();
+    if (log.isTraceEnabled()) {
+      log.trace("{} <- origin {} (expecting {})", s, type, head);
+    }
+    if (type.isAsynchronous()) {
+      if (head != null && head.swallow && type != BackendType.NOTIFICATION_RESPONSE) {
+        frame.release();
+      } else {
+        s.toClient(frame);
+      }
+      return;
+    }
+    if (head == null) {
+      frame.release();
+      s.desync("unexpected " + type + " with no request in flight");
+      return;
+    }
+    if (type == BackendType.ERROR_RESPONSE) {
+      onError(head, frame);
+      return;
+    }
+    switch (head.kind) {
+      case QUERY:
+      case FUNCTION_CALL:
+        inQuery(head, type, frame);
+        break;
+      case PARSE:
+        single(head, type, BackendType.PARSE_COMPLETE, frame);
+        break;
+      case BIND:
+        single(head, type, BackendType.BIND_COMPLETE, frame);
+        break;
+      case CLOSE:
+        single(head, type, BackendType.CLOSE_COMPLETE, frame);
+        break;
+      case DESCRIBE_STATEMENT:
+        if (head.progress == 0 && type == BackendType.PARAMETER_DESCRIPTION) {
+          head.progress = 1;
+          pass(head, frame);
+        } else if (head.progress == 1 && (type == BackendType.ROW_DESCRIPTION || type == BackendType.NO_DATA)) {
+          pass(head, frame);
+          pop();
+        } else {
+          unexpected(head, type, frame);
+        }
+        break;
+      case DESCRIBE_PORTAL:
+        if (type == BackendType.ROW_DESCRIPTION || type == BackendType.NO_DATA) {
+          pass(head, frame);
+          pop();
+        } else {
+          unexpected(head, type, frame);
+        }
+        break;
+      case EXECUTE:
+        inExecute(head, type, frame);
+        break;
+      case SYNC:
+        if (type == BackendType.READY_FOR_QUERY) {
+          ready(head, frame);
+        } else {
+          unexpected(head, type, frame);
+        }
+        break;
+      default:
+        unexpected(head, type, frame);
+    }
+  }
+
+  private void single(Expectation head, BackendType type, BackendType wanted, Frame frame) {
+    if (type != wanted) {
+      unexpected(head, type, frame);
+      return;
+    }
+    pass(head, frame);
+    pop();
+  }
+
+  private void inExecute(Expectation head, BackendType type, Frame frame) {
+    switch (type) {
+      case DATA_ROW:
+      case COPY_OUT_RESPONSE:
+      case COPY_DATA:
+      case COPY_DONE:
+        pass(head, frame);
+        break;
+      case COPY_IN_RESPONSE:
+      case COPY_BOTH_RESPONSE:
+        s.copyIn = true;
+        pass(head, frame);
+        break;
+      case COMMAND_COMPLETE:
+        s.copyIn = false;
+        commandComplete(head.sql, frame);
+        pass(head, frame);
+        pop();
+        break;
+      case EMPTY_QUERY_RESPONSE:
+      case PORTAL_SUSPENDED:
+        pass(head, frame);
+        pop();
+        break;
+      default:
+        unexpected(head, type, frame);
+    }
+  }
+
+  private void inQuery(Expectation head, BackendType type, Frame frame) {
+    switch (type) {
+      case READY_FOR_QUERY:
+        ready(head, frame);
+        return;
+      case COPY_IN_RESPONSE:
+      case COPY_BOTH_RESPONSE:
+        s.copyIn = true;
+        break;
+      case COMMAND_COMPLETE:
+        s.copyIn = false;
+        if (!head.swallow) {
+          commandComplete(head.sql == null ? null : statementAt(head), frame);
+        }
+        head.progress++;
+        break;
+      case ROW_DESCRIPTION:
+      case DATA_ROW:
+      case EMPTY_QUERY_RESPONSE:
+      case COPY_OUT_RESPONSE:
+      case COPY_DATA:
+      case COPY_DONE:
+      case FUNCTION_CALL_RESPONSE:
+        break;
+      default:
+        unexpected(head, type, frame);
+        return;
+    }
+    pass(head, frame);
+  }
+
+  /** The statement of a multi-statement simple query that produced the current CommandComplete. */
+  private static String statementAt(Expectation head) {
+    if (head.progress == 0 && head.sql.indexOf(';') < 0) {
+      return head.sql;
+    }
+    List<String> parts = SqlInspector.statements(head.sql);
+    return head.progress < parts.size() ? parts.get(head.progress) : null;
+  }
+
+  private void onError(Expectation head, Frame frame) {
+    aborted = true;
+    s.copyIn = false;
+    switch (head.kind) {
+      case QUERY:
+      case FUNCTION_CALL:
+      case SYNC:
+        // The error belongs to this request; ReadyForQuery follows.
+        pass(head, frame);
+        return;
+      default:
+        break;
+    }
+    // Extended protocol: the origin now skips everything up to Sync. The client learns of the
+    // error even when it came from a message Outpost injected on its behalf.
+    s.toClient(frame);
+    while (!s.expected.isEmpty() && s.expected.peekFirst().kind != Kind.SYNC) {
+      undo(s.expected.pollFirst());
+    }
+    if (s.expected.isEmpty()) {
+      s.skipping = true; // the client's Sync has not been forwarded yet
+    }
+  }
+
+  /** A message that the origin skipped leaves no trace. */
+  private void undo(Expectation e) {
+    if (e.kind != Kind.PARSE) {
+      return;
+    }
+    ServerState st = s.conn.serverState();
+    if (e.serverStatement != null && !e.serverStatement.isEmpty()) {
+      st.removePrepared(e.serverStatement);
+      ClientStatement cs = e.clientStatement == null ? null : s.forwarder.statements.get(e.clientStatement);
+      if (cs != null && cs.serverName.equals(e.serverStatement)) {
+        s.forwarder.statements.remove(e.clientStatement);
+      }
+    } else {
+      st.unnamedOwner(null);
+      if ("".equals(e.clientStatement)) {
+        s.forwarder.unnamed = null;
+      }
+    }
+  }
+
+  private void ready(Expectation head, Frame frame) {
+    byte status = frame.body().getByte(frame.body().readerIndex());
+    s.txnStatus = status;
+    pass(head, frame);
+    pop();
+    if (status == 'I') {
+      transactionEnded();
+    }
+    s.maybeRelease();
+  }
+
+  /** Applies or forgets the settings changed during the transaction that just ended. */
+  private void transactionEnded() {
+    s.forwarder.portals.clear();
+    if (!pendingCommands.isEmpty()) {
+      if (aborted) {
+        if (s.conn != null) {
+          s.conn.serverState().appliedSettings(SessionSettings.UNKNOWN);
+        }
+      } else {
+        for (SessionCommand c : pendingCommands) {
+          apply(c);
+        }
+        if (s.conn != null) {
+          s.conn.serverState().appliedSettings(s.settings.current());
+        }
+      }
+      pendingCommands.clear();
+    }
+    if (stateUnknown && s.conn != null) {
+      s.conn.serverState().appliedSettings(SessionSettings.UNKNOWN);
+    }
+    stateUnknown = false;
+    aborted = false;
+  }
+
+  private void apply(SessionCommand c) {
+    if (c instanceof SessionCommand.SetVariable v && !v.local()) {
+      s.settings.set(v.name(), v.value());
+    } else if (c instanceof SessionCommand.ResetVariable r) {
+      s.settings.reset(r.name());
+    } else if (c instanceof SessionCommand.ResetAll) {
+      s.settings.resetAll();
+    }
+  }
+
+  /** Notices statements that change session state. */
+  private void commandComplete(String sql, Frame frame) {
+    ByteBuf body = frame.body();
+    String tag = PgBuf.readCString(body);
+    if (tag.equals("ROLLBACK")) {
+      aborted = true;
+      return;
+    }
+    if (sql == null || !(tag.equals("SET") || tag.equals("RESET") || tag.startsWith("DISCARD") || tag.startsWith("DEALLOCATE"))) {
+      return;
+    }
+    for (SessionCommand c : SqlInspector.sessionCommands(sql)) {
+      if (c instanceof SessionCommand.SetVariable v) {
+        if (!v.local()) {
+          pendingCommands.add(c);
+        }
+      } else if (c instanceof SessionCommand.ResetVariable || c instanceof SessionCommand.ResetAll) {
+        pendingCommands.add(c);
+      } else if (c instanceof SessionCommand.Discard d) {
+        if (d.scope() == SessionCommand.DiscardScope.ALL) {
+          // DISCARD ALL cannot run in a transaction: it took effect now, on both sides.
+          s.settings.resetAll();
+          s.forwarder.statements.clear();
+          s.forwarder.unnamed = null;
+          s.conn.serverState().reset();
+          pendingCommands.clear();
+        }
+      } else if (c instanceof SessionCommand.DeallocateAll) {
+        // Not transactional: every prepared statement of the backend is gone, the client's too.
+        s.forwarder.statements.clear();
+        s.forwarder.unnamed = null;
+        s.conn.serverState().clearPrepared();
+      } else if (c instanceof SessionCommand.Untrackable) {
+        stateUnknown = true;
+      }
+    }
+  }
+
+  private void pass(Expectation head, Frame frame) {
+    if (head.swallow) {
+      frame.release();
+    } else {
+      s.toClient(frame);
+    }
+  }
+
+  private void pop() {
+    s.expected.pollFirst();
+    emitSynthetic();
+  }
+
+  /** Answers the synthetic entries that have reached the head of the queue. */
+  void emitSynthetic() {
+    Expectation head;
+    while ((head = s.expected.peekFirst()) != null && head.isSynthetic()) {
+      s.expected.pollFirst();
+      if (head.kind == Kind.SYNTH_PARSE_COMPLETE) {
+        s.toClient(EmptyResponse.PARSE_COMPLETE.encode(s.client.alloc()));
+      } else if (head.kind == Kind.SYNTH_CLOSE_COMPLETE) {
+        s.toClient(EmptyResponse.CLOSE_COMPLETE.encode(s.client.alloc()));
+      }
+    }
+  }
+
+  private void unexpected(Expectation head, BackendType type, Frame frame) {
+    frame.release();
+    s.desync("got " + type + " while waiting for " + head);
+  }
+}

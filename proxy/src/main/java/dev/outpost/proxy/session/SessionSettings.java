@@ -1,0 +1,131 @@
+package dev.outpost.proxy.session;
+
+import dev.outpost.cache.sql.SessionCommand;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * The run-time settings of one client session, as Outpost must reproduce them on whichever origin
+ * backend serves the client next (DESIGN §5.3): the client's startup parameters plus the SET and
+ * RESET it ran outside rolled-back transactions.
+ *
+ * <p>Each setting is stored as the SQL command that establishes it, so applying the difference
+ * between two backends is string concatenation. Startup values use {@code set_config(…, false)},
+ * which reads the value exactly as a startup packet would (lists stay lists); values from SET
+ * statements are replayed with the client's own value text.
+ *
+ * <p>Snapshots are immutable maps: when a backend's applied snapshot is the same object as the
+ * client's, nothing needs to be sent.
+ */
+final class SessionSettings {
+  /**
+   * The settings of a backend whose state Outpost lost track of; applying to it starts with
+   * RESET ALL.
+   */
+  static final Map<String, String> UNKNOWN = Collections.unmodifiableMap(new HashMap<>());
+
+  private final Map<String, String> startup;
+  private Map<String, String> current;
+
+  SessionSettings(Map<String, String> startupParameters) {
+    Map<String, String> s = new LinkedHashMap<>();
+    startupParameters.forEach((name, value) -> s.put(normalize(name), setConfig(normalize(name), value)));
+    this.startup = Collections.unmodifiableMap(s);
+    this.current = startup;
+  }
+
+  /** The settings as commands, keyed by lower-case name; immutable. */
+  Map<String, String> current() {
+    return current;
+  }
+
+  /** Records {@code SET name = valueSql} (valueSql is the statement's own value text). */
+  void set(String name, String valueSql) {
+    String key = normalize(name);
+    Map<String, String> next = new LinkedHashMap<>(current);
+    next.put(key, SessionCommand.renderSet(key, valueSql));
+    current = Collections.unmodifiableMap(next);
+  }
+
+  /** Records {@code RESET name}: back to the startup value, or to the server default. */
+  void reset(String name) {
+    String key = normalize(name);
+    Map<String, String> next = new LinkedHashMap<>(current);
+    String initial = startup.get(key);
+    if (initial != null) {
+      next.put(key, initial);
+    } else {
+      next.remove(key);
+    }
+    current = Collections.unmodifiableMap(next);
+  }
+
+  /** Records {@code RESET ALL} (also what DISCARD ALL does to settings). */
+  void resetAll() {
+    current = startup;
+  }
+
+  /** True when {@code name} was set by the client (at startup or later). */
+  boolean has(String name) {
+    return current.containsKey(normalize(name));
+  }
+
+  /**
+   * The commands that turn a backend with {@code applied} settings into one with {@code desired},
+   * joined into one simple-query string, or null when nothing needs to be sent.
+   */
+  static String difference(Map<String, String> applied, Map<String, String> desired) {
+    if (applied == desired) {
+      return null;
+    }
+    StringJoiner sql = new StringJoiner("; ");
+    if (applied == UNKNOWN) {
+      sql.add("RESET ALL");
+      desired.values().forEach(sql::add);
+      return sql.toString();
+    }
+    for (String name : applied.keySet()) {
+      if (!desired.containsKey(name)) {
+        sql.add(SessionCommand.renderReset(name));
+      }
+    }
+    for (Map.Entry<String, String> e : desired.entrySet()) {
+      if (!e.getValue().equals(applied.get(e.getKey()))) {
+        sql.add(e.getValue());
+      }
+    }
+    return sql.length() == 0 ? null : sql.toString();
+  }
+
+  static String normalize(String name) {
+    return name.toLowerCase(Locale.ROOT);
+  }
+
+  private static String setConfig(String name, String value) {
+    return "SELECT pg_catalog.set_config(" + quoteLiteral(name) + ", " + quoteLiteral(value) + ", false)";
+  }
+
+  static String quoteLiteral(String value) {
+    StringBuilder b = new StringBuilder(value.length() + 2);
+    boolean backslash = value.indexOf('\\') >= 0;
+    if (backslash) {
+      b.append('E');
+    }
+    b.append('\'');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\'') {
+        b.append("''");
+      } else if (c == '\\') {
+        b.append("\\\\");
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('\'').toString();
+  }
+}

@@ -1,0 +1,354 @@
+package dev.outpost.proxy.session;
+
+import dev.outpost.proxy.auth.User;
+import dev.outpost.proxy.config.AuthMethod;
+import dev.outpost.proxy.config.ProxyConfig;
+import dev.outpost.proxy.origin.OriginPool;
+import dev.outpost.proxy.server.OutpostNode;
+import dev.outpost.wire.Frame;
+import dev.outpost.wire.FrontendType;
+import dev.outpost.wire.PgWireException;
+import dev.outpost.wire.Sqlstate;
+import dev.outpost.wire.auth.AuthenticationFailedException;
+import dev.outpost.wire.auth.Md5Password;
+import dev.outpost.wire.auth.ScramServer;
+import dev.outpost.wire.backend.Authentication;
+import dev.outpost.wire.backend.BackendKeyData;
+import dev.outpost.wire.backend.ErrorFields;
+import dev.outpost.wire.backend.ErrorResponse;
+import dev.outpost.wire.backend.NegotiateProtocolVersion;
+import dev.outpost.wire.backend.ParameterStatus;
+import dev.outpost.wire.backend.ReadyForQuery;
+import dev.outpost.wire.codec.FrameDecoder;
+import dev.outpost.wire.codec.StartupDecoder;
+import dev.outpost.wire.frontend.CancelRequest;
+import dev.outpost.wire.frontend.GssEncRequest;
+import dev.outpost.wire.frontend.PasswordMessage;
+import dev.outpost.wire.frontend.SaslInitialResponse;
+import dev.outpost.wire.frontend.SaslResponse;
+import dev.outpost.wire.frontend.SslRequest;
+import dev.outpost.wire.frontend.StartupMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a client connection from its first byte until it is ready for queries, then hands over to
+ * a {@link ClientSession}. Nothing here talks to the origin except to learn its ParameterStatus
+ * values once per pool, so a new connection costs no round trip to the origin.
+ *
+ * <pre>
+ * client                                    Outpost
+ *   [SSLRequest]                      ─►   'S' + TLS handshake, or 'N'
+ *   StartupMessage(user, database, …) ─►   [NegotiateProtocolVersion]
+ *                                     ◄─   AuthenticationSASL(SCRAM-SHA-256) | MD5Password | Ok
+ *   SASLInitialResponse / SASLResponse ─►  (SCRAM rounds)
+ *                                     ◄─   AuthenticationOk, ParameterStatus*, BackendKeyData,
+ *                                          ReadyForQuery('I')
+ *   CancelRequest (on a new socket)   ─►   forwarded to the origin backend serving that client
+ * </pre>
+ *
+ * <p>Everything must finish within {@code auth-timeout}; before authentication no message may
+ * be longer than 10 kB.
+ */
+public final class StartupHandler extends ChannelInboundHandlerAdapter {
+  public static final String NAME = "startup";
+  public static final String STARTUP_DECODER = "startup-decoder";
+  public static final String FRAME_DECODER = "frames";
+  public static final String SSL = "ssl";
+  /** Longest message accepted before the client has authenticated. */
+  static final int MAX_UNAUTHENTICATED_MESSAGE = 10_000;
+  private static final Logger log = LoggerFactory.getLogger(StartupHandler.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private enum State { STARTUP, AUTHENTICATING, CONNECTING, DONE }
+
+  private final OutpostNode node;
+  private final ProxyConfig config;
+  private State state = State.STARTUP;
+  private ScheduledFuture<?> authTimeout;
+  private StartupMessage startup;
+  private User user;
+  private AuthMethod method;
+  private ScramServer scram;
+  private byte[] md5Salt;
+  private int saslStep;
+  private boolean counted;
+
+  public StartupHandler(OutpostNode node) {
+    this.node = node;
+    this.config = node.config();
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    counted = true;
+    node.clientConnections().incrementAndGet();
+    authTimeout = ctx.executor().schedule(() -> {
+      if (state != State.DONE && ctx.channel().isActive()) {
+        log.info("client {}: closing, startup did not finish within {} ms", ctx.channel().remoteAddress(),
+            config.authTimeout().toMillis());
+        fatal(ctx, new PgWireException(Sqlstate.QUERY_CANCELED, "canceling authentication due to timeout", null,
+            "the client must finish connecting within auth-timeout (" + config.authTimeout().toMillis() + " ms)", true));
+      }
+    }, config.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelTimeout();
+    if (counted && state != State.DONE) {
+      node.clientConnections().decrementAndGet();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  private void cancelTimeout() {
+    if (authTimeout != null) {
+      authTimeout.cancel(false);
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof Frame frame) {
+        try {
+          onFrame(ctx, frame);
+        } finally {
+          frame.release();
+        }
+      } else if (msg instanceof SslRequest) {
+        onSslRequest(ctx);
+      } else if (msg instanceof GssEncRequest) {
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+      } else if (msg instanceof CancelRequest cancel) {
+        onCancel(ctx, cancel);
+      } else if (msg instanceof StartupMessage m) {
+        onStartup(ctx, m);
+      }
+    } catch (PgWireException e) {
+      fatal(ctx, e);
+    }
+  }
+
+  private void onSslRequest(ChannelHandlerContext ctx) {
+    if (state != State.STARTUP || ctx.pipeline().get(SSL) != null) {
+      throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "SSLRequest sent twice");
+    }
+    StartupDecoder decoder = (StartupDecoder) ctx.pipeline().get(STARTUP_DECODER);
+    if (decoder != null && decoder.bufferedBytes() > 0) {
+      // Bytes sent before the TLS handshake could be injected by a man in the middle.
+      throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
+    }
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+  }
+
+  private void onCancel(ChannelHandlerContext ctx, CancelRequest cancel) {
+    ClientSession target = node.cancels().find(cancel.processId(), cancel.secretKey());
+    if (target != null) {
+      target.cancelFromClient();
+    } else {
+      log.debug("cancel request for unknown key {}", cancel.processId());
+    }
+    ctx.close();
+  }
+
+  private void onStartup(ChannelHandlerContext ctx, StartupMessage m) {
+    startup = m;
+    ctx.pipeline().replace(STARTUP_DECODER, FRAME_DECODER, new FrameDecoder(MAX_UNAUTHENTICATED_MESSAGE,
+        b -> FrontendType.of((byte) b) != null, "client"));
+    if (m.parameters().containsKey("replication") && !"false".equalsIgnoreCase(m.parameters().get("replication"))
+        && !"0".equals(m.parameters().get("replication"))) {
+      throw new PgWireException(Sqlstate.FEATURE_NOT_SUPPORTED,
+          "replication connections are not supported by Outpost", null,
+          "connect replication clients to the origin directly", true);
+    }
+    if (node.clientConnections().get() > config.maxClientConnections()) {
+      throw new PgWireException(Sqlstate.TOO_MANY_CONNECTIONS,
+          "sorry, too many clients already (max-client-connections is " + config.maxClientConnections() + ")",
+          null, "raise max-client-connections or use fewer client connections", true);
+    }
+    List<String> unknownOptions = new ArrayList<>();
+    for (String name : m.parameters().keySet()) {
+      if (name.startsWith("_pq_.")) {
+        unknownOptions.add(name);
+      }
+    }
+    if (m.minorVersion() > 0 || !unknownOptions.isEmpty()) {
+      ctx.write(encode(ctx, new NegotiateProtocolVersion(0, unknownOptions)));
+    }
+    user = node.users().find(m.user());
+    method = config.authMethod();
+    state = State.AUTHENTICATING;
+    switch (method) {
+      case TRUST:
+        if (user == null) {
+          throw new PgWireException(Sqlstate.INVALID_AUTHORIZATION_SPECIFICATION,
+              "role \"" + m.user() + "\" is not allowed to log in through Outpost", null, null, true);
+        }
+        authenticated(ctx);
+        break;
+      case MD5:
+        md5Salt = new byte[4];
+        RANDOM.nextBytes(md5Salt);
+        ctx.writeAndFlush(encode(ctx, new Authentication.Md5Password(md5Salt)));
+        break;
+      default:
+        scram = new ScramServer(user == null ? null : user.scram(), m.user().getBytes(StandardCharsets.UTF_8));
+        ctx.writeAndFlush(encode(ctx, new Authentication.Sasl(List.of(ScramServer.mechanism()))));
+        break;
+    }
+  }
+
+  private void onFrame(ChannelHandlerContext ctx, Frame frame) {
+    if (state != State.AUTHENTICATING || frame.type() != FrontendType.PASSWORD.code()) {
+      if (frame.type() == FrontendType.TERMINATE.code()) {
+        ctx.close();
+        return;
+      }
+      throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION,
+          "expected a password message during authentication, got '" + (char) frame.type() + "'");
+    }
+    try {
+      if (method == AuthMethod.MD5) {
+        String answer = PasswordMessage.decode(frame.body()).password();
+        boolean ok = user != null && user.md5Stored() != null
+            && Md5Password.matches(Md5Password.responseFromStored(user.md5Stored(), md5Salt), answer);
+        if (!ok) {
+          throw new AuthenticationFailedException("password authentication failed");
+        }
+        authenticated(ctx);
+      } else if (saslStep == 0) {
+        saslStep = 1;
+        SaslInitialResponse first = SaslInitialResponse.decode(frame.body());
+        if (!ScramServer.mechanism().equals(first.mechanism()) || first.data() == null) {
+          throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION,
+              "client selected an invalid SASL authentication mechanism");
+        }
+        byte[] serverFirst = scram.clientFirst(first.data());
+        ctx.writeAndFlush(encode(ctx, new Authentication.SaslContinue(serverFirst)));
+      } else if (saslStep == 1) {
+        saslStep = 2;
+        byte[] serverFinal = scram.clientFinal(SaslResponse.decode(frame.body()).data());
+        ctx.write(encode(ctx, new Authentication.SaslFinal(serverFinal)));
+        authenticated(ctx);
+      } else {
+        throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "unexpected SASL message");
+      }
+    } catch (AuthenticationFailedException e) {
+      log.info("client {}: authentication failed for user \"{}\": {}", ctx.channel().remoteAddress(),
+          startup.user(), e.getMessage());
+      throw new PgWireException(Sqlstate.INVALID_PASSWORD,
+          "password authentication failed for user \"" + startup.user() + "\"", null, null, true);
+    }
+  }
+
+  private void authenticated(ChannelHandlerContext ctx) {
+    String database = startup.database();
+    if (!user.mayUse(database)) {
+      throw new PgWireException(Sqlstate.INSUFFICIENT_PRIVILEGE,
+          "user \"" + user.name() + "\" is not allowed to connect to database \"" + database + "\" through Outpost",
+          null, "add the database to the user's databases list in the Outpost config", true);
+    }
+    ctx.write(encode(ctx, Authentication.Ok.INSTANCE));
+    ctx.flush();
+    state = State.CONNECTING;
+    OriginPool pool = node.pool(user.originUser(), user.originPassword(), database);
+    Future<Map<String, String>> params = pool.serverParameters(ctx.channel().eventLoop());
+    params.addListener(f -> {
+      if (!ctx.channel().isActive()) {
+        return;
+      }
+      if (f.isSuccess()) {
+        ready(ctx, pool, params.getNow());
+      } else {
+        Throwable cause = f.cause();
+        fatal(ctx, cause instanceof PgWireException pe ? asFatal(pe)
+            : new PgWireException(Sqlstate.CONNECTION_FAILURE, "could not reach the origin: " + cause.getMessage(),
+                null, null, true));
+      }
+    });
+  }
+
+  private static PgWireException asFatal(PgWireException e) {
+    if (e.fatal()) {
+      return e;
+    }
+    ErrorFields f = e.toErrorFields();
+    Map<Character, String> fields = new LinkedHashMap<>(f.fields());
+    fields.put('S', "FATAL");
+    fields.put('V', "FATAL");
+    return PgWireException.relay(new ErrorFields(fields));
+  }
+
+  private void ready(ChannelHandlerContext ctx, OriginPool pool, Map<String, String> originParameters) {
+    cancelTimeout();
+    state = State.DONE;
+    StartupParameters sp = StartupParameters.of(startup.parameters());
+    ClientSession session = new ClientSession(node, ctx.channel(), user, startup.database(), pool, sp.settings());
+    CancelRegistry.Key key = session.cancelKey();
+    ByteBuf out = ctx.alloc().buffer(512);
+    for (Map.Entry<String, String> p : sp.reported(originParameters).entrySet()) {
+      new ParameterStatus(p.getKey(), p.getValue()).encodeTo(out);
+    }
+    new BackendKeyData(key.processId(), key.secret()).encodeTo(out);
+    ReadyForQuery.IDLE.encodeTo(out);
+    FrameDecoder frames = (FrameDecoder) ctx.pipeline().get(FRAME_DECODER);
+    frames.maxLength(config.maxMessageSize());
+    ctx.pipeline().replace(this, ClientSession.NAME, session);
+    ctx.writeAndFlush(out);
+  }
+
+  private static ByteBuf encode(ChannelHandlerContext ctx, dev.outpost.wire.backend.BackendMessage m) {
+    return m.encode(ctx.alloc());
+  }
+
+  private void fatal(ChannelHandlerContext ctx, PgWireException e) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    state = State.DONE;
+    cancelTimeout();
+    if (counted) {
+      counted = false;
+      node.clientConnections().decrementAndGet();
+    }
+    ErrorFields fields = e.toErrorFields();
+    if (!fields.isFatal()) {
+      Map<Character, String> f = new LinkedHashMap<>(fields.fields());
+      f.put('S', "FATAL");
+      f.put('V', "FATAL");
+      fields = new ErrorFields(f);
+    }
+    ctx.writeAndFlush(new ErrorResponse(fields).encode(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    if (c instanceof PgWireException pe) {
+      fatal(ctx, pe);
+    } else if (c instanceof java.io.IOException) {
+      ctx.close();
+    } else {
+      log.warn("client {}: startup failed: {}", ctx.channel().remoteAddress(), c.toString());
+      fatal(ctx, PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "invalid startup: " + c.getMessage()));
+    }
+  }
+}

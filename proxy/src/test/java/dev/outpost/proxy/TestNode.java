@@ -1,0 +1,60 @@
+package dev.outpost.proxy;
+
+import dev.outpost.proxy.config.OriginUrl;
+import dev.outpost.proxy.config.ProxyConfig;
+import dev.outpost.proxy.server.OutpostNode;
+import dev.outpost.testkit.TestOrigin;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.function.UnaryOperator;
+
+/** An Outpost node on an ephemeral loopback port in front of a test origin database. */
+public final class TestNode implements AutoCloseable {
+  private final OutpostNode node;
+  private final String database;
+
+  private TestNode(OutpostNode node, String database) {
+    this.node = node;
+    this.database = database;
+  }
+
+  /** A node for {@code database} of the shared origin, logging in as the app user, customized by {@code config}. */
+  public static TestNode start(TestOrigin origin, String database, UnaryOperator<ProxyConfig.Builder> config) {
+    ProxyConfig.Builder b = ProxyConfig.builder(OriginUrl.parse(origin.originUrl(database))).listen("127.0.0.1", 0)
+        .minIdle(0);
+    try {
+      return new TestNode(new OutpostNode(config.apply(b).build()).start(), database);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public OutpostNode node() {
+    return node;
+  }
+
+  public int port() {
+    return node.port();
+  }
+
+  /** JDBC URL through Outpost as the app user, plus {@code extra} URL parameters. */
+  public String jdbcUrl(String extra) {
+    return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database + "?user=" + TestOrigin.APP_USER + "&password="
+        + TestOrigin.APP_PASSWORD + (extra == null || extra.isEmpty() ? "" : "&" + extra);
+  }
+
+  public Connection connect(String extra) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(extra));
+  }
+
+  public Connection connect() throws SQLException {
+    return connect("");
+  }
+
+  @Override
+  public void close() {
+    node.close();
+  }
+}
