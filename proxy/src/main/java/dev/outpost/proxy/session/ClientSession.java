@@ -272,6 +272,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   }
 
   private void forwardPending(List<Object> out) {
+    if (pending.isEmpty()) {
+      return;
+    }
+    if (expected.isEmpty() && !inBatch && txnStatus == 'I' && !copyIn) {
+      // between requests: bring the backend's settings in line with the client's (after a
+      // RESET the backend holds server defaults, the client its startup values)
+      forwarder.applySettings(out);
+    }
     Frame f;
     while ((f = pending.pollFirst()) != null) {
       forwarder.translate(f, out);
@@ -301,6 +309,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       }
     }
     ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      ctx.close(); // the client will send nothing more: same as Terminate
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override
@@ -442,9 +459,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     waiter = null;
     conn = c;
     c.bind(this, this);
-    List<Object> out = new ArrayList<>(pending.size() + 3);
-    forwarder.applySettings(out);
-    forwardPending(out);
+    forwardPending(new ArrayList<>(pending.size() + 3));
     flushClient();
   }
 

@@ -65,6 +65,9 @@ final class Forwarder {
     Map<String, String> desired = s.settings.current();
     String sql = SessionSettings.difference(st.appliedSettings(), desired);
     if (sql != null) {
+      if (log.isTraceEnabled()) {
+        log.trace("{} -> origin settings: {}", s, sql);
+      }
       out.add(new Query(sql).encode(alloc));
       s.expected.addLast(Expectation.query(sql, true));
     }

@@ -255,7 +255,8 @@ final class ResponseRouter {
           apply(c);
         }
         if (s.conn != null) {
-          s.conn.serverState().appliedSettings(s.settings.current());
+          ServerState st = s.conn.serverState();
+          st.appliedSettings(SessionSettings.serverStateAfter(st.appliedSettings(), pendingCommands));
         }
       }
       pendingCommands.clear();

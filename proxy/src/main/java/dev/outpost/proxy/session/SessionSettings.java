@@ -4,6 +4,7 @@ import dev.outpost.cache.sql.SessionCommand;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -67,6 +68,28 @@ final class SessionSettings {
   /** Records {@code RESET ALL} (also what DISCARD ALL does to settings). */
   void resetAll() {
     current = startup;
+  }
+
+  /**
+   * What a backend holds after it ran {@code commands} with {@code applied} settings: SET adds,
+   * RESET and RESET ALL go back to the server's defaults (a backend's startup values are not the
+   * client's, so a client's startup settings must be applied again afterwards).
+   */
+  static Map<String, String> serverStateAfter(Map<String, String> applied, List<SessionCommand> commands) {
+    if (applied == UNKNOWN) {
+      return UNKNOWN;
+    }
+    Map<String, String> next = new LinkedHashMap<>(applied);
+    for (SessionCommand c : commands) {
+      if (c instanceof SessionCommand.SetVariable v && !v.local()) {
+        next.put(normalize(v.name()), SessionCommand.renderSet(normalize(v.name()), v.value()));
+      } else if (c instanceof SessionCommand.ResetVariable r) {
+        next.remove(normalize(r.name()));
+      } else if (c instanceof SessionCommand.ResetAll) {
+        next.clear();
+      }
+    }
+    return Collections.unmodifiableMap(next);
   }
 
   /** True when {@code name} was set by the client (at startup or later). */

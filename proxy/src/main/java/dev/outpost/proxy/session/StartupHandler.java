@@ -340,6 +340,16 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      // The client stopped sending in the middle of its startup.
+      fatal(ctx, PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "incomplete startup packet"));
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (c instanceof PgWireException pe) {

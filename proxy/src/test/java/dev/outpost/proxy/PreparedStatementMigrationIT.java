@@ -1,0 +1,98 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.testkit.TestOrigin;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Named server-side statements (prepareThreshold=1) keep working while each client's transactions
+ * land on whichever of the two backends is free, including when the backends' statement LRU is
+ * smaller than the number of statements in use.
+ */
+class PreparedStatementMigrationIT {
+  private static TestOrigin origin;
+  private static String db;
+
+  @BeforeAll
+  static void schema() throws Exception {
+    origin = TestOrigin.shared();
+    db = origin.createDatabase("psmove");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE kv (k int PRIMARY KEY, v text)",
+          "INSERT INTO kv SELECT g, 'v' || g FROM generate_series(1, 100) g",
+          "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER);
+    }
+  }
+
+  @Test
+  void namedStatements_movedBetweenBackends_neverMissing() throws Exception {
+    assertNoErrors(500);
+  }
+
+  @Test
+  void namedStatements_backendLruSmallerThanWorkingSet_reprepareTransparently() throws Exception {
+    assertNoErrors(2);
+  }
+
+  private void assertNoErrors(int backendStatements) throws Exception {
+    ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(2)
+        .preparedStatementsPerConnection(backendStatements))) {
+      ExecutorService pool = Executors.newFixedThreadPool(10);
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int client = 0; client < 10; client++) {
+        int me = client;
+        done.add(pool.submit(() -> {
+          int checked = 0;
+          try (Connection c = node.connect("prepareThreshold=1");
+              PreparedStatement byKey = c.prepareStatement("SELECT v FROM kv WHERE k = ?");
+              PreparedStatement count = c.prepareStatement("SELECT count(*) FROM kv WHERE k <= ?");
+              PreparedStatement echo = c.prepareStatement("SELECT ?::text || ?::int")) {
+            for (int i = 0; i < 60; i++) {
+              int k = 1 + (me * 7 + i) % 100;
+              byKey.setInt(1, k);
+              try (ResultSet rs = byKey.executeQuery()) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("v" + k);
+              }
+              count.setInt(1, k);
+              try (ResultSet rs = count.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(k);
+              }
+              echo.setString(1, "c" + me);
+              echo.setInt(2, i);
+              try (ResultSet rs = echo.executeQuery()) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("c" + me + i);
+              }
+              checked += 3;
+            }
+          } catch (Throwable t) {
+            errors.add(t);
+          }
+          return checked;
+        }));
+      }
+      int total = 0;
+      for (Future<Integer> f : done) {
+        total += f.get(3, TimeUnit.MINUTES);
+      }
+      pool.shutdownNow();
+      assertThat(errors).isEmpty();
+      assertThat(total).isEqualTo(10 * 60 * 3);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.outpost.proxy;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** Tiny JDBC helpers for tests. */
+public final class Sql {
+  private Sql() {}
+
+  /** The first column of the first row of {@code sql}, as a string (null for SQL NULL or no row). */
+  public static String value(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  public static long longValue(Connection c, String sql) throws SQLException {
+    return Long.parseLong(value(c, sql));
+  }
+
+  public static void exec(Connection c, String... sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      for (String q : sql) {
+        s.execute(q);
+      }
+    }
+  }
+
+  /** The SQLSTATE of the exception {@code action} throws, or null if it does not throw. */
+  public static String sqlstateOf(ThrowingRunnable action) {
+    try {
+      action.run();
+      return null;
+    } catch (SQLException e) {
+      return e.getSQLState();
+    }
+  }
+
+  /** A JDBC action that may throw. */
+  @FunctionalInterface
+  public interface ThrowingRunnable {
+    void run() throws SQLException;
+  }
+}
