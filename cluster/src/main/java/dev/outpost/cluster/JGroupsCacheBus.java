@@ -1,0 +1,433 @@
+package dev.outpost.cluster;
+
+import dev.outpost.cache.CacheBus;
+import dev.outpost.cache.CacheEvent;
+import dev.outpost.cache.CacheEventSink;
+import dev.outpost.cache.QueryCache;
+import dev.outpost.cache.Ticker;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link CacheBus} of a region (DESIGN §6.6, §7): fills and invalidations of every node of the
+ * region are delivered to every node's cache in one total order, with the same sequence number for
+ * the same event everywhere; invalidations also reach every other region.
+ *
+ * <p>How the order is made. A node sends each event it publishes to its region's JGroups
+ * coordinator; the coordinator stamps it with the next number of its term (see {@link
+ * SequenceSpace}: {@code epoch << 40 | counter}, the epoch being the view id in which its term
+ * began) and multicasts it. The coordinator is the only sender of stamped frames and NAKACK2
+ * delivers one sender's frames in its send order, so every member delivers the same events in the
+ * same order with the same numbers — JGroups' SEQUENCER algorithm, with the number carried in the
+ * frame where the cache can use it. A member applies a stamped frame only if it comes from the
+ * coordinator of the member's current view, belongs to a term that began no earlier than the
+ * member's last coordinator change and no later than its current view, and is numbered above
+ * everything it applied before; anything else is out of order: a fill is dropped, an invalidation
+ * is sent again to be stamped in the current term.
+ *
+ * <p>Coordinator changes, merges and joins. When the coordinator changes, or partitions merge, a
+ * new term starts with a higher epoch than any term before it on either side, so numbers stay
+ * strictly increasing at every node without the nodes exchanging positions. Every member then
+ * flushes its cache at {@code (epoch, 0)} — a number no coordinator ever stamps, above everything
+ * of older terms and below everything of the new one — so no entry and no fill whose query began
+ * before the new term survives it (DESIGN §6.6: "after a partition heals a node flushes"). A node
+ * that joins (or whose cache is bound late) starts empty and flushes just below the first event it
+ * receives, from which on it receives every event: fills whose query began earlier are dropped.
+ * At a new term each member also sends again its own invalidations still unanswered and those it
+ * applied in the last {@link BusTuning#recentWindow} (they may have reached only part of the old
+ * term); the coordinator stamps each such copy once.
+ *
+ * <p>Other guarantees: every event published here is delivered to the local cache at most once, and
+ * exactly once while the region is stable — including fills larger than {@code
+ * cluster.max-fill-size}, which are not replicated: the node sends only a marker and applies its
+ * own copy when the marker's number comes back. {@link #publish} never blocks on the network and
+ * never throws; JGroups threads only parse, apply to the cache and queue; malformed frames,
+ * unknown versions and oversized frames are counted, logged (throttled) and ignored.
+ */
+public final class JGroupsCacheBus implements CacheBus {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JGroupsCacheBus.class);
+
+  private final String nodeName;
+  private final String region;
+  private final boolean relayEnabled;
+  private final long maxFillSize;
+  private final long maxFrameSize;
+  private final Ticker ticker;
+  private final BusTuning tuning;
+  private final BusCounters counters = new BusCounters();
+  private final Sequencer sequencer = new Sequencer();
+  private final Outbox outbox;
+  private final AtomicLong tokens = new AtomicLong();
+  private final ConcurrentHashMap<Long, OwnFill> ownFills = new ConcurrentHashMap<>();
+  private final AtomicLong retainedBytes = new AtomicLong();
+  private final ConcurrentHashMap<Long, PendingInvalidation> pending = new ConcurrentHashMap<>();
+  private final LogThrottle rejectLog = new LogThrottle(10, TimeUnit.SECONDS);
+  private final LogThrottle sendLog = new LogThrottle(10, TimeUnit.SECONDS);
+  private final LogThrottle exhaustedLog = new LogThrottle(60, TimeUnit.SECONDS);
+  private volatile BusTransport transport;
+
+  private final Object lock = new Object();
+  private final RegionOrder order;
+
+  /** An own fill waiting for its sequence number; {@code retained} is its size if not replicated. */
+  private record OwnFill(CacheEvent.Fill fill, long queuedAtNanos, long retained) {}
+
+  /** An own invalidation not yet delivered back. */
+  private static final class PendingInvalidation {
+    final CacheEvent.Invalidation invalidation;
+    volatile long sentAtNanos;
+
+    PendingInvalidation(CacheEvent.Invalidation invalidation, long sentAtNanos) {
+      this.invalidation = invalidation;
+      this.sentAtNanos = sentAtNanos;
+    }
+  }
+
+  JGroupsCacheBus(String nodeName, String region, boolean relayEnabled, long maxFillSize, Ticker ticker,
+      BusTuning tuning) {
+    this.nodeName = nodeName;
+    this.region = region;
+    this.relayEnabled = relayEnabled;
+    this.maxFillSize = maxFillSize;
+    this.maxFrameSize = maxFillSize + Frames.HEADER_ALLOWANCE;
+    this.ticker = ticker;
+    this.tuning = tuning;
+    this.order = new RegionOrder(nodeName, tuning, counters, this::queueSubmission, pending::remove);
+    this.outbox = new Outbox("outpost-cluster-sender-" + nodeName, tuning.maxQueuedFillBytes(),
+        tuning.tick().toNanos(), new SenderHandler());
+  }
+
+  /** Starts sending through {@code channel}; called once, before the channel connects. */
+  void start(BusTransport channel) {
+    this.transport = channel;
+    outbox.start();
+  }
+
+  /** Stops the sender thread; frames still queued are not sent. */
+  void close() {
+    outbox.close();
+  }
+
+  // ---------------------------------------------------------------- CacheBus
+
+  @Override
+  public void bind(CacheEventSink target) {
+    if (target instanceof QueryCache cache && !cache.nodeId().equals(nodeName)) {
+      // The bus recognizes this node's own invalidations by the cache's node id.
+      throw new IllegalArgumentException("the cache's node id \"" + cache.nodeId() + "\" must be the cluster node name \""
+          + nodeName + "\" (" + ClusterConfig.KEY_NODE_NAME + ")");
+    }
+    synchronized (lock) {
+      order.bind(target);
+    }
+  }
+
+  @Override
+  public void publish(CacheEvent event) {
+    try {
+      if (event instanceof CacheEvent.Fill fill) {
+        publishFill(fill);
+      } else if (event instanceof CacheEvent.Invalidation inv) {
+        pending.put(inv.id(), new PendingInvalidation(inv, System.nanoTime()));
+        counters.invalidationsSent.increment();
+        outbox.offer(Outbox.Kind.SUBMIT, Frames.submitInvalidation(nodeName, 0, inv));
+      } else if (event instanceof CacheEvent.Flush flush) {
+        outbox.offer(Outbox.Kind.SUBMIT, Frames.submitFlush(nodeName, Frames.AUDIENCE_ALL, 0, flush));
+      }
+    } catch (RuntimeException e) {
+      counters.sendFailures.increment();
+      if (sendLog.allow()) {
+        LOG.warn("node {}: could not queue {} for the region; the query is unaffected: {}", nodeName,
+            event.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+
+  private void publishFill(CacheEvent.Fill fill) {
+    long token = tokens.incrementAndGet();
+    long size = fill.result().byteSize();
+    byte[] frame = null;
+    if (size <= maxFillSize) {
+      FrameWriter w = Frames.submit(Frames.AUDIENCE_ALL, 0, nodeName, token, Frames.PAYLOAD_FILL, (int) size + 256);
+      EventCodec.writeFill(w, fill, ticker.nanos());
+      if (w.size() <= maxFillSize) {
+        frame = w.toByteArray();
+      }
+    }
+    long retained = 0;
+    if (frame == null) {
+      // Too large to ship: the coordinator numbers a marker and only this node applies the fill.
+      if (retainedBytes.addAndGet(size) > tuning.maxRetainedBytes()) {
+        retainedBytes.addAndGet(-size);
+        counters.fillsDropped.increment();
+        return;
+      }
+      retained = size;
+      frame = Frames.submit(Frames.AUDIENCE_SUBMITTER, 0, nodeName, token, Frames.PAYLOAD_RETAINED_FILL, 0)
+          .toByteArray();
+    }
+    if (ownFills.size() >= tuning.maxOwnFills()) {
+      retainedBytes.addAndGet(-retained);
+      counters.fillsDropped.increment();
+      return;
+    }
+    ownFills.put(token, new OwnFill(fill, System.nanoTime(), retained));
+    if (!outbox.offerFill(Outbox.Kind.SUBMIT, frame)) {
+      forgetOwnFill(token);
+      counters.fillsDropped.increment();
+      return;
+    }
+    (retained > 0 ? counters.fillsLocalOnly : counters.fillsSent).increment();
+  }
+
+  // ---------------------------------------------------------------- from the channel
+
+  /** A new view of the region; see the class comment for what a coordinator change or merge does. */
+  void onView(RegionView v) {
+    synchronized (lock) {
+      boolean newTerm = order.onView(v);
+      if (v.selfIsCoordinator()) {
+        if (newTerm || !sequencer.active()) {
+          sequencer.startTerm(v.id());
+        }
+      } else {
+        sequencer.stop();
+      }
+      if (newTerm) {
+        order.resubmit(pending.values().stream().map(p -> p.invalidation).toList());
+        long now = System.nanoTime();
+        pending.values().forEach(p -> p.sentAtNanos = now);
+        ownFills.keySet().forEach(this::forgetOwnFill); // their queries predate the flush: dropped anyway
+      }
+    }
+  }
+
+  /** A frame from member {@code senderId}; never throws. */
+  void onFrame(String senderId, byte[] buf, int offset, int length) {
+    counters.bytesReceived.add(length);
+    try {
+      if (length > maxFrameSize) {
+        throw new MalformedFrameException("frame of " + length + " bytes exceeds this node's bound of "
+            + maxFrameSize + " (" + ClusterConfig.KEY_MAX_FILL_SIZE + " " + maxFillSize + " + headers)");
+      }
+      FrameReader in = new FrameReader(buf, offset, length);
+      switch (Frames.readKind(in)) {
+        case Frames.KIND_SUBMIT -> onSubmit(buf, offset, length, in);
+        case Frames.KIND_SEQUENCED -> onSequenced(senderId, in);
+        default -> onRelayed(in);
+      }
+    } catch (MalformedFrameException e) {
+      rejected(senderId, e.getMessage());
+    } catch (RuntimeException e) {
+      rejected(senderId, e.toString());
+    }
+  }
+
+  private void rejected(String senderId, String why) {
+    counters.framesRejected.increment();
+    if (rejectLog.allow()) {
+      LOG.warn("node {}: ignored a cluster frame from {}: {} ({} rejected so far)", nodeName, senderId, why,
+          counters.framesRejected.sum());
+    }
+  }
+
+  private void onSubmit(byte[] buf, int offset, int length, FrameReader in) throws MalformedFrameException {
+    Frames.readEnvelope(in);
+    if (!sequencer.active()) {
+      // Not (or not yet) coordinator in this node's view: the submitter retries what matters.
+      counters.eventsOutOfOrder.increment();
+      return;
+    }
+    byte[] frame = java.util.Arrays.copyOfRange(buf, offset, offset + length);
+    outbox.offer(Outbox.Kind.STAMP, frame);
+  }
+
+  private void onSequenced(String senderId, FrameReader in) throws MalformedFrameException {
+    long sequence = in.readLong();
+    Frames.Envelope env = Frames.readEnvelope(in);
+    boolean mine = env.submitter().equals(nodeName);
+    OwnFill own = mine && isFill(env) ? ownFills.get(env.token()) : null;
+    synchronized (lock) {
+      if (own != null) {
+        forgetOwnFill(env.token());
+      }
+      order.onSequenced(senderId, sequence, env, in, own == null ? null : own.fill(), ticker);
+    }
+  }
+
+  private void onRelayed(FrameReader in) throws MalformedFrameException {
+    String originRegion = in.readString();
+    if (originRegion.equals(region)) {
+      return; // our own invalidation, passed up at our site master on its way out
+    }
+    CacheEvent.Invalidation inv = EventCodec.readInvalidation(in);
+    in.expectEnd();
+    // Qualify the origin so that no node here mistakes it for its own (node names have no '@').
+    CacheEvent.Invalidation local = new CacheEvent.Invalidation(inv.database(), inv.tables(), inv.allTables(),
+        inv.originNode() + "@" + originRegion, inv.id());
+    counters.invalidationsRelayedIn.increment();
+    queueSubmission(Frames.submitInvalidation(nodeName, Frames.FLAG_FROM_OTHER_REGION, local));
+  }
+
+  /** Another region became reachable: invalidations sent while it was not may be lost, so flush. */
+  void onSitesUp(String sites) {
+    if (sequencer.active()) {
+      LOG.info("node {}: region(s) {} reachable again; flushing region {} in case invalidations were lost",
+          nodeName, sites, region);
+      publish(new CacheEvent.Flush(nodeName));
+    }
+  }
+
+  private static boolean isFill(Frames.Envelope env) {
+    return env.payloadType() == Frames.PAYLOAD_FILL || env.payloadType() == Frames.PAYLOAD_RETAINED_FILL;
+  }
+
+  private void forgetOwnFill(long token) {
+    OwnFill f = ownFills.remove(token);
+    if (f != null && f.retained() > 0) {
+      retainedBytes.addAndGet(-f.retained());
+    }
+  }
+
+  private void queueSubmission(byte[] frame) {
+    outbox.offer(Outbox.Kind.SUBMIT, frame);
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  /** The counters. */
+  ClusterStats stats() {
+    return counters.snapshot();
+  }
+
+  /** The highest sequence applied here (0 before the first). */
+  long lastSequence() {
+    synchronized (lock) {
+      return order.lastSequence();
+    }
+  }
+
+  /** True until this node receives its first event after joining (or after its cache was bound). */
+  boolean flushPending() {
+    synchronized (lock) {
+      return order.flushPending();
+    }
+  }
+
+  /** The last sequence this node stamped as coordinator in its current term (0 if none). */
+  long lastStamped() {
+    return sequencer.lastStamped();
+  }
+
+  /** Own invalidations not yet delivered back. */
+  int pendingInvalidations() {
+    return pending.size();
+  }
+
+  /** Frames waiting to be sent. */
+  int queued() {
+    return outbox.pending();
+  }
+
+  // ---------------------------------------------------------------- the sender thread
+
+  /** Runs on the outbox's thread: stamping, sending, retries. */
+  private final class SenderHandler implements Outbox.Handler {
+
+    @Override
+    public void send(Outbox.Item item) throws Exception {
+      switch (item.kind()) {
+        case SUBMIT -> {
+          if (sequencer.active()) {
+            stamp(item.frame()); // this node is coordinator: no round trip to itself
+          } else {
+            transmit(item.frame(), false);
+          }
+        }
+        case STAMP -> stamp(item.frame());
+        case RELAY -> transmitRelay(item.frame());
+      }
+    }
+
+    private void stamp(byte[] submit) throws Exception {
+      FrameReader in = new FrameReader(submit, 0, submit.length);
+      Frames.readKind(in);
+      Frames.Envelope env = Frames.readEnvelope(in);
+      if (env.has(Frames.FLAG_RESUBMITTED) && env.payloadType() == Frames.PAYLOAD_INVALIDATION) {
+        CacheEvent.Invalidation inv = EventCodec.readInvalidation(in);
+        if (!sequencer.firstResubmission(inv.originNode() + "/" + inv.id())) {
+          return;
+        }
+      }
+      long sequence = sequencer.next();
+      if (sequence < 0) {
+        if (sequencer.exhausted() && exhaustedLog.allow()) {
+          LOG.error("node {}: the sequence space of this coordinator term is used up (epoch {}); cache events are"
+              + " dropped until the coordinator changes — restart this node to hand over", nodeName,
+              sequencer.epoch());
+        }
+        if (isFill(env)) {
+          counters.fillsDropped.increment();
+        }
+        return; // no longer coordinator: submitters retry invalidations and markers
+      }
+      counters.eventsSequenced.increment();
+      transmit(Frames.sequenced(sequence, submit), true);
+      if (relayEnabled && env.payloadType() == Frames.PAYLOAD_INVALIDATION
+          && !env.has(Frames.FLAG_FROM_OTHER_REGION)) {
+        transmitRelay(Frames.relayed(region, submit, env.payloadOffset(), submit.length - env.payloadOffset()));
+        counters.invalidationsRelayedOut.increment();
+      }
+    }
+
+    private void transmit(byte[] frame, boolean multicast) throws Exception {
+      BusTransport t = transport;
+      if (multicast) {
+        t.multicast(frame);
+      } else {
+        t.sendToCoordinator(frame);
+      }
+      counters.bytesSent.add(frame.length);
+    }
+
+    private void transmitRelay(byte[] frame) throws Exception {
+      transport.relay(frame);
+      counters.bytesSent.add(frame.length);
+    }
+
+    @Override
+    public void failed(Outbox.Item item, Exception e) {
+      counters.sendFailures.increment();
+      if (sendLog.allow()) {
+        LOG.warn("node {}: sending a cluster frame failed ({} failures so far); invalidations are retried: {}",
+            nodeName, counters.sendFailures.sum(), e.toString());
+      }
+    }
+
+    @Override
+    public void housekeeping() {
+      long now = System.nanoTime();
+      long retry = tuning.retryInterval().toNanos();
+      for (PendingInvalidation p : pending.values()) {
+        if (now - p.sentAtNanos > retry) {
+          p.sentAtNanos = now;
+          counters.invalidationsResubmitted.increment();
+          queueSubmission(Frames.submitInvalidation(nodeName, Frames.FLAG_RESUBMITTED, p.invalidation));
+        }
+      }
+      long ttl = tuning.ownFillTtl().toNanos();
+      ownFills.forEach((token, f) -> {
+        if (now - f.queuedAtNanos() > ttl) {
+          forgetOwnFill(token);
+        }
+      });
+      synchronized (lock) {
+        order.housekeeping(now);
+      }
+    }
+  }
+}

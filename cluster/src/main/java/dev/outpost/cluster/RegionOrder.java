@@ -1,0 +1,244 @@
+package dev.outpost.cluster;
+
+import dev.outpost.cache.CacheEvent;
+import dev.outpost.cache.CacheEventSink;
+import dev.outpost.cache.Ticker;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving half of the region's total order at one node: decides which stamped events are in
+ * order, applies them to the cache, and places the flushes of joins, coordinator changes and merges
+ * in the sequence (see {@link JGroupsCacheBus}).
+ *
+ * <p>An event is in order if it comes from the coordinator of this node's current view, its epoch
+ * is at least the view id of this node's last term change (0 for the first view: a joiner accepts
+ * the term already running) and at most its current view id (the sender's term began in a view
+ * this node has installed), and its sequence is above every sequence applied here. Not
+ * thread-safe: the bus calls it under its lock, which is also what makes delivery to the cache one
+ * event at a time.
+ */
+final class RegionOrder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegionOrder.class);
+
+  private final String nodeName;
+  private final BusTuning tuning;
+  private final BusCounters counters;
+  private final Consumer<byte[]> submit;
+  private final LongConsumer ownInvalidationDelivered;
+  private final ArrayDeque<Recent> recent = new ArrayDeque<>();
+  private final LogThrottle applyLog = new LogThrottle(10, TimeUnit.SECONDS);
+
+  private CacheEventSink sink;
+  private RegionView view;
+  private long minEpoch;
+  private long lastSequence; // the last in-order sequence received, applied here or not
+  private long lastApplied; // the last sequence handed to the sink
+  private boolean flushPending;
+
+  /** An invalidation applied here, kept for {@link BusTuning#recentWindow}. */
+  private record Recent(CacheEvent.Invalidation invalidation, int flags, long atNanos) {}
+
+  RegionOrder(String nodeName, BusTuning tuning, BusCounters counters, Consumer<byte[]> submit,
+      LongConsumer ownInvalidationDelivered) {
+    this.nodeName = nodeName;
+    this.tuning = tuning;
+    this.counters = counters;
+    this.submit = submit;
+    this.ownInvalidationDelivered = ownInvalidationDelivered;
+  }
+
+  void bind(CacheEventSink target) {
+    if (sink != null) {
+      throw new IllegalStateException("the cluster bus of node " + nodeName + " is already bound to a cache");
+    }
+    sink = target;
+    flushPending = true; // this node's log of the region's events starts at the next one it receives
+  }
+
+  /** Installs a view; true if it starts a new term here (first view, new coordinator, or merge). */
+  boolean onView(RegionView v) {
+    RegionView previous = view;
+    view = v;
+    boolean first = previous == null;
+    boolean newTerm = first || v.merge() || !previous.coordinator().id().equals(v.coordinator().id());
+    if (first) {
+      flushPending = sink != null; // a joiner accepts the running term; its log starts at its first event
+    } else if (newTerm) {
+      minEpoch = v.id();
+      // No one stamps (epoch, 0): a new term's numbers start at 1, and every older term has a lower
+      // epoch. So this flush sits after everything this node applied and before all of the new term.
+      applyFlush(SequenceSpace.sequence(v.id(), 0));
+    }
+    return newTerm;
+  }
+
+  /**
+   * At a new term: sends again this node's unanswered invalidations and the invalidations it applied
+   * within the recent window, each once, marked so the coordinator stamps each once per term.
+   */
+  void resubmit(Collection<CacheEvent.Invalidation> own) {
+    long cutoff = System.nanoTime() - tuning.recentWindow().toNanos();
+    Set<String> seen = new HashSet<>();
+    for (CacheEvent.Invalidation inv : own) {
+      if (seen.add(key(inv))) {
+        resend(inv, 0);
+      }
+    }
+    for (Recent r : recent) {
+      if (r.atNanos() - cutoff >= 0 && seen.add(key(r.invalidation()))) {
+        resend(r.invalidation(), r.flags());
+      }
+    }
+  }
+
+  /** A stamped event; {@code own} is this node's own fill object when the event is its fill. */
+  void onSequenced(String senderId, long sequence, Frames.Envelope env, FrameReader payload,
+      CacheEvent.Fill own, Ticker ticker) throws MalformedFrameException {
+    boolean forMe = env.audience() == Frames.AUDIENCE_ALL || env.submitter().equals(nodeName);
+    if (!inOrder(senderId, sequence)) {
+      if (forMe) {
+        outOfOrder(env, payload);
+      }
+      return;
+    }
+    lastSequence = sequence;
+    if (flushPending) {
+      // Everything from this event on reaches this node; what came before may not have. Fills whose
+      // query began before this point are dropped from now on (the flush sets the cache's floor).
+      flushPending = false;
+      if (sequence - 1 > lastApplied) {
+        applyFlush(sequence - 1);
+      }
+    }
+    if (!forMe) {
+      return; // another node's local-only event: only its number goes by here
+    }
+    switch (env.payloadType()) {
+      case Frames.PAYLOAD_FLUSH -> {
+        CacheEvent.Flush flush = EventCodec.readFlush(payload);
+        payload.expectEnd();
+        counters.flushes.increment();
+        apply(sequence, flush);
+      }
+      case Frames.PAYLOAD_INVALIDATION -> {
+        CacheEvent.Invalidation inv = EventCodec.readInvalidation(payload);
+        payload.expectEnd();
+        apply(sequence, inv);
+        if (inv.originNode().equals(nodeName)) {
+          ownInvalidationDelivered.accept(inv.id());
+        } else {
+          counters.invalidationsReceived.increment();
+        }
+        remember(inv, env.flags() & Frames.FLAG_FROM_OTHER_REGION);
+      }
+      default -> {
+        if (sink == null) {
+          counters.fillsDropped.increment();
+          return;
+        }
+        CacheEvent.Fill fill = own;
+        if (fill == null) {
+          if (env.payloadType() == Frames.PAYLOAD_RETAINED_FILL) {
+            counters.fillsDropped.increment(); // our local-only fill, given up before its number came
+            return;
+          }
+          fill = EventCodec.readFill(payload, ticker.nanos());
+          payload.expectEnd();
+        }
+        apply(sequence, fill);
+        if (!env.submitter().equals(nodeName)) {
+          counters.fillsReceived.increment();
+        }
+      }
+    }
+  }
+
+  /** Forgets invalidations older than the recent window. */
+  void housekeeping(long nowNanos) {
+    long window = tuning.recentWindow().toNanos();
+    while (!recent.isEmpty() && nowNanos - recent.peekFirst().atNanos() > window) {
+      recent.removeFirst();
+    }
+  }
+
+  long lastSequence() {
+    return lastSequence;
+  }
+
+  /** True until this node has received its first event since joining (or since its cache was bound). */
+  boolean flushPending() {
+    return flushPending;
+  }
+
+  private boolean inOrder(String senderId, long sequence) {
+    if (view == null || !senderId.equals(view.coordinator().id())) {
+      return false;
+    }
+    long epoch = SequenceSpace.epoch(sequence);
+    return epoch >= minEpoch && epoch <= view.id() && sequence > lastSequence;
+  }
+
+  /** Late (old term) or early (a term this node has not installed): never apply, but keep invalidations. */
+  private void outOfOrder(Frames.Envelope env, FrameReader payload) throws MalformedFrameException {
+    counters.eventsOutOfOrder.increment();
+    switch (env.payloadType()) {
+      case Frames.PAYLOAD_INVALIDATION -> resend(EventCodec.readInvalidation(payload),
+          env.flags() & Frames.FLAG_FROM_OTHER_REGION);
+      case Frames.PAYLOAD_FLUSH -> {
+        if (env.audience() == Frames.AUDIENCE_ALL) {
+          submit.accept(Frames.submitFlush(nodeName, Frames.AUDIENCE_ALL, 0, EventCodec.readFlush(payload)));
+        }
+      }
+      default -> counters.fillsDropped.increment();
+    }
+  }
+
+  private void applyFlush(long sequence) {
+    counters.flushes.increment();
+    apply(sequence, new CacheEvent.Flush(nodeName));
+  }
+
+  private void resend(CacheEvent.Invalidation inv, int flags) {
+    counters.invalidationsResubmitted.increment();
+    submit.accept(Frames.submitInvalidation(nodeName, flags | Frames.FLAG_RESUBMITTED, inv));
+  }
+
+  private void remember(CacheEvent.Invalidation inv, int flags) {
+    if (tuning.maxRecent() == 0) {
+      return;
+    }
+    if (recent.size() >= tuning.maxRecent()) {
+      recent.removeFirst();
+    }
+    recent.addLast(new Recent(inv, flags, System.nanoTime()));
+  }
+
+  private void apply(long sequence, CacheEvent event) {
+    if (sink == null) {
+      return;
+    }
+    lastApplied = sequence;
+    try {
+      sink.deliver(sequence, event);
+    } catch (RuntimeException e) {
+      counters.applyFailures.increment();
+      if (applyLog.allow()) {
+        LOG.error("node {}: the cache failed to apply {} at {}; continuing", nodeName,
+            event.getClass().getSimpleName(), SequenceSpace.format(sequence), e);
+      }
+    }
+  }
+
+  private static String key(CacheEvent.Invalidation inv) {
+    return inv.originNode() + "/" + inv.id();
+  }
+}

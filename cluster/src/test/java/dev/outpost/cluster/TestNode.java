@@ -1,0 +1,91 @@
+package dev.outpost.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.cache.CacheKey;
+import dev.outpost.cache.CachedResult;
+import dev.outpost.cache.Dependencies;
+import dev.outpost.cache.FillTicket;
+import dev.outpost.cache.Freshness;
+import dev.outpost.cache.Lookup;
+import dev.outpost.cache.QueryCache;
+import dev.outpost.cache.sql.TableRef;
+import dev.outpost.cache.store.QueryCacheBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** One node under test: a {@link ClusterNode} and a real {@link QueryCache} bound to its bus. */
+final class TestNode implements AutoCloseable {
+
+  static final Freshness MINUTE = new Freshness(Duration.ofMinutes(1), Duration.ofSeconds(15));
+
+  final ClusterNode node;
+  final QueryCache cache;
+
+  private TestNode(ClusterNode node, QueryCache cache) {
+    this.node = node;
+    this.cache = cache;
+  }
+
+  static TestNode start(ClusterConfig config, StackFactory stacks) {
+    ClusterNode node = ClusterNode.start(config, stacks, TestStacks.FAST);
+    QueryCache cache = QueryCacheBuilder.newBuilder().nodeId(config.nodeName()).executor(Runnable::run)
+        .maxEntrySize(8L << 20).bus(node.cacheBus()).build();
+    return new TestNode(node, cache);
+  }
+
+  String name() {
+    return node.nodeName();
+  }
+
+  static CacheKey key(String sql) {
+    return CacheKey.builder("db", "app", sql).build();
+  }
+
+  static List<TableRef> tables(String... names) {
+    return Arrays.stream(names).map(TableRef::of).toList();
+  }
+
+  /** Runs a miss through the cache as the proxy would: lead, "query", complete with {@code marker}. */
+  void fill(CacheKey key, String marker, Dependencies deps) {
+    fill(key, marker.getBytes(StandardCharsets.UTF_8), deps);
+  }
+
+  void fill(CacheKey key, byte[] rows, Dependencies deps) {
+    FillTicket t = cache.begin(key);
+    assertThat(t).as("%s leads the fill of %s", name(), key).isInstanceOf(FillTicket.Leader.class);
+    FillTicket.Leader leader = (FillTicket.Leader) t;
+    leader.complete(result(rows, leader.startedAtNanos(), deps));
+  }
+
+  static CachedResult result(byte[] rows, long createdAt, Dependencies deps) {
+    return CachedResult.builder(rows).rowCount(1).dependencies(deps).createdAtNanos(createdAt).freshness(MINUTE)
+        .build();
+  }
+
+  /** The marker of the entry this node would serve for {@code key}, if any. */
+  Optional<String> read(CacheKey key) {
+    Lookup l = cache.lookup(key);
+    return l.result().map(TestNode::marker);
+  }
+
+  static String marker(CachedResult r) {
+    var buf = r.rowsAndCompletion();
+    byte[] b = new byte[buf.remaining()];
+    buf.get(b);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    node.close();
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}
