@@ -185,6 +185,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   /** Moves pending messages along: forward them, answer them locally, or ask the pool for a connection. */
   void dispatch() {
+    try {
+      dispatchPending();
+    } catch (PgWireException e) {
+      fatal(e); // malformed input
+    }
+  }
+
+  private void dispatchPending() {
     if (closed) {
       return;
     }
@@ -193,16 +201,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     while (waiter == null && conn == null && !pending.isEmpty()) {
-      if (localSkipping || answerLocally()) {
+      if (localSkipping) {
+        skipLocally(); // consumes up to the batch's Sync, or everything pending
+        continue;
+      }
+      if (answerLocally()) {
         continue;
       }
       if (!hasBatchBoundary() && pendingBytes <= PENDING_HIGH_WATER) {
         return; // wait for Sync, Flush or a simple query before going to the origin
       }
       acquire();
-    }
-    if (localSkipping) {
-      skipLocally();
     }
   }
 
@@ -281,8 +290,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       forwarder.applySettings(out);
     }
     Frame f;
-    while ((f = pending.pollFirst()) != null) {
-      forwarder.translate(f, out);
+    try {
+      while ((f = pending.pollFirst()) != null) {
+        forwarder.translate(f, out);
+      }
+    } catch (PgWireException e) {
+      // malformed input: nothing of this batch goes out, and the client is closed
+      for (Object o : out) {
+        io.netty.util.ReferenceCountUtil.release(o);
+      }
+      fatal(e);
+      return;
     }
     pendingBytes = 0;
     if (!out.isEmpty()) {
@@ -330,7 +348,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (c instanceof PgWireException pe) {
-      fatal(pe.fatal() ? pe : new PgWireException(pe.sqlstate(), pe.getMessage(), pe.detail(), pe.hint(), true));
+      fatal(pe);
     } else if (c instanceof java.io.IOException) {
       ctx.close();
     } else {

@@ -1,0 +1,143 @@
+package dev.outpost.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A protocol client on a raw socket, for sending what no driver would. */
+final class RawClient implements AutoCloseable {
+  private final Socket socket;
+  private final OutputStream out;
+  private final DataInputStream in;
+
+  RawClient(int port) throws IOException {
+    socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(10_000);
+    out = socket.getOutputStream();
+    in = new DataInputStream(socket.getInputStream());
+  }
+
+  /** A backend message as read. */
+  record Message(char type, byte[] body) {
+    /** The SQLSTATE of an ErrorResponse or NoticeResponse. */
+    String field(char code) {
+      int i = 0;
+      while (i < body.length && body[i] != 0) {
+        char c = (char) body[i++];
+        int end = i;
+        while (body[end] != 0) {
+          end++;
+        }
+        String value = new String(body, i, end - i, StandardCharsets.UTF_8);
+        if (c == code) {
+          return value;
+        }
+        i = end + 1;
+      }
+      return null;
+    }
+  }
+
+  void send(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  void shutdownOutput() throws IOException {
+    socket.shutdownOutput();
+  }
+
+  static byte[] startup(int major, int minor, Map<String, String> params) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      b.writeBytes(e.getKey().getBytes(StandardCharsets.UTF_8));
+      b.write(0);
+      b.writeBytes(e.getValue().getBytes(StandardCharsets.UTF_8));
+      b.write(0);
+    }
+    b.write(0);
+    byte[] payload = b.toByteArray();
+    return ByteBuffer.allocate(8 + payload.length).putInt(8 + payload.length).putShort((short) major)
+        .putShort((short) minor).put(payload).array();
+  }
+
+  static byte[] message(char type, byte[] body) {
+    return ByteBuffer.allocate(5 + body.length).put((byte) type).putInt(4 + body.length).put(body).array();
+  }
+
+  static byte[] query(String sql) {
+    byte[] s = sql.getBytes(StandardCharsets.UTF_8);
+    byte[] body = new byte[s.length + 1];
+    System.arraycopy(s, 0, body, 0, s.length);
+    return message('Q', body);
+  }
+
+  /** Reads one message; null at end of stream. */
+  Message read() throws IOException {
+    int type;
+    try {
+      type = in.read();
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("no answer from Outpost within 10 s", e);
+    }
+    if (type < 0) {
+      return null;
+    }
+    int len = in.readInt();
+    byte[] body = new byte[len - 4];
+    in.readFully(body);
+    return new Message((char) type, body);
+  }
+
+  /** Reads until end of stream and returns all messages. */
+  List<Message> readAll() throws IOException {
+    List<Message> all = new ArrayList<>();
+    try {
+      Message m;
+      while ((m = read()) != null) {
+        all.add(m);
+      }
+    } catch (EOFException | java.net.SocketException e) {
+      // connection closed mid-message or reset: what was read is the answer
+    }
+    return all;
+  }
+
+  /** Reads until ReadyForQuery, returning everything read (including it). */
+  List<Message> readUntilReady() throws IOException {
+    List<Message> all = new ArrayList<>();
+    Message m;
+    while ((m = read()) != null) {
+      all.add(m);
+      if (m.type() == 'Z') {
+        return all;
+      }
+    }
+    throw new EOFException("closed before ReadyForQuery: " + all);
+  }
+
+  /** True when the server closed the connection (reads hit end of stream). */
+  boolean closedByServer() throws IOException {
+    try {
+      InputStream raw = socket.getInputStream();
+      return raw.read() < 0;
+    } catch (java.net.SocketException e) {
+      return true;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
