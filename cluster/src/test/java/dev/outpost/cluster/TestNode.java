@@ -23,18 +23,21 @@ final class TestNode implements AutoCloseable {
   static final Freshness MINUTE = new Freshness(Duration.ofMinutes(1), Duration.ofSeconds(15));
 
   final ClusterNode node;
+  final RecordingBus bus;
   final QueryCache cache;
 
-  private TestNode(ClusterNode node, QueryCache cache) {
+  private TestNode(ClusterNode node, RecordingBus bus, QueryCache cache) {
     this.node = node;
+    this.bus = bus;
     this.cache = cache;
   }
 
   static TestNode start(ClusterConfig config, StackFactory stacks) {
     ClusterNode node = ClusterNode.start(config, stacks, TestStacks.FAST);
+    RecordingBus bus = new RecordingBus(node.cacheBus());
     QueryCache cache = QueryCacheBuilder.newBuilder().nodeId(config.nodeName()).executor(Runnable::run)
-        .maxEntrySize(8L << 20).bus(node.cacheBus()).build();
-    return new TestNode(node, cache);
+        .maxEntrySize(8L << 20).bus(bus).build();
+    return new TestNode(node, bus, cache);
   }
 
   String name() {
@@ -77,6 +80,15 @@ final class TestNode implements AutoCloseable {
     byte[] b = new byte[buf.remaining()];
     buf.get(b);
     return new String(b, StandardCharsets.UTF_8);
+  }
+
+  ClusterStats stats() {
+    return node.snapshot().stats();
+  }
+
+  /** Fails if the bus ever delivered a sequence number that was not above the previous one. */
+  void assertSequencesIncreased() {
+    assertThat(bus.violations()).as("non-increasing deliveries on %s", name()).isEmpty();
   }
 
   @Override

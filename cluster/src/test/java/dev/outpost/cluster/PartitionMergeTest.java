@@ -1,0 +1,154 @@
+package dev.outpost.cluster;
+
+import static dev.outpost.cluster.TestNode.key;
+import static dev.outpost.cluster.TestNode.tables;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.cache.CacheKey;
+import dev.outpost.cache.Dependencies;
+import java.time.Duration;
+import java.util.List;
+import org.jgroups.protocols.DISCARD;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A network partition (JGroups' DISCARD dropping everything between the sides) and its healing:
+ * while apart, each side fills and invalidates on its own; once merged, no node serves an entry
+ * filled before an invalidation it missed, because every node flushes at the merge view, and the
+ * region's numbering continues above both sides' numbers.
+ */
+class PartitionMergeTest {
+
+  private static final Duration PARTITION_DEADLINE = Duration.ofSeconds(40);
+
+  private TestRegion region;
+
+  @BeforeEach
+  void start() {
+    region = TestRegion.sharedLoopback("merge", 3);
+  }
+
+  @AfterEach
+  void stop() {
+    region.close();
+  }
+
+  @Test
+  void afterMerge_noNodeServesAnEntryFilledBeforeAnInvalidationItMissed() {
+    TestNode n1 = region.node(1);
+    TestNode n2 = region.node(2);
+    TestNode n3 = region.node(3);
+    CacheKey orders = key("SELECT * FROM orders");
+    n2.fill(orders, "orders-v1", Dependencies.ofNames("orders"));
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
+      for (TestNode n : region.nodes) {
+        assertThat(n.read(orders)).as("on %s", n).contains("orders-v1");
+      }
+    });
+    long epochBefore = SequenceSpace.epoch(n1.cache.deliveredSequence());
+
+    partition(List.of(n1), List.of(n2, n3));
+    await().atMost(PARTITION_DEADLINE).untilAsserted(() -> {
+      assertThat(n1.node.membership().size()).isEqualTo(1);
+      assertThat(n2.node.membership().size()).isEqualTo(2);
+      assertThat(n3.node.membership().size()).isEqualTo(2);
+    });
+
+    // Side {2,3}: a write invalidates orders; side {1} never hears of it and keeps serving v1.
+    n3.cache.invalidate("db", tables("orders"));
+    CacheKey items = key("SELECT * FROM items");
+    n2.fill(items, "items-side-b", Dependencies.ofNames("items"));
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
+      assertThat(n2.read(orders)).isEmpty();
+      assertThat(n3.read(items)).contains("items-side-b");
+    });
+    // Side {1}: fills and invalidates on its own.
+    CacheKey users = key("SELECT * FROM users");
+    n1.fill(users, "users-side-a", Dependencies.ofNames("users"));
+    n1.cache.invalidate("db", tables("items"));
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> assertThat(n1.read(users)).contains("users-side-a"));
+    assertThat(n1.read(orders)).as("the partitioned node still has the entry it missed an invalidation for")
+        .contains("orders-v1");
+
+    heal();
+    await().atMost(PARTITION_DEADLINE).untilAsserted(() -> {
+      for (TestNode n : region.nodes) {
+        assertThat(n.node.membership().size()).as("members seen by %s", n).isEqualTo(3);
+      }
+    });
+
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
+      for (TestNode n : region.nodes) {
+        assertThat(n.read(orders)).as("stale orders on %s", n).isEmpty();
+        assertThat(n.read(items)).as("items on %s", n).isEmpty();
+        assertThat(n.read(users)).as("users on %s", n).isEmpty();
+      }
+    });
+
+    // The merged region works as one again, numbered above both sides.
+    CacheKey after = key("SELECT * FROM orders WHERE merged");
+    n1.fill(after, "after-merge", Dependencies.ofNames("orders"));
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
+      for (TestNode n : region.nodes) {
+        assertThat(n.read(after)).as("on %s", n).contains("after-merge");
+      }
+    });
+    region.awaitQuiet();
+    for (TestNode n : region.nodes) {
+      n.assertSequencesIncreased();
+      assertThat(SequenceSpace.epoch(n.cache.deliveredSequence())).as("epoch on %s", n).isGreaterThan(epochBefore);
+      assertThat(n.cache.deliveredSequence()).isEqualTo(n1.cache.deliveredSequence());
+    }
+  }
+
+  @Test
+  void coordinatorLeaving_flushesTheSurvivors_andTheyContinueInANewTerm() {
+    TestNode n1 = region.node(1);
+    TestNode n2 = region.node(2);
+    TestNode n3 = region.node(3);
+    assertThat(n1.node.isCoordinator()).isTrue();
+    CacheKey k = key("SELECT * FROM accounts");
+    n3.fill(k, "acc-v1", Dependencies.ofNames("accounts"));
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> assertThat(n2.read(k)).contains("acc-v1"));
+    long epochBefore = SequenceSpace.epoch(n2.cache.deliveredSequence());
+
+    n1.close();
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
+      assertThat(n2.node.membership().size()).isEqualTo(2);
+      assertThat(n3.node.membership().size()).isEqualTo(2);
+      assertThat(n2.read(k)).isEmpty();
+      assertThat(n3.read(k)).isEmpty();
+    });
+
+    n2.fill(k, "acc-v2", Dependencies.ofNames("accounts"));
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> assertThat(n3.read(k)).contains("acc-v2"));
+    n3.cache.invalidate("db", tables("accounts"));
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> assertThat(n2.read(k)).isEmpty());
+    for (TestNode n : List.of(n2, n3)) {
+      n.assertSequencesIncreased();
+      assertThat(SequenceSpace.epoch(n.cache.deliveredSequence())).isGreaterThan(epochBefore);
+    }
+  }
+
+  private static void partition(List<TestNode> sideA, List<TestNode> sideB) {
+    for (TestNode a : sideA) {
+      for (TestNode b : sideB) {
+        discard(a).addIgnoreMember(b.node.channel().getAddress());
+        discard(b).addIgnoreMember(a.node.channel().getAddress());
+      }
+    }
+  }
+
+  private void heal() {
+    for (TestNode n : region.nodes) {
+      discard(n).resetIgnoredMembers();
+    }
+  }
+
+  private static DISCARD discard(TestNode n) {
+    return n.node.channel().getProtocolStack().findProtocol(DISCARD.class);
+  }
+}
