@@ -103,6 +103,20 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   public void bind(OriginListener l, Object holder) {
     this.holder = holder;
     this.listener = l;
+    if (closed || !channel.isActive()) {
+      // The socket died while the connection was being handed over: channelInactive may have
+      // run before the listener was set, so tell the listener here (it ignores a second notice).
+      notifyClosed(l);
+    }
+  }
+
+  private void notifyClosed(OriginListener l) {
+    Throwable cause = new java.io.IOException("the origin closed the connection");
+    if (l.eventLoop().inEventLoop()) {
+      l.onOriginClosed(this, cause);
+    } else {
+      l.eventLoop().execute(() -> l.onOriginClosed(this, cause));
+    }
   }
 
   void unbind() {
@@ -242,12 +256,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     OriginListener l = listener;
     pool.onClosed(this);
     if (l != null) {
-      Throwable cause = new java.io.IOException("the origin closed the connection");
-      if (l.eventLoop().inEventLoop()) {
-        l.onOriginClosed(this, cause);
-      } else {
-        l.eventLoop().execute(() -> l.onOriginClosed(this, cause));
-      }
+      notifyClosed(l);
     }
   }
 

@@ -477,6 +477,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     waiter = null;
     conn = c;
     c.bind(this, this);
+    if (conn != c) {
+      return; // it died during the hand-over; onOriginClosed already asked for another
+    }
     forwardPending(new ArrayList<>(pending.size() + 3));
     flushClient();
   }
