@@ -24,7 +24,7 @@ final class RawClient implements AutoCloseable {
     socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(10_000);
     out = socket.getOutputStream();
-    in = new DataInputStream(socket.getInputStream());
+    in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 65536));
   }
 
   /** A backend message as read. */

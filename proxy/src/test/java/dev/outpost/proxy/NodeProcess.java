@@ -1,0 +1,130 @@
+package dev.outpost.proxy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/** An Outpost node running as a separate JVM from the built jar, with real flags. */
+final class NodeProcess implements AutoCloseable {
+  private final Process process;
+  private final int port;
+  private final List<String> output = new CopyOnWriteArrayList<>();
+
+  private NodeProcess(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  /** The runnable jar built by {@code mvn package} (failsafe runs after it). */
+  static Path jar() {
+    Path jar = Path.of("target", "outpost.jar");
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException("target/outpost.jar is missing: run the tests with mvn verify");
+    }
+    return jar;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts {@code java [jvmArgs] -jar outpost.jar serve --listen 127.0.0.1:PORT [args]} and waits until it is ready. */
+  static NodeProcess start(List<String> jvmArgs, List<String> args) throws IOException, InterruptedException {
+    int port = freePort();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs);
+    cmd.add("-jar");
+    cmd.add(jar().toString());
+    cmd.add("serve");
+    cmd.add("--listen");
+    cmd.add("127.0.0.1:" + port);
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    NodeProcess node = new NodeProcess(p, port);
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          node.output.add(line);
+        }
+      } catch (IOException e) {
+        node.output.add("(output closed: " + e + ")");
+      }
+    }, "node-output-" + port);
+    reader.setDaemon(true);
+    reader.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (node.output.stream().anyMatch(l -> l.contains("outpost ready"))) {
+        return node;
+      }
+      if (!p.isAlive()) {
+        throw new IllegalStateException("outpost exited with " + p.exitValue() + ":\n" + String.join("\n", node.output));
+      }
+      Thread.sleep(50);
+    }
+    node.close();
+    throw new IllegalStateException("outpost did not become ready:\n" + String.join("\n", node.output));
+  }
+
+  int port() {
+    return port;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  List<String> output() {
+    return output;
+  }
+
+  /** Resident memory of the process in KiB, from /proc (0 where /proc is not available). */
+  long residentKib() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+    return 0;
+  }
+
+  /** Sends SIGTERM and waits for the exit code. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor();
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
