@@ -3,6 +3,7 @@ package dev.outpost.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.bench.lab.PgBouncerProcess;
+import dev.outpost.bench.lab.PgpoolProcess;
 import dev.outpost.bench.report.CsvReport;
 import dev.outpost.bench.scenario.Scenarios;
 import dev.outpost.testkit.TestOrigin;
@@ -32,6 +33,7 @@ class BenchQuickIT {
   static int exitCode;
   static Path outpostJar = Path.of("..", "proxy", "target", "outpost.jar");
   static boolean pgbouncer = Files.isExecutable(PgBouncerProcess.DEFAULT_BINARY);
+  static boolean pgpool = Files.isExecutable(PgpoolProcess.DEFAULT_BINARY);
 
   @BeforeAll
   static void runQuick() {
@@ -46,6 +48,9 @@ class BenchQuickIT {
         "--param", "freshness.trials=3", "--param", "freshness.warmup-trials=1", "--param", "freshness.timeout=2s"));
     if (pgbouncer) {
       args.addAll(List.of("--pgbouncer", "auto"));
+    }
+    if (pgpool) {
+      args.addAll(List.of("--pgpool", "auto"));
     }
     exitCode = BenchMain.run(args.toArray(String[]::new));
   }
@@ -119,6 +124,17 @@ class BenchQuickIT {
       return;
     }
     assertThat(rows).extracting(f -> f[0]).contains("serverless", "passthrough-overhead");
+    assertThat(rows).allSatisfy(f -> assertThat(f[col("status")]).as(f[0]).isEqualTo("ok"));
+  }
+
+  @Test
+  void pgpool_whenInstalled_isMeasuredWhereverPeersAre() throws Exception {
+    List<String[]> rows = csvRows().stream().filter(f -> f[1].equals("pgpool")).toList();
+    if (!pgpool) {
+      assertThat(rows).isEmpty();
+      return;
+    }
+    assertThat(rows).extracting(f -> f[0]).containsExactly("serverless", "pooled-read-heavy", "passthrough-overhead");
     assertThat(rows).allSatisfy(f -> assertThat(f[col("status")]).as(f[0]).isEqualTo("ok"));
   }
 

@@ -57,13 +57,24 @@ final class BenchRun {
     List<ScenarioResult> results = new ArrayList<>();
     Map<String, String> setup;
     Lab.Config config = new Lab.Config(o.origin, o.outpostJar, o.outpostJvmOptions, o.outpostUrls, o.peers,
-        o.pgbouncer, o.wanDelay, o.wanJitter, o.regionDelay, o.outpostPoolSize, o.cacheMaxAge, work);
+        o.pgbouncer, o.pgpool, o.wanDelay, o.wanJitter, o.regionDelay, o.outpostPoolSize, o.cacheMaxAge, work);
     try (Lab lab = new Lab(config)) {
-      lab.origin(); // fail fast, before any scenario, when there is no origin
-      for (Map.Entry<Scenario, Params> e : params.entrySet()) {
-        results.add(runOne(lab, e.getKey(), e.getValue(), out));
+      // Ctrl-C must not leave nodes, poolers or the embedded origin running.
+      Thread cleanup = new Thread(lab::close, "outpost-bench-cleanup");
+      Runtime.getRuntime().addShutdownHook(cleanup);
+      try {
+        lab.origin(); // fail fast, before any scenario, when there is no origin
+        for (Map.Entry<Scenario, Params> e : params.entrySet()) {
+          results.add(runOne(lab, e.getKey(), e.getValue(), out));
+        }
+        setup = lab.facts();
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is already running and closes the lab
+        }
       }
-      setup = lab.facts();
     } catch (java.sql.SQLException e) {
       throw new IOException("the origin is not usable: " + Secrets.mask(String.valueOf(e.getMessage())), e);
     }

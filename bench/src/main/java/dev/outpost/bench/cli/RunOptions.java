@@ -51,6 +51,10 @@ public final class RunOptions {
       + "or the path of a pgbouncer binary to start (default ${DEFAULT-VALUE})")
   String pgbouncer;
 
+  @Option(names = "--pgpool", defaultValue = "off", description = "off, auto (start /usr/sbin/pgpool) "
+      + "or the path of a pgpool binary to start (default ${DEFAULT-VALUE})")
+  String pgpool;
+
   @Option(names = "--wan-delay", defaultValue = "25ms", converter = Converters.DurationConverter.class,
       description = "one-way delay between the application's region and the origin (default ${DEFAULT-VALUE})")
   Duration wanDelay;

@@ -98,7 +98,8 @@ public final class ChildProcess implements AutoCloseable {
       if (Files.exists(logFile)) {
         for (String line : Files.readAllLines(logFile, StandardCharsets.UTF_8)) {
           if (ERROR_LINE.matcher(line).find()) {
-            return line.strip();
+            String l = line.strip();
+            return l.length() <= 300 ? l : l.substring(0, 297) + "...";
           }
         }
       }

@@ -46,6 +46,7 @@ public final class Lab implements AutoCloseable {
    * @param outpostUrls running nodes to use instead of starting any (first: region a, second: region b)
    * @param peers more endpoints by name, used as given
    * @param pgbouncer {@code off}, {@code auto} (the default binary) or a path to the binary
+   * @param pgpool the same for pgpool-II
    * @param wanDelay one-way delay between the application's region and the origin
    * @param wanJitter jitter bound on that link
    * @param regionDelay one-way delay between two Outpost regions
@@ -54,7 +55,7 @@ public final class Lab implements AutoCloseable {
    * @param workDir where child processes keep logs and config
    */
   public record Config(String originUrl, Path outpostJar, List<String> outpostJvmOptions, List<String> outpostUrls,
-      Map<String, String> peers, String pgbouncer, Duration wanDelay, Duration wanJitter, Duration regionDelay,
+      Map<String, String> peers, String pgbouncer, String pgpool, Duration wanDelay, Duration wanJitter, Duration regionDelay,
       int outpostPoolSize, String cacheMaxAge, Path workDir) {
     public Config {
       Objects.requireNonNull(outpostJar, "outpostJar");
@@ -62,6 +63,7 @@ public final class Lab implements AutoCloseable {
       outpostUrls = List.copyOf(outpostUrls);
       peers = Collections.unmodifiableMap(new LinkedHashMap<>(peers));
       Objects.requireNonNull(pgbouncer, "pgbouncer");
+      Objects.requireNonNull(pgpool, "pgpool");
       Objects.requireNonNull(wanDelay, "wanDelay");
       Objects.requireNonNull(wanJitter, "wanJitter");
       Objects.requireNonNull(regionDelay, "regionDelay");
@@ -83,6 +85,7 @@ public final class Lab implements AutoCloseable {
   private Availability<OriginCounter> originCounter;
   private Availability<PgBouncerProcess> pgbouncer;
   private String pgbouncerQuirk = "";
+  private final Map<Boolean, Availability<PgpoolProcess>> pgpools = new HashMap<>();
   private Availability<List<Endpoint>> regions;
   private String outpostVersion;
 
@@ -310,11 +313,56 @@ public final class Lab implements AutoCloseable {
         + "that libpq clients do not cause";
   }
 
-  /** Peers given with {@code --peer NAME=URL}, used exactly as given. */
-  public List<Endpoint> peers() {
-    List<Endpoint> peers = new ArrayList<>();
-    config.peers().forEach((name, url) -> peers.add(new Endpoint(name, PgAddress.parse(url), Map.of(),
-        "given by --peer; placement as configured there")));
+  /**
+   * pgpool-II started by the bench ({@code --pgpool auto}) in front of a distant or local origin;
+   * pgpool-II has one backend per instance, so each placement gets its own.
+   */
+  public synchronized Availability<Endpoint> pgpool(boolean distant)
+      throws IOException, SQLException, InterruptedException {
+    if (config.pgpool().equals("off")) {
+      return Availability.missing("not requested (--pgpool auto starts one)");
+    }
+    PgAddress server = distant ? distantOrigin() : origin();
+    Availability<PgpoolProcess> process = pgpools.get(distant);
+    if (process == null) {
+      Path binary = config.pgpool().equals("auto") ? PgpoolProcess.DEFAULT_BINARY : Path.of(config.pgpool());
+      process = PgpoolProcess.start(binary, server, config.workDir().resolve(distant ? "pgpool-edge" : "pgpool-local"));
+      pgpools.put(distant, process);
+      if (process.isPresent()) {
+        toClose.add(process.value());
+        facts.put("pgpool-II", process.value().version() + ", raw mode, connection cache on, query cache off, "
+            + PgpoolProcess.CHILDREN + " children, started by the bench");
+      } else {
+        facts.put("pgpool-II", "not available: " + process.reason());
+      }
+    }
+    String placement = distant ? "application → pgpool-II (same region) → WAN → origin"
+        : "application → pgpool-II → origin";
+    return process.map(p -> {
+      Endpoint e = p.endpoint("pgpool", server);
+      return e.withNote(placement + "; session pooling per child process (" + PgpoolProcess.CHILDREN
+          + "): a new client on a child without a cached backend connection pays the full login; " + e.note());
+    });
+  }
+
+  /** A peer to measure: a label and the endpoint, or why it is missing. */
+  public record Peer(String label, Availability<Endpoint> endpoint) {}
+
+  /**
+   * Every peer of this run: the poolers the bench was asked to start (PgBouncer, pgpool-II), placed
+   * in the application's region ({@code distant} origin) or next to the origin, then the peers given
+   * with {@code --peer NAME=URL}, used exactly as given.
+   */
+  public List<Peer> peers(boolean distant) throws IOException, SQLException, InterruptedException {
+    List<Peer> peers = new ArrayList<>();
+    if (!config.pgbouncer().equals("off")) {
+      peers.add(new Peer("pgbouncer", pgbouncer(distant)));
+    }
+    if (!config.pgpool().equals("off")) {
+      peers.add(new Peer("pgpool", pgpool(distant)));
+    }
+    config.peers().forEach((name, url) -> peers.add(new Peer(name, Availability.present(new Endpoint(name,
+        PgAddress.parse(url), Map.of(), "given by --peer; placement as configured there")))));
     return peers;
   }
 

@@ -29,14 +29,22 @@ import org.HdrHistogram.Histogram;
  * stall is charged to every operation it held up (no coordinated omission). If the endpoint
  * cannot keep up, workers stop starting operations {@link #HARD_STOP_GRACE_NANOS} after the
  * measured time; the rest are recorded with the wait they had so far and counted as late starts.
+ *
+ * <p>A phase never outlasts its warm-up, duration, that grace and {@link #STUCK_OPERATION_NANOS}:
+ * clients still blocked in an operation then are abandoned (daemon threads, unblocked when their
+ * driver closes its connections) and the result says so.
  */
 public final class LoadRunner {
   /** How long an overloaded open-loop phase may overrun before unstarted operations are written off. */
   static final long HARD_STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final long BARRIER_TIMEOUT_MINUTES = 10;
+  /** How long past its budget a phase waits for an operation that does not return. */
+  static final long STUCK_OPERATION_NANOS = TimeUnit.SECONDS.toNanos(90);
 
   private final LoadSpec spec;
   private final Worker.Factory factory;
+  private final long graceNanos;
+  private final long stuckNanos;
   private final AtomicLong warmupSeq = new AtomicLong();
   private final AtomicLong measureSeq = new AtomicLong();
   private final AtomicLong successes = new AtomicLong();
@@ -49,14 +57,22 @@ public final class LoadRunner {
   private volatile long warmupStart;
   private volatile long measureStart;
 
-  private LoadRunner(LoadSpec spec, Worker.Factory factory) {
+  private LoadRunner(LoadSpec spec, Worker.Factory factory, long graceNanos, long stuckNanos) {
     this.spec = spec;
     this.factory = factory;
+    this.graceNanos = graceNanos;
+    this.stuckNanos = stuckNanos;
   }
 
-  /** Runs one phase pair; blocks until every worker is closed. */
+  /** Runs one phase pair; blocks until every worker is closed or given up on. */
   public static LoadResult run(LoadSpec spec, Worker.Factory factory) throws InterruptedException {
-    return new LoadRunner(spec, factory).run();
+    return run(spec, factory, HARD_STOP_GRACE_NANOS, STUCK_OPERATION_NANOS);
+  }
+
+  /** The same with other limits, so that tests of hung endpoints take seconds. */
+  static LoadResult run(LoadSpec spec, Worker.Factory factory, long graceNanos, long stuckNanos)
+      throws InterruptedException {
+    return new LoadRunner(spec, factory, graceNanos, stuckNanos).run();
   }
 
   private LoadResult run() throws InterruptedException {
@@ -74,18 +90,34 @@ public final class LoadRunner {
       clients.add(c);
       c.thread.start();
     }
+    // Every operation is bounded by the driver's socket timeout, but a hung endpoint must not be
+    // able to stall the run even if that fails: past the phase's budget, stop waiting.
+    long deadline = System.nanoTime() + spec.warmup().toNanos() + spec.duration().toNanos()
+        + graceNanos + stuckNanos;
     for (Client c : clients) {
-      c.thread.join(TimeUnit.MINUTES.toMillis(BARRIER_TIMEOUT_MINUTES + 5));
-      if (c.thread.isAlive()) {
-        abort.set(true);
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left > 0) {
+        c.thread.join(left);
+      }
+    }
+    long stuck = clients.stream().filter(c -> c.thread.isAlive()).count();
+    if (stuck > 0) {
+      fail(stuck + " of " + n + " clients were still blocked in an operation "
+          + TimeUnit.NANOSECONDS.toSeconds(stuckNanos) + " s after the phase should have ended "
+          + "(the endpoint stopped answering)");
+      abort.set(true);
+      opened.reset();
+      warmedUp.reset();
+      for (Client c : clients) {
         c.thread.interrupt();
-        c.thread.join(TimeUnit.SECONDS.toMillis(30));
-        fail("a worker did not finish in time and was interrupted");
       }
     }
     Histogram total = new Histogram(3);
     Map<String, Histogram> kinds = new HashMap<>();
     for (Client c : clients) {
+      if (c.thread.isAlive()) {
+        continue; // still writing its histograms; what it recorded is lost with it
+      }
       total.add(c.total);
       c.kinds.forEach((k, h) -> kinds.computeIfAbsent(k, x -> new Histogram(3)).add(h));
     }
@@ -179,7 +211,7 @@ public final class LoadRunner {
 
     private void measure(Worker worker) {
       long end = measureStart + spec.duration().toNanos();
-      long hardStop = end + HARD_STOP_GRACE_NANOS;
+      long hardStop = end + graceNanos;
       while (!abort.get()) {
         long seq = measureSeq.getAndIncrement();
         if (seq >= spec.maxOps()) {

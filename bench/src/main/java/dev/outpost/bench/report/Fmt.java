@@ -54,6 +54,23 @@ final class Fmt {
     return baseline <= 0 ? "" : String.format(Locale.ROOT, "%.2f×", value / baseline);
   }
 
+  /** At most {@code max} characters on one line, cut with "..." when longer. */
+  static String shorten(String text, int max) {
+    String oneLine = text.replace('\n', ' ');
+    return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
+  }
+
+  /** An endpoint label as prose writes it: "Outpost", "PgBouncer", "pgpool-II"; others unchanged. */
+  static String prose(String label) {
+    if (label.startsWith("outpost")) {
+      return "Outpost" + label.substring("outpost".length());
+    }
+    if (label.equals("pgbouncer")) {
+      return "PgBouncer";
+    }
+    return label.equals("pgpool") ? "pgpool-II" : label;
+  }
+
   /** Escapes a Markdown table cell. */
   static String cell(String text) {
     return text.replace("|", "\\|").replace("\n", " ");

@@ -78,7 +78,7 @@ public final class MarkdownReport {
                   : Fmt.rateVs(r.opsPerSecond(), base.opsPerSecond()))
               .append(" |\n");
         } else {
-          md.append(unavailable(row)).append(" | | | | | | | |\n");
+          md.append(Fmt.shorten(unavailable(row), 240)).append(" | | | | | | | |\n");
         }
       }
     }

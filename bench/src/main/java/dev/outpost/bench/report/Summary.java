@@ -71,7 +71,7 @@ public final class Summary {
     for (Row row : s.rows()) {
       if (row instanceof Row.Measured m && !m.baseline()) {
         b.append(", ").append(Fmt.rate(m.result().opsPerSecond())).append(" ops/s at ")
-            .append(Fmt.millisWithUnit(m.result().millisAt(50))).append(" through ").append(m.endpoint());
+            .append(Fmt.millisWithUnit(m.result().millisAt(50))).append(" through ").append(Fmt.prose(m.endpoint()));
       }
     }
     return b.append('.').toString();
@@ -94,7 +94,7 @@ public final class Summary {
     for (Row row : s.rows()) {
       if (row instanceof Row.Measured m && !m.baseline()) {
         double p50 = m.result().millisAt(50);
-        b.append(", ").append(Fmt.millisWithUnit(p50)).append(" through ").append(m.endpoint())
+        b.append(", ").append(Fmt.millisWithUnit(p50)).append(" through ").append(Fmt.prose(m.endpoint()))
             .append(" (").append(p50 >= direct ? "+" : "−").append(Fmt.millisWithUnit(Math.abs(p50 - direct)))
             .append(")");
       }
@@ -108,7 +108,7 @@ public final class Summary {
     for (Row row : s.rows()) {
       if (row instanceof Row.Measured m && !m.baseline()) {
         b.append(", ").append(Fmt.millisWithUnit(m.result().millisAt(50))).append(" (p99 ")
-            .append(Fmt.millisWithUnit(m.result().millisAt(99))).append(") through ").append(m.endpoint());
+            .append(Fmt.millisWithUnit(m.result().millisAt(99))).append(") through ").append(Fmt.prose(m.endpoint()));
       }
     }
     return b.append(" (medians).").toString();
@@ -123,13 +123,12 @@ public final class Summary {
   private static void others(ScenarioResult s, List<String> done, double base, StringBuilder b) {
     for (Row row : s.rows()) {
       if (row instanceof Row.Measured m && !m.baseline() && !done.contains(m.endpoint())) {
-        b.append(", ").append(Fmt.millisWithUnit(m.result().millisAt(50))).append(" through ").append(m.endpoint());
+        b.append(", ").append(Fmt.millisWithUnit(m.result().millisAt(50))).append(" through ").append(Fmt.prose(m.endpoint()));
       }
     }
   }
 
   private static String shorten(String reason) {
-    String oneLine = reason.replace('\n', ' ');
-    return oneLine.length() <= 160 ? oneLine : oneLine.substring(0, 157) + "...";
+    return Fmt.shorten(reason, 160);
   }
 }

@@ -12,6 +12,12 @@ import java.util.Map;
 
 /** The ways a scenario connects to an endpoint, as {@link Comparison.Driver}s. */
 final class Drivers {
+  /**
+   * Server-side bound of one statement where the scenario's latencies are WAN-scale; the loopback
+   * micro-benchmarks leave it off, since arming its timer costs about what they measure.
+   */
+  static final int QUERY_TIMEOUT_SECONDS = 30;
+
   private Drivers() {}
 
   /** A worker over one connection of its own, opened (and prepared) before the measurement. */

@@ -91,6 +91,8 @@ public final class FreshnessScenario implements Scenario {
     try (Connection writer = writerAt.connect(); Connection reader = readerAt.connect();
         PreparedStatement write = writer.prepareStatement(Dataset.FRESH_WRITE);
         PreparedStatement read = reader.prepareStatement(Dataset.FRESH_READ)) {
+      write.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
+      read.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
       long token = System.currentTimeMillis() * 1_000;
       for (int t = 0; t < warmup + trials && System.nanoTime() - deadline < 0; t++) {
         if (t == warmup) {

@@ -2,7 +2,6 @@ package dev.outpost.bench.scenario;
 
 import dev.outpost.bench.lab.Availability;
 import dev.outpost.bench.lab.Dataset;
-import dev.outpost.bench.lab.Endpoint;
 import dev.outpost.bench.lab.Lab;
 import dev.outpost.bench.load.LoadSpec;
 import dev.outpost.bench.load.Worker;
@@ -66,11 +65,8 @@ public final class PassthroughOverheadScenario implements Scenario {
     List<Comparison.Entry> entries = new ArrayList<>();
     entries.add(new Comparison.Entry("direct", true, Availability.present(lab.directLocal()), selectOnly, null, ""));
     entries.add(new Comparison.Entry("outpost", false, lab.outpost(false, false), selectOnly, null, ""));
-    if (!lab.config().pgbouncer().equals("off")) {
-      entries.add(new Comparison.Entry("pgbouncer", false, lab.pgbouncer(false), selectOnly, null, ""));
-    }
-    for (Endpoint peer : lab.peers()) {
-      entries.add(new Comparison.Entry(peer.label(), false, Availability.present(peer), selectOnly, null, ""));
+    for (Lab.Peer peer : lab.peers(false)) {
+      entries.add(new Comparison.Entry(peer.label(), false, peer.endpoint(), selectOnly, null, ""));
     }
     List<Row> rows = Comparison.run(name(), entries, spec, p.integer("rounds"));
     return new ScenarioResult(name(), title(), description(), p.asMap(), rows, true,

@@ -74,6 +74,8 @@ public final class PooledReadHeavyScenario implements Scenario {
         long key = zipf.next(random);
         try (Connection c = pool.getConnection();
             PreparedStatement ps = c.prepareStatement(read ? Dataset.READ : Dataset.WRITE)) {
+          // A statement stuck on a lock is cancelled at the server instead of holding a client forever.
+          ps.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
           if (read) {
             Drivers.readRow(ps, key);
           } else {
@@ -91,11 +93,8 @@ public final class PooledReadHeavyScenario implements Scenario {
     Availability<Endpoint> node = cacheNode.isPresent() ? cacheNode : lab.outpost(true, false);
     entries.add(new Comparison.Entry("outpost", false, node, mix, null, cacheNode.isPresent() ? ""
         : "cache not available (" + cacheNode.reason() + "): pooling only"));
-    if (!lab.config().pgbouncer().equals("off")) {
-      entries.add(new Comparison.Entry("pgbouncer", false, lab.pgbouncer(true), mix, null, ""));
-    }
-    for (Endpoint peer : lab.peers()) {
-      entries.add(new Comparison.Entry(peer.label(), false, Availability.present(peer), mix, null, ""));
+    for (Lab.Peer peer : lab.peers(true)) {
+      entries.add(new Comparison.Entry(peer.label(), false, peer.endpoint(), mix, null, ""));
     }
     List<Row> rows = Comparison.run(name(), entries, spec, p.integer("rounds"));
     return new ScenarioResult(name(), title(), description(), ServerlessScenario.withWan(lab, p), rows, true,

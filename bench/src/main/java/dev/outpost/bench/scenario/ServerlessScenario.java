@@ -76,11 +76,8 @@ public final class ServerlessScenario implements Scenario {
     entries.add(new Comparison.Entry("outpost (miss)", false, missNode, misses, null, missNote));
     entries.add(new Comparison.Entry("outpost (hit)", false, cacheNode, hits,
         new OriginHits(lab.originCounter(), Dataset.READ_AS_NORMALIZED, 1), ""));
-    if (!lab.config().pgbouncer().equals("off")) {
-      entries.add(new Comparison.Entry("pgbouncer", false, lab.pgbouncer(true), misses, null, ""));
-    }
-    for (Endpoint peer : lab.peers()) {
-      entries.add(new Comparison.Entry(peer.label(), false, Availability.present(peer), misses, null, ""));
+    for (Lab.Peer peer : lab.peers(true)) {
+      entries.add(new Comparison.Entry(peer.label(), false, peer.endpoint(), misses, null, ""));
     }
     List<Row> rows = Comparison.run(name(), entries, spec, p.integer("rounds"));
     return new ScenarioResult(name(), title(), description(), withWan(lab, p), rows, true, List.of(
@@ -106,6 +103,7 @@ public final class ServerlessScenario implements Scenario {
   private static Comparison.Driver connectPerOperation(Endpoint endpoint, KeyChooser keys) {
     return () -> index -> (Worker) seq -> {
       try (Connection c = endpoint.connect(); PreparedStatement read = c.prepareStatement(Dataset.READ)) {
+        read.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
         Drivers.readRow(read, keys.key(seq));
       }
       return null;

@@ -3,6 +3,7 @@ package dev.outpost.bench.load;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +99,26 @@ class LoadRunnerTest {
 
     // 20 operations at 50/s: the last is scheduled 380 ms after the first.
     assertThat(lastSeen.get() - start.get()).isGreaterThanOrEqualTo(370_000_000L);
+  }
+
+  @Test
+  void hungOperation_isGivenUpOnAfterTheBudget_andTheOthersStillCount() throws Exception {
+    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+    LoadSpec spec = new LoadSpec(2, Duration.ZERO, 0, Duration.ofMillis(200), 1_000_000, 0);
+    try {
+      LoadResult r = LoadRunner.run(spec, i -> seq -> {
+        if (i == 1) {
+          never.await(); // an endpoint that stops answering one client
+        }
+        return null;
+      }, 0, TimeUnit.SECONDS.toNanos(1));
+
+      assertThat(r.aborted()).isTrue();
+      assertThat(r.firstError()).startsWith("1 of 2 clients were still blocked in an operation 1 s after");
+      assertThat(r.ops()).isPositive(); // client 0 finished and its operations are kept
+    } finally {
+      never.countDown();
+    }
   }
 
   @Test
