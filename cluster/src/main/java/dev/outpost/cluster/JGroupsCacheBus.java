@@ -53,7 +53,6 @@ public final class JGroupsCacheBus implements CacheBus {
 
   private final String nodeName;
   private final String region;
-  private final boolean relayEnabled;
   private final long maxFillSize;
   private final long maxFrameSize;
   private final Ticker ticker;
@@ -61,14 +60,13 @@ public final class JGroupsCacheBus implements CacheBus {
   private final BusCounters counters = new BusCounters();
   private final Sequencer sequencer = new Sequencer();
   private final Outbox outbox;
+  private final Stamper stamper;
   private final AtomicLong tokens = new AtomicLong();
   private final ConcurrentHashMap<Long, OwnFill> ownFills = new ConcurrentHashMap<>();
   private final AtomicLong retainedBytes = new AtomicLong();
   private final ConcurrentHashMap<Long, PendingInvalidation> pending = new ConcurrentHashMap<>();
   private final LogThrottle rejectLog = new LogThrottle(10, TimeUnit.SECONDS);
   private final LogThrottle sendLog = new LogThrottle(10, TimeUnit.SECONDS);
-  private final LogThrottle exhaustedLog = new LogThrottle(60, TimeUnit.SECONDS);
-  private volatile BusTransport transport;
 
   private final Object lock = new Object();
   private final RegionOrder order;
@@ -91,11 +89,11 @@ public final class JGroupsCacheBus implements CacheBus {
       BusTuning tuning) {
     this.nodeName = nodeName;
     this.region = region;
-    this.relayEnabled = relayEnabled;
     this.maxFillSize = maxFillSize;
     this.maxFrameSize = maxFillSize + Frames.HEADER_ALLOWANCE;
     this.ticker = ticker;
     this.tuning = tuning;
+    this.stamper = new Stamper(nodeName, region, relayEnabled, sequencer, counters);
     this.order = new RegionOrder(nodeName, tuning, counters, this::queueSubmission, pending::remove);
     this.outbox = new Outbox("outpost-cluster-sender-" + nodeName, tuning.maxQueuedFillBytes(),
         tuning.tick().toNanos(), new SenderHandler());
@@ -103,7 +101,7 @@ public final class JGroupsCacheBus implements CacheBus {
 
   /** Starts sending through {@code channel}; called once, before the channel connects. */
   void start(BusTransport channel) {
-    this.transport = channel;
+    stamper.transport(channel);
     outbox.start();
   }
 
@@ -335,68 +333,12 @@ public final class JGroupsCacheBus implements CacheBus {
 
   // ---------------------------------------------------------------- the sender thread
 
-  /** Runs on the outbox's thread: stamping, sending, retries. */
+  /** Runs on the outbox's thread: sending (see {@link Stamper}) and retries. */
   private final class SenderHandler implements Outbox.Handler {
 
     @Override
     public void send(Outbox.Item item) throws Exception {
-      switch (item.kind()) {
-        case SUBMIT -> {
-          if (sequencer.active()) {
-            stamp(item.frame()); // this node is coordinator: no round trip to itself
-          } else {
-            transmit(item.frame(), false);
-          }
-        }
-        case STAMP -> stamp(item.frame());
-        case RELAY -> transmitRelay(item.frame());
-      }
-    }
-
-    private void stamp(byte[] submit) throws Exception {
-      FrameReader in = new FrameReader(submit, 0, submit.length);
-      Frames.readKind(in);
-      Frames.Envelope env = Frames.readEnvelope(in);
-      if (env.has(Frames.FLAG_RESUBMITTED) && env.payloadType() == Frames.PAYLOAD_INVALIDATION) {
-        CacheEvent.Invalidation inv = EventCodec.readInvalidation(in);
-        if (!sequencer.firstResubmission(inv.originNode() + "/" + inv.id())) {
-          return;
-        }
-      }
-      long sequence = sequencer.next();
-      if (sequence < 0) {
-        if (sequencer.exhausted() && exhaustedLog.allow()) {
-          LOG.error("node {}: the sequence space of this coordinator term is used up (epoch {}); cache events are"
-              + " dropped until the coordinator changes — restart this node to hand over", nodeName,
-              sequencer.epoch());
-        }
-        if (isFill(env)) {
-          counters.fillsDropped.increment();
-        }
-        return; // no longer coordinator: submitters retry invalidations and markers
-      }
-      counters.eventsSequenced.increment();
-      transmit(Frames.sequenced(sequence, submit), true);
-      if (relayEnabled && env.payloadType() == Frames.PAYLOAD_INVALIDATION
-          && !env.has(Frames.FLAG_FROM_OTHER_REGION)) {
-        transmitRelay(Frames.relayed(region, submit, env.payloadOffset(), submit.length - env.payloadOffset()));
-        counters.invalidationsRelayedOut.increment();
-      }
-    }
-
-    private void transmit(byte[] frame, boolean multicast) throws Exception {
-      BusTransport t = transport;
-      if (multicast) {
-        t.multicast(frame);
-      } else {
-        t.sendToCoordinator(frame);
-      }
-      counters.bytesSent.add(frame.length);
-    }
-
-    private void transmitRelay(byte[] frame) throws Exception {
-      transport.relay(frame);
-      counters.bytesSent.add(frame.length);
+      stamper.send(item);
     }
 
     @Override

@@ -50,6 +50,27 @@ class RegionReplicationTest {
   }
 
   @Test
+  void snapshot_showsMembersCoordinatorRelayAndCounters() {
+    CacheKey k = key("SELECT * FROM snapshot_check");
+    region.node(1).fill(k, "snap", Dependencies.ofNames("snapshot_check"));
+    await().atMost(DEADLINE).untilAsserted(() -> assertThat(region.node(2).read(k)).contains("snap"));
+
+    ClusterSnapshot s = region.node(2).node.snapshot();
+    assertThat(s.region()).isEqualTo(region.region);
+    assertThat(s.node()).isEqualTo(region.node(2).name());
+    assertThat(s.cluster()).isEqualTo("outpost-" + region.region);
+    assertThat(s.members()).containsExactly(region.node(1).name(), region.node(2).name(), region.node(3).name());
+    assertThat(s.coordinator()).isEqualTo(region.node(1).name());
+    assertThat(s.coordinatorHere()).isFalse();
+    assertThat(s.lastSequence()).matches("\\d+:\\d+");
+    assertThat(s.relay()).isEqualTo(RelayStatus.DISABLED);
+    assertThat(s.stats().fillsReceived()).isPositive();
+    assertThat(s.stats().bytesReceived()).isPositive();
+    assertThat(region.node(1).node.snapshot().stats().fillsSent()).isPositive();
+    assertThat(region.node(1).node.snapshot().stats().eventsSequenced()).isPositive();
+  }
+
+  @Test
   void invalidationOnNode3_removesTheEntryOnEveryNode() {
     CacheKey k = key("SELECT * FROM orders");
     region.node(1).fill(k, "o1", Dependencies.ofNames("orders"));

@@ -77,9 +77,15 @@ final class TestRegion implements AutoCloseable {
     });
   }
 
+  /**
+   * Closes the nodes in reverse start order, so the coordinator (the first started) leaves last and
+   * no site master hands over to a node that is about to leave as well.
+   */
   @Override
   public void close() {
-    for (TestNode n : nodes) {
+    List<TestNode> reversed = new ArrayList<>(nodes);
+    java.util.Collections.reverse(reversed);
+    for (TestNode n : reversed) {
       try {
         n.close();
       } catch (RuntimeException e) {

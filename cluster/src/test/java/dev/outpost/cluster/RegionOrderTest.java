@@ -1,0 +1,177 @@
+package dev.outpost.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.cache.CacheEvent;
+import dev.outpost.cache.CacheKey;
+import dev.outpost.cache.Dependencies;
+import dev.outpost.cache.Ticker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The receiving side's ordering rules, driven directly (no JGroups): which stamped events a node
+ * applies, where the flushes of joins and term changes fall in the sequence, and what it does with
+ * events from outside its current term.
+ */
+class RegionOrderTest {
+
+  private record Applied(long sequence, CacheEvent event) {}
+
+  private final List<Applied> applied = new ArrayList<>();
+  private final List<byte[]> submitted = new ArrayList<>();
+  private final List<Long> ownDelivered = new ArrayList<>();
+  private final BusCounters counters = new BusCounters();
+  private final Ticker ticker = () -> 1_000_000_000L;
+  private RegionOrder order;
+
+  private static final RegionView.Member C1 = new RegionView.Member("id-c1", "c1");
+  private static final RegionView.Member C2 = new RegionView.Member("id-c2", "c2");
+  private static final RegionView.Member ME = new RegionView.Member("id-me", "me");
+
+  @BeforeEach
+  void setUp() {
+    order = new RegionOrder("me", TestStacks.FAST, counters, submitted::add, ownDelivered::add);
+    order.bind((seq, event) -> applied.add(new Applied(seq, event)));
+  }
+
+  private static RegionView view(long id, boolean merge, RegionView.Member... members) {
+    return new RegionView(id, List.of(members), ME.id(), merge);
+  }
+
+  private void stamped(RegionView.Member sender, long epoch, long counter, byte[] submit) throws Exception {
+    FrameReader in = new FrameReader(submit, 0, submit.length);
+    Frames.readKind(in);
+    Frames.Envelope env = Frames.readEnvelope(in);
+    order.onSequenced(sender.id(), SequenceSpace.sequence(epoch, counter), env, in, null, ticker);
+  }
+
+  private static byte[] invalidation(String origin, long id, String table) {
+    return Frames.submitInvalidation(origin, 0, new CacheEvent.Invalidation("db", Set.of(table), false, origin, id));
+  }
+
+  private static byte[] fill(String origin, int audience, int payload) {
+    FrameWriter w = Frames.submit(audience, 0, origin, 1, payload, 64);
+    if (payload == Frames.PAYLOAD_FILL) {
+      CacheKey k = CacheKey.builder("db", "app", "SELECT 1").build();
+      EventCodec.writeFill(w, new CacheEvent.Fill(k, TestNode.result(new byte[] {1}, 0, Dependencies.NONE), 0, origin),
+          0);
+    }
+    return w.toByteArray();
+  }
+
+  @Test
+  void joiner_flushesJustBelowTheFirstEventItReceives_thenAppliesInOrder() throws Exception {
+    order.onView(view(7, false, C1, ME)); // the term began in an earlier view, epoch 3
+    stamped(C1, 3, 41, invalidation("c1", 1, "t"));
+    stamped(C1, 3, 42, invalidation("c1", 2, "u"));
+
+    assertThat(applied).extracting(Applied::sequence)
+        .containsExactly(SequenceSpace.sequence(3, 40), SequenceSpace.sequence(3, 41), SequenceSpace.sequence(3, 42));
+    assertThat(applied.get(0).event()).isInstanceOf(CacheEvent.Flush.class);
+  }
+
+  @Test
+  void newCoordinator_flushesAtEpochZeroOfTheNewTerm_atOnce() throws Exception {
+    order.onView(view(2, false, C1, C2, ME));
+    stamped(C1, 2, 1, invalidation("c1", 1, "t"));
+    applied.clear();
+
+    order.onView(view(3, false, C2, ME));
+
+    assertThat(applied).containsExactly(new Applied(SequenceSpace.sequence(3, 0), new CacheEvent.Flush("me")));
+  }
+
+  @Test
+  void mergeWithTheSameCoordinator_isANewTermToo() {
+    order.onView(view(4, false, C1, ME));
+    applied.clear();
+    order.onView(view(9, true, C1, C2, ME));
+    assertThat(applied).containsExactly(new Applied(SequenceSpace.sequence(9, 0), new CacheEvent.Flush("me")));
+  }
+
+  @Test
+  void lateEventOfTheOldTerm_isNotApplied_butItsInvalidationIsSentAgain() throws Exception {
+    order.onView(view(2, false, C1, ME));
+    stamped(C1, 2, 1, invalidation("c1", 1, "t"));
+    order.onView(view(3, false, C2, ME)); // C1 left
+    applied.clear();
+    submitted.clear();
+
+    stamped(C1, 2, 2, invalidation("c1", 2, "late")); // from the old coordinator
+    stamped(C2, 2, 3, invalidation("c1", 3, "late2")); // the new coordinator, but an old epoch
+
+    assertThat(applied).isEmpty();
+    assertThat(submitted).hasSize(2);
+    FrameReader in = new FrameReader(submitted.get(0), 0, submitted.get(0).length);
+    Frames.readKind(in);
+    assertThat(Frames.readEnvelope(in).has(Frames.FLAG_RESUBMITTED)).isTrue();
+    assertThat(EventCodec.readInvalidation(in).tables()).containsExactly("late");
+    assertThat(counters.eventsOutOfOrder.sum()).isEqualTo(2);
+  }
+
+  @Test
+  void eventOfATermThisNodeHasNotInstalled_isNotApplied() throws Exception {
+    order.onView(view(5, false, C1, ME));
+    stamped(C1, 6, 1, fill("c1", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL));
+    assertThat(applied).isEmpty();
+    assertThat(counters.fillsDropped.sum()).isEqualTo(1);
+  }
+
+  @Test
+  void eventFromANonCoordinator_orNotAboveTheLast_isNotApplied() throws Exception {
+    order.onView(view(1, false, C1, C2, ME));
+    stamped(C1, 1, 5, invalidation("c1", 1, "t"));
+    applied.clear();
+    stamped(C2, 1, 6, invalidation("c2", 1, "forged"));
+    stamped(C1, 1, 5, invalidation("c1", 1, "t")); // a duplicate
+    stamped(C1, 1, 4, invalidation("c1", 9, "older"));
+    assertThat(applied).isEmpty();
+    stamped(C1, 1, 6, invalidation("c1", 2, "next"));
+    assertThat(applied).extracting(Applied::sequence).containsExactly(SequenceSpace.sequence(1, 6));
+  }
+
+  @Test
+  void anotherNodesLocalOnlyFill_advancesTheSequence_withoutApplyingAnything() throws Exception {
+    order.onView(view(1, false, C1, ME));
+    stamped(C1, 1, 1, invalidation("c1", 1, "t"));
+    applied.clear();
+    stamped(C1, 1, 2, fill("c1", Frames.AUDIENCE_SUBMITTER, Frames.PAYLOAD_RETAINED_FILL));
+    assertThat(applied).isEmpty();
+    assertThat(order.lastSequence()).isEqualTo(SequenceSpace.sequence(1, 2));
+  }
+
+  @Test
+  void ownInvalidationComingBack_isReportedAsDelivered() throws Exception {
+    order.onView(view(1, false, C1, ME));
+    stamped(C1, 1, 1, invalidation("me", 17, "t"));
+    assertThat(ownDelivered).containsExactly(17L);
+    assertThat(counters.invalidationsReceived.sum()).isZero();
+  }
+
+  @Test
+  void newTerm_sendsAgainPendingAndRecentInvalidations_eachOnce() throws Exception {
+    order.onView(view(1, false, C1, ME));
+    stamped(C1, 1, 1, invalidation("c1", 1, "recent"));
+    stamped(C1, 1, 2, invalidation("me", 5, "mine"));
+    order.onView(view(2, false, C2, ME));
+    submitted.clear();
+
+    var pendingMine = new CacheEvent.Invalidation("db", Set.of("pending"), false, "me", 6);
+    var alreadyRecent = new CacheEvent.Invalidation("db", Set.of("mine"), false, "me", 5);
+    order.resubmit(List.of(pendingMine, alreadyRecent));
+
+    List<String> sent = new ArrayList<>();
+    for (byte[] frame : submitted) {
+      FrameReader in = new FrameReader(frame, 0, frame.length);
+      Frames.readKind(in);
+      Frames.readEnvelope(in);
+      CacheEvent.Invalidation inv = EventCodec.readInvalidation(in);
+      sent.add(inv.originNode() + "/" + inv.id());
+    }
+    assertThat(sent).containsExactly("me/6", "me/5", "c1/1");
+  }
+}
