@@ -67,7 +67,8 @@ public final class OutpostNode implements AutoCloseable {
       return Availability.missing("the Outpost jar " + jar + " is not built yet");
     }
     Availability<OutpostNode> node = attempt(jar, jvmOptions, spec, logDir, true);
-    if (!node.isPresent() && !spec.cache() && node.reason().contains("--cache")) {
+    // Only the CLI's own complaint counts (picocli quotes the option), not our echo of the flags.
+    if (!node.isPresent() && !spec.cache() && node.reason().contains("'--cache'")) {
       return attempt(jar, jvmOptions, spec, logDir, false);
     }
     return node;
