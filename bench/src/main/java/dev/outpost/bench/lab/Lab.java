@@ -71,9 +71,6 @@ public final class Lab implements AutoCloseable {
     }
   }
 
-  private static final String PGB_LOCAL = "outpost_bench_local";
-  private static final String PGB_EDGE = "outpost_bench_edge";
-
   private final Config config;
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final Map<String, Availability<Endpoint>> outposts = new HashMap<>();
@@ -83,9 +80,7 @@ public final class Lab implements AutoCloseable {
   private WanEmulator wan;
   private Dataset dataset;
   private Availability<OriginCounter> originCounter;
-  private Availability<PgBouncerProcess> pgbouncer;
-  private String pgbouncerQuirk = "";
-  private final Map<Boolean, Availability<PgpoolProcess>> pgpools = new HashMap<>();
+  private final Poolers poolers = new Poolers(this);
   private Availability<List<Endpoint>> regions;
   private String outpostVersion;
 
@@ -261,88 +256,23 @@ public final class Lab implements AutoCloseable {
   /** PgBouncer started by the bench ({@code --pgbouncer auto}), pooling to a distant or local origin. */
   public synchronized Availability<Endpoint> pgbouncer(boolean distant)
       throws IOException, SQLException, InterruptedException {
-    if (config.pgbouncer().equals("off")) {
-      return Availability.missing("not requested (--pgbouncer auto starts one)");
-    }
-    if (pgbouncer == null) {
-      Path binary = config.pgbouncer().equals("auto") ? PgBouncerProcess.DEFAULT_BINARY : Path.of(config.pgbouncer());
-      Map<String, PgAddress> aliases = new LinkedHashMap<>();
-      aliases.put(PGB_LOCAL, origin());
-      aliases.put(PGB_EDGE, distantOrigin());
-      pgbouncer = PgBouncerProcess.start(binary, aliases, config.workDir().resolve("pgbouncer"));
-      if (pgbouncer.isPresent()) {
-        toClose.add(pgbouncer.value());
-        facts.put("PgBouncer", pgbouncer.value().version() + ", transaction pooling, pool size "
-            + PgBouncerProcess.POOL_SIZE + ", started by the bench");
-        pgbouncerQuirk = dateStyleResets(pgbouncer.value().endpoint(PGB_LOCAL, "pgbouncer", origin()));
-      } else {
-        facts.put("PgBouncer", "not available: " + pgbouncer.reason());
-      }
-    }
-    PgAddress login = origin();
-    return pgbouncer.map(p -> {
-      Endpoint e = p.endpoint(distant ? PGB_EDGE : PGB_LOCAL, "pgbouncer", login);
-      String placement = distant ? "application → PgBouncer (same region) → WAN → origin"
-          : "application → PgBouncer → origin";
-      String note = String.join("; ", java.util.stream.Stream.of(placement, e.note(), pgbouncerQuirk)
-          .filter(n -> !n.isEmpty()).toList());
-      return e.withNote(note);
-    });
+    return poolers.pgbouncer(distant);
   }
 
-  /**
-   * Whether PgBouncer re-sends {@code SET DateStyle} before every transaction, as 1.18 does with
-   * pgjdbc (which asks for {@code ISO} while the server reports {@code ISO, MDY};
-   * pgbouncer/pgbouncer#776). Measured, not assumed: three transactions through it, and the
-   * origin's statement counts. Returns a note for the report, or empty.
-   */
-  private String dateStyleResets(Endpoint through) throws IOException, SQLException {
-    Availability<OriginCounter> counter = originCounter();
-    if (!counter.isPresent()) {
-      return "";
-    }
-    long before = counter.value().calls("SET DateStyle");
-    try (Connection c = through.connect(); Statement s = c.createStatement()) {
-      for (int i = 0; i < 3; i++) {
-        s.execute("SELECT 1");
-      }
-    }
-    long resets = counter.value().calls("SET DateStyle") - before;
-    return resets < 3 ? "" : "PgBouncer sent SET DateStyle to the origin before each of 3 probe transactions "
-        + "(pgjdbc asks for DateStyle ISO, the server reports ISO, MDY): one extra origin round trip per transaction "
-        + "that libpq clients do not cause";
-  }
-
-  /**
-   * pgpool-II started by the bench ({@code --pgpool auto}) in front of a distant or local origin;
-   * pgpool-II has one backend per instance, so each placement gets its own.
-   */
+  /** pgpool-II started by the bench ({@code --pgpool auto}) in front of a distant or local origin. */
   public synchronized Availability<Endpoint> pgpool(boolean distant)
       throws IOException, SQLException, InterruptedException {
-    if (config.pgpool().equals("off")) {
-      return Availability.missing("not requested (--pgpool auto starts one)");
-    }
-    PgAddress server = distant ? distantOrigin() : origin();
-    Availability<PgpoolProcess> process = pgpools.get(distant);
-    if (process == null) {
-      Path binary = config.pgpool().equals("auto") ? PgpoolProcess.DEFAULT_BINARY : Path.of(config.pgpool());
-      process = PgpoolProcess.start(binary, server, config.workDir().resolve(distant ? "pgpool-edge" : "pgpool-local"));
-      pgpools.put(distant, process);
-      if (process.isPresent()) {
-        toClose.add(process.value());
-        facts.put("pgpool-II", process.value().version() + ", raw mode, connection cache on, query cache off, "
-            + PgpoolProcess.CHILDREN + " children, started by the bench");
-      } else {
-        facts.put("pgpool-II", "not available: " + process.reason());
-      }
-    }
-    String placement = distant ? "application → pgpool-II (same region) → WAN → origin"
-        : "application → pgpool-II → origin";
-    return process.map(p -> {
-      Endpoint e = p.endpoint("pgpool", server);
-      return e.withNote(placement + "; session pooling per child process (" + PgpoolProcess.CHILDREN
-          + "): a new client on a child without a cached backend connection pays the full login; " + e.note());
-    });
+    return poolers.pgpool(distant);
+  }
+
+  /** Records a fact for the report's setup section. */
+  synchronized void fact(String key, String value) {
+    facts.put(key, value);
+  }
+
+  /** Stops {@code resource} when the lab closes (in reverse order of registration). */
+  synchronized void closeLater(AutoCloseable resource) {
+    toClose.add(resource);
   }
 
   /** A peer to measure: a label and the endpoint, or why it is missing. */
