@@ -76,7 +76,15 @@ final class RegionOrder {
       minEpoch = v.id();
       // No one stamps (epoch, 0): a new term's numbers start at 1, and every older term has a lower
       // epoch. So this flush sits after everything this node applied and before all of the new term.
-      applyFlush(SequenceSpace.sequence(v.id(), 0));
+      long flushAt = SequenceSpace.sequence(v.id(), 0);
+      if (flushAt > lastApplied) {
+        applyFlush(flushAt);
+      } else {
+        // JGroups never gives a member a lower view id; should it, flush at the next event instead.
+        LOG.warn("node {}: view {} does not follow view {}; flushing at the next event", nodeName, v.id(),
+            previous.id());
+        flushPending = sink != null;
+      }
     }
     return newTerm;
   }
@@ -203,8 +211,10 @@ final class RegionOrder {
   }
 
   private void applyFlush(long sequence) {
-    counters.flushes.increment();
-    apply(sequence, new CacheEvent.Flush(nodeName));
+    if (sink != null) {
+      counters.flushes.increment();
+      apply(sequence, new CacheEvent.Flush(nodeName));
+    }
   }
 
   private void resend(CacheEvent.Invalidation inv, int flags) {

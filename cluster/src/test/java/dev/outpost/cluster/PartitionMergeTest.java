@@ -9,6 +9,9 @@ import dev.outpost.cache.CacheKey;
 import dev.outpost.cache.Dependencies;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.jgroups.protocols.DISCARD;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +52,22 @@ class PartitionMergeTest {
       }
     });
     long epochBefore = SequenceSpace.epoch(n1.cache.deliveredSequence());
+    Map<String, List<String>> roles = new ConcurrentHashMap<>();
+    for (TestNode n : region.nodes) {
+      List<String> events = new CopyOnWriteArrayList<>();
+      roles.put(n.name(), events);
+      n.node.addListener(new ClusterListener() {
+        @Override
+        public void becameCoordinator() {
+          events.add("became");
+        }
+
+        @Override
+        public void ceasedToBeCoordinator() {
+          events.add("ceased");
+        }
+      });
+    }
 
     partition(List.of(n1), List.of(n2, n3));
     await().atMost(PARTITION_DEADLINE).untilAsserted(() -> {
@@ -79,6 +98,16 @@ class PartitionMergeTest {
         assertThat(n.node.membership().size()).as("members seen by %s", n).isEqualTo(3);
       }
     });
+
+    // Each side had a coordinator during the partition; after the merge exactly one is left.
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
+      for (TestNode n : region.nodes) {
+        List<String> events = roles.get(n.name());
+        boolean holdsRole = !events.isEmpty() && events.get(events.size() - 1).equals("became");
+        assertThat(holdsRole).as("%s holds the coordinator role (%s)", n, events).isEqualTo(n.node.isCoordinator());
+      }
+    });
+    assertThat(region.nodes.stream().filter(n -> n.node.isCoordinator()).count()).isEqualTo(1);
 
     await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
       for (TestNode n : region.nodes) {
