@@ -238,7 +238,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     ErrorFields error = forwarder.check(head);
     if (error == null) {
-      return false;
+      return forwarder.acknowledgeParsesLocally(pending, this::consumed);
     }
     pending.pollFirst().release();
     writeError(error);
@@ -249,6 +249,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       skipLocally();
     }
     return true;
+  }
+
+  /** Accounts for a pending frame that was answered locally. */
+  private void consumed(Frame f) {
+    pendingBytes -= f.size();
   }
 
   /** Drops pending messages up to the Sync that ends a locally failed batch, and answers it. */

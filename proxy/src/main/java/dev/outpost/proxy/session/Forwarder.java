@@ -107,6 +107,47 @@ final class Forwarder {
     return null;
   }
 
+  /**
+   * A batch of named Parse messages followed by Sync — what libpq's PQprepare sends — is
+   * acknowledged without the origin: the statements are recorded and reach a backend with their
+   * first Bind or Describe, where errors in their text surface. This saves a round trip to the
+   * origin per prepare and lets a client that prepares synchronously while other clients hold
+   * every origin connection (pgbench -M prepared) make progress instead of waiting for one.
+   * Returns true when it consumed such a batch from {@code pending}.
+   */
+  boolean acknowledgeParsesLocally(java.util.Deque<Frame> pending, java.util.function.Consumer<Frame> consumed) {
+    int parses = 0;
+    boolean syncFollows = false;
+    for (Frame f : pending) {
+      byte t = f.type();
+      if (t == FrontendType.PARSE.code() && !PgBuf.readCString(f.body()).isEmpty() && check(f) == null) {
+        parses++;
+        continue;
+      }
+      syncFollows = t == FrontendType.SYNC.code() && parses > 0;
+      break;
+    }
+    if (!syncFollows) {
+      return false;
+    }
+    for (int i = 0; i < parses; i++) {
+      Frame f = pending.pollFirst();
+      consumed.accept(f);
+      try {
+        Parse p = Parse.decode(f.body());
+        statements.put(p.statement(), ClientStatement.named(p.sql(), p.parameterTypes()));
+      } finally {
+        f.release();
+      }
+      s.toClient(dev.outpost.wire.backend.EmptyResponse.PARSE_COMPLETE.encode(alloc));
+    }
+    Frame sync = pending.pollFirst();
+    consumed.accept(sync);
+    sync.release();
+    s.writeReady();
+    return true;
+  }
+
   private ErrorFields featureViolation(String sql) {
     if (s.mode == PoolMode.SESSION || s.pinned) {
       return null;
