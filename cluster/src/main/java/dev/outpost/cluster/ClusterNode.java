@@ -204,9 +204,13 @@ public final class ClusterNode implements AutoCloseable {
     return channel;
   }
 
-  /** Leaves the region (a graceful leave: the others install a view without this node at once). */
+  /**
+   * Leaves the region: sends what is still queued (up to a second), then leaves gracefully, so the
+   * others install a view without this node at once (and, if it coordinated, start a new term).
+   */
   @Override
   public void close() {
+    bus.drain(java.time.Duration.ofSeconds(1));
     try {
       channel.close();
     } catch (RuntimeException e) {

@@ -105,6 +105,13 @@ public final class JGroupsCacheBus implements CacheBus {
     outbox.start();
   }
 
+  /** Gives queued frames (a leaving node's last invalidations) up to {@code timeout} to go out. */
+  void drain(java.time.Duration timeout) {
+    if (!outbox.drain(timeout.toNanos())) {
+      LOG.warn("node {}: leaving with {} cluster frame(s) unsent", nodeName, outbox.pending());
+    }
+  }
+
   /** Stops the sender thread; frames still queued are not sent. */
   void close() {
     outbox.close();

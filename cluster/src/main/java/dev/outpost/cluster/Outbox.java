@@ -80,6 +80,18 @@ final class Outbox {
     return queue.size();
   }
 
+  /**
+   * Waits up to {@code timeoutNanos} for the queue to empty, so that a node leaving the region sends
+   * its last invalidations first. Returns whether it emptied.
+   */
+  boolean drain(long timeoutNanos) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (!queue.isEmpty() && running && System.nanoTime() - deadline < 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    return queue.isEmpty();
+  }
+
   /** Stops the thread (what is still queued is not sent) and waits briefly for it. */
   void close() {
     running = false;
