@@ -40,10 +40,13 @@ import org.slf4j.LoggerFactory;
  * applied in the last {@link BusTuning#recentWindow} (they may have reached only part of the old
  * term); the coordinator stamps each such copy once.
  *
- * <p>Other guarantees: every event published here is delivered to the local cache at most once, and
- * exactly once while the region is stable — including fills larger than {@code
- * cluster.max-fill-size}, which are not replicated: the node sends only a marker and applies its
- * own copy when the marker's number comes back. {@link #publish} never blocks on the network and
+ * <p>Delivery: while the region's view is stable every event published here is delivered exactly
+ * once to every bound cache of the region — including, to its own node only, a fill larger than
+ * {@code cluster.max-fill-size}: the node sends only a marker and applies its own copy when the
+ * marker's number comes back. Around a coordinator change or merge a fill may be lost (a miss
+ * elsewhere, nothing worse) and an invalidation may be applied twice, at two numbers (it only
+ * removes more); an invalidation is never lost while its origin stays up, and if it reached only
+ * part of a failed coordinator's term, the flush at the new term covers the rest. {@link #publish} never blocks on the network and
  * never throws; JGroups threads only parse, apply to the cache and queue; malformed frames,
  * unknown versions and oversized frames are counted, logged (throttled) and ignored.
  */
