@@ -1,6 +1,12 @@
 package dev.outpost.proxy.server;
 
+import dev.outpost.cache.CacheBus;
+import dev.outpost.cache.Ticker;
+import dev.outpost.cache.store.QueryCacheBuilder;
 import dev.outpost.proxy.auth.User;
+import dev.outpost.proxy.cache.CachePolicy;
+import dev.outpost.proxy.cache.CacheService;
+import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.proxy.auth.UserDirectory;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.PoolMode;
@@ -17,6 +23,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,13 +52,58 @@ public final class OutpostNode implements AutoCloseable {
   private final AtomicInteger clientConnections = new AtomicInteger();
   private Channel serverChannel;
   private ScheduledFuture<?> maintenance;
+  private final CacheService cacheService;
+
+  /** What a node is built with besides its configuration (tests inject clocks and buses here). */
+  public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus) {
+    public static Options defaults() {
+      return new Options(CachePolicy.defaults(), null, null);
+    }
+
+    public Options withCachePolicy(CachePolicy p) {
+      return new Options(p, ticker, bus);
+    }
+
+    public Options withTicker(Ticker t) {
+      return new Options(cachePolicy, t, bus);
+    }
+
+    public Options withBus(CacheBus b) {
+      return new Options(cachePolicy, ticker, b);
+    }
+  }
 
   public OutpostNode(ProxyConfig config) {
+    this(config, Options.defaults());
+  }
+
+  public OutpostNode(ProxyConfig config, Options options) {
     this.config = config;
+    this.cacheService = cacheService(config, options);
     this.users = defaultUsers(config);
     this.bossGroup = transport.newGroup(1, "outpost-accept");
     this.workerGroup = transport.newGroup(config.effectiveWorkerThreads(), "outpost-io");
     this.connector = new OriginConnector(transport.clientChannel(), config.connectTimeout());
+  }
+
+  private static CacheService cacheService(ProxyConfig config, Options options) {
+    CachePolicy policy = options.cachePolicy();
+    QueryCacheBuilder b = QueryCacheBuilder.newBuilder()
+        .maxBytes(policy.maxBytes())
+        .maxEntrySize(policy.maxEntrySize())
+        .maxFlightTime(config.acquireTimeout().plusSeconds(5));
+    if (options.ticker() != null) {
+      b.ticker(options.ticker());
+    }
+    if (options.bus() != null) {
+      b.bus(options.bus());
+    }
+    return new CacheService(b.build(), new CatalogInspector(config.origin(), Duration.ofSeconds(60)), policy);
+  }
+
+  /** The node's query cache service. */
+  public CacheService cacheService() {
+    return cacheService;
   }
 
   /** Without configured users, clients log in with the origin URL's user and password. */
@@ -164,6 +216,7 @@ public final class OutpostNode implements AutoCloseable {
       s.shutdown();
     }
     pools.values().forEach(OriginPool::close);
+    cacheService.close();
     bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     log.info("outpost stopped");

@@ -1,6 +1,9 @@
 package dev.outpost.proxy.session;
 
+import dev.outpost.cache.CacheStatus;
 import dev.outpost.proxy.auth.User;
+import dev.outpost.proxy.cache.CacheService;
+import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.proxy.config.PoolMode;
 import dev.outpost.proxy.config.SessionFeaturePolicy;
 import dev.outpost.proxy.origin.OriginConnection;
@@ -27,6 +30,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -96,6 +100,21 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   /** Local answers: skipping a batch that failed before reaching the origin, until its Sync. */
   private boolean localSkipping;
 
+  /** The node's cache (null when caching is off for the node). */
+  private final CacheService cacheService;
+  private final CachePlanner planner;
+  /** A miss whose result will be captured: attached to the next forwarded request. */
+  ResultCapture armedCapture;
+  /** The cache status the planner chose for the next forwarded request (null: decide when forwarding). */
+  CacheStatus plannedStatus;
+  /** {@code SET outpost.cache = off} turns the cache off for this session. */
+  boolean sessionCacheOn = true;
+  /** A single-flight follower's wait for its leader's result. */
+  private CompletableFuture<?> fillWait;
+  /** After a failed follower wait, the head request goes to the origin without the planner. */
+  private boolean bypassPlannerOnce;
+  private CatalogInspector.Login catalogLogin;
+
   ClientSession(OutpostNode node, Channel client, User user, String database, OriginPool pool,
       Map<String, String> startupSettings) {
     this.node = node;
@@ -107,8 +126,65 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     this.pinned = mode == PoolMode.SESSION;
     this.settings = new SessionSettings(startupSettings);
     this.cancelKey = node.cancels().register(this);
+    this.cacheService = node.cacheService();
+    this.planner = cacheService == null ? null : new CachePlanner(this, cacheService);
     this.forwarder = new Forwarder(this);
     this.router = new ResponseRouter(this);
+  }
+
+  CacheService cacheService() {
+    return cacheService;
+  }
+
+  /** Credentials for catalog look-ups on behalf of this client (the pool's origin role). */
+  CatalogInspector.Login catalogLogin() {
+    if (catalogLogin == null) {
+      catalogLogin = new CatalogInspector.Login(user.originUser(), user.originPassword(), database);
+    }
+    return catalogLogin;
+  }
+
+  /** The pending client messages, oldest first (not consumed). */
+  java.util.Iterator<Frame> pendingFrames() {
+    return pending.iterator();
+  }
+
+  /** Removes the oldest pending message; the caller owns it. */
+  Frame takePending() {
+    Frame f = pending.pollFirst();
+    pendingBytes -= f.size();
+    return f;
+  }
+
+  /**
+   * Waits for a single-flight leader's result; {@code replay} answers the head request from it
+   * (returning false when it cannot). On failure, timeout or a false replay the request goes to
+   * the origin.
+   */
+  void awaitFill(CompletableFuture<dev.outpost.cache.CachedResult> wait,
+      java.util.function.Function<dev.outpost.cache.CachedResult, Boolean> replay) {
+    fillWait = wait;
+    wait.whenComplete((result, error) -> eventLoop().execute(() -> {
+      if (closed || fillWait != wait) {
+        return;
+      }
+      fillWait = null;
+      boolean served = false;
+      if (error == null && result != null) {
+        try {
+          served = replay.apply(result);
+        } catch (PgWireException e) {
+          fatal(e);
+          return;
+        }
+      }
+      if (!served) {
+        bypassPlannerOnce = true;
+        plannedStatus = CacheStatus.MISS;
+      }
+      dispatch();
+      flushClient();
+    }));
   }
 
   CancelRegistry.Key cancelKey() {
@@ -196,22 +272,43 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     if (closed) {
       return;
     }
-    if (conn != null) {
-      forwardPending();
-      return;
-    }
-    while (waiter == null && conn == null && !pending.isEmpty()) {
+    while (!pending.isEmpty()) {
+      if (waiter != null || fillWait != null) {
+        return; // the head request waits for a connection or for a single-flight leader
+      }
+      if (conn != null && (!expected.isEmpty() || inBatch || txnStatus != 'I' || copyIn)) {
+        forwardPending(); // mid-transaction or pipelined: everything goes straight through
+        return;
+      }
       if (localSkipping) {
         skipLocally(); // consumes up to the batch's Sync, or everything pending
         continue;
       }
+      if (!hasBatchBoundary() && pendingBytes <= PENDING_HIGH_WATER) {
+        if (conn != null) {
+          forwardPending();
+        }
+        return; // wait for Sync, Flush or a simple query before deciding
+      }
       if (answerLocally()) {
         continue;
       }
-      if (!hasBatchBoundary() && pendingBytes <= PENDING_HIGH_WATER) {
-        return; // wait for Sync, Flush or a simple query before going to the origin
+      if (planner != null && !bypassPlannerOnce && cacheService.enabled()) {
+        CachePlanner.Outcome outcome = planner.plan(pending.iterator());
+        if (outcome == CachePlanner.Outcome.SERVED) {
+          continue;
+        }
+        if (outcome == CachePlanner.Outcome.WAITING) {
+          return;
+        }
       }
-      acquire();
+      bypassPlannerOnce = false;
+      if (conn != null) {
+        forwardPending();
+      } else {
+        acquire();
+      }
+      return;
     }
   }
 
@@ -220,6 +317,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
    * request that must fail before reaching the origin. Returns true when it consumed something.
    */
   private boolean answerLocally() {
+    if (OutpostCommands.answer(this)) {
+      return true;
+    }
+    if (conn != null) {
+      return false; // with a backend held, requests (and their errors) go through it
+    }
     Frame head = pending.peekFirst();
     byte type = head.type();
     if (type == FrontendType.SYNC.code()) {
@@ -401,6 +504,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       waiter.giveUp();
       waiter = null;
     }
+    abandonCaptures();
     if (conn != null) {
       OriginConnection c = conn;
       conn = null;
@@ -412,6 +516,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       pool.release(c, clean, pinned && mode != PoolMode.SESSION);
     }
     expected.clear();
+  }
+
+  /** Gives up every result capture in flight (client or connection gone). */
+  void abandonCaptures() {
+    if (armedCapture != null) {
+      armedCapture.abandon();
+      armedCapture = null;
+    }
+    for (Expectation e : expected) {
+      if (e.capture != null) {
+        e.capture.abandon();
+      }
+    }
   }
 
   // ---------------------------------------------------------------- pool
@@ -570,12 +687,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     conn = null;
     log.warn("client {} ({}@{}): origin connection {} lost: {}", client.remoteAddress(), user.name(), database, c,
         cause.getMessage());
+    router.connectionLost();
     String message = "the connection to the origin " + pool.target().address() + " was lost";
     if (txnStatus != 'I' || copyIn || pinned) {
+      abandonCaptures();
       fatal(new PgWireException(Sqlstate.CONNECTION_FAILURE, message + "; the open transaction was rolled back",
           null, "reconnect and retry the transaction", true));
       return;
     }
+    abandonCaptures();
     boolean anyVisible = false;
     int readies = 0;
     for (Expectation e : expected) {

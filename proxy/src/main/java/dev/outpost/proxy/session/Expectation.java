@@ -42,6 +42,8 @@ final class Expectation {
   final String serverStatement;
   /** DESCRIBE_STATEMENT: ParameterDescription seen. QUERY: CommandCompletes seen. */
   int progress;
+  /** A cache miss whose result is copied as it passes (QUERY, DESCRIBE_PORTAL, EXECUTE, SYNC). */
+  ResultCapture capture;
 
   private Expectation(Kind kind, boolean swallow, String sql, String clientStatement, String serverStatement) {
     this.kind = kind;

@@ -1,5 +1,9 @@
 package dev.outpost.proxy.session;
 
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.cache.sql.Classification;
+import dev.outpost.cache.sql.StatementKind;
+import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.config.PoolMode;
 import dev.outpost.proxy.config.SessionFeaturePolicy;
 import dev.outpost.proxy.origin.ServerState;
@@ -50,6 +54,10 @@ final class Forwarder {
   ClientStatement unnamed;
   /** Portals bound in the current transaction, to know which statement an Execute runs. */
   final Map<String, ClientStatement> portals = new HashMap<>();
+  /** The current extended batch described its portal (so a capture needs no injected Describe). */
+  private boolean describedThisBatch;
+  /** The current batch opened a transaction block (BEGIN before Sync). */
+  private boolean transactionThisBatch;
 
   Forwarder(ClientSession session) {
     this.s = session;
@@ -210,17 +218,24 @@ final class Forwarder {
       case CLOSE:
         close(f, out);
         break;
-      case SYNC:
+      case SYNC: {
         s.skipping = false;
         s.inBatch = false;
         out.add(f);
-        s.expected.addLast(Expectation.of(Kind.SYNC));
+        Expectation e = Expectation.of(Kind.SYNC);
+        e.capture = s.armedCapture;
+        s.armedCapture = null;
+        describedThisBatch = false;
+        transactionThisBatch = false;
+        s.expected.addLast(e);
         break;
+      }
       case FLUSH:
         out.add(f);
         break;
       case FUNCTION_CALL:
         out.add(f);
+        s.router.noteWriteEverything(); // a function call may write anything
         s.expected.addLast(Expectation.of(Kind.FUNCTION_CALL));
         break;
       case COPY_DATA:
@@ -248,8 +263,69 @@ final class Forwarder {
       s.expected.addLast(Expectation.query(raise, false));
       return;
     }
+    account(sql);
     out.add(f);
-    s.expected.addLast(Expectation.query(sql, false));
+    Expectation e = Expectation.query(sql, false);
+    e.capture = s.armedCapture;
+    s.armedCapture = null;
+    s.expected.addLast(e);
+    transactionThisBatch = false;
+  }
+
+  /**
+   * Records the query's one cache status and remembers statements that may write, for the
+   * invalidation when their transaction commits.
+   */
+  private void account(String sql) {
+    CacheService svc = s.cacheService();
+    if (svc == null) {
+      return;
+    }
+    if (!svc.enabled()) {
+      s.plannedStatus = null;
+      if (sql != null) {
+        svc.cache().record(CacheStatus.BYPASS);
+      }
+      return;
+    }
+    CacheStatus status = s.plannedStatus;
+    s.plannedStatus = null;
+    if (sql == null) {
+      if (status != null) {
+        svc.cache().record(status);
+      }
+      return;
+    }
+    Classification c = svc.classify(sql);
+    if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()) {
+      s.router.noteWrite(c);
+    }
+    if (status == null && s.armedCapture != null) {
+      return; // the leader of a fill: its status is known when the result is complete
+    }
+    if (status == null) {
+      boolean inTransaction = s.txnStatus != 'I' || transactionThisBatch;
+      if (inTransaction) {
+        status = CacheStatus.TRANSACTION;
+      } else if (c.isMultiStatement()) {
+        status = CacheStatus.MULTISTATEMENT;
+      } else if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto()) {
+        status = CacheStatus.WRITE;
+      } else if (c.kind() == StatementKind.READ) {
+        status = CacheStatus.MISS;
+      } else {
+        status = CacheStatus.UNCACHEABLE;
+      }
+    }
+    if (c.kind() == StatementKind.TRANSACTION && opensTransaction(c)) {
+      transactionThisBatch = true;
+    }
+    svc.cache().record(status);
+  }
+
+  private static boolean opensTransaction(Classification c) {
+    String t = c.normalizedText().toLowerCase(java.util.Locale.ROOT);
+    return t.startsWith("begin") || t.startsWith("start");
   }
 
   private void parse(Frame f, List<Object> out) {
@@ -351,7 +427,10 @@ final class Forwarder {
     }
     if (!d.isStatement()) {
       out.add(f);
-      s.expected.addLast(Expectation.of(Kind.DESCRIBE_PORTAL));
+      Expectation e = Expectation.of(Kind.DESCRIBE_PORTAL);
+      e.capture = s.armedCapture;
+      describedThisBatch = s.armedCapture != null;
+      s.expected.addLast(e);
       return;
     }
     f.release();
@@ -369,8 +448,19 @@ final class Forwarder {
     s.inBatch = true;
     String portal = PgBuf.readCString(f.body());
     ClientStatement cs = portals.get(portal);
+    account(cs == null ? null : cs.sql);
+    ResultCapture capture = s.armedCapture;
+    if (capture != null && !describedThisBatch) {
+      // every stored entry carries its RowDescription, whether or not this client asked for it
+      out.add(new Describe(Describe.PORTAL, portal).encode(alloc));
+      Expectation d = Expectation.swallowed(Kind.DESCRIBE_PORTAL);
+      d.capture = capture;
+      s.expected.addLast(d);
+    }
     out.add(f);
-    s.expected.addLast(Expectation.execute(cs == null ? null : cs.sql));
+    Expectation e = Expectation.execute(cs == null ? null : cs.sql);
+    e.capture = capture;
+    s.expected.addLast(e);
   }
 
   private void close(Frame f, List<Object> out) {

@@ -31,6 +31,26 @@ final class ResponseRouter {
   private boolean aborted;
   /** A session change Outpost cannot replay happened; the backend must be reset before reuse. */
   private boolean stateUnknown;
+  /** Statements of the open transaction that may write, for the invalidation at commit. */
+  private final List<dev.outpost.cache.sql.Classification> writes = new ArrayList<>();
+  /** The open transaction may have written anything (a FunctionCall). */
+  private boolean writesEverything;
+  /** Since the last ReadyForQuery 'I': a transaction block was open (BEGIN … COMMIT/ROLLBACK). */
+  private boolean explicitTransaction;
+  /** Since the last ReadyForQuery 'I': an error occurred. */
+  private boolean errorSinceIdle;
+  /** The tag of the last COMMIT / ROLLBACK / PREPARE TRANSACTION since the last ReadyForQuery 'I'. */
+  private String endTag;
+
+  /** A statement that may write was sent in the current transaction. */
+  void noteWrite(dev.outpost.cache.sql.Classification c) {
+    writes.add(c);
+  }
+
+  /** Something that may write anything was sent in the current transaction. */
+  void noteWriteEverything() {
+    writesEverything = true;
+  }
 
   ResponseRouter(ClientSession session) {
     this.s = session;
@@ -45,6 +65,9 @@ final class ResponseRouter {
       log.trace("{} <- origin {} (expecting {})", s, type, head);
     }
     if (type.isAsynchronous()) {
+      if (type == BackendType.NOTICE_RESPONSE && head != null && head.capture != null) {
+        head.capture.fail("notice"); // a replay would lose it
+      }
       if (head != null && head.swallow && type != BackendType.NOTIFICATION_RESPONSE) {
         frame.release();
       } else {
@@ -88,6 +111,9 @@ final class ResponseRouter {
         break;
       case DESCRIBE_PORTAL:
         if (type == BackendType.ROW_DESCRIPTION || type == BackendType.NO_DATA) {
+          if (head.capture != null) {
+            head.capture.describe(frame);
+          }
           pass(head, frame);
           pop();
         } else {
@@ -119,6 +145,16 @@ final class ResponseRouter {
   }
 
   private void inExecute(Expectation head, BackendType type, Frame frame) {
+    ResultCapture capture = head.capture;
+    if (capture != null) {
+      if (type == BackendType.DATA_ROW) {
+        capture.row(frame);
+      } else if (type == BackendType.COMMAND_COMPLETE) {
+        capture.complete(frame);
+      } else {
+        capture.fail(type.name());
+      }
+    }
     switch (type) {
       case DATA_ROW:
       case COPY_OUT_RESPONSE:
@@ -148,6 +184,24 @@ final class ResponseRouter {
   }
 
   private void inQuery(Expectation head, BackendType type, Frame frame) {
+    ResultCapture capture = head.capture;
+    if (capture != null) {
+      switch (type) {
+        case ROW_DESCRIPTION:
+          capture.describe(frame);
+          break;
+        case DATA_ROW:
+          capture.row(frame);
+          break;
+        case COMMAND_COMPLETE:
+          capture.complete(frame);
+          break;
+        case READY_FOR_QUERY:
+          break;
+        default:
+          capture.fail(type.name());
+      }
+    }
     switch (type) {
       case READY_FOR_QUERY:
         ready(head, frame);
@@ -189,7 +243,13 @@ final class ResponseRouter {
 
   private void onError(Expectation head, Frame frame) {
     aborted = true;
+    errorSinceIdle = true;
     s.copyIn = false;
+    for (Expectation e : s.expected) {
+      if (e.capture != null) {
+        e.capture.fail("error");
+      }
+    }
     switch (head.kind) {
       case QUERY:
       case FUNCTION_CALL:
@@ -234,12 +294,75 @@ final class ResponseRouter {
   private void ready(Expectation head, Frame frame) {
     byte status = frame.body().getByte(frame.body().readerIndex());
     s.txnStatus = status;
+    if (status != 'I') {
+      explicitTransaction = true;
+    }
+    if (status == 'I') {
+      // read-your-writes: the invalidation is applied before the client learns of the commit
+      commitWrites();
+    }
+    if (head.capture != null) {
+      dev.outpost.cache.CacheStatus outcome = head.capture.finish(status == 'I' && !aborted);
+      if (outcome != null) {
+        head.capture.cache().record(outcome);
+      }
+    }
     pass(head, frame);
     pop();
     if (status == 'I') {
       transactionEnded();
+      idleAgain();
     }
     s.maybeRelease();
+  }
+
+  /** Invalidates what the transaction that just ended wrote, if it committed. */
+  private void commitWrites() {
+    if (writes.isEmpty() && !writesEverything) {
+      return;
+    }
+    dev.outpost.proxy.cache.CacheService svc = s.cacheService();
+    // Committed unless it ended in ROLLBACK (which COMMIT of a failed block also reports), was
+    // only prepared for two-phase commit, or was an implicit transaction that failed. ROLLBACK TO
+    // SAVEPOINT leaves the block open, so it never decides this.
+    boolean rolledBack = "ROLLBACK".equals(endTag) || "PREPARE TRANSACTION".equals(endTag)
+        || (!explicitTransaction && errorSinceIdle);
+    if (!rolledBack && svc != null) {
+      dev.outpost.proxy.cache.WriteSet all = writesEverything ? dev.outpost.proxy.cache.WriteSet.EVERYTHING
+          : dev.outpost.proxy.cache.WriteSet.NOTHING;
+      for (dev.outpost.cache.sql.Classification c : writes) {
+        all = all.and(svc.writeSet(s.catalogLogin(), c));
+      }
+      if (!all.isEmpty()) {
+        svc.invalidate(s.database, all);
+      }
+    }
+    writes.clear();
+    writesEverything = false;
+  }
+
+  /**
+   * The origin connection died with the transaction's outcome unknown: a COMMIT may have reached
+   * it. Invalidate as if it committed everything (over-invalidating is safe, missing one is not).
+   */
+  void connectionLost() {
+    dev.outpost.proxy.cache.CacheService svc = s.cacheService();
+    if ((!writes.isEmpty() || writesEverything) && svc != null) {
+      svc.invalidate(s.database, dev.outpost.proxy.cache.WriteSet.EVERYTHING);
+    }
+    writes.clear();
+    writesEverything = false;
+    pendingCommands.clear();
+    aborted = false;
+    stateUnknown = false;
+    idleAgain();
+  }
+
+  /** Resets the per-transaction bookkeeping after ReadyForQuery 'I'. */
+  private void idleAgain() {
+    explicitTransaction = false;
+    errorSinceIdle = false;
+    endTag = null;
   }
 
   /** Applies or forgets the settings changed during the transaction that just ended. */
@@ -282,7 +405,13 @@ final class ResponseRouter {
   private void commandComplete(String sql, Frame frame) {
     ByteBuf body = frame.body();
     String tag = PgBuf.readCString(body);
+    if (tag.equals("BEGIN") || tag.equals("START TRANSACTION")) {
+      explicitTransaction = true;
+    } else if (tag.equals("COMMIT") || tag.equals("PREPARE TRANSACTION")) {
+      endTag = tag;
+    }
     if (tag.equals("ROLLBACK")) {
+      endTag = tag;
       aborted = true;
       return;
     }

@@ -39,6 +39,37 @@ final class SessionSettings {
     this.current = startup;
   }
 
+  /**
+   * Settings that never change what a query returns; they are left out of cache keys so that,
+   * e.g., two applications with different names share entries.
+   */
+  private static final java.util.Set<String> RESULT_NEUTRAL = java.util.Set.of("application_name",
+      "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "idle_session_timeout",
+      "transaction_timeout", "client_min_messages", "log_statement", "log_min_duration_statement",
+      "log_min_messages", "tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count",
+      "tcp_user_timeout", "work_mem", "maintenance_work_mem", "jit");
+
+  private Map<String, String> keyedFor;
+  private String keySettings;
+
+  /**
+   * The canonical form of every setting that may shape results (all tracked settings except a
+   * short list of known result-neutral ones), for the cache key (DESIGN §6.2).
+   */
+  String cacheKeySettings() {
+    if (keyedFor != current) {
+      Map<String, String> shaping = new java.util.TreeMap<>();
+      current.forEach((k, v) -> {
+        if (!RESULT_NEUTRAL.contains(k)) {
+          shaping.put(k, v);
+        }
+      });
+      keySettings = dev.outpost.cache.CacheKey.canonicalSettings(shaping);
+      keyedFor = current;
+    }
+    return keySettings;
+  }
+
   /** The settings as commands, keyed by lower-case name; immutable. */
   Map<String, String> current() {
     return current;

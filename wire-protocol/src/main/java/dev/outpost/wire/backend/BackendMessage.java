@@ -7,7 +7,7 @@ import io.netty.buffer.ByteBufAllocator;
 public sealed interface BackendMessage
     permits Authentication, BackendKeyData, ParameterStatus, ReadyForQuery, CommandComplete,
         ErrorResponse, NoticeResponse, NegotiateProtocolVersion, RowDescription, DataRow,
-        EmptyResponse {
+        EmptyResponse, ParameterDescription {
 
   /** Appends the whole message (type byte, length and body) to {@code out}. */
   void encodeTo(ByteBuf out);

@@ -1,0 +1,240 @@
+package dev.outpost.proxy.cache;
+
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.cache.Dependencies;
+import dev.outpost.cache.Freshness;
+import dev.outpost.cache.QueryCache;
+import dev.outpost.cache.sql.Classification;
+import dev.outpost.cache.sql.ClassificationCache;
+import dev.outpost.cache.sql.FunctionRef;
+import dev.outpost.cache.sql.Hints;
+import dev.outpost.cache.sql.StatementKind;
+import dev.outpost.cache.sql.TableRef;
+import dev.outpost.proxy.catalog.CatalogInspector;
+import dev.outpost.proxy.catalog.FunctionFacts;
+import dev.outpost.proxy.catalog.RelationFacts;
+import dev.outpost.proxy.catalog.Volatility;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides, for the node, what may be cached and what a write invalidates (DESIGN §6.1, §6.5,
+ * §6.7), from the statement's classification and the origin's catalog.
+ *
+ * <p>A read is cacheable only if nothing forbids it: caching on for node and query, one
+ * read-only statement, no locking clause, no SQL value function, every function IMMUTABLE (STABLE
+ * only with a {@code cache} hint), every relation a plain table, materialized view, partitioned
+ * table or a view over such (never temporary, foreign, system or unknown), and no table rule that
+ * turns caching off. When the catalog facts are not known yet, {@link #planRead} says so
+ * (returns null) and starts fetching them: that read goes to the origin uncached, and a later one
+ * finds the answer ready — reads never wait for the catalog.
+ *
+ * <p>A committed write invalidates its target tables, the tables their cascading foreign keys
+ * touch, their partitions and a view's base tables; a table with triggers or rules, a write whose
+ * targets are unknown (DO, CALL, …), a user-defined volatile function or facts not known yet
+ * invalidate the whole database. Thread-safe.
+ */
+public final class CacheService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CacheService.class);
+  private static final Set<String> NOT_DDL = Set.of("insert", "update", "delete", "merge", "copy", "truncate",
+      "select", "with", "values", "table", "explain", "refresh", "call", "do", "(");
+
+  private final QueryCache cache;
+  private final CatalogInspector catalog;
+  private final ClassificationCache classifications = new ClassificationCache(20_000);
+  private volatile CachePolicy policy;
+
+  public CacheService(QueryCache cache, CatalogInspector catalog, CachePolicy policy) {
+    this.cache = cache;
+    this.catalog = catalog;
+    this.policy = policy;
+  }
+
+  public QueryCache cache() {
+    return cache;
+  }
+
+  public CachePolicy policy() {
+    return policy;
+  }
+
+  /** Replaces the policy (reload). */
+  public void policy(CachePolicy p) {
+    this.policy = p;
+  }
+
+  public boolean enabled() {
+    return policy.enabled();
+  }
+
+  /** The classification of {@code sql}, memoized by text. */
+  public Classification classify(String sql) {
+    return classifications.classify(sql);
+  }
+
+  /**
+   * The plan for a read, or null when catalog facts are still being fetched (then the read must
+   * go to the origin uncached; the facts will be ready for the next one).
+   *
+   * @param sessionCacheOn false after {@code SET outpost.cache = off} in the session
+   */
+  public ReadPlan planRead(CatalogInspector.Login login, Classification c, boolean sessionCacheOn) {
+    CachePolicy p = policy;
+    Hints hints = c.hints();
+    if (!p.enabled()) {
+      return ReadPlan.refuse(CacheStatus.BYPASS, "caching is off for this node");
+    }
+    if (!sessionCacheOn || hints.bypass()) {
+      return ReadPlan.refuse(CacheStatus.BYPASS, hints.bypass() ? "outpost:nocache hint" : "outpost.cache is off");
+    }
+    if (c.isMultiStatement()) {
+      return ReadPlan.refuse(CacheStatus.MULTISTATEMENT, "more than one statement");
+    }
+    if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto()) {
+      return ReadPlan.refuse(CacheStatus.WRITE, "the statement writes");
+    }
+    if (c.kind() != StatementKind.READ || c.malformed()) {
+      return ReadPlan.refuse(CacheStatus.UNCACHEABLE, "not a read-only query");
+    }
+    if (c.lockingClause().isPresent()) {
+      return ReadPlan.refuse(CacheStatus.UNCACHEABLE, "locking clause");
+    }
+    if (c.usesSqlValueFunction() || c.tableSample()) {
+      return ReadPlan.refuse(CacheStatus.VOLATILE, c.tableSample() ? "TABLESAMPLE" : "SQL value function");
+    }
+    boolean force = hints.forceCache();
+    List<CompletableFuture<FunctionFacts>> functions = new ArrayList<>();
+    for (FunctionRef f : c.functionCalls()) {
+      functions.add(catalog.function(login, f.schema(), f.name()));
+    }
+    List<CompletableFuture<RelationFacts>> relations = new ArrayList<>();
+    for (TableRef t : c.readTables()) {
+      relations.add(catalog.relation(login, t));
+    }
+    Volatility volatility = Volatility.IMMUTABLE;
+    for (CompletableFuture<FunctionFacts> f : functions) {
+      FunctionFacts facts = ready(f);
+      if (facts == null) {
+        return null;
+      }
+      volatility = volatility.max(facts.volatility());
+    }
+    Set<String> deps = new LinkedHashSet<>();
+    for (CompletableFuture<RelationFacts> r : relations) {
+      RelationFacts facts = ready(r);
+      if (facts == null) {
+        return null;
+      }
+      if (facts.uncacheableReason() != null) {
+        return ReadPlan.refuse(CacheStatus.UNCACHEABLE, facts.uncacheableReason());
+      }
+      volatility = volatility.max(facts.viewVolatility());
+      deps.addAll(facts.readDependencies());
+    }
+    if (volatility == Volatility.VOLATILE || (volatility == Volatility.STABLE && !force)) {
+      return ReadPlan.refuse(CacheStatus.VOLATILE, "calls a " + volatility.name().toLowerCase(Locale.ROOT)
+          + " function");
+    }
+    Dependencies dependencies = c.readTargetsUnknown() ? Dependencies.ALL : new Dependencies(false, deps);
+    if (p.disabledFor(dependencies)) {
+      return ReadPlan.refuse(CacheStatus.BYPASS, "a cache rule turns caching off for one of its tables");
+    }
+    Freshness freshness = p.freshnessFor(dependencies);
+    if (hints.maxAge().isPresent() || hints.staleWhileRevalidate().isPresent()) {
+      freshness = new Freshness(hints.maxAge().orElse(freshness.maxAge()),
+          hints.staleWhileRevalidate().orElse(freshness.staleWhileRevalidate()));
+    }
+    return ReadPlan.cacheable(dependencies, freshness);
+  }
+
+  private static <T> T ready(CompletableFuture<T> f) {
+    if (!f.isDone() || f.isCompletedExceptionally()) {
+      return null;
+    }
+    return f.join();
+  }
+
+  /**
+   * What a committed statement invalidates. Starts fetching catalog facts if needed; when they are
+   * not ready, answers "everything" (correct, only less selective).
+   */
+  public WriteSet writeSet(CatalogInspector.Login login, Classification c) {
+    boolean writes = c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto();
+    if (writes && c.writeTargetsUnknown()) {
+      return new WriteSet(true, Set.of(), isDdl(c));
+    }
+    Set<String> tables = new LinkedHashSet<>();
+    boolean everything = false;
+    if (writes) {
+      for (TableRef t : c.writeTables()) {
+        RelationFacts facts = ready(catalog.relation(login, t));
+        if (facts == null || facts.writeEverything()) {
+          everything = true;
+        } else {
+          tables.addAll(facts.writeTargets());
+        }
+        tables.add(t.name());
+      }
+    }
+    for (FunctionRef f : c.functionCalls()) {
+      FunctionFacts facts = ready(catalog.function(login, f.schema(), f.name()));
+      if (facts == null || facts.userVolatile()) {
+        everything = true;
+      }
+    }
+    boolean ddl = isDdl(c);
+    if (everything) {
+      return new WriteSet(true, Set.of(), ddl);
+    }
+    return tables.isEmpty() && !ddl ? WriteSet.NOTHING : new WriteSet(false, tables, ddl);
+  }
+
+  /** True when the statement changes the catalog (so catalog facts must be forgotten). */
+  public static boolean isDdl(Classification c) {
+    if (c.kind() != StatementKind.WRITE) {
+      return false;
+    }
+    String text = c.normalizedText().trim().toLowerCase(Locale.ROOT);
+    int sp = 0;
+    while (sp < text.length() && Character.isLetter(text.charAt(sp))) {
+      sp++;
+    }
+    String verb = sp == 0 ? text.substring(0, Math.min(1, text.length())) : text.substring(0, sp);
+    return !NOT_DDL.contains(verb);
+  }
+
+  /** Applies a committed transaction's writes: removes affected entries before returning. */
+  public void invalidate(String database, WriteSet writes) {
+    if (writes.ddl()) {
+      catalog.forget(database);
+    }
+    if (writes.everything()) {
+      cache.invalidateAll(database);
+    } else if (!writes.tables().isEmpty()) {
+      List<TableRef> refs = new ArrayList<>();
+      for (String t : writes.tables()) {
+        refs.add(TableRef.of(t));
+      }
+      cache.invalidate(database, refs);
+    }
+    if (log.isTraceEnabled()) {
+      log.trace("invalidated {} in {}", writes, database);
+    }
+  }
+
+  /** Forgets catalog facts of a database (DDL seen). */
+  public void forgetCatalog(String database) {
+    catalog.forget(database);
+  }
+
+  @Override
+  public void close() {
+    catalog.close();
+  }
+}

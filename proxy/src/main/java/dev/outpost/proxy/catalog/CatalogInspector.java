@@ -1,0 +1,401 @@
+package dev.outpost.proxy.catalog;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outpost.cache.sql.SqlLexer;
+import dev.outpost.cache.sql.TableRef;
+import dev.outpost.cache.sql.Token;
+import dev.outpost.proxy.config.OriginUrl;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Looks facts up in the origin's catalog, asynchronously and memoized per database for a bounded
+ * time (catalog changes made through Outpost clear a database's facts at once through {@link
+ * #forget}; changes made around Outpost are picked up when the facts expire).
+ *
+ * <p>Names are resolved conservatively: an unqualified name matches that name in every schema,
+ * and the least safe answer wins (a function is as volatile as its most volatile overload; a
+ * relation name is uncacheable if any relation of that name is). Over-caution costs hit rate;
+ * a wrong answer would cost correctness.
+ *
+ * <p>Lookups run on a small dedicated thread pool, never on an event loop. Thread-safe.
+ */
+public final class CatalogInspector implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CatalogInspector.class);
+  private static final Set<String> SYSTEM_SCHEMAS = Set.of("pg_catalog", "information_schema", "pg_toast");
+  private static final Set<String> TIME_VALUE_FUNCTIONS = Set.of("current_date", "current_time",
+      "current_timestamp", "localtime", "localtimestamp");
+  private static final int MAX_VIEW_DEPTH = 32;
+
+  private final OriginUrl origin;
+  private final long ttlNanos;
+  private final LongSupplier clock;
+  private final ExecutorService executor;
+  private final Map<String, HikariDataSource> dataSources = new ConcurrentHashMap<>();
+  private final Map<Object, Memo<?>> memo = new ConcurrentHashMap<>();
+
+  private record Memo<T>(long createdNanos, CompletableFuture<T> value) {}
+
+  private record FunctionKey(String database, String schema, String name) {}
+
+  private record RelationKey(String database, String schema, String name) {}
+
+  /** A login for catalog queries of one database. */
+  public record Login(String user, String password, String database) {}
+
+  public CatalogInspector(OriginUrl origin, Duration ttl) {
+    this(origin, ttl, System::nanoTime);
+  }
+
+  CatalogInspector(OriginUrl origin, Duration ttl, LongSupplier clock) {
+    this.origin = origin;
+    this.ttlNanos = ttl.toNanos();
+    this.clock = clock;
+    this.executor = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "outpost-catalog");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Facts about every function named {@code ref}, or a future for them. */
+  public CompletableFuture<FunctionFacts> function(Login login, String schema, String name) {
+    FunctionKey key = new FunctionKey(login.database(), lower(schema), lower(name));
+    return memoized(key, () -> lookupFunction(login, key.schema(), key.name()));
+  }
+
+  /** Facts about what a relation name involves when read or written. */
+  public CompletableFuture<RelationFacts> relation(Login login, TableRef ref) {
+    RelationKey key = new RelationKey(login.database(), lower(ref.schema()), lower(ref.name()));
+    return memoized(key, () -> lookupRelation(login, key.schema(), key.name()));
+  }
+
+  /** Forgets everything known about {@code database} (after DDL through Outpost). */
+  public void forget(String database) {
+    memo.keySet().removeIf(k -> (k instanceof FunctionKey f && f.database().equals(database))
+        || (k instanceof RelationKey r && r.database().equals(database)));
+  }
+
+  private static String lower(String s) {
+    return s == null ? null : s.toLowerCase(Locale.ROOT);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> CompletableFuture<T> memoized(Object key, SqlSupplier<T> lookup) {
+    long now = clock.getAsLong();
+    Memo<T> m = (Memo<T>) memo.get(key);
+    if (m != null && now - m.createdNanos() < ttlNanos && !m.value().isCompletedExceptionally()) {
+      return m.value();
+    }
+    CompletableFuture<T> f = new CompletableFuture<>();
+    Memo<T> fresh = new Memo<>(now, f);
+    Memo<T> raced = (Memo<T>) memo.compute(key, (k, old) ->
+        old != null && old != m && now - old.createdNanos() < ttlNanos ? old : fresh);
+    if (raced != fresh) {
+      return raced.value();
+    }
+    executor.execute(() -> {
+      try {
+        f.complete(lookup.get());
+      } catch (SQLException | RuntimeException e) {
+        log.warn("catalog lookup {} failed: {}", key, e.getMessage());
+        memo.remove(key, fresh);
+        f.completeExceptionally(e);
+      }
+    });
+    return f;
+  }
+
+  @FunctionalInterface
+  private interface SqlSupplier<T> {
+    T get() throws SQLException;
+  }
+
+  private FunctionFacts lookupFunction(Login login, String schema, String name) throws SQLException {
+    try (Connection c = connection(login); PreparedStatement ps = c.prepareStatement(
+        "SELECT p.provolatile, n.nspname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n"
+            + " ON n.oid = p.pronamespace WHERE p.proname = ? AND (?::text IS NULL OR n.nspname = ?)")) {
+      ps.setString(1, name);
+      ps.setString(2, schema);
+      ps.setString(3, schema);
+      boolean found = false;
+      boolean userVolatile = false;
+      Volatility v = Volatility.IMMUTABLE;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found = true;
+          Volatility one = Volatility.of(rs.getString(1));
+          v = v.max(one);
+          userVolatile |= one == Volatility.VOLATILE && !"pg_catalog".equals(rs.getString(2));
+        }
+      }
+      return found ? new FunctionFacts(true, v, userVolatile) : FunctionFacts.UNKNOWN;
+    }
+  }
+
+  private record Rel(long oid, String name, String kind, String persistence, String schema, boolean rowSecurity) {}
+
+  private RelationFacts lookupRelation(Login login, String schema, String name) throws SQLException {
+    try (Connection c = connection(login)) {
+      List<Rel> matches = relations(c, schema, name);
+      if (matches.isEmpty()) {
+        return new RelationFacts(Set.of(name), "relation \"" + name + "\" not found in the catalog",
+            Volatility.VOLATILE, true, Set.of(name));
+      }
+      Set<String> reads = new LinkedHashSet<>();
+      Set<String> writes = new LinkedHashSet<>();
+      String uncacheable = null;
+      Volatility volatility = Volatility.IMMUTABLE;
+      boolean writeAll = false;
+      Set<Long> visited = new HashSet<>();
+      ArrayDeque<Rel> queue = new ArrayDeque<>(matches);
+      int steps = 0;
+      while (!queue.isEmpty()) {
+        Rel r = queue.poll();
+        if (!visited.add(r.oid())) {
+          continue;
+        }
+        if (++steps > MAX_VIEW_DEPTH * 16) {
+          uncacheable = "relation \"" + name + "\" has too deep a dependency tree";
+          break;
+        }
+        reads.add(r.name());
+        writes.add(r.name());
+        if (SYSTEM_SCHEMAS.contains(r.schema()) || r.schema().startsWith("pg_temp") || r.schema().startsWith("pg_toast")) {
+          uncacheable = first(uncacheable, "\"" + r.schema() + "." + r.name() + "\" is a system or temporary relation");
+        }
+        if ("t".equals(r.persistence())) {
+          uncacheable = first(uncacheable, "\"" + r.name() + "\" is a temporary table");
+        }
+        switch (r.kind()) {
+          case "f":
+            uncacheable = first(uncacheable, "\"" + r.name() + "\" is a foreign table");
+            break;
+          case "S":
+            uncacheable = first(uncacheable, "\"" + r.name() + "\" is a sequence");
+            break;
+          case "v": {
+            volatility = volatility.max(viewFunctions(c, r.oid()));
+            if (viewUsesTimeValueFunction(c, r.oid())) {
+              volatility = Volatility.VOLATILE;
+            }
+            queue.addAll(viewRelations(c, r.oid()));
+            break;
+          }
+          default:
+            break;
+        }
+        if (r.rowSecurity()) {
+          volatility = volatility.max(policyVolatility(c, r.oid()));
+          queue.addAll(policyRelations(c, r.oid()));
+        }
+        for (Rel child : descendants(c, r.oid())) {
+          queue.add(child);
+        }
+        if (hasTriggersOrRules(c, r.oid())) {
+          writeAll = true;
+        }
+        for (Rel referencing : cascadingReferences(c, r.oid())) {
+          writes.add(referencing.name());
+          queue.add(referencing);
+        }
+      }
+      return new RelationFacts(reads, uncacheable, volatility, writeAll, writes);
+    }
+  }
+
+  private static String first(String existing, String reason) {
+    return existing != null ? existing : reason;
+  }
+
+  private static final String REL_COLUMNS = "c.oid, c.relname, c.relkind::text, c.relpersistence::text, n.nspname,"
+      + " c.relrowsecurity";
+
+  private static List<Rel> relations(Connection c, String schema, String name) throws SQLException {
+    return rels(c, "SELECT " + REL_COLUMNS + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+        + " ON n.oid = c.relnamespace WHERE c.relname = ? AND (?::text IS NULL OR n.nspname = ?)"
+        + " AND c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')", name, schema, schema);
+  }
+
+  /** Relations a view's rewrite rule depends on. */
+  private static List<Rel> viewRelations(Connection c, long view) throws SQLException {
+    return rels(c, "SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_rewrite r"
+        + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
+        + " JOIN pg_catalog.pg_class c ON c.oid = d.refobjid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        + " WHERE r.ev_class = ?::oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class",
+        view);
+  }
+
+  /** Relations row-security policies of a table depend on. */
+  private static List<Rel> policyRelations(Connection c, long table) throws SQLException {
+    return rels(c, "SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_policy p"
+        + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = p.oid"
+        + " JOIN pg_catalog.pg_class c ON c.oid = d.refobjid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        + " WHERE p.polrelid = ?::oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> p.polrelid",
+        table);
+  }
+
+  /** Partitions and inheritance children, recursively. */
+  private static List<Rel> descendants(Connection c, long table) throws SQLException {
+    return rels(c, "WITH RECURSIVE d(oid) AS (SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = ?::oid"
+        + " UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid)"
+        + " SELECT " + REL_COLUMNS + " FROM d JOIN pg_catalog.pg_class c ON c.oid = d.oid"
+        + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", table);
+  }
+
+  /** Tables whose foreign keys to {@code table} cascade, set null or set default on delete or update. */
+  private static List<Rel> cascadingReferences(Connection c, long table) throws SQLException {
+    return rels(c, "SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_constraint k"
+        + " JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        + " WHERE k.contype = 'f' AND k.confrelid = ?::oid"
+        + " AND (k.confdeltype IN ('c', 'n', 'd') OR k.confupdtype IN ('c', 'n', 'd'))", table);
+  }
+
+  private static boolean hasTriggersOrRules(Connection c, long table) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = ?::oid AND NOT tgisinternal)"
+            + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite WHERE ev_class = ?::oid AND ev_type <> '1')")) {
+      ps.setLong(1, table);
+      ps.setLong(2, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  private static Volatility viewFunctions(Connection c, long view) throws SQLException {
+    return functionsVolatility(c, "SELECT p.provolatile FROM pg_catalog.pg_rewrite r"
+        + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
+        + " JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid"
+        + " WHERE r.ev_class = ?::oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass", view);
+  }
+
+  private static Volatility policyVolatility(Connection c, long table) throws SQLException {
+    Volatility v = functionsVolatility(c, "SELECT p.provolatile FROM pg_catalog.pg_policy pol"
+        + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = pol.oid"
+        + " JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid"
+        + " WHERE pol.polrelid = ?::oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass", table);
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT coalesce(pg_catalog.pg_get_expr(polqual, polrelid), '') || ' '"
+            + " || coalesce(pg_catalog.pg_get_expr(polwithcheck, polrelid), '') FROM pg_catalog.pg_policy"
+            + " WHERE polrelid = ?::oid")) {
+      ps.setLong(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (mentionsTimeValueFunction(rs.getString(1))) {
+            v = Volatility.VOLATILE;
+          }
+        }
+      }
+    }
+    return v;
+  }
+
+  /**
+   * SQL value functions such as CURRENT_DATE are not catalog functions, so pg_depend cannot show
+   * them: the view's definition is lexed instead.
+   */
+  private static boolean viewUsesTimeValueFunction(Connection c, long view) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_get_viewdef(?::oid)")) {
+      ps.setLong(1, view);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getString(1) != null && mentionsTimeValueFunction(rs.getString(1));
+      }
+    }
+  }
+
+  static boolean mentionsTimeValueFunction(String sql) {
+    for (Token t : SqlLexer.tokenize(sql)) {
+      if (t.isIdentifier() && !t.quoted() && TIME_VALUE_FUNCTIONS.contains(t.value().toLowerCase(Locale.ROOT))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Volatility functionsVolatility(Connection c, String sql, long oid) throws SQLException {
+    Volatility v = Volatility.IMMUTABLE;
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          v = v.max(Volatility.of(rs.getString(1)));
+        }
+      }
+    }
+    return v;
+  }
+
+  private static List<Rel> rels(Connection c, String sql, Object... params) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        if (params[i] instanceof Long l) {
+          ps.setLong(i + 1, l);
+        } else {
+          ps.setString(i + 1, (String) params[i]);
+        }
+      }
+      List<Rel> out = new java.util.ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Rel(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+              rs.getBoolean(6)));
+        }
+      }
+      return out;
+    }
+  }
+
+  private Connection connection(Login login) throws SQLException {
+    HikariDataSource ds = dataSources.computeIfAbsent(login.user() + "@" + login.database(), k -> dataSource(login));
+    return ds.getConnection();
+  }
+
+  private HikariDataSource dataSource(Login login) {
+    HikariConfig hc = new HikariConfig();
+    StringBuilder url = new StringBuilder("jdbc:postgresql://").append(origin.address()).append('/')
+        .append(URLEncoder.encode(login.database(), StandardCharsets.UTF_8))
+        .append("?ApplicationName=outpost-catalog&assumeMinServerVersion=12&sslmode=")
+        .append(origin.sslMode().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    if (origin.sslRootCert() != null) {
+      url.append("&sslrootcert=").append(URLEncoder.encode(origin.sslRootCert(), StandardCharsets.UTF_8));
+    }
+    hc.setJdbcUrl(url.toString());
+    hc.setUsername(login.user());
+    hc.setPassword(login.password());
+    hc.setMaximumPoolSize(2);
+    hc.setMinimumIdle(0);
+    hc.setIdleTimeout(60_000);
+    hc.setConnectionTimeout(10_000);
+    hc.setReadOnly(true);
+    hc.setPoolName("outpost-catalog-" + login.database());
+    return new HikariDataSource(hc);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    dataSources.values().forEach(HikariDataSource::close);
+  }
+}

@@ -1,0 +1,26 @@
+package dev.outpost.proxy.catalog;
+
+import java.util.Set;
+
+/**
+ * What reading or writing a relation name really involves.
+ *
+ * @param readDependencies bare names whose changes change what a read of this name returns: the
+ *     relation itself, base tables of views (recursively), partitions and inheritance children
+ * @param uncacheableReason non-null when a read of this name must never be cached (unknown name,
+ *     temporary, foreign, sequence, system catalog, a view using a non-immutable function, …)
+ * @param viewVolatility least safe volatility of functions used by views and row-security
+ *     policies behind this name
+ * @param writeEverything a write to this name may change relations that cannot be listed
+ *     (triggers, rules): invalidate the whole database
+ * @param writeTargets bare names a write to this name may change (itself, cascading foreign keys,
+ *     partitions, base tables of a view)
+ */
+public record RelationFacts(Set<String> readDependencies, String uncacheableReason, Volatility viewVolatility,
+    boolean writeEverything, Set<String> writeTargets) {
+
+  public RelationFacts {
+    readDependencies = Set.copyOf(readDependencies);
+    writeTargets = Set.copyOf(writeTargets);
+  }
+}

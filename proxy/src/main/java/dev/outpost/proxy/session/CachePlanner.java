@@ -1,0 +1,266 @@
+package dev.outpost.proxy.session;
+
+import dev.outpost.cache.CacheKey;
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.cache.CachedResult;
+import dev.outpost.cache.FillAbandonedException;
+import dev.outpost.cache.FillTicket;
+import dev.outpost.cache.Lookup;
+import dev.outpost.cache.QueryProtocol;
+import dev.outpost.cache.sql.Classification;
+import dev.outpost.proxy.cache.CacheService;
+import dev.outpost.proxy.cache.ReadPlan;
+import dev.outpost.wire.Frame;
+import dev.outpost.wire.FrontendType;
+import dev.outpost.wire.PgBuf;
+import dev.outpost.wire.backend.EmptyResponse;
+import dev.outpost.wire.frontend.Bind;
+import dev.outpost.wire.frontend.Describe;
+import dev.outpost.wire.frontend.Execute;
+import dev.outpost.wire.frontend.Parse;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides, at a request boundary (no transaction open, nothing in flight), whether the next
+ * request is answered from the cache (DESIGN §6): a simple Query, or an extended batch of the
+ * shape {@code [Parse] Bind [Describe portal] Execute(all rows) Sync} for one read-only
+ * statement. Hits and stale hits are replayed at once from the entry's bytes; a miss joins the
+ * single flight for its key — the leader's request goes to the origin with a {@link ResultCapture}
+ * armed, followers wait (bounded) for the leader's result and fall back to the origin.
+ *
+ * <pre>
+ * pending: P B D E S ──► key ──► lookup ──HIT/STALE──► replay 1 2 T D* C Z   (origin untouched)
+ *                                  │
+ *                                MISS ──► begin ──leader──► forward + capture ──► fill at Z
+ *                                           └────follower──► wait ──► replay, or forward
+ * </pre>
+ */
+final class CachePlanner {
+  enum Outcome {
+    /** The request was answered; its frames are consumed. */
+    SERVED,
+    /** Waiting for a single-flight leader; the session resumes when it is done. */
+    WAITING,
+    /** Send the request to the origin (with a capture armed, or a status chosen). */
+    FORWARD
+  }
+
+  private final ClientSession s;
+  private final CacheService service;
+
+  CachePlanner(ClientSession session, CacheService service) {
+    this.s = session;
+    this.service = service;
+  }
+
+  /** A request as the cache sees it. */
+  private record Request(String sql, QueryProtocol protocol, Parse parse, String statementName, Bind bind,
+      boolean describe, int frames) {}
+
+  Outcome plan(Iterator<Frame> batch) {
+    Request r = request(batch);
+    if (r == null) {
+      return Outcome.FORWARD;
+    }
+    try {
+      return plan(r);
+    } finally {
+      if (r.bind() != null) {
+        r.bind().release();
+      }
+    }
+  }
+
+  private Outcome plan(Request r) {
+    Classification c = service.classify(r.sql());
+    ReadPlan plan = service.planRead(s.catalogLogin(), c, s.sessionCacheOn);
+    if (plan == null) {
+      s.plannedStatus = CacheStatus.MISS; // catalog facts on their way: this one goes uncached
+      return Outcome.FORWARD;
+    }
+    if (!plan.isCacheable()) {
+      s.plannedStatus = plan.refusal();
+      return Outcome.FORWARD;
+    }
+    CacheKey key = key(r, c);
+    Lookup lookup = service.cache().lookup(key);
+    if (lookup.status() == CacheStatus.HIT || lookup.status() == CacheStatus.STALE) {
+      replay(r, lookup.result().orElseThrow());
+      service.cache().record(lookup.status());
+      lookup.refresh().ifPresent(ticket -> RefreshQuery.start(s, ticket, plan, r.sql(), r.protocol(),
+          r.parse() != null ? r.parse().parameterTypes() : statementTypes(r), r.bind()));
+      return Outcome.SERVED;
+    }
+    FillTicket ticket = service.cache().begin(key);
+    if (ticket instanceof FillTicket.Leader leader) {
+      s.armedCapture = new ResultCapture(leader, plan, service.cache(), service.policy().maxEntrySize());
+      s.plannedStatus = null; // recorded when the capture finishes
+      return Outcome.FORWARD;
+    }
+    FillTicket.Follower follower = (FillTicket.Follower) ticket;
+    long timeout = s.pool.settings().acquireTimeout().toMillis();
+    CompletableFuture<CachedResult> wait = follower.result().orTimeout(timeout, TimeUnit.MILLISECONDS);
+    s.awaitFill(wait, result -> {
+      Request again = request(s.pendingFrames());
+      if (again == null) {
+        return false; // cannot happen: the batch stayed pending; forward to be safe
+      }
+      try {
+        replay(again, result);
+      } finally {
+        if (again.bind() != null) {
+          again.bind().release();
+        }
+      }
+      service.cache().record(CacheStatus.MISS);
+      return true;
+    });
+    return Outcome.WAITING;
+  }
+
+  private int[] statementTypes(Request r) {
+    ClientStatement cs = r.statementName().isEmpty() ? s.forwarder.unnamed : s.forwarder.statements.get(r.statementName());
+    return cs == null ? new int[0] : cs.parameterTypes;
+  }
+
+  private CacheKey key(Request r, Classification c) {
+    CacheKey.Builder b = CacheKey.builder(s.database, s.user.originUser(), c.normalizedText())
+        .canonicalSettings(s.settings.cacheKeySettings())
+        .protocol(r.protocol());
+    if (r.protocol() == QueryProtocol.EXTENDED) {
+      int[] types = r.parse() != null ? r.parse().parameterTypes() : statementTypes(r);
+      b.parameterTypes(types)
+          .parameterFormats(r.bind().parameterFormats())
+          .parameterValues(r.bind().parameterValues())
+          .resultFormats(r.bind().resultFormats());
+    }
+    return b.build();
+  }
+
+  /**
+   * Reads the head batch without consuming it; null when it is not a single cacheable-shaped
+   * request. The Bind (if any) is decoded with a retained tail the caller releases.
+   */
+  Request request(Iterator<Frame> it) {
+    if (!it.hasNext()) {
+      return null;
+    }
+    Frame first = it.next();
+    if (first.type() == FrontendType.QUERY.code()) {
+      return new Request(PgBuf.readCString(first.body()), QueryProtocol.SIMPLE, null, null, null, false, 1);
+    }
+    Parse parse = null;
+    Frame f = first;
+    int frames = 1;
+    if (f.type() == FrontendType.PARSE.code()) {
+      parse = Parse.decode(f.body());
+      if (!parse.statement().isEmpty() && s.forwarder.statements.containsKey(parse.statement())) {
+        return null; // duplicate name: the origin must answer that
+      }
+      if (!it.hasNext()) {
+        return null;
+      }
+      f = it.next();
+      frames++;
+    }
+    if (f.type() != FrontendType.BIND.code()) {
+      return null;
+    }
+    String stmtName = bindStatement(f);
+    if (parse != null && !parse.statement().equals(stmtName)) {
+      return null;
+    }
+    String sql;
+    if (parse != null) {
+      sql = parse.sql();
+    } else {
+      ClientStatement cs = stmtName.isEmpty() ? s.forwarder.unnamed : s.forwarder.statements.get(stmtName);
+      if (cs == null) {
+        return null;
+      }
+      sql = cs.sql;
+    }
+    String portal = PgBuf.readCString(f.body());
+    if (!it.hasNext()) {
+      return null;
+    }
+    Frame next = it.next();
+    frames++;
+    boolean describe = false;
+    if (next.type() == FrontendType.DESCRIBE.code()) {
+      Describe d = Describe.decode(next.body());
+      if (d.isStatement() || !d.name().equals(portal) || !it.hasNext()) {
+        return null;
+      }
+      describe = true;
+      next = it.next();
+      frames++;
+    }
+    if (next.type() != FrontendType.EXECUTE.code()) {
+      return null;
+    }
+    Execute e = Execute.decode(next.body());
+    if (e.maxRows() != 0 || !e.portal().equals(portal) || !it.hasNext()) {
+      return null;
+    }
+    Frame sync = it.next();
+    frames++;
+    if (sync.type() != FrontendType.SYNC.code()) {
+      return null;
+    }
+    Bind bind = Bind.decode(f.body());
+    return new Request(sql, QueryProtocol.EXTENDED, parse, stmtName, bind, describe, frames);
+  }
+
+  private static String bindStatement(Frame bind) {
+    var body = bind.body();
+    PgBuf.skipCString(body);
+    return PgBuf.readCString(body);
+  }
+
+  /** Answers the request from {@code result} and consumes its frames, updating the client's statements. */
+  private void replay(Request r, CachedResult result) {
+    List<Frame> frames = new ArrayList<>(r.frames());
+    for (int i = 0; i < r.frames(); i++) {
+      frames.add(s.takePending());
+    }
+    try {
+      if (r.protocol() == QueryProtocol.SIMPLE) {
+        s.toClient(Unpooled.wrappedBuffer(result.rowDescription().orElseThrow()));
+        s.toClient(Unpooled.wrappedBuffer(result.rowsAndCompletion()));
+        s.writeReady();
+        return;
+      }
+      if (r.parse() != null) {
+        ClientStatement cs = r.parse().statement().isEmpty()
+            ? ClientStatement.unnamed(r.parse().sql(), r.parse().parameterTypes())
+            : ClientStatement.named(r.parse().sql(), r.parse().parameterTypes());
+        if (r.parse().statement().isEmpty()) {
+          s.forwarder.unnamed = cs;
+        } else {
+          s.forwarder.statements.put(r.parse().statement(), cs);
+        }
+        s.toClient(EmptyResponse.PARSE_COMPLETE.encode(s.client.alloc()));
+      }
+      s.toClient(EmptyResponse.BIND_COMPLETE.encode(s.client.alloc()));
+      if (r.describe()) {
+        s.toClient(Unpooled.wrappedBuffer(result.rowDescription().orElseThrow()));
+      }
+      s.toClient(Unpooled.wrappedBuffer(result.rowsAndCompletion()));
+      s.writeReady();
+    } finally {
+      frames.forEach(Frame::release);
+    }
+  }
+
+  /** A follower's leader gave up or timed out: the request goes to the origin itself. */
+  static boolean isAbandoned(Throwable t) {
+    Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    return c instanceof FillAbandonedException || c instanceof java.util.concurrent.TimeoutException;
+  }
+}

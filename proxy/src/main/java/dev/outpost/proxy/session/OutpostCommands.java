@@ -1,0 +1,198 @@
+package dev.outpost.proxy.session;
+
+import dev.outpost.cache.sql.SessionCommand;
+import dev.outpost.cache.sql.SqlLexer;
+import dev.outpost.cache.sql.Token;
+import dev.outpost.wire.Frame;
+import dev.outpost.wire.FrontendType;
+import dev.outpost.wire.PgBuf;
+import dev.outpost.wire.Sqlstate;
+import dev.outpost.wire.backend.CommandComplete;
+import dev.outpost.wire.backend.DataRow;
+import dev.outpost.wire.backend.EmptyResponse;
+import dev.outpost.wire.backend.ErrorFields;
+import dev.outpost.wire.backend.RowDescription;
+import dev.outpost.wire.frontend.Describe;
+import dev.outpost.wire.frontend.Parse;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Outpost's own session setting, {@code outpost.cache} (DESIGN §6.7): {@code SET outpost.cache =
+ * on|off}, {@code RESET outpost.cache} and {@code SHOW outpost.cache} are answered by the node and
+ * never sent to the origin, in the simple protocol and as an extended batch {@code [Parse] Bind
+ * [Describe] Execute Sync}, whenever the client is between transactions. (Inside a transaction
+ * the statement travels with the transaction — Postgres accepts the dotted name as a
+ * placeholder — and takes effect when it commits.)
+ */
+final class OutpostCommands {
+  static final String SETTING = "outpost.cache";
+
+  private enum Kind { SET, RESET, SHOW }
+
+  private record Command(Kind kind, Boolean value, String error) {}
+
+  private OutpostCommands() {}
+
+  /** Answers the head batch when it is an outpost.cache command; true when it consumed it. */
+  static boolean answer(ClientSession s) {
+    Iterator<Frame> it = s.pendingFrames();
+    Frame head = it.next();
+    if (head.type() == FrontendType.QUERY.code()) {
+      Command c = parse(PgBuf.readCString(head.body()));
+      if (c == null) {
+        return false;
+      }
+      s.takePending().release();
+      reply(s, c, true, true);
+      s.writeReady();
+      return true;
+    }
+    // extended: [Parse] Bind [Describe] Execute Sync, all about one outpost.cache statement
+    List<Frame> batch = new ArrayList<>();
+    String sql = null;
+    Frame f = head;
+    while (true) {
+      batch.add(f);
+      byte t = f.type();
+      if (t == FrontendType.SYNC.code()) {
+        break;
+      }
+      if (t == FrontendType.PARSE.code()) {
+        sql = Parse.decode(f.body()).sql();
+      } else if (t == FrontendType.BIND.code() && sql == null) {
+        var body = f.body();
+        PgBuf.skipCString(body);
+        String name = PgBuf.readCString(body);
+        ClientStatement cs = name.isEmpty() ? s.forwarder.unnamed : s.forwarder.statements.get(name);
+        if (cs == null) {
+          return false;
+        }
+        sql = cs.sql;
+      } else if (t != FrontendType.BIND.code() && t != FrontendType.DESCRIBE.code()
+          && t != FrontendType.EXECUTE.code()) {
+        return false;
+      }
+      if (!it.hasNext()) {
+        return false;
+      }
+      f = it.next();
+    }
+    Command c = sql == null ? null : parse(sql);
+    if (c == null) {
+      return false;
+    }
+    boolean failed = false;
+    for (int i = 0; i < batch.size(); i++) {
+      Frame m = s.takePending();
+      try {
+        byte t = m.type();
+        if (t == FrontendType.SYNC.code()) {
+          s.writeReady();
+        } else if (failed) {
+          continue; // skipped after the error, as Postgres would
+        } else if (t == FrontendType.PARSE.code()) {
+          Parse p = Parse.decode(m.body());
+          if (p.statement().isEmpty()) {
+            s.forwarder.unnamed = ClientStatement.unnamed(p.sql(), p.parameterTypes());
+          } else {
+            s.forwarder.statements.put(p.statement(), ClientStatement.named(p.sql(), p.parameterTypes()));
+          }
+          s.toClient(EmptyResponse.PARSE_COMPLETE.encode(s.client.alloc()));
+        } else if (t == FrontendType.BIND.code()) {
+          s.toClient(EmptyResponse.BIND_COMPLETE.encode(s.client.alloc()));
+        } else if (t == FrontendType.DESCRIBE.code()) {
+          if (Describe.decode(m.body()).isStatement()) {
+            s.toClient(new dev.outpost.wire.backend.ParameterDescription(new int[0]).encode(s.client.alloc()));
+          }
+          if (c.kind() == Kind.SHOW) {
+            s.toClient(RowDescription.text(List.of(SETTING)).encode(s.client.alloc()));
+          } else {
+            s.toClient(EmptyResponse.NO_DATA.encode(s.client.alloc()));
+          }
+        } else if (t == FrontendType.EXECUTE.code()) {
+          failed = !reply(s, c, false, false);
+        }
+      } finally {
+        m.release();
+      }
+    }
+    return true;
+  }
+
+  /** Sends the command's result; false when it failed (an ErrorResponse was sent). */
+  private static boolean reply(ClientSession s, Command c, boolean simple, boolean withDescription) {
+    if (c.error() != null) {
+      s.writeError(ErrorFields.of("ERROR", Sqlstate.INVALID_PARAMETER_VALUE, c.error(), null,
+          "use SET outpost.cache = on or SET outpost.cache = off"));
+      return false;
+    }
+    switch (c.kind()) {
+      case SET:
+        s.sessionCacheOn = c.value();
+        s.toClient(new CommandComplete("SET").encode(s.client.alloc()));
+        break;
+      case RESET:
+        s.sessionCacheOn = true;
+        s.toClient(new CommandComplete("RESET").encode(s.client.alloc()));
+        break;
+      default:
+        if (withDescription) {
+          s.toClient(RowDescription.text(List.of(SETTING)).encode(s.client.alloc()));
+        }
+        s.toClient(new DataRow(List.of(s.sessionCacheOn ? "on" : "off")).encode(s.client.alloc()));
+        s.toClient(new CommandComplete("SHOW").encode(s.client.alloc()));
+        break;
+    }
+    return true;
+  }
+
+  /** The outpost.cache command in {@code sql}, or null when it is not one. */
+  private static Command parse(String sql) {
+    if (!sql.toLowerCase(Locale.ROOT).contains("outpost")) {
+      return null;
+    }
+    List<Token> words = new ArrayList<>();
+    for (Token t : SqlLexer.tokenize(sql)) {
+      if (!t.type().isComment() && !";".equals(t.text())) {
+        words.add(t);
+      }
+    }
+    if (words.size() == 4 && words.get(0).isWord("show") && isSettingName(words, 1)) {
+      return new Command(Kind.SHOW, null, null);
+    }
+    for (SessionCommand cmd : SessionCommand.parse(sql)) {
+      if (cmd instanceof SessionCommand.SetVariable v && SETTING.equals(v.name()) && !v.local()) {
+        Boolean on = bool(v.value());
+        return on == null
+            ? new Command(Kind.SET, null, "invalid value for parameter \"" + SETTING + "\": " + v.value())
+            : new Command(Kind.SET, on, null);
+      }
+      if (cmd instanceof SessionCommand.ResetVariable r && SETTING.equals(r.name())) {
+        return new Command(Kind.RESET, null, null);
+      }
+    }
+    return null;
+  }
+
+  private static boolean isSettingName(List<Token> words, int at) {
+    return words.get(at).isWord("outpost") && ".".equals(words.get(at + 1).text()) && words.get(at + 2).isWord("cache");
+  }
+
+  static Boolean bool(String valueSql) {
+    String v = valueSql.trim();
+    if (v.length() >= 2 && v.startsWith("'") && v.endsWith("'")) {
+      v = v.substring(1, v.length() - 1);
+    }
+    switch (v.toLowerCase(Locale.ROOT)) {
+      case "on": case "true": case "yes": case "1": case "default":
+        return Boolean.TRUE;
+      case "off": case "false": case "no": case "0":
+        return Boolean.FALSE;
+      default:
+        return null;
+    }
+  }
+}
