@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * The origin named by a libpq-style URL:
  * {@code postgresql://user:password@host:port/database?sslmode=require&sslrootcert=/ca.pem}.
- * {@link #toString()} masks the password.
+ * {@link #toString()} masks the password; {@link #mask(String)} masks it in a URL as written.
  */
 public record OriginUrl(String host, int port, String user, String password, String database,
     SslMode sslMode, String sslRootCert) {
@@ -112,6 +112,27 @@ public record OriginUrl(String host, int port, String user, String password, Str
     return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"));
   }
 
+  /**
+   * The text of a URL with its password replaced by {@code ***} (in the user-info part and in a
+   * {@code password=} parameter), for messages about a URL that may not even parse.
+   */
+  public static String mask(String url) {
+    if (url == null) {
+      return null;
+    }
+    String masked = url.replaceAll("(?i)([?&]password=)[^&]*", "$1***");
+    int scheme = masked.indexOf("://");
+    int query = masked.indexOf('?');
+    int at = masked.lastIndexOf('@', query < 0 ? masked.length() : query);
+    if (scheme >= 0 && at > scheme) {
+      int colon = masked.indexOf(':', scheme + 3);
+      if (colon >= 0 && colon < at) {
+        masked = masked.substring(0, colon + 1) + "***" + masked.substring(at);
+      }
+    }
+    return masked;
+  }
+
   private static String decode(String s) {
     return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
@@ -119,6 +140,11 @@ public record OriginUrl(String host, int port, String user, String password, Str
   /** The same origin with another database. */
   public OriginUrl withDatabase(String db) {
     return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert);
+  }
+
+  /** The same origin with a CA file for verifying its certificate. */
+  public OriginUrl withSslRootCert(String caFile) {
+    return new OriginUrl(host, port, user, password, database, sslMode, caFile);
   }
 
   /** host:port, for messages. */
@@ -129,6 +155,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
   @Override
   public String toString() {
     return "postgresql://" + user + (password == null ? "" : ":***") + "@" + address() + "/" + database
-        + "?sslmode=" + sslMode.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        + "?sslmode=" + sslMode.name().toLowerCase(Locale.ROOT).replace('_', '-')
+        + (sslRootCert == null ? "" : "&sslrootcert=" + sslRootCert);
   }
 }
