@@ -113,6 +113,69 @@ final class RawClient implements AutoCloseable {
     return all;
   }
 
+  /**
+   * Logs in as {@code user} (SCRAM-SHA-256, MD5, cleartext or trust, whatever the server asks for)
+   * and reads up to the first ReadyForQuery.
+   */
+  List<Message> login(String user, String password, String database) throws IOException {
+    Map<String, String> p = new java.util.LinkedHashMap<>();
+    p.put("user", user);
+    p.put("database", database);
+    p.put("client_encoding", "UTF8");
+    send(startup(3, 0, p));
+    dev.outpost.wire.auth.ScramClient scram = null;
+    List<Message> all = new ArrayList<>();
+    while (true) {
+      Message m = read();
+      if (m == null) {
+        throw new EOFException("closed during login: " + all);
+      }
+      all.add(m);
+      if (m.type() == 'E') {
+        throw new IOException("login failed: " + m.field('M'));
+      }
+      if (m.type() == 'Z') {
+        return all;
+      }
+      if (m.type() != 'R') {
+        continue;
+      }
+      ByteBuffer b = ByteBuffer.wrap(m.body());
+      int code = b.getInt();
+      byte[] rest = new byte[b.remaining()];
+      b.get(rest);
+      try {
+        switch (code) {
+          case 3:
+            send(message('p', (password + "\0").getBytes(StandardCharsets.UTF_8)));
+            break;
+          case 5:
+            send(message('p', (dev.outpost.wire.auth.Md5Password.response(user, password, rest) + "\0")
+                .getBytes(StandardCharsets.UTF_8)));
+            break;
+          case 10: {
+            scram = new dev.outpost.wire.auth.ScramClient(password);
+            byte[] first = scram.clientFirst();
+            byte[] mech = "SCRAM-SHA-256\0".getBytes(StandardCharsets.UTF_8);
+            send(message('p', ByteBuffer.allocate(mech.length + 4 + first.length).put(mech).putInt(first.length)
+                .put(first).array()));
+            break;
+          }
+          case 11:
+            send(message('p', scram.serverFirst(rest)));
+            break;
+          case 12:
+            scram.serverFinal(rest);
+            break;
+          default:
+            break;
+        }
+      } catch (dev.outpost.wire.auth.AuthenticationFailedException e) {
+        throw new IOException(e.getMessage(), e);
+      }
+    }
+  }
+
   /** Reads until ReadyForQuery, returning everything read (including it). */
   List<Message> readUntilReady() throws IOException {
     List<Message> all = new ArrayList<>();

@@ -21,10 +21,16 @@ public final class TestNode implements AutoCloseable {
 
   /** A node for {@code database} of the shared origin, logging in as the app user, customized by {@code config}. */
   public static TestNode start(TestOrigin origin, String database, UnaryOperator<ProxyConfig.Builder> config) {
+    return start(origin, database, config, OutpostNode.Options.defaults());
+  }
+
+  /** A node with extra options (cache policy, injected clock, users). */
+  public static TestNode start(TestOrigin origin, String database, UnaryOperator<ProxyConfig.Builder> config,
+      OutpostNode.Options options) {
     ProxyConfig.Builder b = ProxyConfig.builder(OriginUrl.parse(origin.originUrl(database))).listen("127.0.0.1", 0)
         .minIdle(0);
     try {
-      return new TestNode(new OutpostNode(config.apply(b).build()).start(), database);
+      return new TestNode(new OutpostNode(config.apply(b).build(), options).start(), database);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -51,6 +57,16 @@ public final class TestNode implements AutoCloseable {
 
   public Connection connect() throws SQLException {
     return connect("");
+  }
+
+  /** A connection through Outpost as another user. */
+  public Connection connectAs(String user, String password, String extra) throws SQLException {
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port() + "/" + database + "?user=" + user
+        + "&password=" + password + (extra == null || extra.isEmpty() ? "" : "&" + extra));
+  }
+
+  public String database() {
+    return database;
   }
 
   @Override

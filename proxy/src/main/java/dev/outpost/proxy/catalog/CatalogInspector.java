@@ -2,7 +2,9 @@ package dev.outpost.proxy.catalog;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.outpost.cache.sql.FunctionRef;
 import dev.outpost.cache.sql.SqlLexer;
+import dev.outpost.cache.sql.StatementClassifier;
 import dev.outpost.cache.sql.TableRef;
 import dev.outpost.cache.sql.Token;
 import dev.outpost.proxy.config.OriginUrl;
@@ -196,9 +198,7 @@ public final class CatalogInspector implements AutoCloseable {
             break;
           case "v": {
             volatility = volatility.max(viewFunctions(c, r.oid()));
-            if (viewUsesTimeValueFunction(c, r.oid())) {
-              volatility = Volatility.VOLATILE;
-            }
+            volatility = volatility.max(textVolatility(c, viewDefinition(c, r.oid())));
             queue.addAll(viewRelations(c, r.oid()));
             break;
           }
@@ -303,26 +303,55 @@ public final class CatalogInspector implements AutoCloseable {
       ps.setLong(1, table);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          if (mentionsTimeValueFunction(rs.getString(1))) {
-            v = Volatility.VOLATILE;
-          }
+          v = v.max(textVolatility(c, "SELECT " + rs.getString(1)));
         }
       }
     }
     return v;
   }
 
-  /**
-   * SQL value functions such as CURRENT_DATE are not catalog functions, so pg_depend cannot show
-   * them: the view's definition is lexed instead.
-   */
-  private static boolean viewUsesTimeValueFunction(Connection c, long view) throws SQLException {
+  private static String viewDefinition(Connection c, long view) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_get_viewdef(?::oid)")) {
       ps.setLong(1, view);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() && rs.getString(1) != null && mentionsTimeValueFunction(rs.getString(1));
+        return rs.next() && rs.getString(1) != null ? rs.getString(1) : "";
       }
     }
+  }
+
+  /**
+   * The volatility of the functions an expression or view definition calls. pg_depend does not
+   * record dependencies on built-in (pinned) functions such as random(), and SQL value functions
+   * such as CURRENT_DATE are no catalog functions at all, so the text is lexed as well.
+   */
+  private static Volatility textVolatility(Connection c, String sql) throws SQLException {
+    if (sql.isBlank()) {
+      return Volatility.IMMUTABLE;
+    }
+    if (mentionsTimeValueFunction(sql)) {
+      return Volatility.VOLATILE;
+    }
+    Volatility v = Volatility.IMMUTABLE;
+    for (FunctionRef f : StatementClassifier.classify(sql).functionCalls()) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT p.provolatile FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+              + " WHERE p.proname = ? AND (?::text IS NULL OR n.nspname = ?)")) {
+        ps.setString(1, f.name());
+        ps.setString(2, f.schema());
+        ps.setString(3, f.schema());
+        boolean found = false;
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found = true;
+            v = v.max(Volatility.of(rs.getString(1)));
+          }
+        }
+        if (!found) {
+          return Volatility.VOLATILE;
+        }
+      }
+    }
+    return v;
   }
 
   static boolean mentionsTimeValueFunction(String sql) {

@@ -55,21 +55,26 @@ public final class OutpostNode implements AutoCloseable {
   private final CacheService cacheService;
 
   /** What a node is built with besides its configuration (tests inject clocks and buses here). */
-  public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus) {
+  public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus, UserDirectory users) {
     public static Options defaults() {
-      return new Options(CachePolicy.defaults(), null, null);
+      return new Options(CachePolicy.defaults(), null, null, null);
     }
 
     public Options withCachePolicy(CachePolicy p) {
-      return new Options(p, ticker, bus);
+      return new Options(p, ticker, bus, users);
     }
 
     public Options withTicker(Ticker t) {
-      return new Options(cachePolicy, t, bus);
+      return new Options(cachePolicy, t, bus, users);
     }
 
     public Options withBus(CacheBus b) {
-      return new Options(cachePolicy, ticker, b);
+      return new Options(cachePolicy, ticker, b, users);
+    }
+
+    /** Users that may log in (instead of the origin URL's single user). */
+    public Options withUsers(UserDirectory u) {
+      return new Options(cachePolicy, ticker, bus, u);
     }
   }
 
@@ -80,7 +85,7 @@ public final class OutpostNode implements AutoCloseable {
   public OutpostNode(ProxyConfig config, Options options) {
     this.config = config;
     this.cacheService = cacheService(config, options);
-    this.users = defaultUsers(config);
+    this.users = options.users() != null ? options.users() : defaultUsers(config);
     this.bossGroup = transport.newGroup(1, "outpost-accept");
     this.workerGroup = transport.newGroup(config.effectiveWorkerThreads(), "outpost-io");
     this.connector = new OriginConnector(transport.clientChannel(), config.connectTimeout());
