@@ -1,0 +1,27 @@
+package dev.outpost.proxy.metrics;
+
+/**
+ * One origin pool's numbers at one moment, as the pool reports them to
+ * {@link Metrics#bindPool(String, java.util.function.Supplier)}. The three counts are totals since
+ * the pool was created and never decrease.
+ *
+ * @param maxSize the pool's current maximum (pool-size, or its share of the region's budget)
+ * @param total open connections (idle + active)
+ * @param idle connections waiting in the pool
+ * @param active connections serving a client
+ * @param waiting clients queued for a connection
+ * @param waits acquisitions that had to wait
+ * @param acquireTimeouts clients that gave up waiting (SQLSTATE 53300)
+ * @param connectFailures failed attempts to open an origin connection
+ */
+public record PoolSample(int maxSize, int total, int idle, int active, int waiting, long waits, long acquireTimeouts,
+    long connectFailures) {
+
+  /** Rejects negative numbers. */
+  public PoolSample {
+    if (maxSize < 0 || total < 0 || idle < 0 || active < 0 || waiting < 0 || waits < 0 || acquireTimeouts < 0
+        || connectFailures < 0) {
+      throw new IllegalArgumentException("negative pool number in " + this);
+    }
+  }
+}
