@@ -1,0 +1,329 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.cache.QueryCache;
+import dev.outpost.testkit.TestOrigin;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The cache seen from clients (DESIGN §6): hits never reach the origin (counted with
+ * pg_stat_statements), committed writes through the node invalidate before the writer hears of
+ * the commit, rollbacks invalidate nothing, views follow their base tables, and concurrent misses
+ * share one origin execution.
+ */
+class CacheBehaviorIT {
+  private static TestOrigin origin;
+  private static TestNode node;
+  private static OriginStats stats;
+  private static String db;
+
+  @BeforeAll
+  static void start() throws Exception {
+    origin = TestOrigin.shared();
+    db = origin.createDatabase("cachebehavior");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE kv (k int PRIMARY KEY, v text, n int)",
+          "INSERT INTO kv SELECT g, 'v' || g, g FROM generate_series(1, 100) g",
+          "CREATE VIEW kv_view AS SELECT k, upper(v) AS v FROM kv",
+          "CREATE TABLE log (id serial PRIMARY KEY, k int)",
+          "CREATE FUNCTION bump(int) RETURNS int VOLATILE LANGUAGE sql AS $$ UPDATE kv SET n = n + 1 WHERE k = $1 RETURNING n $$",
+          "CREATE FUNCTION twice(int) RETURNS int STABLE LANGUAGE sql AS $$ SELECT $1 * 2 $$",
+          "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER,
+          "ALTER TABLE log OWNER TO " + TestOrigin.APP_USER,
+          "ALTER VIEW kv_view OWNER TO " + TestOrigin.APP_USER);
+    }
+    node = TestNode.start(origin, db, b -> b.poolSize(4));
+    stats = new OriginStats(origin, db);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @BeforeEach
+  void restoreData() throws Exception {
+    try (Connection c = node.connect()) {
+      // through the node, so that the cache hears of it
+      Sql.exec(c, "UPDATE kv SET v = 'v' || k, n = k WHERE v <> 'v' || k OR n <> k");
+    }
+  }
+
+  private static QueryCache cache() {
+    return node.node().cacheService().cache();
+  }
+
+  private static long count(CacheStatus s) {
+    return cache().stats().count(s);
+  }
+
+  /** Runs {@code read} until the cache answers it (first runs fetch catalog facts, then fill). */
+  private static void untilHit(Sql.ThrowingRunnable read) throws SQLException, InterruptedException {
+    for (int i = 0; i < 50; i++) {
+      long hits = count(CacheStatus.HIT);
+      read.run();
+      if (count(CacheStatus.HIT) > hits) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the read never became a cache hit");
+  }
+
+  private static String readV(Connection c, int k) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT v FROM kv WHERE k = ?")) {
+      ps.setInt(1, k);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "preferQueryMode={0} binaryTransfer={1} prepareThreshold={2}")
+  @CsvSource({"simple,false,5", "extended,false,0", "extended,true,1", "extendedForPrepared,true,1",
+      "extendedForPrepared,false,5", "extended,true,5"})
+  void hits_doNotReachTheOrigin(String mode, boolean binary, int threshold) throws Exception {
+    String marker = "hit_" + mode + "_" + binary + "_" + threshold;
+    String sql = "SELECT v, n, k, '" + marker + "' AS " + marker + " FROM kv WHERE k = ?";
+    try (Connection c = node.connect("preferQueryMode=" + mode + "&binaryTransfer=" + binary
+        + "&prepareThreshold=" + threshold); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setInt(1, 7);
+      // past prepareThreshold pgjdbc switches to a named statement (and binary results): warm both
+      for (int i = 0; i <= threshold + 1; i++) {
+        ps.executeQuery().close();
+      }
+      untilHit(() -> ps.executeQuery().close());
+      stats.reset();
+      long hitsBefore = count(CacheStatus.HIT);
+      for (int i = 0; i < 20; i++) {
+        ps.setInt(1, 7);
+        try (ResultSet rs = ps.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).isEqualTo("v7");
+          assertThat(rs.getInt(2)).isEqualTo(7);
+          assertThat(rs.getInt(3)).isEqualTo(7);
+          assertThat(rs.getString(4)).isEqualTo(marker);
+          assertThat(rs.next()).isFalse();
+        }
+      }
+      assertThat(stats.calls(marker)).as("origin executions of the cached read").isZero();
+      assertThat(count(CacheStatus.HIT) - hitsBefore).as("hits; all statuses now %s", cache().stats().statuses())
+          .isEqualTo(20);
+    }
+  }
+
+  @Test
+  void rawExtendedBatches_withAndWithoutDescribe_areHits() throws Exception {
+    try (RawClient c = new RawClient(node.port())) {
+      c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      byte[] withDescribe = Wire.extended("SELECT v AS raw_describe FROM kv WHERE k = 3", true, (short) 0);
+      byte[] without = Wire.extended("SELECT v AS raw_describe FROM kv WHERE k = 3", false, (short) 0);
+      untilHit(() -> {
+        try {
+          c.send(withDescribe);
+          c.readUntilReady();
+        } catch (java.io.IOException e) {
+          throw new SQLException(e);
+        }
+      });
+      stats.reset();
+      c.send(without);
+      List<RawClient.Message> a = c.readUntilReady();
+      c.send(withDescribe);
+      List<RawClient.Message> b = c.readUntilReady();
+      assertThat(a).extracting(RawClient.Message::type).containsExactly('1', '2', 'D', 'C', 'Z');
+      assertThat(b).extracting(RawClient.Message::type).containsExactly('1', '2', 'T', 'D', 'C', 'Z');
+      assertThat(stats.calls("raw_describe")).isZero();
+    }
+  }
+
+  @Test
+  void update_committedThroughTheNode_isSeenByTheWriterAndEveryoneElse() throws Exception {
+    try (Connection writer = node.connect(); Connection other = node.connect("preferQueryMode=simple")) {
+      untilHit(() -> readV(writer, 11));
+      untilHit(() -> readV(other, 11));
+      Sql.exec(writer, "UPDATE kv SET v = 'changed' WHERE k = 11");
+      assertThat(readV(writer, 11)).isEqualTo("changed");
+      assertThat(readV(other, 11)).isEqualTo("changed");
+    }
+  }
+
+  @Test
+  void update_inACommittedTransaction_invalidatesAtCommit() throws Exception {
+    try (Connection writer = node.connect(); Connection other = node.connect()) {
+      untilHit(() -> readV(other, 12));
+      writer.setAutoCommit(false);
+      Sql.exec(writer, "UPDATE kv SET v = 'in-txn' WHERE k = 12");
+      assertThat(readV(other, 12)).isEqualTo("v12"); // not committed yet
+      writer.commit();
+      assertThat(readV(other, 12)).isEqualTo("in-txn");
+    }
+  }
+
+  @Test
+  void update_rolledBack_leavesTheEntryInPlace() throws Exception {
+    try (Connection c = node.connect()) {
+      untilHit(() -> readV(c, 13));
+      c.setAutoCommit(false);
+      Sql.exec(c, "UPDATE kv SET v = 'never' WHERE k = 13");
+      c.rollback();
+      c.setAutoCommit(true);
+      long hits = count(CacheStatus.HIT);
+      assertThat(readV(c, 13)).isEqualTo("v13");
+      assertThat(count(CacheStatus.HIT)).as("still served from the cache").isEqualTo(hits + 1);
+    }
+  }
+
+  @Test
+  void writeToBaseTable_invalidatesReadsOfAViewOverIt() throws Exception {
+    try (Connection c = node.connect()) {
+      String read = "SELECT v FROM kv_view WHERE k = 14";
+      untilHit(() -> Sql.value(c, read));
+      Sql.exec(c, "UPDATE kv SET v = 'viewed' WHERE k = 14");
+      assertThat(Sql.value(c, read)).isEqualTo("VIEWED");
+    }
+  }
+
+  @Test
+  void truncate_invalidates() throws Exception {
+    try (Connection c = node.connect()) {
+      Sql.exec(c, "INSERT INTO log (k) VALUES (1), (2)");
+      String read = "SELECT count(*) FROM log";
+      untilHit(() -> Sql.value(c, read));
+      Sql.exec(c, "TRUNCATE log");
+      assertThat(Sql.value(c, read)).isEqualTo("0");
+    }
+  }
+
+  @Test
+  void ddl_invalidates() throws Exception {
+    try (Connection c = node.connect()) {
+      Sql.exec(c, "CREATE TABLE ddl_t (a int)", "INSERT INTO ddl_t VALUES (1)");
+      String read = "SELECT * FROM ddl_t";
+      untilHit(() -> Sql.value(c, read));
+      Sql.exec(c, "ALTER TABLE ddl_t RENAME COLUMN a TO b", "UPDATE ddl_t SET b = 2");
+      try (java.sql.Statement s = c.createStatement(); ResultSet rs = s.executeQuery(read)) {
+        assertThat(rs.getMetaData().getColumnName(1)).isEqualTo("b");
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
+  void volatileUserFunctionCall_invalidates() throws Exception {
+    try (Connection c = node.connect()) {
+      String read = "SELECT n FROM kv WHERE k = 15";
+      untilHit(() -> Sql.value(c, read));
+      assertThat(Sql.value(c, "SELECT bump(15)")).isEqualTo("16");
+      assertThat(Sql.value(c, read)).isEqualTo("16");
+    }
+  }
+
+  @Test
+  void concurrentIdenticalMisses_oneOriginExecution() throws Exception {
+    try (Connection warm = node.connect()) {
+      // the catalog facts for count and generate_series, so the first run below is a real miss
+      Sql.value(warm, "SELECT count(*) FROM kv WHERE k < 3");
+      Thread.sleep(300);
+      Sql.value(warm, "SELECT count(*) FROM kv WHERE k < 3");
+    }
+    String sql = "SELECT count(*) AS flight FROM kv a, kv b, kv c WHERE a.k + b.k + c.k > 0";
+    List<Connection> clients = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      clients.add(node.connect());
+    }
+    stats.reset();
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      List<Future<String>> answers = new ArrayList<>();
+      for (Connection c : clients) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return Sql.value(c, sql);
+        }));
+      }
+      go.countDown();
+      for (Future<String> f : answers) {
+        assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo("1000000");
+      }
+      assertThat(stats.calls("AS flight")).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+      for (Connection c : clients) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  void nocacheHint_andSessionSetting_bypass_andNeverReachTheOrigin() throws Exception {
+    try (Connection c = node.connect()) {
+      String hinted = "SELECT /* outpost:nocache */ v FROM kv WHERE k = 20";
+      stats.reset();
+      for (int i = 0; i < 5; i++) {
+        assertThat(Sql.value(c, hinted)).isEqualTo("v20");
+      }
+      assertThat(stats.calls("outpost:nocache")).isEqualTo(5);
+
+      String read = "SELECT v AS session_off FROM kv WHERE k = 21";
+      untilHit(() -> Sql.value(c, read));
+      Sql.exec(c, "SET outpost.cache = off");
+      assertThat(Sql.value(c, "SHOW outpost.cache")).isEqualTo("off");
+      stats.reset();
+      for (int i = 0; i < 3; i++) {
+        assertThat(Sql.value(c, read)).isEqualTo("v21");
+      }
+      assertThat(stats.calls("session_off")).isEqualTo(3);
+      Sql.exec(c, "SET outpost.cache = on");
+      assertThat(Sql.value(c, "SHOW outpost.cache")).isEqualTo("on");
+      assertThat(stats.calls("outpost.cache")).as("outpost.cache never reaches the origin").isZero();
+    }
+  }
+
+  @Test
+  void cacheHint_forcesCachingOfAStableFunction() throws Exception {
+    try (Connection c = node.connect()) {
+      String forced = "SELECT /* outpost:cache max-age=300s */ twice(n) FROM kv WHERE k = 22";
+      untilHit(() -> assertThat(Sql.value(c, forced)).isEqualTo("44"));
+      String plain = "SELECT twice(n) AS not_forced FROM kv WHERE k = 22";
+      stats.reset();
+      for (int i = 0; i < 3; i++) {
+        Sql.value(c, plain);
+      }
+      assertThat(stats.calls("not_forced")).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void sameQuery_twoTimeZones_twoEntriesWithDifferentRows() throws Exception {
+    try (Connection utc = node.connect(); Connection tokyo = node.connect()) {
+      Sql.exec(utc, "SET TimeZone = 'UTC'");
+      Sql.exec(tokyo, "SET TimeZone = 'Asia/Tokyo'");
+      String read = "SELECT (TIMESTAMPTZ '2024-01-01 00:00:00+00' + k * INTERVAL '1 hour')::text FROM kv WHERE k = 1";
+      untilHit(() -> Sql.value(utc, read));
+      untilHit(() -> Sql.value(tokyo, read));
+      assertThat(Sql.value(utc, read)).isEqualTo("2024-01-01 01:00:00+00");
+      assertThat(Sql.value(tokyo, read)).isEqualTo("2024-01-01 10:00:00+09");
+    }
+  }
+}

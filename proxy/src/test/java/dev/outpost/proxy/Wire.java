@@ -1,0 +1,54 @@
+package dev.outpost.proxy;
+
+import dev.outpost.wire.frontend.Describe;
+import dev.outpost.wire.frontend.Execute;
+import dev.outpost.wire.frontend.Parse;
+import dev.outpost.wire.frontend.Sync;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import java.io.ByteArrayOutputStream;
+
+/** Builds raw protocol batches for tests, with the wire module's own encoders. */
+final class Wire {
+  private Wire() {}
+
+  private static final ByteBufAllocator A = ByteBufAllocator.DEFAULT;
+
+  /** {@code Parse("") Bind("", "", no params, one result format) [Describe portal] Execute Sync}. */
+  static byte[] extended(String sql, boolean describe, short resultFormat) {
+    return extended(sql, describe, new byte[0][], resultFormat);
+  }
+
+  /** The same with text-format parameter values. */
+  static byte[] extended(String sql, boolean describe, byte[][] params, short resultFormat) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    add(out, new Parse("", sql, new int[0]).encode(A));
+    ByteBuf bind = A.buffer();
+    bind.writeByte('B').writeInt(0).writeByte(0).writeByte(0).writeShort(0).writeShort(params.length);
+    for (byte[] p : params) {
+      if (p == null) {
+        bind.writeInt(-1);
+      } else {
+        bind.writeInt(p.length).writeBytes(p);
+      }
+    }
+    bind.writeShort(1).writeShort(resultFormat);
+    bind.setInt(1, bind.readableBytes() - 1);
+    add(out, bind);
+    if (describe) {
+      add(out, new Describe(Describe.PORTAL, "").encode(A));
+    }
+    add(out, new Execute("", 0).encode(A));
+    add(out, Sync.INSTANCE.encode(A));
+    return out.toByteArray();
+  }
+
+  private static void add(ByteArrayOutputStream out, ByteBuf b) {
+    try {
+      out.writeBytes(ByteBufUtil.getBytes(b));
+    } finally {
+      b.release();
+    }
+  }
+}
