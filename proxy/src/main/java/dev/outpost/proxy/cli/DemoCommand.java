@@ -1,10 +1,14 @@
 package dev.outpost.proxy.cli;
 
+import dev.outpost.proxy.config.ConfigValues;
+import dev.outpost.proxy.config.HostPort;
 import dev.outpost.proxy.demo.Demo;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code outpost demo}: an embedded origin behind an emulated WAN, and one node in front. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -18,10 +22,26 @@ final class DemoCommand implements Callable<Integer> {
       defaultValue = "127.0.0.1:6432")
   String listen;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
-    Duration delay = dev.outpost.proxy.config.ConfigValues.duration(wanDelay);
-    HostPort hp = HostPort.parse(listen, "--listen");
+    Duration delay;
+    HostPort hp;
+    try {
+      delay = ConfigValues.duration(wanDelay);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("outpost demo: --wan-delay \"" + wanDelay + "\" is not a duration (e.g. 25ms)");
+      return 2;
+    }
+    try {
+      hp = HostPort.parse(listen);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("outpost demo: --listen \"" + listen + "\" " + e.getMessage()
+          + " (e.g. 127.0.0.1:6432)");
+      return 2;
+    }
     try (Demo demo = Demo.start(delay, hp.host(), hp.port())) {
       System.out.println(demo.banner());
       Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "outpost-demo-stop"));

@@ -1,12 +1,12 @@
 package dev.outpost.proxy.cli;
 
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of {@code outpost.jar}. */
+/** Entry point of {@code outpost.jar}: {@code serve}, {@code config check}, {@code demo}, {@code version}. */
 @Command(name = "outpost", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
-    description = "A Postgres wire-protocol proxy that makes a distant Postgres feel local.",
-    subcommands = {ServeCommand.class, DemoCommand.class, VersionCommand.class})
+    description = "A Postgres wire-protocol proxy that makes a distant Postgres feel local.")
 public final class OutpostMain implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -15,15 +15,29 @@ public final class OutpostMain implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** The configured command line (also used by tests). */
+  /** The configured command line, reading the process environment (also used by tests). */
   public static CommandLine commandLine() {
+    return commandLine(System.getenv());
+  }
+
+  /** The configured command line over a given environment ({@code OUTPOST_…} variables). */
+  static CommandLine commandLine(Map<String, String> env) {
     CommandLine cl = new CommandLine(new OutpostMain());
+    CommandLine serve = new CommandLine(new ServeCommand(env));
+    KeyOptions.addTo(serve.getCommandSpec());
+    CommandLine check = new CommandLine(new ConfigCommand.Check(env));
+    KeyOptions.addTo(check.getCommandSpec());
+    cl.addSubcommand(serve);
+    cl.addSubcommand(new CommandLine(new ConfigCommand()).addSubcommand(check));
+    cl.addSubcommand(new DemoCommand());
+    cl.addSubcommand(new VersionCommand());
+    // After the subcommands, so that it applies to them as well.
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl;
   }
 
   @Override
   public void run() {
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 }

@@ -1,84 +1,124 @@
 package dev.outpost.proxy.cli;
 
-import dev.outpost.proxy.config.AuthMethod;
-import dev.outpost.proxy.config.ConfigValues;
-import dev.outpost.proxy.config.OriginUrl;
-import dev.outpost.proxy.config.PoolMode;
+import dev.outpost.proxy.config.ConfigException;
+import dev.outpost.proxy.config.ConfigLoader;
+import dev.outpost.proxy.config.ConfigRow;
+import dev.outpost.proxy.config.ConfigSource;
+import dev.outpost.proxy.config.LoadedConfig;
 import dev.outpost.proxy.config.ProxyConfig;
+import dev.outpost.proxy.metrics.Metrics;
+import dev.outpost.proxy.metrics.MetricsServer;
 import dev.outpost.proxy.server.OutpostNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code outpost serve}: run a node until stopped. */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run an Outpost node.")
+/**
+ * {@code outpost serve}: run a node until stopped. Every configuration key is a flag (added by
+ * {@link KeyOptions}); flags win over {@code OUTPOST_…} variables, which win over the file.
+ *
+ * <p>Exit codes: 2 when the configuration is rejected (each problem on its own stderr line), 1
+ * when the node cannot start (e.g. the address is taken), 0 after a normal shutdown. On success it
+ * prints {@code outpost ready on HOST:PORT} on stdout, which tools wait for.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run an Outpost node. Every option is also a config-file key and an OUTPOST_… variable;"
+        + " flags win over the environment, which wins over the file.")
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--listen", description = "HOST:PORT to accept clients on (default 127.0.0.1:6432).",
-      defaultValue = "127.0.0.1:6432")
-  String listen;
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
-  @Option(names = "--origin", required = true,
-      description = "The origin, as postgresql://user:password@host:port/database?sslmode=…")
-  String origin;
+  @Spec
+  CommandSpec spec;
 
-  @Option(names = "--pool-mode", description = "transaction (default) or session.", defaultValue = "transaction")
-  String poolMode;
+  @Option(names = "--config", paramLabel = "FILE", order = -1,
+      description = "YAML config file (or OUTPOST_CONFIG). Relative paths in it are relative to its folder.")
+  Path config;
 
-  @Option(names = "--pool-size", description = "Most origin connections per (user, database) (default 20).",
-      defaultValue = "20")
-  int poolSize;
+  private final Map<String, String> env;
 
-  @Option(names = "--pool-min-idle", description = "Connections kept open while idle (default 1).",
-      defaultValue = "1")
-  int minIdle;
-
-  @Option(names = "--pool-acquire-timeout", description = "How long a client waits for a connection (default 15s).",
-      defaultValue = "15s")
-  String acquireTimeout;
-
-  @Option(names = "--pool-connect-timeout", description = "Timeout for connecting to the origin (default 15s).",
-      defaultValue = "15s")
-  String connectTimeout;
-
-  @Option(names = "--auth", description = "scram (default), md5 or trust.", defaultValue = "scram")
-  String auth;
-
-  @Option(names = "--worker-threads", description = "Event-loop threads (default: one per core).",
-      defaultValue = "0")
-  int workerThreads;
+  ServeCommand(Map<String, String> env) {
+    this.env = env;
+  }
 
   @Override
   public Integer call() throws Exception {
-    ProxyConfig config;
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ConfigLoader loader = KeyOptions.loader(spec, config, env);
+    LoadedConfig loaded;
     try {
-      config = buildConfig();
-    } catch (IllegalArgumentException e) {
-      System.err.println("outpost: " + e.getMessage());
+      loaded = loader.load();
+    } catch (ConfigException e) {
+      e.problems().forEach(p -> err.println("outpost: " + p));
+      err.flush();
       return 2;
     }
-    OutpostNode node = new OutpostNode(config).start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    ProxyConfig c = loaded.config();
+    c.logLevel().apply();
+    logSettings(loaded, loader.file());
+
+    Metrics metrics = new Metrics().bindJvm();
+    AtomicBoolean serving = new AtomicBoolean();
+    MetricsServer metricsServer = null;
+    if (c.metrics() != null) {
+      try {
+        metricsServer = MetricsServer.start(c.metrics().host(), c.metrics().port(), metrics, serving::get);
+      } catch (IOException e) {
+        err.println("outpost: metrics: cannot listen on " + c.metrics() + ": " + e.getMessage());
+        err.flush();
+        return 1;
+      }
+    }
+    OutpostNode node = new OutpostNode(c);
+    try {
+      node.start();
+    } catch (Exception e) {
+      err.println("outpost: could not start on " + c.listenAddress() + ": " + e);
+      err.flush();
       node.close();
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
+      return 1;
+    }
+    serving.set(true);
+    CountDownLatch stopped = new CountDownLatch(1);
+    MetricsServer ms = metricsServer;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // /health turns unavailable first, so that a load balancer stops sending clients.
+      serving.set(false);
+      node.close();
+      if (ms != null) {
+        ms.close();
+      }
+      metrics.close();
       stopped.countDown();
     }, "outpost-shutdown"));
-    System.out.println("outpost ready on " + node.address().getHostString() + ":" + node.port());
+    out.println("outpost ready on " + node.address().getHostString() + ":" + node.port());
+    out.flush();
     stopped.await();
     return 0;
   }
 
-  ProxyConfig buildConfig() {
-    HostPort hp = HostPort.parse(listen, "--listen");
-    return ProxyConfig.builder(OriginUrl.parse(origin))
-        .listen(hp.host(), hp.port())
-        .poolMode(PoolMode.parse(poolMode))
-        .poolSize(poolSize)
-        .minIdle(minIdle)
-        .acquireTimeout(ConfigValues.duration(acquireTimeout))
-        .connectTimeout(ConfigValues.duration(connectTimeout))
-        .authMethod(AuthMethod.parse(auth))
-        .workerThreads(workerThreads)
-        .build();
+  /** One log line with the settings that are not defaults, secrets masked. */
+  private static void logSettings(LoadedConfig loaded, Path file) {
+    StringBuilder b = new StringBuilder();
+    for (ConfigRow r : loaded.rows()) {
+      if (r.source() != ConfigSource.DEFAULT) {
+        b.append(b.length() == 0 ? "" : ", ").append(r.key()).append('=').append(r.value())
+            .append(" (").append(r.source().label()).append(')');
+      }
+    }
+    log.info("configuration{}: {}", file == null ? "" : " from " + file, b);
   }
 }

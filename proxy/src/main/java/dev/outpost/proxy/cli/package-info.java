@@ -1,2 +1,2 @@
-/** The {@code outpost} command line: serve, demo, version. */
+/** The {@code outpost} command line: serve, config check, demo, version. */
 package dev.outpost.proxy.cli;

@@ -64,6 +64,11 @@ public final class ConfigKey<T> {
     return type.allowed();
   }
 
+  /** A short placeholder for the value in {@code --help}: N, DURATION, SIZE, HOST:PORT, on|off, … */
+  public String paramLabel() {
+    return type.label();
+  }
+
   /** True when a new value takes effect on RELOAD; false when it needs a restart. */
   public boolean live() {
     return live;

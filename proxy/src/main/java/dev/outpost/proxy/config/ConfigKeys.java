@@ -215,7 +215,7 @@ public final class ConfigKeys {
         bestDistance = d;
       }
     }
-    return best != null && bestDistance <= Math.max(1, Math.min(3, unknown.length() / 3))
+    return best != null && bestDistance <= Math.max(1, Math.min(2, unknown.length() / 4))
         ? " (did you mean " + best + "?)" : "";
   }
 

@@ -23,6 +23,11 @@ interface ValueType<T> {
   /** What values are allowed, for messages and {@code --help}. */
   String allowed();
 
+  /** A short placeholder for {@code --help}: N, DURATION, SIZE, HOST:PORT, on|off, … */
+  default String label() {
+    return "VALUE";
+  }
+
   /** The value as written in the config file; secrets masked as {@code ***}. */
   String format(T value);
 

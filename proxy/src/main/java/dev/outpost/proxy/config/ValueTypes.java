@@ -20,10 +20,10 @@ final class ValueTypes {
   private ValueTypes() {}
 
   /** A scalar type from a parse function and a format function. */
-  private record Scalar<T>(String allowed, Function<String, T> parser, Function<T, String> formatter, boolean secret,
-      Function<String, String> masker) implements ValueType<T> {
-    Scalar(String allowed, Function<String, T> parser, Function<T, String> formatter, boolean secret) {
-      this(allowed, parser, formatter, secret, Function.identity());
+  private record Scalar<T>(String label, String allowed, Function<String, T> parser, Function<T, String> formatter,
+      boolean secret, Function<String, String> masker) implements ValueType<T> {
+    Scalar(String label, String allowed, Function<String, T> parser, Function<T, String> formatter, boolean secret) {
+      this(label, allowed, parser, formatter, secret, Function.identity());
     }
 
     @Override
@@ -57,7 +57,7 @@ final class ValueTypes {
   }
 
   static ValueType<Integer> integer(int min, int max) {
-    return new Scalar<>(min + ".." + max, s -> {
+    return new Scalar<>("N", min + ".." + max, s -> {
       long v;
       try {
         v = Long.parseLong(s.replace("_", ""));
@@ -74,7 +74,7 @@ final class ValueTypes {
   static ValueType<Duration> duration(boolean positive, String meaningOfZero) {
     String allowed = (positive ? "more than 0" : meaningOfZero == null ? "0 or more" : "0 (" + meaningOfZero + ") or more")
         + " up to 365d, written like 500ms, 15s, 10m, 1h";
-    return new Scalar<>(allowed, s -> {
+    return new Scalar<>("DURATION", allowed, s -> {
       Duration d;
       try {
         d = ConfigValues.duration(s);
@@ -89,7 +89,7 @@ final class ValueTypes {
   }
 
   static ValueType<Long> size(long min, long max) {
-    return new Scalar<>(ConfigValues.formatSize(min) + ".." + ConfigValues.formatSize(max)
+    return new Scalar<>("SIZE", ConfigValues.formatSize(min) + ".." + ConfigValues.formatSize(max)
         + ", written like 65536, 64KiB, 256MiB, 1GiB", s -> {
           long v;
           try {
@@ -106,11 +106,11 @@ final class ValueTypes {
 
   static ValueType<Integer> intSize(int min, int max) {
     ValueType<Long> s = size(min, max);
-    return new Scalar<>(s.allowed(), t -> s.parse(t, null, null).intValue(), v -> ConfigValues.formatSize(v), false);
+    return new Scalar<>("SIZE", s.allowed(), t -> s.parse(t, null, null).intValue(), v -> ConfigValues.formatSize(v), false);
   }
 
   static ValueType<Boolean> onOff() {
-    return new Scalar<>("on, off", s -> {
+    return new Scalar<>("on|off", "on, off", s -> {
       switch (s.toLowerCase(Locale.ROOT)) {
         case "on": case "true": case "yes":
           return true;
@@ -124,7 +124,7 @@ final class ValueTypes {
 
   /** One of a fixed set; {@code parser} throws for anything else. */
   static <E> ValueType<E> choice(String allowed, Function<String, E> parser, Function<E, String> label) {
-    return new Scalar<>(allowed, s -> {
+    return new Scalar<>(allowed.replace(", ", "|"), allowed, s -> {
       try {
         return parser.apply(s);
       } catch (IllegalArgumentException e) {
@@ -134,11 +134,11 @@ final class ValueTypes {
   }
 
   static ValueType<String> text(String allowed) {
-    return new Scalar<>(allowed, s -> s, v -> v == null ? "" : v, false);
+    return new Scalar<>("NAME", allowed, s -> s, v -> v == null ? "" : v, false);
   }
 
   static ValueType<String> pattern(Pattern p, String what, String allowed) {
-    return new Scalar<>(allowed, s -> {
+    return new Scalar<>("NAME", allowed, s -> {
       if (!p.matcher(s).matches()) {
         throw new IllegalArgumentException("is not " + what);
       }
@@ -148,11 +148,11 @@ final class ValueTypes {
 
   /** A password or verifier: any non-empty text, never shown. */
   static ValueType<String> secret() {
-    return new Scalar<>("any text (shown as ***)", s -> s, v -> v == null ? "" : "***", true);
+    return new Scalar<>("SECRET", "any text (shown as ***)", s -> s, v -> v == null ? "" : "***", true);
   }
 
   static ValueType<OriginUrl> originUrl() {
-    return new Scalar<>("postgresql://user:password@host:port/database?sslmode=…", s -> {
+    return new Scalar<>("URL", "postgresql://user:password@host:port/database?sslmode=…", s -> {
       try {
         return OriginUrl.parse(s);
       } catch (IllegalArgumentException e) {
@@ -164,13 +164,13 @@ final class ValueTypes {
   }
 
   static ValueType<HostPort> hostPort() {
-    return new Scalar<>("HOST:PORT with a port of 0..65535, e.g. 127.0.0.1:6432 or [::1]:6432", HostPort::parse,
+    return new Scalar<>("HOST:PORT", "HOST:PORT with a port of 0..65535, e.g. 127.0.0.1:6432 or [::1]:6432", HostPort::parse,
         v -> v == null ? "" : v.toString(), false);
   }
 
   /** An address, or {@code off} (null). */
   static ValueType<HostPort> hostPortOrOff() {
-    return new Scalar<>("HOST:PORT (e.g. 127.0.0.1:9187) or off",
+    return new Scalar<>("HOST:PORT|off", "HOST:PORT (e.g. 127.0.0.1:9187) or off",
         s -> s.equalsIgnoreCase("off") ? null : HostPort.parse(s), v -> v == null ? "off" : v.toString(), false);
   }
 
@@ -211,6 +211,11 @@ final class ValueTypes {
       }
 
       @Override
+      public String label() {
+        return "HOST:PORT,...";
+      }
+
+      @Override
       public String format(List<HostPort> value) {
         return String.join(",", value.stream().map(HostPort::toString).toList());
       }
@@ -228,6 +233,11 @@ final class ValueTypes {
       @Override
       public String allowed() {
         return "a readable " + (pem ? "PEM " : "") + "file";
+      }
+
+      @Override
+      public String label() {
+        return "FILE";
       }
 
       @Override
@@ -290,6 +300,11 @@ final class ValueTypes {
       @Override
       public String allowed() {
         return "a shipped stack (" + shipped + ") or a stack file path ending in .xml";
+      }
+
+      @Override
+      public String label() {
+        return "NAME|FILE";
       }
 
       @Override
