@@ -79,7 +79,7 @@ final class ServeCommand implements Callable<Integer> {
         return 1;
       }
     }
-    OutpostNode node = new OutpostNode(c);
+    OutpostNode node = new OutpostNode(c, NodeOptions.from(c));
     try {
       node.start();
     } catch (Exception e) {
