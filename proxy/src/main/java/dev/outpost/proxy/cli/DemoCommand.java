@@ -32,7 +32,8 @@ final class DemoCommand implements Callable<Integer> {
     try {
       delay = ConfigValues.duration(wanDelay);
     } catch (IllegalArgumentException e) {
-      spec.commandLine().getErr().println("outpost demo: --wan-delay \"" + wanDelay + "\" is not a duration (e.g. 25ms)");
+      spec.commandLine().getErr().println("outpost demo: --wan-delay \"" + wanDelay
+          + "\" is not a duration (e.g. 25ms)");
       return 2;
     }
     try {

@@ -91,6 +91,9 @@ final class ServeCommand implements Callable<Integer> {
       }
       return 1;
     }
+    // The cache keeps its own numbers; the other meters need the node to record into this
+    // registry (see the package notes of dev.outpost.proxy.metrics).
+    metrics.bindCache(() -> node.cacheService().cache().stats());
     serving.set(true);
     CountDownLatch stopped = new CountDownLatch(1);
     MetricsServer ms = metricsServer;

@@ -47,7 +47,8 @@ public record CacheSettings(boolean enabled, Duration maxAge, Duration staleWhil
       p.check(r != null, () -> "cache-rules: an entry is missing");
       if (r != null) {
         String t = r.table().toString();
-        p.check(!seen.contains(t), () -> "cache-rules: table " + t + " has more than one rule (allowed: one per table)");
+        p.check(!seen.contains(t),
+            () -> "cache-rules: table " + t + " has more than one rule (allowed: one per table)");
         seen.add(t);
       }
     }

@@ -50,7 +50,8 @@ public record ClusterSettings(String region, String nodeName, HostPort bind, Lis
         () -> Problems.bad("relay-bind", String.valueOf(relayBind), "is the same as cluster-bind",
             "another port than cluster-bind"));
     p.check(maxFillSize >= ClusterConfig.MIN_MAX_FILL_SIZE && maxFillSize <= ClusterConfig.MAX_MAX_FILL_SIZE,
-        () -> "cluster-max-fill-size: " + ConfigValues.formatSize(maxFillSize) + " is out of range (allowed: 1KiB..64MiB)");
+        () -> "cluster-max-fill-size: " + ConfigValues.formatSize(maxFillSize)
+            + " is out of range (allowed: 1KiB..64MiB)");
     p.check(stack != null && !stack.isBlank(), () -> "cluster-stack: missing (allowed: tcp or a stack file path)");
     p.check(relayStack != null && !relayStack.isBlank(),
         () -> "relay-stack: missing (allowed: relay-tcp or a stack file path)");

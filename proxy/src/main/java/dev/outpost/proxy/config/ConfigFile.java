@@ -121,7 +121,8 @@ final class ConfigFile {
       }
       Entry previous = entries.putIfAbsent(key.name(), new Entry(value, spelled));
       if (previous != null) {
-        problems.add(spelled + ": " + key.name() + " is given twice in the file (also as " + previous.spelledAs() + ")");
+        problems.add(spelled + ": " + key.name() + " is given twice in the file (also as " + previous.spelledAs()
+            + ")");
       }
     }
   }

@@ -58,7 +58,8 @@ public final class ConfigKeys {
           ValueTypes.integer(1, ProxyConfig.MAX_PREPARED_STATEMENTS), LIVE,
           ProxyConfig::preparedStatementsPerConnection, ProxyConfig.Builder::preparedStatementsPerConnection),
       key("session-features", "Session-only statements in transaction mode: error, or pin the client.",
-          ValueTypes.choice("error, pin", SessionFeaturePolicy::parse, v -> v.name().toLowerCase(java.util.Locale.ROOT)),
+          ValueTypes.choice("error, pin", SessionFeaturePolicy::parse,
+              v -> v.name().toLowerCase(java.util.Locale.ROOT)),
           LIVE, ProxyConfig::sessionFeatures, ProxyConfig.Builder::sessionFeatures),
       key("worker-threads", "Event-loop threads (0 = one per core).",
           ValueTypes.integer(0, ProxyConfig.MAX_WORKER_THREADS), RESTART,
@@ -174,7 +175,8 @@ public final class ConfigKeys {
 
   /** A key whose display is not its value's format (an effective default is shown instead). */
   private static <T> ConfigKey<T> key(String name, String description, ValueType<T> type, boolean live,
-      Function<ProxyConfig, T> getter, BiConsumer<ProxyConfig.Builder, T> setter, Function<ProxyConfig, String> display) {
+      Function<ProxyConfig, T> getter, BiConsumer<ProxyConfig.Builder, T> setter,
+      Function<ProxyConfig, String> display) {
     return new ConfigKey<>(name, description, type, live, getter, setter, display);
   }
 

@@ -132,8 +132,8 @@ public final class ConfigLoader {
     }
     if (values.get("region") == null) {
       for (String name : CLUSTER_ONLY) {
-        p.check(sources.get(name) == ConfigSource.DEFAULT, () -> name + ": is set but region is not (allowed: set region"
-            + " to join a cluster, or remove " + name + ")");
+        p.check(sources.get(name) == ConfigSource.DEFAULT, () -> name
+            + ": is set but region is not (allowed: set region to join a cluster, or remove " + name + ")");
       }
     } else if (values.get("node-name") == null) {
       String host = defaultNodeName();

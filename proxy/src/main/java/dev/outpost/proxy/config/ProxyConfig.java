@@ -99,7 +99,8 @@ public record ProxyConfig(
     Objects.requireNonNull(logLevel, "log-level");
     Set<String> names = new HashSet<>();
     for (UserEntry u : users) {
-      p.check(names.add(u.name()), () -> "users: " + u.name() + " is listed more than once (allowed: one entry per name)");
+      p.check(names.add(u.name()),
+          () -> "users: " + u.name() + " is listed more than once (allowed: one entry per name)");
       p.check(authMethod != AuthMethod.MD5 || u.password() != null, () -> "users[" + u.name()
           + "]: auth md5 cannot check a scram-verifier (allowed: give a password, or use auth scram)");
     }
@@ -112,14 +113,15 @@ public record ProxyConfig(
   }
 
   private static void range(Problems p, String key, long value, long min, long max) {
-    p.check(value >= min && value <= max, () -> key + ": " + value + " is out of range (allowed: " + min + ".." + max + ")");
+    p.check(value >= min && value <= max,
+        () -> key + ": " + value + " is out of range (allowed: " + min + ".." + max + ")");
   }
 
   private static void duration(Problems p, String key, Duration d, boolean positive) {
     Objects.requireNonNull(d, key);
     p.check(!d.isNegative() && !(positive && d.isZero()) && d.compareTo(MAX_DURATION) <= 0,
-        () -> key + ": " + ConfigValues.format(d) + " is out of range (allowed: " + (positive ? "more than 0" : "0 or more")
-            + ", at most 365d)");
+        () -> key + ": " + ConfigValues.format(d) + " is out of range (allowed: "
+            + (positive ? "more than 0" : "0 or more") + ", at most 365d)");
   }
 
   /** Worker event-loop threads actually used. */
@@ -282,7 +284,10 @@ public record ProxyConfig(
       return this;
     }
     public Builder changeFeedEnabled(boolean v) { changeFeedEnabled = v; return this; }
-    public Builder changeFeedWhenUnsupported(ChangeFeedSettings.WhenUnsupported v) { changeFeedWhenUnsupported = v; return this; }
+    public Builder changeFeedWhenUnsupported(ChangeFeedSettings.WhenUnsupported v) {
+      changeFeedWhenUnsupported = v;
+      return this;
+    }
     /** Null for {@code outpost_<region>}. */
     public Builder changeFeedSlot(String v) { changeFeedSlot = v; return this; }
     public Builder logLevel(LogLevel v) { logLevel = v; return this; }
@@ -307,8 +312,8 @@ public record ProxyConfig(
       TlsSettings t = p.attempt(() -> new TlsSettings(tlsMode, tlsCert, tlsKey), TlsSettings.DISABLED);
       CacheSettings c = p.attempt(cache::build, CacheSettings.defaults());
       ClusterSettings cl = p.attempt(cluster::build, ClusterSettings.single());
-      ChangeFeedSettings cf = p.attempt(
-          () -> new ChangeFeedSettings(changeFeedEnabled, changeFeedWhenUnsupported, changeFeedSlot), ChangeFeedSettings.OFF);
+      ChangeFeedSettings cf = p.attempt(() -> new ChangeFeedSettings(changeFeedEnabled, changeFeedWhenUnsupported,
+          changeFeedSlot), ChangeFeedSettings.OFF);
       OriginUrl finalOrigin = o;
       ProxyConfig config = p.attempt(() -> new ProxyConfig(listenHost, listenPort, finalOrigin, poolMode, poolSize,
           minIdle, maxLifetime, idleTimeout, connectTimeout, acquireTimeout, preparedStatementsPerConnection,

@@ -78,7 +78,8 @@ final class StructuredValues {
         List<Map<?, ?>> entries = entries(raw, key);
         for (int i = 0; i < entries.size(); i++) {
           Map<?, ?> e = entries.get(i);
-          String where = key + "[" + (e.get("table") instanceof String t && !t.isBlank() ? t.trim() : "#" + (i + 1)) + "]";
+          String label = e.get("table") instanceof String t && !t.isBlank() ? t.trim() : "#" + (i + 1);
+          String where = key + "[" + label + "]";
           unknownKeys(p, e, where, RULE_KEYS);
           String tableText = text(p, e, "table", where, false);
           TableName table = null;

@@ -35,7 +35,8 @@ public record UserEntry(String name, String password, String scramVerifier, Set<
     p.check(password == null || !ScramVerifier.looksLikeVerifier(password),
         () -> where + ".password: \"***\" is a SCRAM verifier (allowed: write it as scram-verifier)");
     p.check(scramVerifier == null || validVerifier(scramVerifier), () -> where + ".scram-verifier: \"***\" is not"
-        + " a well-formed verifier (allowed: SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>, as in pg_authid)");
+        + " a well-formed verifier (allowed: SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>,"
+        + " as in pg_authid)");
     p.check(originPassword == null || originUser != null,
         () -> where + ".origin-password: is set but origin-user is not (set both, or neither)");
     Objects.requireNonNull(databases, "databases");

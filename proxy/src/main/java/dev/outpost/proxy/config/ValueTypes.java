@@ -72,7 +72,8 @@ final class ValueTypes {
   }
 
   static ValueType<Duration> duration(boolean positive, String meaningOfZero) {
-    String allowed = (positive ? "more than 0" : meaningOfZero == null ? "0 or more" : "0 (" + meaningOfZero + ") or more")
+    String zero = meaningOfZero == null ? "0 or more" : "0 (" + meaningOfZero + ") or more";
+    String allowed = (positive ? "more than 0" : zero)
         + " up to 365d, written like 500ms, 15s, 10m, 1h";
     return new Scalar<>("DURATION", allowed, s -> {
       Duration d;
@@ -106,7 +107,8 @@ final class ValueTypes {
 
   static ValueType<Integer> intSize(int min, int max) {
     ValueType<Long> s = size(min, max);
-    return new Scalar<>("SIZE", s.allowed(), t -> s.parse(t, null, null).intValue(), v -> ConfigValues.formatSize(v), false);
+    return new Scalar<>("SIZE", s.allowed(), t -> s.parse(t, null, null).intValue(), v -> ConfigValues.formatSize(v),
+        false);
   }
 
   static ValueType<Boolean> onOff() {
@@ -164,7 +166,8 @@ final class ValueTypes {
   }
 
   static ValueType<HostPort> hostPort() {
-    return new Scalar<>("HOST:PORT", "HOST:PORT with a port of 0..65535, e.g. 127.0.0.1:6432 or [::1]:6432", HostPort::parse,
+    return new Scalar<>("HOST:PORT", "HOST:PORT with a port of 0..65535, e.g. 127.0.0.1:6432 or [::1]:6432",
+        HostPort::parse,
         v -> v == null ? "" : v.toString(), false);
   }
 
@@ -259,7 +262,8 @@ final class ValueTypes {
     }
     path = path.normalize();
     if (!Files.isRegularFile(path)) {
-      throw new IllegalArgumentException("is not an existing file" + (path.toString().equals(text) ? "" : " (" + path + ")"));
+      throw new IllegalArgumentException("is not an existing file"
+          + (path.toString().equals(text) ? "" : " (" + path + ")"));
     }
     if (!Files.isReadable(path)) {
       throw new IllegalArgumentException("is not readable by this process");

@@ -200,7 +200,8 @@ public final class Metrics implements AutoCloseable {
     });
   }
 
-  private synchronized <T> Binding bind(String key, Supplier<T> supplier, java.util.function.Consumer<SampledBinding<T>> meters) {
+  private synchronized <T> Binding bind(String key, Supplier<T> supplier,
+      java.util.function.Consumer<SampledBinding<T>> meters) {
     Objects.requireNonNull(supplier, "supplier");
     SampledBinding<?> old = bindings.remove(key);
     if (old != null) {
