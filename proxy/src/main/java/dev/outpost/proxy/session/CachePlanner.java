@@ -93,7 +93,7 @@ final class CachePlanner {
       replay(r, lookup.result().orElseThrow());
       service.cache().record(lookup.status());
       lookup.refresh().ifPresent(ticket -> RefreshQuery.start(s, ticket, plan, r.sql(), r.protocol(),
-          r.parse() != null ? r.parse().parameterTypes() : statementTypes(r), r.bind()));
+          parameterTypes(r), r.bind()));
       return Outcome.SERVED;
     }
     FillTicket ticket = service.cache().begin(key);
@@ -123,6 +123,13 @@ final class CachePlanner {
     return Outcome.WAITING;
   }
 
+  private int[] parameterTypes(Request r) {
+    if (r.protocol() == QueryProtocol.SIMPLE) {
+      return new int[0];
+    }
+    return r.parse() != null ? r.parse().parameterTypes() : statementTypes(r);
+  }
+
   private int[] statementTypes(Request r) {
     ClientStatement cs = r.statementName().isEmpty() ? s.forwarder.unnamed : s.forwarder.statements.get(r.statementName());
     return cs == null ? new int[0] : cs.parameterTypes;
@@ -133,8 +140,7 @@ final class CachePlanner {
         .canonicalSettings(s.settings.cacheKeySettings())
         .protocol(r.protocol());
     if (r.protocol() == QueryProtocol.EXTENDED) {
-      int[] types = r.parse() != null ? r.parse().parameterTypes() : statementTypes(r);
-      b.parameterTypes(types)
+      b.parameterTypes(parameterTypes(r))
           .parameterFormats(r.bind().parameterFormats())
           .parameterValues(r.bind().parameterValues())
           .resultFormats(r.bind().resultFormats());
