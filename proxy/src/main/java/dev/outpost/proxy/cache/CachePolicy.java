@@ -66,28 +66,29 @@ public final class CachePolicy {
   }
 
   /**
-   * Freshness for a result with these dependencies: the shortest max-age and window among the
-   * rules of its tables, or the defaults.
+   * Freshness for a result with these dependencies: the shortest max-age and window among its
+   * tables, each table having its rule's values or the defaults (so a join of a table ruled to 10
+   * minutes with an unruled one stays at the default).
    */
   Freshness freshnessFor(Dependencies deps) {
     Duration maxAge = null;
     Duration swr = null;
     for (String t : deps.tables()) {
       CacheRule r = rules.get(t);
-      if (r == null) {
-        continue;
-      }
-      if (r.maxAge() != null) {
-        maxAge = maxAge == null || r.maxAge().compareTo(maxAge) < 0 ? r.maxAge() : maxAge;
-      }
-      if (r.staleWhileRevalidate() != null) {
-        swr = swr == null || r.staleWhileRevalidate().compareTo(swr) < 0 ? r.staleWhileRevalidate() : swr;
-      }
+      Duration a = r != null && r.maxAge() != null ? r.maxAge() : defaults.maxAge();
+      Duration w = r != null && r.staleWhileRevalidate() != null ? r.staleWhileRevalidate()
+          : defaults.staleWhileRevalidate();
+      maxAge = maxAge == null || a.compareTo(maxAge) < 0 ? a : maxAge;
+      swr = swr == null || w.compareTo(swr) < 0 ? w : swr;
     }
-    if (maxAge == null && swr == null) {
-      return defaults;
+    if (maxAge == null || deps.allTables()) {
+      return maxAge == null ? defaults : new Freshness(min(maxAge, defaults.maxAge()),
+          min(swr, defaults.staleWhileRevalidate()));
     }
-    return new Freshness(maxAge != null ? maxAge : defaults.maxAge(),
-        swr != null ? swr : defaults.staleWhileRevalidate());
+    return new Freshness(maxAge, swr);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 }

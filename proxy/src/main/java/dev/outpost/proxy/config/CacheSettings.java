@@ -77,40 +77,6 @@ public record CacheSettings(boolean enabled, Duration maxAge, Duration staleWhil
     return out;
   }
 
-  /**
-   * How a query that reads {@code tables} may be cached, from the node's settings and the rules.
-   * The strictest wins: the query is not cached when the cache is off or any applying rule says
-   * off, and its max-age and stale-while-revalidate are the shortest of those of its tables (a
-   * table without a rule has the node's). A query that reads no table gets the node's settings.
-   * Hints on the query itself (DESIGN §6.7) are applied by the caller on top of this.
-   */
-  public TablePolicy policyFor(Collection<TableName> tables) {
-    boolean on = enabled;
-    Duration age = null;
-    Duration swr = null;
-    for (TableName t : tables) {
-      // Several rules can apply to one table (an unqualified rule, or an unqualified table name).
-      Duration tableAge = null;
-      Duration tableSwr = null;
-      for (CacheRule r : rulesFor(t.schema(), t.name())) {
-        on &= r.enabled();
-        tableAge = min(tableAge, r.maxAge());
-        tableSwr = min(tableSwr, r.staleWhileRevalidate());
-      }
-      age = min(age, tableAge == null ? maxAge : tableAge);
-      swr = min(swr, tableSwr == null ? staleWhileRevalidate : tableSwr);
-    }
-    return new TablePolicy(on, new Freshness(age == null ? maxAge : age, swr == null ? staleWhileRevalidate : swr));
-  }
-
-  /** The shorter of two durations, where null means "not given". */
-  private static Duration min(Duration a, Duration b) {
-    if (a == null || b == null) {
-      return a == null ? b : a;
-    }
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
   /** A builder starting from {@link #defaults()}. */
   public static Builder builder() {
     return defaults().toBuilder();
@@ -126,20 +92,6 @@ public record CacheSettings(boolean enabled, Duration maxAge, Duration staleWhil
     b.maxEntrySize = maxEntrySize;
     b.rules = rules;
     return b;
-  }
-
-  /**
-   * Whether and how long the result of a query may be cached, as decided from the node's settings
-   * and the table rules.
-   *
-   * @param enabled false when the query must not be cached
-   * @param freshness its max-age and stale-while-revalidate
-   */
-  public record TablePolicy(boolean enabled, Freshness freshness) {
-    /** Rejects a missing freshness. */
-    public TablePolicy {
-      Objects.requireNonNull(freshness, "freshness");
-    }
   }
 
   /** Mutable builder; {@link #build()} validates. */

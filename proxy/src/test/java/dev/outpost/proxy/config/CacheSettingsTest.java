@@ -17,41 +17,6 @@ class CacheSettingsTest {
       CacheRule.freshness(new TableName(null, "prices"), Duration.ofSeconds(5), Duration.ofSeconds(1)))).build();
 
   @Test
-  void policyFor_noTables_isTheNodeDefault() {
-    assertThat(settings.policyFor(List.of()))
-        .isEqualTo(new CacheSettings.TablePolicy(true, Freshness.DEFAULT));
-  }
-
-  @Test
-  void policyFor_tableWithAFreshnessRule_takesTheRuleAndTheDefaultSwr() {
-    assertThat(settings.policyFor(List.of(PRODUCTS)).freshness())
-        .isEqualTo(new Freshness(Duration.ofMinutes(10), Duration.ofSeconds(15)));
-  }
-
-  @Test
-  void policyFor_joinOfRuledAndPlainTable_takesTheShortestFreshness() {
-    assertThat(settings.policyFor(List.of(PRODUCTS, new TableName("public", "orders"))).freshness())
-        .isEqualTo(Freshness.DEFAULT);
-  }
-
-  @Test
-  void policyFor_anyTableRuledOff_isNotCached() {
-    assertThat(settings.policyFor(List.of(PRODUCTS, new TableName(null, "sessions"))).enabled()).isFalse();
-    assertThat(settings.policyFor(List.of(new TableName("other", "sessions"))).enabled()).isTrue();
-  }
-
-  @Test
-  void policyFor_unqualifiedRule_appliesInEverySchema() {
-    assertThat(settings.policyFor(List.of(new TableName("sales", "prices"))).freshness())
-        .isEqualTo(new Freshness(Duration.ofSeconds(5), Duration.ofSeconds(1)));
-  }
-
-  @Test
-  void policyFor_cacheOffForTheNode_isNeverCached() {
-    assertThat(settings.toBuilder().enabled(false).build().policyFor(List.of(PRODUCTS)).enabled()).isFalse();
-  }
-
-  @Test
   void build_twoRulesForOneTable_isRejected() {
     assertThatThrownBy(() -> CacheSettings.builder().rules(List.of(CacheRule.off(SESSIONS), CacheRule.off(SESSIONS)))
         .build()).hasMessage("cache-rules: table public.sessions has more than one rule (allowed: one per table)");

@@ -106,7 +106,6 @@ class StructuredValuesTest {
     assertThat(cache.rules()).containsExactly(
         CacheRule.off(new TableName("public", "sessions")),
         CacheRule.freshness(new TableName(null, "products"), Duration.ofMinutes(10), Duration.ofMinutes(1)));
-    assertThat(cache.policyFor(List.of(new TableName(null, "sessions"))).enabled()).isFalse();
   }
 
   @Test
