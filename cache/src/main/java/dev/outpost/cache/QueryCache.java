@@ -50,6 +50,15 @@ public interface QueryCache extends CacheEventSink {
    */
   void flush();
 
+  /**
+   * Changes the byte bound and the largest entry accepted (a configuration reload); a smaller bound
+   * evicts down to it.
+   */
+  void limits(long maxBytes, long maxEntrySize);
+
+  /** The tables most cached entries depend on, most first (for the admin console). */
+  java.util.List<TableUsage> topTables(int limit);
+
   /** Records the one status of a query, for metrics. */
   void record(CacheStatus status);
 

@@ -41,7 +41,7 @@ final class DefaultQueryCache implements QueryCache {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultQueryCache.class);
 
   private final String nodeId;
-  private final long maxEntrySize;
+  private volatile long maxEntrySize;
   private final Ticker ticker;
   private final CacheBus bus;
   private final Cache<CacheKey, StoredEntry> entries;
@@ -75,6 +75,20 @@ final class DefaultQueryCache implements QueryCache {
   /** Called once the cache is fully constructed: the bus may deliver from now on. */
   void bindTo(CacheBus target) {
     target.bind(this);
+  }
+
+  @Override
+  public java.util.List<dev.outpost.cache.TableUsage> topTables(int limit) {
+    return index.topTables(limit);
+  }
+
+  @Override
+  public void limits(long maxBytes, long maxEntrySize) {
+    if (maxBytes < 1 || maxEntrySize < 1) {
+      throw new IllegalArgumentException("cache limits must be positive");
+    }
+    this.maxEntrySize = maxEntrySize;
+    entries.policy().eviction().ifPresent(e -> e.setMaximum(maxBytes));
   }
 
   // ---------------------------------------------------------------- read path

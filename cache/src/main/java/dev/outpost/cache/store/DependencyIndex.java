@@ -50,6 +50,19 @@ final class DependencyIndex {
     return snapshot(IndexKey.anyEntry(database));
   }
 
+  /** The tables with the most dependent entries, most first. */
+  List<dev.outpost.cache.TableUsage> topTables(int limit) {
+    List<dev.outpost.cache.TableUsage> all = new ArrayList<>();
+    slots.forEach((k, set) -> {
+      if (k.kind() == IndexKey.Kind.TABLE && !set.isEmpty()) {
+        all.add(new dev.outpost.cache.TableUsage(k.database(), k.table(), set.size()));
+      }
+    });
+    all.sort(java.util.Comparator.comparingLong(dev.outpost.cache.TableUsage::entries).reversed()
+        .thenComparing(dev.outpost.cache.TableUsage::table));
+    return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
+  }
+
   void clear() {
     slots.clear();
   }

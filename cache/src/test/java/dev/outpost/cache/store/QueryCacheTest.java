@@ -90,6 +90,30 @@ class QueryCacheTest {
   }
 
   @Test
+  void limits_shrunkAtRunTime_evictDownToTheNewBoundAndRefuseLargerEntries() {
+    QueryCache cache = cache(256 * 1024, 8 * 1024);
+    for (int i = 0; i < 100; i++) {
+      lead(cache, key("SELECT " + i)).complete(result(new byte[1000], ticker.nanos(), Dependencies.NONE));
+    }
+    assertThat(cache.stats().bytes()).isGreaterThan(32 * 1024);
+    cache.limits(32 * 1024, 500);
+    assertThat(cache.stats().bytes()).isLessThanOrEqualTo(32 * 1024);
+    assertThat(lead(cache, key("SELECT big")).complete(result(new byte[1000], ticker.nanos(), Dependencies.NONE)))
+        .isEqualTo(CacheStatus.OVERSIZED);
+  }
+
+  @Test
+  void topTables_countEntriesPerTable_mostFirst() {
+    QueryCache cache = cache();
+    fill(cache, key("SELECT 1 FROM a"), "1", Dependencies.ofNames("orders"));
+    fill(cache, key("SELECT 2 FROM a"), "2", Dependencies.ofNames("orders", "items"));
+    fill(cache, key("SELECT 3 FROM a"), "3", Dependencies.ofNames("orders"));
+    assertThat(cache.topTables(10)).containsExactly(new dev.outpost.cache.TableUsage("db", "orders", 3),
+        new dev.outpost.cache.TableUsage("db", "items", 1));
+    assertThat(cache.topTables(1)).hasSize(1);
+  }
+
+  @Test
   void singleFlight_fiftyConcurrentMisses_exactlyOneLeader() throws Exception {
     QueryCache cache = cache();
     CacheKey key = key("SELECT * FROM hot");

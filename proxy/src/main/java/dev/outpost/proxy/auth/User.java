@@ -26,6 +26,14 @@ public record User(String name, ScramVerifier scram, String md5Stored, Set<Strin
         Md5Password.stored(name, password), databases, originUser, originPassword);
   }
 
+  /**
+   * A passthrough user: the origin checked the password; the user may use any database the
+   * origin lets it use, and Outpost logs in to the origin as that role with that password.
+   */
+  public static User passthrough(String name, String password) {
+    return new User(name, null, null, Set.of(), name, password);
+  }
+
   /** True when the user may connect to {@code database}. */
   public boolean mayUse(String database) {
     return databases.isEmpty() || databases.contains(database);

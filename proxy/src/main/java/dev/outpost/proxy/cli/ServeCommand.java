@@ -79,7 +79,7 @@ final class ServeCommand implements Callable<Integer> {
         return 1;
       }
     }
-    OutpostNode node = new OutpostNode(c, NodeOptions.from(c));
+    OutpostNode node = new OutpostNode(c, OutpostNode.Options.defaults().withMetrics(metrics));
     try {
       node.start();
     } catch (Exception e) {
@@ -91,16 +91,15 @@ final class ServeCommand implements Callable<Integer> {
       }
       return 1;
     }
-    // The cache keeps its own numbers; the other meters need the node to record into this
-    // registry (see the package notes of dev.outpost.proxy.metrics).
-    metrics.bindCache(() -> node.cacheService().cache().stats());
     serving.set(true);
     CountDownLatch stopped = new CountDownLatch(1);
     MetricsServer ms = metricsServer;
+    node.configSource(loader::load);
+    installReloadSignal(node, loader);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // /health turns unavailable first, so that a load balancer stops sending clients.
       serving.set(false);
-      node.close();
+      node.shutdown(node.config().shutdownTimeout());
       if (ms != null) {
         ms.close();
       }
@@ -111,6 +110,27 @@ final class ServeCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * SIGHUP re-reads the configuration (like the admin console's RELOAD). Without a handler the JVM
+   * would treat SIGHUP as a request to exit.
+   */
+  @SuppressWarnings("removal")
+  private static void installReloadSignal(OutpostNode node, ConfigLoader loader) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+        try {
+          node.reloadFromSource();
+        } catch (ConfigException e) {
+          log.error("reload refused, the running configuration stays: {}", String.join("; ", e.problems()));
+        } catch (RuntimeException e) {
+          log.error("reload failed, the running configuration stays: {}", e.toString());
+        }
+      });
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      log.warn("SIGHUP cannot be handled on this platform ({}); use the admin console's RELOAD", e.getMessage());
+    }
   }
 
   /** One log line with the settings that are not defaults, secrets masked. */

@@ -137,6 +137,11 @@ public record OriginUrl(String host, int port, String user, String password, Str
     return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
+  /** The same origin as another role. */
+  public OriginUrl withCredentials(String otherUser, String otherPassword) {
+    return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert);
+  }
+
   /** The same origin with another database. */
   public OriginUrl withDatabase(String db) {
     return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert);

@@ -2,6 +2,8 @@ package dev.outpost.proxy.demo;
 
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.ProxyConfig;
+import dev.outpost.proxy.config.TlsMode;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
 import dev.outpost.proxy.server.OutpostNode;
 import dev.outpost.wan.WanEmulator;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -45,7 +47,7 @@ public final class Demo implements AutoCloseable {
 
   /** Starts the origin, the WAN and the node on {@code host:port}. */
   public static Demo start(Duration wanDelay, String host, int port) throws IOException, SQLException,
-      InterruptedException {
+      InterruptedException, java.security.cert.CertificateException {
     Path dir = Files.createTempDirectory("outpost-demo-");
     EmbeddedPostgres pg = EmbeddedPostgres.builder()
         .setDataDirectory(dir)
@@ -60,9 +62,14 @@ public final class Demo implements AutoCloseable {
       wan = WanEmulator.builder().listen("127.0.0.1", 0).target("127.0.0.1", pg.getPort()).delay(wanDelay).start();
       OriginUrl originUrl = OriginUrl.parse("postgresql://" + USER + ":" + PASSWORD + "@127.0.0.1:" + wan.port()
           + "/" + DATABASE);
-      node = new OutpostNode(ProxyConfig.builder(originUrl).listen(host, port).poolSize(10).minIdle(2).build()).start();
+      // TLS for clients with a certificate made for this run (psql uses it by default: sslmode=prefer)
+      SelfSignedCertificate certificate = new SelfSignedCertificate("localhost");
+      node = new OutpostNode(ProxyConfig.builder(originUrl).listen(host, port).poolSize(10).minIdle(2)
+          .tlsMode(TlsMode.ALLOW).tlsCert(certificate.certificate().toPath())
+          .tlsKey(certificate.privateKey().toPath()).build()).start();
       return new Demo(pg, dir, wan, node, wanDelay);
-    } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
+    } catch (IOException | SQLException | InterruptedException | RuntimeException
+        | java.security.cert.CertificateException e) {
       if (node != null) {
         node.close();
       }
@@ -111,7 +118,8 @@ public final class Demo implements AutoCloseable {
         "outpost demo ready",
         "  origin:  embedded Postgres on 127.0.0.1:" + origin.getPort() + " behind an emulated WAN of "
             + delay.toMillis() + " ms each way (127.0.0.1:" + wan.port() + ")",
-        "  outpost: " + node.address().getHostString() + ":" + node.port() + " (transaction pooling)",
+        "  outpost: " + node.address().getHostString() + ":" + node.port()
+            + " (transaction pooling, query cache on, TLS offered with a self-signed certificate)",
         "",
         "connect through Outpost:",
         "  psql '" + outpostUrl() + "'",

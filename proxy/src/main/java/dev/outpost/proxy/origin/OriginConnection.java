@@ -82,6 +82,11 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     return serverState;
   }
 
+  /** Seconds since the connection was opened. */
+  public long ageSeconds() {
+    return (System.nanoTime() - createdNanos) / 1_000_000_000L;
+  }
+
   long createdNanos() {
     return createdNanos;
   }

@@ -51,6 +51,25 @@ public final class OriginConnector {
    * fails with an {@link OriginErrorException} when the origin refuses (wrong password, unknown
    * database, too many connections), or with an I/O exception when it cannot be reached.
    */
+  /**
+   * Logs in as {@code target}'s user once, only to learn whether the origin accepts its password,
+   * and closes the connection (passthrough authentication).
+   */
+  public Future<Void> verifyLogin(EventLoop loop, OriginUrl target, OriginPool pool) {
+    io.netty.util.concurrent.Promise<Void> p = loop.newPromise();
+    connect(loop, target, pool, 1, Map.of()).addListener(f -> {
+      if (f.isSuccess()) {
+        OriginConnection c = (OriginConnection) f.getNow();
+        c.markBroken();
+        c.close();
+        p.trySuccess(null);
+      } else {
+        p.tryFailure(f.cause());
+      }
+    });
+    return p;
+  }
+
   Future<OriginConnection> connect(EventLoop loop, OriginUrl target, OriginPool pool, int preparedCapacity,
       Map<String, String> extraStartupParameters) {
     Promise<OriginConnection> promise = loop.newPromise();

@@ -42,7 +42,7 @@ public final class OriginPool {
   private static final long MAX_BACKOFF_MS = 10_000;
 
   private final String name;
-  private final OriginUrl target;
+  private volatile OriginUrl target;
   private final OriginConnector connector;
   private final EventLoopGroup group;
   private final ReentrantLock lock = new ReentrantLock();
@@ -60,6 +60,7 @@ public final class OriginPool {
   private final LongAdder acquisitions = new LongAdder();
   private final LongAdder waits = new LongAdder();
   private final LongAdder connectFailures = new LongAdder();
+  private final LongAdder acquireTimeouts = new LongAdder();
 
   public OriginPool(String name, OriginUrl target, OriginConnector connector, EventLoopGroup group,
       PoolSettings settings) {
@@ -77,6 +78,13 @@ public final class OriginPool {
 
   public OriginUrl target() {
     return target;
+  }
+
+  /** New connections log in with {@code password} (passthrough users change theirs). */
+  public void password(String password) {
+    if (!java.util.Objects.equals(password, target.password())) {
+      target = target.withCredentials(target.user(), password);
+    }
   }
 
   public PoolSettings settings() {
@@ -133,6 +141,11 @@ public final class OriginPool {
     } else if (c != null) {
       handOver(c, waiter);
     }
+  }
+
+  /** Counts a client that gave up waiting (acquire timeout, SQLSTATE 53300). */
+  public void acquireTimedOut() {
+    acquireTimeouts.increment();
   }
 
   /** Removes a waiter that gave up; true when it was still queued. */
@@ -495,7 +508,8 @@ public final class OriginPool {
     lock.lock();
     try {
       return new PoolStats(name, settings.maxSize(), all.size(), idle.size(), all.size() - idle.size(),
-          connecting, waiters.size(), down, lastError, acquisitions.sum(), waits.sum(), connectFailures.sum());
+          connecting, waiters.size(), down, lastError, acquisitions.sum(), waits.sum(), connectFailures.sum(),
+          acquireTimeouts.sum());
     } finally {
       lock.unlock();
     }
@@ -513,5 +527,6 @@ public final class OriginPool {
 
   /** One pool's numbers. */
   public record PoolStats(String name, int maxSize, int total, int idle, int active, int connecting,
-      int waiting, boolean originDown, String lastError, long acquisitions, long waits, long connectFailures) {}
+      int waiting, boolean originDown, String lastError, long acquisitions, long waits, long connectFailures,
+      long acquireTimeouts) {}
 }

@@ -25,6 +25,12 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
   @Override
   protected void initChannel(SocketChannel ch) {
+    node.clientConnections().incrementAndGet();
+    node.metrics().clientConnected();
+    ch.closeFuture().addListener(f -> {
+      node.clientConnections().decrementAndGet();
+      node.metrics().clientDisconnected();
+    });
     ch.pipeline()
         .addLast(StartupHandler.STARTUP_DECODER, new StartupDecoder())
         .addLast(StartupHandler.NAME, new StartupHandler(node));

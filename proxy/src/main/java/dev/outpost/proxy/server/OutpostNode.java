@@ -3,11 +3,18 @@ package dev.outpost.proxy.server;
 import dev.outpost.cache.CacheBus;
 import dev.outpost.cache.Ticker;
 import dev.outpost.cache.store.QueryCacheBuilder;
+import dev.outpost.proxy.auth.PasswordMemory;
 import dev.outpost.proxy.auth.User;
 import dev.outpost.proxy.cache.CachePolicy;
 import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.catalog.CatalogInspector;
+import dev.outpost.proxy.metrics.Metrics;
+import dev.outpost.proxy.metrics.PoolSample;
 import dev.outpost.proxy.auth.UserDirectory;
+import dev.outpost.proxy.admin.AdminResult;
+import dev.outpost.proxy.admin.AdminView;
+import dev.outpost.proxy.config.ConfigDiff;
+import dev.outpost.proxy.config.LoadedConfig;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.PoolMode;
 import dev.outpost.proxy.config.ProxyConfig;
@@ -15,12 +22,15 @@ import dev.outpost.proxy.origin.OriginConnector;
 import dev.outpost.proxy.origin.OriginPool;
 import dev.outpost.proxy.origin.PoolSettings;
 import dev.outpost.proxy.session.CancelRegistry;
+import dev.outpost.proxy.session.StartupHandler;
 import dev.outpost.proxy.session.ClientSession;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -53,28 +63,48 @@ public final class OutpostNode implements AutoCloseable {
   private Channel serverChannel;
   private ScheduledFuture<?> maintenance;
   private final CacheService cacheService;
+  private final Metrics metrics;
+  private final SslContext clientTls;
+  private final PasswordMemory passwords = new PasswordMemory(Duration.ofMinutes(5));
+  private volatile User admin;
+  private volatile boolean paused;
+  private volatile java.util.function.Supplier<LoadedConfig> configSource;
+  private volatile LoadedConfig loadedConfig;
+  private volatile AdminView clusterView = () -> AdminResult.builder("SHOW", "name", "value")
+      .row("mode", "standalone (no region configured)").build();
+  private volatile AdminView changeFeedView = () -> AdminResult.builder("SHOW", "name", "value")
+      .row("state", "off (change-feed is not enabled)").build();
+  private volatile boolean shuttingDown;
+  private final Set<ClientSession> waitingForResume = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** What a node is built with besides its configuration (tests inject clocks and buses here). */
-  public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus, UserDirectory users) {
+  public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus, UserDirectory users, Metrics metrics) {
+    /** Everything from the configuration. */
     public static Options defaults() {
-      return new Options(CachePolicy.defaults(), null, null, null);
+      return new Options(null, null, null, null, null);
     }
 
     public Options withCachePolicy(CachePolicy p) {
-      return new Options(p, ticker, bus, users);
+      return new Options(p, ticker, bus, users, metrics);
     }
 
     public Options withTicker(Ticker t) {
-      return new Options(cachePolicy, t, bus, users);
+      return new Options(cachePolicy, t, bus, users, metrics);
     }
 
     public Options withBus(CacheBus b) {
-      return new Options(cachePolicy, ticker, b, users);
+      return new Options(cachePolicy, ticker, b, users, metrics);
     }
 
     /** Users that may log in (instead of the origin URL's single user). */
     public Options withUsers(UserDirectory u) {
-      return new Options(cachePolicy, ticker, bus, u);
+      return new Options(cachePolicy, ticker, bus, u, metrics);
+    }
+
+    /** The registry to record into (a node makes its own otherwise). */
+    public Options withMetrics(Metrics m) {
+      return new Options(cachePolicy, ticker, bus, users, m);
     }
   }
 
@@ -85,14 +115,18 @@ public final class OutpostNode implements AutoCloseable {
   public OutpostNode(ProxyConfig config, Options options) {
     this.config = config;
     this.cacheService = cacheService(config, options);
-    this.users = options.users() != null ? options.users() : defaultUsers(config);
+    this.metrics = options.metrics() != null ? options.metrics() : new Metrics();
+    this.clientTls = clientTls(config);
+    this.metrics.bindCache(() -> cacheService.cache().stats());
+    this.users = options.users() != null ? options.users() : NodeSettings.users(config);
     this.bossGroup = transport.newGroup(1, "outpost-accept");
     this.workerGroup = transport.newGroup(config.effectiveWorkerThreads(), "outpost-io");
     this.connector = new OriginConnector(transport.clientChannel(), config.connectTimeout());
   }
 
   private static CacheService cacheService(ProxyConfig config, Options options) {
-    CachePolicy policy = options.cachePolicy();
+    CachePolicy policy = options.cachePolicy() != null ? options.cachePolicy()
+        : NodeSettings.cachePolicy(config.cache());
     QueryCacheBuilder b = QueryCacheBuilder.newBuilder()
         .maxBytes(policy.maxBytes())
         .maxEntrySize(policy.maxEntrySize())
@@ -106,16 +140,30 @@ public final class OutpostNode implements AutoCloseable {
     return new CacheService(b.build(), new CatalogInspector(config.origin(), Duration.ofSeconds(60)), policy);
   }
 
+  private static SslContext clientTls(ProxyConfig config) {
+    if (!config.tls().mode().offersTls()) {
+      return null;
+    }
+    try {
+      return SslContextBuilder.forServer(config.tls().cert().toFile(), config.tls().key().toFile()).build();
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("tls-cert/tls-key: cannot load the certificate or key: " + e.getMessage(), e);
+    }
+  }
+
+  /** TLS towards clients, or null when the node does not offer it. */
+  public SslContext clientTls() {
+    return clientTls;
+  }
+
+  /** The node's metrics registry. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
   /** The node's query cache service. */
   public CacheService cacheService() {
     return cacheService;
-  }
-
-  /** Without configured users, clients log in with the origin URL's user and password. */
-  private static UserDirectory defaultUsers(ProxyConfig config) {
-    OriginUrl o = config.origin();
-    String password = o.password() == null ? "" : o.password();
-    return new UserDirectory(List.of(User.withPassword(o.user(), password, Set.of(), o.user(), o.password())));
   }
 
   /** Binds the listening socket and warms the default pool. */
@@ -183,11 +231,22 @@ public final class OutpostNode implements AutoCloseable {
   /** The pool of origin connections for {@code originUser} on {@code database}, created on first use. */
   public OriginPool pool(String originUser, String originPassword, String database) {
     String key = originUser + "@" + database;
+    OriginPool existing = pools.get(key);
+    if (existing != null) {
+      existing.password(originPassword);
+      return existing;
+    }
     return pools.computeIfAbsent(key, k -> {
       ProxyConfig c = config;
       OriginUrl target = new OriginUrl(c.origin().host(), c.origin().port(), originUser, originPassword, database,
           c.origin().sslMode(), c.origin().sslRootCert());
-      return new OriginPool(k, target, connector, workerGroup, poolSettings(c));
+      OriginPool pool = new OriginPool(k, target, connector, workerGroup, poolSettings(c).withMaxSize(poolMaxSize(c)));
+      metrics.bindPool(k, () -> {
+        OriginPool.PoolStats st = pool.stats();
+        return new PoolSample(st.maxSize(), st.total(), st.idle(), st.active(), st.waiting(), st.waits(),
+            st.acquireTimeouts(), st.connectFailures());
+      });
+      return pool;
     });
   }
 
@@ -209,8 +268,172 @@ public final class OutpostNode implements AutoCloseable {
     return address().getPort();
   }
 
+  /** Passwords the origin accepted recently (passthrough authentication). */
+  public PasswordMemory passwords() {
+    return passwords;
+  }
+
+  /**
+   * Checks a passthrough login at the origin: succeeds when the origin accepts {@code password}
+   * for {@code user} on {@code database}; fails with the origin's error otherwise.
+   */
+  public io.netty.util.concurrent.Future<Void> verifyAtOrigin(io.netty.channel.EventLoop loop, String user,
+      String password, String database) {
+    // the pool's own password changes only once this one is proven (a wrong one must not break it)
+    OriginPool existing = pools.get(user + "@" + database);
+    OriginPool pool = existing != null ? existing : pool(user, password, database);
+    return connector.verifyLogin(loop, pool.target().withCredentials(user, password), pool);
+  }
+
+  /** The admin user when {@code name} is it, else null (SCRAM then fails like a wrong password). */
+  public User adminUser(String name) {
+    dev.outpost.proxy.config.AdminCredentials c = config.admin();
+    if (!c.enabled() || !c.user().equals(name)) {
+      return null;
+    }
+    User a = admin;
+    if (a == null || !a.name().equals(c.user()) || !a.originPassword().equals(c.password())) {
+      // the password is kept only to notice a changed one on reload; the console never logs in to the origin
+      a = User.withPassword(c.user(), c.password(), Set.of(StartupHandler.ADMIN_DATABASE), c.user(), c.password());
+      admin = a;
+    }
+    return a;
+  }
+
+  /** Where RELOAD (admin console, SIGHUP) reads the configuration from. */
+  public void configSource(java.util.function.Supplier<LoadedConfig> source) {
+    this.configSource = source;
+    LoadedConfig l = source.get();
+    this.loadedConfig = new LoadedConfig(config, l.sources());
+  }
+
+  /** The effective configuration as rows (secrets masked), with where each value came from. */
+  public List<dev.outpost.proxy.config.ConfigRow> configRows() {
+    LoadedConfig l = loadedConfig;
+    return (l != null ? new LoadedConfig(config, l.sources()) : LoadedConfig.fromCode(config)).rows();
+  }
+
+  /** Re-reads the configuration from its source and applies it ({@link #reload}). */
+  public ConfigDiff reloadFromSource() {
+    java.util.function.Supplier<LoadedConfig> source = configSource;
+    if (source == null) {
+      return reload(config); // configured in code: nothing to re-read
+    }
+    LoadedConfig l = source.get();
+    ConfigDiff diff = reload(l.config());
+    loadedConfig = l;
+    return diff;
+  }
+
+  public AdminView clusterView() {
+    return clusterView;
+  }
+
+  public AdminView changeFeedView() {
+    return changeFeedView;
+  }
+
+  /**
+   * Applies a reloaded configuration: what can change live (pool limits and timeouts, users, cache
+   * freshness, rules and bounds, auth and limits, log level) takes effect now, for new work; the
+   * rest is reported by the returned diff and waits for a restart.
+   */
+  public synchronized ConfigDiff reload(ProxyConfig loaded) {
+    ConfigDiff diff = ConfigDiff.between(config, loaded);
+    ProxyConfig next = diff.effective();
+    config = next;
+    users = NodeSettings.users(next);
+    CachePolicy policy = NodeSettings.cachePolicy(next.cache());
+    cacheService.policy(policy);
+    cacheService.cache().limits(policy.maxBytes(), policy.maxEntrySize());
+    for (OriginPool p : pools.values()) {
+      p.settings(poolSettings(next).withMaxSize(poolMaxSize(next)));
+    }
+    next.logLevel().apply();
+    log.info("configuration reloaded: {}", diff.summary());
+    return diff;
+  }
+
+  /** The most origin connections one pool of this node may hold. */
+  int poolMaxSize(ProxyConfig c) {
+    return c.poolSize();
+  }
+
+  /**
+   * Holds every request that needs the origin until {@link #resume()} (for origin maintenance);
+   * transactions already running continue, and cache hits are still served.
+   */
+  public void pause() {
+    paused = true;
+    log.info("paused: new requests wait for RESUME");
+  }
+
+  /** Lets held requests go on. */
+  public void resume() {
+    paused = false;
+    for (ClientSession s : waitingForResume) {
+      waitingForResume.remove(s);
+      s.resumed();
+    }
+    log.info("resumed");
+  }
+
+  public boolean paused() {
+    return paused;
+  }
+
+  /** A session whose next request needs the origin while paused; it is woken by {@link #resume()}. */
+  public void waitForResume(ClientSession s) {
+    waitingForResume.add(s);
+    if (!paused && waitingForResume.remove(s)) {
+      s.resumed();
+    }
+  }
+
+  public boolean shuttingDown() {
+    return shuttingDown;
+  }
+
+  /**
+   * Stops the node gracefully: refuses new connections, closes idle clients, lets transactions in
+   * flight finish (their clients are closed when each ends) for up to {@code timeout}, then closes
+   * everything.
+   */
+  public void shutdown(Duration timeout) {
+    if (closed.get()) {
+      return;
+    }
+    shuttingDown = true;
+    if (serverChannel != null) {
+      serverChannel.close().syncUninterruptibly();
+    }
+    log.info("shutting down: {} client(s) connected, waiting up to {} ms for open transactions",
+        sessions.size(), timeout.toMillis());
+    resume();
+    for (ClientSession s : sessions) {
+      s.closeWhenIdle();
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (!sessions.isEmpty()) {
+      log.warn("shutdown timeout: closing {} client(s) still in a transaction", sessions.size());
+    }
+    close();
+  }
+
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    shuttingDown = true;
     if (maintenance != null) {
       maintenance.cancel(false);
     }

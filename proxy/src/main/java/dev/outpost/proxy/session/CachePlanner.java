@@ -90,8 +90,9 @@ final class CachePlanner {
     CacheKey key = key(r, c);
     Lookup lookup = service.cache().lookup(key);
     if (lookup.status() == CacheStatus.HIT || lookup.status() == CacheStatus.STALE) {
+      long start = s.requestStartNanos();
       replay(r, lookup.result().orElseThrow());
-      service.cache().record(lookup.status());
+      s.recordQuery(lookup.status(), start);
       lookup.refresh().ifPresent(ticket -> RefreshQuery.start(s, ticket, plan, r.sql(), r.protocol(),
           parameterTypes(r), r.bind()));
       return Outcome.SERVED;
@@ -103,6 +104,7 @@ final class CachePlanner {
       return Outcome.FORWARD;
     }
     FillTicket.Follower follower = (FillTicket.Follower) ticket;
+    long start = s.requestStartNanos();
     long timeout = s.pool.settings().acquireTimeout().toMillis();
     CompletableFuture<CachedResult> wait = follower.result().orTimeout(timeout, TimeUnit.MILLISECONDS);
     s.awaitFill(wait, result -> {
@@ -117,7 +119,7 @@ final class CachePlanner {
           again.bind().release();
         }
       }
-      service.cache().record(CacheStatus.MISS);
+      s.recordQuery(CacheStatus.MISS, start);
       return true;
     });
     return Outcome.WAITING;

@@ -113,7 +113,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   private CompletableFuture<?> fillWait;
   /** After a failed follower wait, the head request goes to the origin without the planner. */
   private boolean bypassPlannerOnce;
+  /** The node is paused and this session's next request needs the origin. */
+  private boolean waitingForResume;
+  /** The node is shutting down: close as soon as no transaction is open. */
+  private boolean closeWhenIdle;
   private CatalogInspector.Login catalogLogin;
+  /** When the oldest pending request arrived. */
+  private long pendingSinceNanos;
+  private final dev.outpost.proxy.metrics.QueryMetrics queryMetrics;
 
   ClientSession(OutpostNode node, Channel client, User user, String database, OriginPool pool,
       Map<String, String> startupSettings) {
@@ -127,6 +134,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     this.settings = new SessionSettings(startupSettings);
     this.cancelKey = node.cancels().register(this);
     this.cacheService = node.cacheService();
+    this.queryMetrics = node.metrics().database(database);
     this.planner = cacheService == null ? null : new CachePlanner(this, cacheService);
     this.forwarder = new Forwarder(this);
     this.router = new ResponseRouter(this);
@@ -134,6 +142,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   CacheService cacheService() {
     return cacheService;
+  }
+
+  /** When the request now being dispatched arrived (approximate for pipelined requests). */
+  long requestStartNanos() {
+    return pendingSinceNanos;
+  }
+
+  /** Records a finished query's cache status and latency (cache statistics and metrics). */
+  void recordQuery(CacheStatus status, long startNanos) {
+    if (status == null) {
+      return;
+    }
+    if (cacheService != null) {
+      cacheService.cache().record(status);
+    }
+    queryMetrics.record(status, System.nanoTime() - startNanos);
   }
 
   /** Credentials for catalog look-ups on behalf of this client (the pool's origin role). */
@@ -191,6 +215,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     return cancelKey;
   }
 
+  /** The id shown in SHOW CLIENTS (the process id the client got in BackendKeyData). */
+  public int id() {
+    return cancelKey.processId();
+  }
+
   public String userName() {
     return user.name();
   }
@@ -223,6 +252,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     node.sessions().add(this);
+    long idleMillis = node.config().clientIdleTimeout().toMillis();
+    if (idleMillis > 0) {
+      ctx.pipeline().addBefore(NAME, "idle", new io.netty.handler.timeout.IdleStateHandler(0, 0, idleMillis,
+          TimeUnit.MILLISECONDS));
+    }
   }
 
   // ---------------------------------------------------------------- client side
@@ -244,6 +278,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       frame.release();
       fatal(PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "unexpected password message after authentication"));
       return;
+    }
+    if (pending.isEmpty()) {
+      pendingSinceNanos = System.nanoTime();
     }
     pending.addLast(frame);
     pendingBytes += frame.size();
@@ -273,8 +310,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     while (!pending.isEmpty()) {
-      if (waiter != null || fillWait != null) {
-        return; // the head request waits for a connection or for a single-flight leader
+      if (waiter != null || fillWait != null || waitingForResume) {
+        return; // the head request waits for a connection, a single-flight leader or RESUME
       }
       if (conn != null && (!expected.isEmpty() || inBatch || txnStatus != 'I' || copyIn)) {
         forwardPending(); // mid-transaction or pipelined: everything goes straight through
@@ -305,6 +342,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       bypassPlannerOnce = false;
       if (conn != null) {
         forwardPending();
+      } else if (node.paused()) {
+        waitingForResume = true;
+        node.waitForResume(this); // PAUSE: requests that need the origin wait
       } else {
         acquire();
       }
@@ -439,6 +479,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+      if (txnStatus == 'I' && expected.isEmpty() && pending.isEmpty() && waiter == null && fillWait == null) {
+        fatal(new PgWireException(Sqlstate.IDLE_SESSION_TIMEOUT,
+            "terminating connection due to idle-session timeout (client-idle-timeout is "
+                + node.config().clientIdleTimeout().toMillis() + " ms)", null, "reconnect", true));
+      }
+      return;
+    }
     if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
       ctx.close(); // the client will send nothing more: same as Terminate
       return;
@@ -482,6 +530,30 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     shutdownLocally();
   }
 
+  /** The node resumed after PAUSE; called from any thread. */
+  public void resumed() {
+    eventLoop().execute(() -> {
+      waitingForResume = false;
+      dispatch();
+      flushClient();
+    });
+  }
+
+  /** Graceful shutdown: closes now when no transaction is open, else when it ends. Any thread. */
+  public void closeWhenIdle() {
+    eventLoop().execute(() -> {
+      closeWhenIdle = true;
+      closeIfIdleForShutdown();
+    });
+  }
+
+  private void closeIfIdleForShutdown() {
+    if (closeWhenIdle && !closed && txnStatus == 'I' && expected.isEmpty() && !inBatch && !copyIn) {
+      fatal(new PgWireException(Sqlstate.ADMIN_SHUTDOWN,
+          "terminating connection because Outpost is shutting down", null, "reconnect to another node", true));
+    }
+  }
+
   /** Closes the client connection (node shutdown); called from any thread. */
   public void shutdown() {
     eventLoop().execute(() -> fatal(new PgWireException(Sqlstate.ADMIN_SHUTDOWN,
@@ -495,7 +567,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     closed = true;
     node.sessions().remove(this);
     node.cancels().unregister(cancelKey.processId());
-    node.clientConnections().decrementAndGet();
     Frame f;
     while ((f = pending.pollFirst()) != null) {
       f.release();
@@ -575,6 +646,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void timedOut() {
       if (done.compareAndSet(false, true)) {
         pool.cancel(this);
+        pool.acquireTimedOut();
         OriginPool.PoolStats s = pool.stats();
         onAcquireFailed(this, new PgWireException(Sqlstate.TOO_MANY_CONNECTIONS,
             "could not acquire an origin connection within " + pool.settings().acquireTimeout().toMillis()
@@ -636,6 +708,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   /** Gives the connection back when the transaction is over and nothing is in flight. */
   void maybeRelease() {
+    if (closeWhenIdle) {
+      flushClient();
+      closeIfIdleForShutdown();
+      if (closed) {
+        return;
+      }
+    }
     if (conn == null || pinned || txnStatus != 'I' || !expected.isEmpty() || inBatch || copyIn
         || !pending.isEmpty()) {
       return;

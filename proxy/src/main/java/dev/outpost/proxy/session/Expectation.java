@@ -44,6 +44,10 @@ final class Expectation {
   int progress;
   /** A cache miss whose result is copied as it passes (QUERY, DESCRIBE_PORTAL, EXECUTE, SYNC). */
   ResultCapture capture;
+  /** QUERY, EXECUTE: the cache status to record when the statement is done (null: none, or the capture's). */
+  dev.outpost.cache.CacheStatus status;
+  /** QUERY, EXECUTE: when the client's request arrived, for the latency histogram. */
+  long startNanos;
 
   private Expectation(Kind kind, boolean swallow, String sql, String clientStatement, String serverStatement) {
     this.kind = kind;

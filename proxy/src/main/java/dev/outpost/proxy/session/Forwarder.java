@@ -263,9 +263,11 @@ final class Forwarder {
       s.expected.addLast(Expectation.query(raise, false));
       return;
     }
-    account(sql);
+    CacheStatus status = account(sql);
     out.add(f);
     Expectation e = Expectation.query(sql, false);
+    e.status = status;
+    e.startNanos = s.requestStartNanos();
     e.capture = s.armedCapture;
     s.armedCapture = null;
     s.expected.addLast(e);
@@ -273,35 +275,27 @@ final class Forwarder {
   }
 
   /**
-   * Records the query's one cache status and remembers statements that may write, for the
-   * invalidation when their transaction commits.
+   * Decides the query's one cache status (null for the leader of a fill, whose status is known at
+   * its end) and remembers statements that may write, for the invalidation when their transaction
+   * commits.
    */
-  private void account(String sql) {
+  private CacheStatus account(String sql) {
     CacheService svc = s.cacheService();
-    if (svc == null) {
-      return;
-    }
-    if (!svc.enabled()) {
+    if (svc == null || !svc.enabled()) {
       s.plannedStatus = null;
-      if (sql != null) {
-        svc.cache().record(CacheStatus.BYPASS);
-      }
-      return;
+      return CacheStatus.BYPASS;
     }
     CacheStatus status = s.plannedStatus;
     s.plannedStatus = null;
     if (sql == null) {
-      if (status != null) {
-        svc.cache().record(status);
-      }
-      return;
+      return status != null ? status : CacheStatus.UNCACHEABLE;
     }
     Classification c = svc.classify(sql);
     if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()) {
       s.router.noteWrite(c);
     }
     if (status == null && s.armedCapture != null) {
-      return; // the leader of a fill: its status is known when the result is complete
+      return null; // the leader of a fill: its status is known when the result is complete
     }
     if (status == null) {
       boolean inTransaction = s.txnStatus != 'I' || transactionThisBatch;
@@ -320,7 +314,7 @@ final class Forwarder {
     if (c.kind() == StatementKind.TRANSACTION && opensTransaction(c)) {
       transactionThisBatch = true;
     }
-    svc.cache().record(status);
+    return status;
   }
 
   private static boolean opensTransaction(Classification c) {
@@ -448,7 +442,7 @@ final class Forwarder {
     s.inBatch = true;
     String portal = PgBuf.readCString(f.body());
     ClientStatement cs = portals.get(portal);
-    account(cs == null ? null : cs.sql);
+    CacheStatus status = account(cs == null ? null : cs.sql);
     ResultCapture capture = s.armedCapture;
     if (capture != null && !describedThisBatch) {
       // every stored entry carries its RowDescription, whether or not this client asked for it
@@ -460,6 +454,8 @@ final class Forwarder {
     out.add(f);
     Expectation e = Expectation.execute(cs == null ? null : cs.sql);
     e.capture = capture;
+    e.status = status;
+    e.startNanos = s.requestStartNanos();
     s.expected.addLast(e);
   }
 

@@ -171,11 +171,13 @@ final class ResponseRouter {
         s.copyIn = false;
         commandComplete(head.sql, frame);
         pass(head, frame);
+        s.recordQuery(head.status, head.startNanos);
         pop();
         break;
       case EMPTY_QUERY_RESPONSE:
       case PORTAL_SUSPENDED:
         pass(head, frame);
+        s.recordQuery(head.status, head.startNanos);
         pop();
         break;
       default:
@@ -263,6 +265,9 @@ final class ResponseRouter {
     // Extended protocol: the origin now skips everything up to Sync. The client learns of the
     // error even when it came from a message Outpost injected on its behalf.
     s.toClient(frame);
+    if (head.kind == Kind.EXECUTE) {
+      s.recordQuery(head.status, head.startNanos);
+    }
     while (!s.expected.isEmpty() && s.expected.peekFirst().kind != Kind.SYNC) {
       undo(s.expected.pollFirst());
     }
@@ -302,10 +307,10 @@ final class ResponseRouter {
       commitWrites();
     }
     if (head.capture != null) {
-      dev.outpost.cache.CacheStatus outcome = head.capture.finish(status == 'I' && !aborted);
-      if (outcome != null) {
-        head.capture.cache().record(outcome);
-      }
+      s.recordQuery(head.capture.finish(status == 'I' && !aborted), head.capture.startNanos());
+    }
+    if (head.kind == Kind.QUERY || head.kind == Kind.FUNCTION_CALL) {
+      s.recordQuery(head.status, head.startNanos);
     }
     pass(head, frame);
     pop();

@@ -29,6 +29,7 @@ final class ResultCapture {
   private String failure;
   private boolean oversized;
   private boolean finished;
+  private final long startNanos = System.nanoTime();
 
   ResultCapture(FillTicket.Leader leader, ReadPlan plan, QueryCache cache, long maxEntrySize) {
     this.leader = leader;
@@ -122,5 +123,10 @@ final class ResultCapture {
 
   QueryCache cache() {
     return cache;
+  }
+
+  /** When the request whose result this captures was sent. */
+  long startNanos() {
+    return startNanos;
   }
 }

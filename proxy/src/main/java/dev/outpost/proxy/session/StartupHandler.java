@@ -1,5 +1,7 @@
 package dev.outpost.proxy.session;
 
+import dev.outpost.proxy.admin.AdminConsole;
+import dev.outpost.proxy.admin.AdminSession;
 import dev.outpost.proxy.auth.User;
 import dev.outpost.proxy.config.AuthMethod;
 import dev.outpost.proxy.config.ProxyConfig;
@@ -33,7 +35,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import dev.outpost.proxy.config.TlsMode;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +75,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
   public static final String STARTUP_DECODER = "startup-decoder";
   public static final String FRAME_DECODER = "frames";
   public static final String SSL = "ssl";
+  /** The virtual database of the admin console. */
+  public static final String ADMIN_DATABASE = "outpost";
   /** Longest message accepted before the client has authenticated. */
   static final int MAX_UNAUTHENTICATED_MESSAGE = 10_000;
   private static final Logger log = LoggerFactory.getLogger(StartupHandler.class);
@@ -87,7 +94,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
   private ScramServer scram;
   private byte[] md5Salt;
   private int saslStep;
-  private boolean counted;
+  private boolean admin;
 
   public StartupHandler(OutpostNode node) {
     this.node = node;
@@ -96,8 +103,6 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    counted = true;
-    node.clientConnections().incrementAndGet();
     authTimeout = ctx.executor().schedule(() -> {
       if (state != State.DONE && ctx.channel().isActive()) {
         log.info("client {}: closing, startup did not finish within {} ms", ctx.channel().remoteAddress(),
@@ -112,9 +117,6 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     cancelTimeout();
-    if (counted && state != State.DONE) {
-      node.clientConnections().decrementAndGet();
-    }
     ctx.fireChannelInactive();
   }
 
@@ -156,7 +158,14 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
       // Bytes sent before the TLS handshake could be injected by a man in the middle.
       throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
     }
-    ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+    SslContext tls = node.clientTls();
+    if (tls == null) {
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+      return;
+    }
+    // startTls: the 'S' that answers the request leaves in plaintext; everything after is TLS
+    ctx.pipeline().addFirst(SSL, new SslHandler(tls.newEngine(ctx.alloc()), true));
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'S'}));
   }
 
   private void onCancel(ChannelHandlerContext ctx, CancelRequest cancel) {
@@ -171,6 +180,17 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
 
   private void onStartup(ChannelHandlerContext ctx, StartupMessage m) {
     startup = m;
+    if (node.shuttingDown()) {
+      node.metrics().clientRejected();
+      throw new PgWireException(Sqlstate.CANNOT_CONNECT_NOW, "Outpost is shutting down", null,
+          "connect to another node, or retry in a moment", true);
+    }
+    if (config.tls().mode() == TlsMode.REQUIRE && ctx.pipeline().get(SSL) == null) {
+      node.metrics().clientRejected();
+      throw new PgWireException(Sqlstate.INVALID_AUTHORIZATION_SPECIFICATION,
+          "this Outpost node accepts only TLS connections (tls-mode: require)", null,
+          "connect with sslmode=require (or verify-ca / verify-full)", true);
+    }
     ctx.pipeline().replace(STARTUP_DECODER, FRAME_DECODER, new FrameDecoder(MAX_UNAUTHENTICATED_MESSAGE,
         b -> FrontendType.of((byte) b) != null, "client"));
     if (m.parameters().containsKey("replication") && !"false".equalsIgnoreCase(m.parameters().get("replication"))
@@ -180,6 +200,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
           "connect replication clients to the origin directly", true);
     }
     if (node.clientConnections().get() > config.maxClientConnections()) {
+      node.metrics().clientRejected();
       throw new PgWireException(Sqlstate.TOO_MANY_CONNECTIONS,
           "sorry, too many clients already (max-client-connections is " + config.maxClientConnections() + ")",
           null, "raise max-client-connections or use fewer client connections", true);
@@ -193,10 +214,27 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     if (m.minorVersion() > 0 || !unknownOptions.isEmpty()) {
       ctx.write(encode(ctx, new NegotiateProtocolVersion(0, unknownOptions)));
     }
-    user = node.users().find(m.user());
+    admin = ADMIN_DATABASE.equals(m.database());
     method = config.authMethod();
+    if (admin) {
+      if (!config.admin().enabled()) {
+        throw new PgWireException(Sqlstate.INVALID_CATALOG_NAME,
+            "database \"" + ADMIN_DATABASE + "\" (the admin console) is not enabled on this node", null,
+            "set admin-user and admin-password in the Outpost configuration", true);
+      }
+      // only the admin user exists here; anyone else fails exactly like a wrong password
+      user = node.adminUser(m.user());
+      if (method == AuthMethod.TRUST || method == AuthMethod.PASSTHROUGH) {
+        method = AuthMethod.SCRAM; // the console always asks for the admin password
+      }
+    } else {
+      user = node.users().find(m.user());
+    }
     state = State.AUTHENTICATING;
     switch (method) {
+      case PASSTHROUGH:
+        ctx.writeAndFlush(encode(ctx, Authentication.CleartextPassword.INSTANCE));
+        break;
       case TRUST:
         if (user == null) {
           throw new PgWireException(Sqlstate.INVALID_AUTHORIZATION_SPECIFICATION,
@@ -226,7 +264,9 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
           "expected a password message during authentication, got '" + (char) frame.type() + "'");
     }
     try {
-      if (method == AuthMethod.MD5) {
+      if (method == AuthMethod.PASSTHROUGH) {
+        passthrough(ctx, PasswordMessage.decode(frame.body()).password());
+      } else if (method == AuthMethod.MD5) {
         String answer = PasswordMessage.decode(frame.body()).password();
         boolean ok = user != null && user.md5Stored() != null
             && Md5Password.matches(Md5Password.responseFromStored(user.md5Stored(), md5Salt), answer);
@@ -252,6 +292,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
         throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "unexpected SASL message");
       }
     } catch (AuthenticationFailedException e) {
+      node.metrics().authFailed();
       log.info("client {}: authentication failed for user \"{}\": {}", ctx.channel().remoteAddress(),
           startup.user(), e.getMessage());
       throw new PgWireException(Sqlstate.INVALID_PASSWORD,
@@ -259,8 +300,50 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Passthrough: the client's password is checked by the origin itself (a recently verified one
+   * is remembered as a salted hash, so repeated logins cost no round trip), and the client's
+   * transactions run as that role with that password.
+   */
+  private void passthrough(ChannelHandlerContext ctx, String password) {
+    String name = startup.user();
+    if (node.passwords().verifiedRecently(name, password)) {
+      user = User.passthrough(name, password);
+      authenticated(ctx);
+      return;
+    }
+    state = State.CONNECTING;
+    node.verifyAtOrigin(ctx.channel().eventLoop(), name, password, startup.database()).addListener(f -> {
+      if (!ctx.channel().isActive()) {
+        return;
+      }
+      if (f.isSuccess()) {
+        node.passwords().remember(name, password);
+        user = User.passthrough(name, password);
+        state = State.AUTHENTICATING;
+        try {
+          authenticated(ctx);
+        } catch (PgWireException e) {
+          fatal(ctx, e);
+        }
+      } else {
+        node.metrics().authFailed();
+        Throwable c = f.cause();
+        log.info("client {}: passthrough login of \"{}\" refused by the origin: {}", ctx.channel().remoteAddress(),
+            name, c.getMessage());
+        fatal(ctx, c instanceof dev.outpost.proxy.origin.OriginErrorException oe ? asFatal(PgWireException.relay(
+            oe.fields())) : new PgWireException(Sqlstate.CONNECTION_FAILURE,
+                "could not check the password at the origin: " + c.getMessage(), null, null, true));
+      }
+    });
+  }
+
   private void authenticated(ChannelHandlerContext ctx) {
     String database = startup.database();
+    if (admin) {
+      admin(ctx);
+      return;
+    }
     if (!user.mayUse(database)) {
       throw new PgWireException(Sqlstate.INSUFFICIENT_PRIVILEGE,
           "user \"" + user.name() + "\" is not allowed to connect to database \"" + database + "\" through Outpost",
@@ -284,6 +367,29 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
                 null, null, true));
       }
     });
+  }
+
+  /** The admin user is in: the admin console takes over the connection. */
+  private void admin(ChannelHandlerContext ctx) {
+    cancelTimeout();
+    state = State.DONE;
+    ByteBuf out = ctx.alloc().buffer(512);
+    Authentication.Ok.INSTANCE.encodeTo(out);
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("server_version", "17.0 (Outpost admin console)");
+    params.put("server_encoding", "UTF8");
+    params.put("client_encoding", "UTF8");
+    params.put("DateStyle", "ISO, MDY");
+    params.put("integer_datetimes", "on");
+    params.put("standard_conforming_strings", "on");
+    params.put("application_name", startup.parameters().getOrDefault("application_name", ""));
+    params.forEach((k, v) -> new ParameterStatus(k, v).encodeTo(out));
+    new BackendKeyData(0, new byte[4]).encodeTo(out);
+    ReadyForQuery.IDLE.encodeTo(out);
+    FrameDecoder frames = (FrameDecoder) ctx.pipeline().get(FRAME_DECODER);
+    frames.maxLength(MAX_UNAUTHENTICATED_MESSAGE * 10);
+    ctx.pipeline().replace(this, AdminSession.NAME, new AdminSession(new AdminConsole(node), user.name()));
+    ctx.writeAndFlush(out);
   }
 
   private static PgWireException asFatal(PgWireException e) {
@@ -325,10 +431,6 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     }
     state = State.DONE;
     cancelTimeout();
-    if (counted) {
-      counted = false;
-      node.clientConnections().decrementAndGet();
-    }
     ErrorFields fields = e.toErrorFields();
     if (!fields.isFatal()) {
       Map<Character, String> f = new LinkedHashMap<>(fields.fields());

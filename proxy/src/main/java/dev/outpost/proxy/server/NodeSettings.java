@@ -1,4 +1,4 @@
-package dev.outpost.proxy.cli;
+package dev.outpost.proxy.server;
 
 import dev.outpost.proxy.auth.User;
 import dev.outpost.proxy.auth.UserDirectory;
@@ -8,29 +8,38 @@ import dev.outpost.proxy.config.CacheSettings;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.ProxyConfig;
 import dev.outpost.proxy.config.UserEntry;
-import dev.outpost.proxy.server.OutpostNode;
 import dev.outpost.wire.auth.ScramVerifier;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What {@code serve} hands a node besides its {@link ProxyConfig}: the cache policy and the users
- * of the configuration, in the forms the node takes them ({@link OutpostNode.Options}).
+ * The configuration's cache settings and users in the forms the node works with. Used at start
+ * and on every reload.
  */
-final class NodeOptions {
-  private NodeOptions() {}
+public final class NodeSettings {
+  private NodeSettings() {}
 
-  static OutpostNode.Options from(ProxyConfig config) {
-    OutpostNode.Options options = OutpostNode.Options.defaults().withCachePolicy(cachePolicy(config.cache()));
-    return config.users().isEmpty() ? options : options.withUsers(users(config.users(), config.origin()));
-  }
-
-  static CachePolicy cachePolicy(CacheSettings s) {
+  /** The cache policy of {@code s}. */
+  public static CachePolicy cachePolicy(CacheSettings s) {
     List<CacheRule> rules = new ArrayList<>();
     for (dev.outpost.proxy.config.CacheRule r : s.rules()) {
       rules.add(new CacheRule(r.table().toString(), r.enabled(), r.maxAge(), r.staleWhileRevalidate()));
     }
     return new CachePolicy(s.enabled(), s.maxAge(), s.staleWhileRevalidate(), s.maxBytes(), s.maxEntrySize(), rules);
+  }
+
+  /**
+   * The users of the configuration; without a {@code users:} list, the origin URL's user with its
+   * password (DESIGN §10.1).
+   */
+  public static UserDirectory users(ProxyConfig config) {
+    if (config.users().isEmpty()) {
+      OriginUrl o = config.origin();
+      String password = o.password() == null ? "" : o.password();
+      return new UserDirectory(List.of(User.withPassword(o.user(), password, java.util.Set.of(), o.user(),
+          o.password())));
+    }
+    return users(config.users(), config.origin());
   }
 
   static UserDirectory users(List<UserEntry> entries, OriginUrl origin) {

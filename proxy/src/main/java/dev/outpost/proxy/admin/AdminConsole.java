@@ -1,0 +1,263 @@
+package dev.outpost.proxy.admin;
+
+import dev.outpost.cache.CacheStats;
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.cache.TableUsage;
+import dev.outpost.cache.sql.TableRef;
+import dev.outpost.proxy.config.ConfigDiff;
+import dev.outpost.proxy.config.ConfigException;
+import dev.outpost.proxy.config.ConfigRow;
+import dev.outpost.proxy.metrics.Latency;
+import dev.outpost.proxy.metrics.MetricsSnapshot;
+import dev.outpost.proxy.origin.OriginConnection;
+import dev.outpost.proxy.origin.OriginPool;
+import dev.outpost.proxy.server.OutpostNode;
+import dev.outpost.proxy.session.ClientSession;
+import dev.outpost.wire.PgWireException;
+import dev.outpost.wire.Sqlstate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The admin console's commands (DESIGN §10.2), answered from the node's live state as ordinary
+ * rows, so psql draws tables:
+ *
+ * <pre>
+ * SHOW POOLS | CLIENTS | SERVERS | STATS | CACHE | CLUSTER | CONFIG | CHANGE FEED | HELP
+ * INVALIDATE TABLE name [IN DATABASE db]      INVALIDATE ALL [IN DATABASE db]
+ * RELOAD      PAUSE      RESUME
+ * </pre>
+ *
+ * The numbers are the ones {@code /metrics} exposes (both read the same meters).
+ */
+public final class AdminConsole {
+  private static final Pattern INVALIDATE_TABLE = Pattern.compile(
+      "invalidate\\s+table\\s+(\"[^\"]+\"|[\\w$]+)(?:\\.(\"[^\"]+\"|[\\w$]+))?(?:\\s+in\\s+database\\s+(\"[^\"]+\"|[\\w$]+))?",
+      Pattern.CASE_INSENSITIVE);
+  private static final Pattern INVALIDATE_ALL = Pattern.compile(
+      "invalidate\\s+all(?:\\s+in\\s+database\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
+
+  private final OutpostNode node;
+
+  public AdminConsole(OutpostNode node) {
+    this.node = node;
+  }
+
+  /** Runs one command; errors are {@link PgWireException}s with a SQLSTATE. */
+  public AdminResult execute(String command) {
+    String c = command.trim();
+    while (c.endsWith(";")) {
+      c = c.substring(0, c.length() - 1).trim();
+    }
+    String lower = c.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+    switch (lower) {
+      case "show pools":
+        return pools();
+      case "show clients":
+        return clients();
+      case "show servers":
+        return servers();
+      case "show stats":
+        return stats();
+      case "show cache":
+        return cache();
+      case "show cluster":
+        return node.clusterView().rows();
+      case "show change feed":
+        return node.changeFeedView().rows();
+      case "show config":
+        return config();
+      case "show help":
+      case "help":
+        return help();
+      case "reload":
+        return reload();
+      case "pause":
+        node.pause();
+        return AdminResult.command("PAUSE");
+      case "resume":
+        node.resume();
+        return AdminResult.command("RESUME");
+      default:
+        break;
+    }
+    Matcher t = INVALIDATE_TABLE.matcher(c);
+    if (t.matches()) {
+      String schema = t.group(2) == null ? null : unquote(t.group(1));
+      String table = unquote(t.group(2) == null ? t.group(1) : t.group(2));
+      for (String db : databases(t.group(3))) {
+        node.cacheService().cache().invalidate(db, List.of(TableRef.of(schema, table)));
+      }
+      return AdminResult.command("INVALIDATE");
+    }
+    Matcher a = INVALIDATE_ALL.matcher(c);
+    if (a.matches()) {
+      for (String db : databases(a.group(1))) {
+        node.cacheService().cache().invalidateAll(db);
+      }
+      return AdminResult.command("INVALIDATE");
+    }
+    throw new PgWireException(Sqlstate.SYNTAX_ERROR, "unknown admin command: " + truncate(c), null,
+        "try SHOW HELP", false);
+  }
+
+  private static String truncate(String s) {
+    return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+  }
+
+  private static String unquote(String s) {
+    return s.startsWith("\"") ? s.substring(1, s.length() - 1) : s.toLowerCase(Locale.ROOT);
+  }
+
+  /** The named database, or every database the node has a pool for. */
+  private List<String> databases(String named) {
+    if (named != null) {
+      return List.of(unquote(named));
+    }
+    List<String> dbs = new ArrayList<>();
+    for (OriginPool p : node.pools()) {
+      if (!dbs.contains(p.target().database())) {
+        dbs.add(p.target().database());
+      }
+    }
+    return dbs;
+  }
+
+  private AdminResult pools() {
+    AdminResult.Builder r = AdminResult.builder("SHOW", "pool", "mode", "max_size", "total", "active", "idle",
+        "connecting", "waiting", "waits", "acquire_timeouts", "connect_failures", "origin", "last_error");
+    for (OriginPool p : sorted(node.pools())) {
+      OriginPool.PoolStats s = p.stats();
+      r.row(s.name(), node.config().poolMode().label(), s.maxSize(), s.total(), s.active(), s.idle(),
+          s.connecting(), s.waiting(), s.waits(), s.acquireTimeouts(), s.connectFailures(),
+          s.originDown() ? "down" : "up", s.lastError());
+    }
+    return r.build();
+  }
+
+  private static List<OriginPool> sorted(java.util.Collection<OriginPool> pools) {
+    List<OriginPool> list = new ArrayList<>(pools);
+    list.sort(java.util.Comparator.comparing(OriginPool::name));
+    return list;
+  }
+
+  private AdminResult clients() {
+    AdminResult.Builder r = AdminResult.builder("SHOW", "id", "user", "database", "address", "state",
+        "connected_at");
+    List<ClientSession> sessions = new ArrayList<>(node.sessions());
+    sessions.sort(java.util.Comparator.comparingInt(ClientSession::id));
+    for (ClientSession s : sessions) {
+      r.row(s.id(), s.userName(), s.database(), String.valueOf(s.remoteAddress()), s.state(),
+          Instant.ofEpochMilli(s.connectedAtMillis()).toString());
+    }
+    return r.build();
+  }
+
+  private AdminResult servers() {
+    AdminResult.Builder r = AdminResult.builder("SHOW", "id", "pool", "backend_pid", "state", "client_id",
+        "age_seconds", "prepared_statements");
+    for (OriginPool p : sorted(node.pools())) {
+      List<OriginConnection> conns = p.connections();
+      conns.sort(java.util.Comparator.comparingLong(OriginConnection::id));
+      for (OriginConnection c : conns) {
+        Object holder = c.holder();
+        r.row(c.id(), p.name(), c.backendKey().processId(), holder == null ? "idle" : "active",
+            holder instanceof ClientSession s ? Integer.toString(s.id()) : null, c.ageSeconds(),
+            c.serverState().preparedCount());
+      }
+    }
+    return r.build();
+  }
+
+  private AdminResult stats() {
+    MetricsSnapshot snap = node.metrics().snapshot();
+    AdminResult.Builder r = AdminResult.builder("SHOW", "database", "status", "queries", "avg_ms", "p50_ms",
+        "p95_ms", "p99_ms");
+    for (MetricsSnapshot.QueryStats q : snap.queries()) {
+      if (q.count() == 0) {
+        continue;
+      }
+      Latency l = q.latency();
+      r.row(q.database(), q.status().label(), q.count(), ms(l.meanSeconds()), ms(l.quantileSeconds(0.5)),
+          ms(l.quantileSeconds(0.95)), ms(l.quantileSeconds(0.99)));
+    }
+    return r.build();
+  }
+
+  private static String ms(double seconds) {
+    return String.format(Locale.ROOT, "%.3f", seconds * 1000);
+  }
+
+  private AdminResult cache() {
+    CacheStats s = node.cacheService().cache().stats();
+    long hits = s.count(CacheStatus.HIT) + s.count(CacheStatus.STALE);
+    long lookups = hits + s.count(CacheStatus.MISS);
+    AdminResult.Builder r = AdminResult.builder("SHOW", "name", "value");
+    r.row("enabled", node.cacheService().enabled() ? "on" : "off");
+    r.row("entries", s.entries());
+    r.row("bytes", s.bytes());
+    r.row("max_bytes", node.cacheService().policy().maxBytes());
+    r.row("hit_ratio", lookups == 0 ? "0.000" : String.format(Locale.ROOT, "%.3f", (double) hits / lookups));
+    for (CacheStatus st : CacheStatus.values()) {
+      r.row("queries_" + st.name().toLowerCase(Locale.ROOT), s.count(st));
+    }
+    r.row("fills_stored", s.fillsStored());
+    r.row("fills_dropped", s.fillsDropped());
+    r.row("invalidations", s.invalidations());
+    r.row("evictions", s.evictions());
+    for (TableUsage t : node.cacheService().cache().topTables(10)) {
+      r.row("top_table " + t.database() + "." + t.table(), t.entries());
+    }
+    return r.build();
+  }
+
+  private AdminResult config() {
+    AdminResult.Builder r = AdminResult.builder("SHOW", "key", "value", "source", "reload");
+    for (ConfigRow row : node.configRows()) {
+      r.row(row.key(), row.value(), row.source().label(), row.live() ? "live" : "restart");
+    }
+    return r.build();
+  }
+
+  private AdminResult reload() {
+    ConfigDiff diff;
+    try {
+      diff = node.reloadFromSource();
+    } catch (ConfigException e) {
+      throw new PgWireException(Sqlstate.INVALID_PARAMETER_VALUE,
+          "the configuration was not reloaded: " + String.join("; ", e.problems()), null,
+          "fix the file or environment and RELOAD again; the running configuration stays", false);
+    }
+    AdminResult.Builder r = AdminResult.builder("RELOAD", "key", "old_value", "new_value", "applied");
+    for (ConfigDiff.Change ch : diff.changes()) {
+      r.row(ch.key(), ch.oldValue(), ch.newValue(), ch.live() ? "now" : "after restart");
+    }
+    return r.build();
+  }
+
+  private static AdminResult help() {
+    Map<String, String> commands = new TreeMap<>();
+    commands.put("SHOW POOLS", "origin connection pools");
+    commands.put("SHOW CLIENTS", "client connections");
+    commands.put("SHOW SERVERS", "origin connections");
+    commands.put("SHOW STATS", "queries and latency by database and cache status");
+    commands.put("SHOW CACHE", "cache size, hit ratio, top tables");
+    commands.put("SHOW CLUSTER", "region, members, connection budget share");
+    commands.put("SHOW CHANGE FEED", "logical replication slot, lag, consumer");
+    commands.put("SHOW CONFIG", "effective configuration (secrets masked)");
+    commands.put("INVALIDATE TABLE name [IN DATABASE db]", "drop cached reads of a table");
+    commands.put("INVALIDATE ALL [IN DATABASE db]", "drop every cached read");
+    commands.put("RELOAD", "re-read the configuration");
+    commands.put("PAUSE", "hold new requests that need the origin");
+    commands.put("RESUME", "let held requests go on");
+    AdminResult.Builder r = AdminResult.builder("SHOW", "command", "what it does");
+    commands.forEach((k, v) -> r.row(k, v));
+    return r.build();
+  }
+}
