@@ -1,0 +1,112 @@
+package dev.outpost.changefeed;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * How the change feed reaches the origin: address, database, role and TLS settings.
+ *
+ * <p>Guarantees: the password never appears in {@link #toString()} or in a URL built here (it is
+ * passed to pgjdbc as a connection property); every connection opened from it has bounded
+ * connect and socket timeouts and identifies itself as {@code outpost-change-feed} in
+ * {@code pg_stat_activity}.
+ *
+ * @param host origin host name or address
+ * @param port origin port
+ * @param database the database whose changes are consumed (a logical slot belongs to one database)
+ * @param user the role; needs the REPLICATION attribute (or superuser)
+ * @param password the password, or null for trust/peer authentication
+ * @param sslMode libpq's sslmode
+ * @param sslRootCert PEM file of the CA that signed the origin's certificate, or null
+ */
+public record ConnectionInfo(String host, int port, String database, String user, String password,
+    SslMode sslMode, String sslRootCert) {
+
+  /** libpq's sslmode, as pgjdbc understands it. */
+  public enum SslMode {
+    DISABLE, ALLOW, PREFER, REQUIRE, VERIFY_CA, VERIFY_FULL;
+
+    /** The spelling libpq and pgjdbc use ({@code verify-full}). */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Reads a libpq spelling (any case, '-' or '_'). */
+    public static SslMode parse(String text) {
+      try {
+        return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new IllegalArgumentException("invalid sslmode '" + text
+            + "': allowed are disable, allow, prefer, require, verify-ca, verify-full");
+      }
+    }
+  }
+
+  /** Checks that the fields name a reachable origin. */
+  public ConnectionInfo {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(database, "database");
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(sslMode, "sslMode");
+    if (host.isBlank() || database.isEmpty() || user.isEmpty()) {
+      throw new IllegalArgumentException("host, database and user must not be empty");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("invalid origin port " + port);
+    }
+  }
+
+  /** Plain TCP (sslmode disable), for tests and loopback origins. */
+  public static ConnectionInfo plain(String host, int port, String database, String user, String password) {
+    return new ConnectionInfo(host, port, database, user, password, SslMode.DISABLE, null);
+  }
+
+  /** The same origin and role, another database. */
+  public ConnectionInfo withDatabase(String otherDatabase) {
+    return new ConnectionInfo(host, port, otherDatabase, user, password, sslMode, sslRootCert);
+  }
+
+  /**
+   * The URL of a logical replication connection: {@code replication=database} (a walsender that
+   * also runs SQL), {@code assumeMinServerVersion=10} (skip pgjdbc's start-up queries, which a
+   * walsender would refuse) and {@code preferQueryMode=simple} (the replication protocol speaks
+   * the simple query protocol only).
+   */
+  public String replicationUrl() {
+    return controlUrl() + "?replication=database&assumeMinServerVersion=10&preferQueryMode=simple";
+  }
+
+  /** The URL of an ordinary connection, for catalog look-ups and the slot monitor. */
+  public String controlUrl() {
+    String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    return "jdbc:postgresql://" + h + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+  }
+
+  /** Credentials, TLS and timeouts as pgjdbc connection properties. */
+  public Properties properties(Duration connectTimeout, Duration socketTimeout) {
+    Properties p = new Properties();
+    p.setProperty("user", user);
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    p.setProperty("sslmode", sslMode.label());
+    if (sslRootCert != null) {
+      p.setProperty("sslrootcert", sslRootCert);
+    }
+    p.setProperty("ApplicationName", "outpost-change-feed");
+    p.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
+    p.setProperty("socketTimeout", Long.toString(Math.max(0, socketTimeout.toSeconds())));
+    p.setProperty("tcpKeepAlive", "true");
+    return p;
+  }
+
+  @Override
+  public String toString() {
+    return "postgresql://" + user + (password == null ? "" : ":***") + "@" + host + ":" + port + "/" + database
+        + "?sslmode=" + sslMode.label() + (sslRootCert == null ? "" : "&sslrootcert=" + sslRootCert);
+  }
+}
