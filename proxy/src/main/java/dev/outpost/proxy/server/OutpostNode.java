@@ -11,6 +11,11 @@ import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.proxy.metrics.Metrics;
 import dev.outpost.proxy.metrics.PoolSample;
 import dev.outpost.proxy.auth.UserDirectory;
+import dev.outpost.cluster.ClusterListener;
+import dev.outpost.cluster.ClusterNode;
+import dev.outpost.cluster.ClusterSnapshot;
+import dev.outpost.cluster.ClusterStats;
+import dev.outpost.cluster.RegionMembership;
 import dev.outpost.proxy.admin.AdminResult;
 import dev.outpost.proxy.admin.AdminView;
 import dev.outpost.proxy.config.ConfigDiff;
@@ -65,6 +70,11 @@ public final class OutpostNode implements AutoCloseable {
   private final CacheService cacheService;
   private final Metrics metrics;
   private final SslContext clientTls;
+  /** The node's region cluster, or null when it runs alone. */
+  private final ClusterNode cluster;
+  /** This node's share of the region's connection budget (DESIGN §5.6). */
+  private volatile int budgetShare = Integer.MAX_VALUE;
+  private AutoCloseable clusterListener;
   private final PasswordMemory passwords = new PasswordMemory(Duration.ofMinutes(5));
   private volatile User admin;
   private volatile boolean paused;
@@ -114,7 +124,9 @@ public final class OutpostNode implements AutoCloseable {
 
   public OutpostNode(ProxyConfig config, Options options) {
     this.config = config;
-    this.cacheService = cacheService(config, options);
+    this.cluster = options.bus() == null && config.cluster().enabled()
+        ? ClusterNode.start(config.cluster().toClusterConfig()) : null;
+    this.cacheService = cacheService(config, options, cluster);
     this.metrics = options.metrics() != null ? options.metrics() : new Metrics();
     this.clientTls = clientTls(config);
     this.metrics.bindCache(() -> cacheService.cache().stats());
@@ -124,7 +136,7 @@ public final class OutpostNode implements AutoCloseable {
     this.connector = new OriginConnector(transport.clientChannel(), config.connectTimeout());
   }
 
-  private static CacheService cacheService(ProxyConfig config, Options options) {
+  private static CacheService cacheService(ProxyConfig config, Options options, ClusterNode cluster) {
     CachePolicy policy = options.cachePolicy() != null ? options.cachePolicy()
         : NodeSettings.cachePolicy(config.cache());
     QueryCacheBuilder b = QueryCacheBuilder.newBuilder()
@@ -136,6 +148,8 @@ public final class OutpostNode implements AutoCloseable {
     }
     if (options.bus() != null) {
       b.bus(options.bus());
+    } else if (cluster != null) {
+      b.bus(cluster.cacheBus()).nodeId(cluster.nodeName());
     }
     return new CacheService(b.build(), new CatalogInspector(config.origin(), Duration.ofSeconds(60)), policy);
   }
@@ -181,6 +195,26 @@ public final class OutpostNode implements AutoCloseable {
         .childHandler(new ClientChannelInitializer(this));
     serverChannel = b.bind(c.listenHost(), c.listenPort()).sync().channel();
     maintenance = workerGroup.next().scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS);
+    if (cluster != null) {
+      clusterListener = cluster.addListener(new ClusterListener() {
+        @Override
+        public void membershipChanged(RegionMembership m) {
+          OutpostNode.this.membershipChanged(m);
+        }
+
+        @Override
+        public void becameCoordinator() {
+          OutpostNode.this.coordinatorChanged(true);
+        }
+
+        @Override
+        public void ceasedToBeCoordinator() {
+          OutpostNode.this.coordinatorChanged(false);
+        }
+      });
+      metrics.bindCluster(() -> cluster.membership().size(), () -> cluster.snapshot().stats());
+      clusterView = this::clusterRows;
+    }
     OriginUrl o = c.origin();
     pool(o.user(), o.password(), o.database()).maintain();
     log.info("outpost listening on {} ({} transport, {} pooling, pool size {}), origin {}", address(),
@@ -354,9 +388,55 @@ public final class OutpostNode implements AutoCloseable {
     return diff;
   }
 
-  /** The most origin connections one pool of this node may hold. */
+  /**
+   * The most origin connections one pool of this node may hold: pool-size, and in a cluster no
+   * more than this node's share of the region's budget.
+   */
   int poolMaxSize(ProxyConfig c) {
-    return c.poolSize();
+    return Math.max(1, Math.min(c.poolSize(), budgetShare));
+  }
+
+  /** The region's live members changed: every pool follows this node's new share of the budget. */
+  private void membershipChanged(RegionMembership m) {
+    ProxyConfig c = config;
+    int share = m.share(c.effectiveOriginMaxConnections());
+    budgetShare = share;
+    for (OriginPool p : pools.values()) {
+      p.settings(poolSettings(c).withMaxSize(poolMaxSize(c)));
+    }
+    log.info("region {}: {} live member(s) {}, coordinator {}; this node's share of the budget of {} is {}",
+        m.region(), m.size(), m.members(), m.coordinator(), c.effectiveOriginMaxConnections(), share);
+  }
+
+  /** The region cluster, or null when the node runs alone. */
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
+  private AdminResult clusterRows() {
+    ClusterSnapshot s = cluster.snapshot();
+    AdminResult.Builder r = AdminResult.builder("SHOW", "name", "value");
+    r.row("region", s.region());
+    r.row("node", s.node());
+    r.row("cluster", s.cluster());
+    r.row("view", s.viewId());
+    r.row("members", String.join(",", s.members()));
+    r.row("coordinator", s.coordinator() + (s.coordinatorHere() ? " (this node)" : ""));
+    r.row("budget", config.effectiveOriginMaxConnections());
+    r.row("budget_share", budgetShare == Integer.MAX_VALUE ? config.poolSize() : budgetShare);
+    r.row("last_sequence", s.lastSequence());
+    r.row("pending_invalidations", s.pendingInvalidations());
+    r.row("relay", s.relay().enabled() ? (s.relay().siteMaster() ? "site master" : "member") : "off");
+    r.row("reachable_regions", String.join(",", s.relay().reachableRegions()));
+    ClusterStats st = s.stats();
+    for (java.lang.reflect.RecordComponent rc : st.getClass().getRecordComponents()) {
+      try {
+        r.row(rc.getName(), rc.getAccessor().invoke(st));
+      } catch (ReflectiveOperationException e) {
+        r.row(rc.getName(), "?");
+      }
+    }
+    return r.build();
   }
 
   /**
@@ -428,6 +508,12 @@ public final class OutpostNode implements AutoCloseable {
     close();
   }
 
+  /** Becoming (or no longer being) the region's coordinator starts (or stops) the change feed. */
+  private void coordinatorChanged(boolean coordinator) {
+    log.info("this node {} the coordinator of region {}", coordinator ? "is now" : "is no longer",
+        cluster.region());
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -445,6 +531,16 @@ public final class OutpostNode implements AutoCloseable {
     }
     pools.values().forEach(OriginPool::close);
     cacheService.close();
+    if (cluster != null) {
+      try {
+        if (clusterListener != null) {
+          clusterListener.close();
+        }
+      } catch (Exception e) {
+        log.debug("cluster listener close: {}", e.toString());
+      }
+      cluster.close();
+    }
     bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     log.info("outpost stopped");

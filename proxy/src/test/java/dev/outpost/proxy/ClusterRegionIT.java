@@ -1,0 +1,249 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.testkit.TestOrigin;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Three nodes of one region in one JVM on loopback TCP (DESIGN §1, §6.6, §5.6): a miss on one node
+ * is a hit on the others, a write through any node is seen by all, the §6.6 race finds no
+ * violation across nodes, and the region never holds more origin connections than its budget.
+ */
+class ClusterRegionIT {
+  private static final Logger log = LoggerFactory.getLogger(ClusterRegionIT.class);
+  private static final Duration MAX_AGE = Duration.ofSeconds(2);
+  private static final Duration SWR = Duration.ofSeconds(1);
+  private static final int BUDGET = 12;
+  private static TestOrigin origin;
+  private static String db;
+  private static TestRegion region;
+  private static OriginStats stats;
+
+  @BeforeAll
+  static void start() throws Exception {
+    origin = TestOrigin.shared();
+    db = origin.createDatabase("region");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE kv (k int PRIMARY KEY, v text)",
+          "INSERT INTO kv SELECT g, 'v' || g FROM generate_series(1, 50) g",
+          "CREATE TABLE counters (id int PRIMARY KEY, version bigint NOT NULL)",
+          "INSERT INTO counters SELECT g, 0 FROM generate_series(1, 8) g",
+          "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER, "ALTER TABLE counters OWNER TO " + TestOrigin.APP_USER);
+    }
+    region = TestRegion.start(origin, db, "eu", 3, BUDGET, TestRegion.policy(MAX_AGE, SWR), null, null);
+    stats = new OriginStats(origin, db);
+  }
+
+  @AfterAll
+  static void stop() {
+    region.close();
+  }
+
+  private static long hits(TestNode n) {
+    return n.node().cacheService().cache().stats().count(CacheStatus.HIT);
+  }
+
+  @Test
+  void missOnNode1_isAHitOnNodes2And3_withoutReachingTheOrigin() throws Exception {
+    String read = "SELECT v AS shared_fill FROM kv WHERE k = 5";
+    try (Connection c1 = region.get(0).connect(); Connection c2 = region.get(1).connect();
+        Connection c3 = region.get(2).connect()) {
+      // every node learns the catalog facts of the statement first (they are per node)
+      dev.outpost.proxy.catalog.CatalogInspector.Login login =
+          new dev.outpost.proxy.catalog.CatalogInspector.Login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      for (TestNode n : region.nodes) {
+        var svc = n.node().cacheService();
+        for (int i = 0; i < 200 && svc.planRead(login, svc.classify(read), true) == null; i++) {
+          Thread.sleep(20);
+        }
+      }
+      // node 1 misses and fills; the fill is replicated to the region
+      long before = hits(region.get(0));
+      for (int i = 0; i < 50 && hits(region.get(0)) == before; i++) {
+        assertThat(Sql.value(c1, read)).isEqualTo("v5");
+      }
+      stats.reset();
+      long h2 = hits(region.get(1));
+      long h3 = hits(region.get(2));
+      for (int i = 0; i < 5; i++) {
+        assertThat(Sql.value(c2, read)).isEqualTo("v5");
+        assertThat(Sql.value(c3, read)).isEqualTo("v5");
+      }
+      assertThat(stats.calls("shared_fill")).isZero();
+      assertThat(hits(region.get(1)) - h2).isEqualTo(5);
+      assertThat(hits(region.get(2)) - h3).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void updateThroughNode3_isSeenOnNodes1And2_andByTheWriterAtOnce() throws Exception {
+    String read = "SELECT v AS cross_node FROM kv WHERE k = 9";
+    try (Connection c1 = region.get(0).connect(); Connection c2 = region.get(1).connect();
+        Connection c3 = region.get(2).connect()) {
+      for (int i = 0; i < 30; i++) {
+        Sql.value(c1, read);
+        Sql.value(c2, read);
+        Sql.value(c3, read);
+        Thread.sleep(10);
+      }
+      Sql.exec(c3, "UPDATE kv SET v = 'written on 3' WHERE k = 9");
+      assertThat(Sql.value(c3, read)).isEqualTo("written on 3");
+      long start = System.nanoTime();
+      for (Connection c : List.of(c1, c2)) {
+        String seen = Sql.value(c, read);
+        for (int i = 0; i < 500 && !"written on 3".equals(seen); i++) {
+          Thread.sleep(10);
+          seen = Sql.value(c, read);
+        }
+        assertThat(seen).isEqualTo("written on 3");
+      }
+      log.info("invalidation seen on nodes 1 and 2 after {} ms", (System.nanoTime() - start) / 1_000_000);
+    }
+  }
+
+  private record Read(int id, long version, long startNanos) {}
+
+  @Test
+  void race_readersOnNodes1And2_writersOnNode3_noViolation() throws Exception {
+    Map<String, Long> acks = new ConcurrentHashMap<>();
+    ConcurrentLinkedQueue<Read> reads = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    ExecutorService pool = Executors.newFixedThreadPool(12);
+    List<Future<?>> work = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      int seed = w;
+      work.add(pool.submit(() -> {
+        Random random = new Random(seed);
+        try (Connection c = region.get(2).connect();
+            PreparedStatement update = c.prepareStatement(
+                "UPDATE counters SET version = version + 1 WHERE id = ? RETURNING version");
+            PreparedStatement read = c.prepareStatement("SELECT version FROM counters WHERE id = ?")) {
+          for (int n = 0; System.nanoTime() < end && n < 1_000_000; n++) {
+            int id = 1 + random.nextInt(8);
+            update.setInt(1, id);
+            long written;
+            try (ResultSet rs = update.executeQuery()) {
+              rs.next();
+              written = rs.getLong(1);
+            }
+            acks.put(id + ":" + written, System.nanoTime());
+            read.setInt(1, id);
+            try (ResultSet rs = read.executeQuery()) {
+              rs.next();
+              if (rs.getLong(1) < written) {
+                violations.add("writer read " + rs.getLong(1) + " after its write of " + written);
+              }
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    for (int r = 0; r < 8; r++) {
+      int seed = 100 + r;
+      TestNode node = region.get(r % 2);
+      work.add(pool.submit(() -> {
+        Random random = new Random(seed);
+        try (Connection c = node.connect();
+            PreparedStatement read = c.prepareStatement("SELECT version FROM counters WHERE id = ?")) {
+          for (int n = 0; System.nanoTime() < end && n < 10_000_000; n++) {
+            int id = 1 + random.nextInt(8);
+            long start = System.nanoTime();
+            read.setInt(1, id);
+            try (ResultSet rs = read.executeQuery()) {
+              rs.next();
+              reads.add(new Read(id, rs.getLong(1), start));
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : work) {
+      f.get(2, TimeUnit.MINUTES);
+    }
+    pool.shutdownNow();
+    long bound = MAX_AGE.plus(SWR).toNanos();
+    int stale = 0;
+    for (Read read : reads) {
+      Long superseded = acks.get(read.id() + ":" + (read.version() + 1));
+      if (superseded != null && superseded + bound < read.startNanos()) {
+        violations.add("read of " + read.id() + " returned version " + read.version() + ", superseded "
+            + (read.startNanos() - superseded) / 1_000_000 + " ms before the read began");
+      } else if (superseded != null && superseded < read.startNanos()) {
+        stale++;
+      }
+    }
+    long regionHits = hits(region.get(0)) + hits(region.get(1));
+    log.info("region race: {} reads, {} writes, {} reads behind an acknowledged commit by less than the bound"
+        + " (invalidation still travelling), {} hits on the reader nodes", reads.size(), acks.size(), stale,
+        regionHits);
+    assertThat(violations).isEmpty();
+    assertThat(regionHits).isPositive();
+  }
+
+  @Test
+  void budget_threeNodesUnderLoad_neverMoreThan12OriginConnections() throws Exception {
+    AtomicInteger maxSeen = new AtomicInteger();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+    ExecutorService pool = Executors.newFixedThreadPool(30);
+    List<Future<?>> work = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      TestNode node = region.get(i % 3);
+      work.add(pool.submit(() -> {
+        try (Connection c = node.connect()) {
+          c.setAutoCommit(false);
+          while (System.nanoTime() < end) {
+            Sql.value(c, "SELECT pg_sleep(0.01), 'budget'"); // volatile: always goes to the origin
+            c.commit();
+          }
+        }
+        return null;
+      }));
+    }
+    try (Connection watcher = origin.superConnection()) {
+      while (System.nanoTime() < end) {
+        maxSeen.accumulateAndGet(pooledConnections(watcher), Math::max);
+        Thread.sleep(25);
+      }
+    }
+    for (Future<?> f : work) {
+      f.get(1, TimeUnit.MINUTES);
+    }
+    pool.shutdownNow();
+    log.info("budget {}: at most {} pooled origin connections seen under load", BUDGET, maxSeen.get());
+    assertThat(maxSeen.get()).isGreaterThan(3).isLessThanOrEqualTo(BUDGET);
+    for (TestNode n : region.nodes) {
+      assertThat(n.node().pools()).allSatisfy(p -> assertThat(p.stats().maxSize()).isEqualTo(BUDGET / 3));
+    }
+  }
+
+  /** Connections of the app role to the test database, except the catalog's control-plane ones. */
+  static int pooledConnections(Connection superuser) throws SQLException {
+    return (int) Sql.longValue(superuser, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db
+        + "' AND usename = '" + TestOrigin.APP_USER + "' AND application_name <> 'outpost-catalog'");
+  }
+}

@@ -1,0 +1,78 @@
+package dev.outpost.proxy;
+
+import dev.outpost.proxy.cache.CachePolicy;
+import dev.outpost.proxy.config.HostPort;
+import dev.outpost.proxy.server.OutpostNode;
+import dev.outpost.testkit.TestOrigin;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Outpost nodes of one or two regions in this JVM, on loopback TCP (the shipped JGroups stacks),
+ * in front of one test origin database.
+ */
+final class TestRegion implements AutoCloseable {
+  final List<TestNode> nodes = new ArrayList<>();
+
+  /** Starts {@code count} nodes of {@code region}; with {@code relay} they also bridge to other regions. */
+  static TestRegion start(TestOrigin origin, String db, String region, int count, int budget, CachePolicy policy,
+      List<HostPort> relayBinds, List<HostPort> relayPeers) throws IOException {
+    TestRegion r = new TestRegion();
+    List<HostPort> binds = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      binds.add(new HostPort("127.0.0.1", NodeProcess.freePort()));
+    }
+    for (int i = 0; i < count; i++) {
+      int n = i;
+      r.nodes.add(TestNode.start(origin, db, b -> {
+        b.poolSize(budget).originMaxConnections(budget).region(region).nodeName(region + "-" + (n + 1))
+            .clusterBind(binds.get(n)).clusterPeers(binds);
+        if (relayBinds != null) {
+          b.relayBind(relayBinds.get(n)).relayPeers(relayPeers);
+        }
+        return b;
+      }, policy == null ? OutpostNode.Options.defaults() : OutpostNode.Options.defaults().withCachePolicy(policy)));
+    }
+    r.awaitMembers(count);
+    return r;
+  }
+
+  /** Waits until every node sees {@code count} members. */
+  void awaitMembers(int count) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      boolean formed = true;
+      for (TestNode n : nodes) {
+        formed &= n.node().cluster().membership().size() == count;
+      }
+      if (formed) {
+        return;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new AssertionError("the region did not form with " + count + " members");
+  }
+
+  TestNode get(int i) {
+    return nodes.get(i);
+  }
+
+  static CachePolicy policy(Duration maxAge, Duration swr) {
+    return new CachePolicy(true, maxAge, swr, 64L << 20, 1L << 20, List.of());
+  }
+
+  @Override
+  public void close() {
+    for (TestNode n : nodes) {
+      n.close();
+    }
+  }
+}
