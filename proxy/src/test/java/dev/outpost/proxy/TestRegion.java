@@ -42,10 +42,15 @@ final class TestRegion implements AutoCloseable {
 
   /** Waits until every node sees {@code count} members. */
   void awaitMembers(int count) {
+    awaitMembersOf(nodes, count);
+  }
+
+  /** Waits until each of {@code these} sees {@code count} members. */
+  void awaitMembersOf(List<TestNode> these, int count) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       boolean formed = true;
-      for (TestNode n : nodes) {
+      for (TestNode n : these) {
         formed &= n.node().cluster().membership().size() == count;
       }
       if (formed) {
