@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -134,7 +135,9 @@ public final class ChangeFeed implements AutoCloseable {
     if (problems.isEmpty()) {
       try (Connection r = DriverManager.getConnection(origin.replicationUrl(),
           origin.properties(options.connectTimeout(), options.connectTimeout()))) {
-        r.isValid(1);
+        try (Statement s = r.createStatement()) {
+          s.execute("IDENTIFY_SYSTEM"); // proves the walsender answers replication commands
+        }
       } catch (SQLException e) {
         problems.add("role " + origin.user() + " cannot open a logical replication connection to database "
             + origin.database() + ": " + FeedException.oneLine(e.getMessage()) + " (pg_hba.conf must admit the role"
@@ -340,8 +343,8 @@ public final class ChangeFeed implements AutoCloseable {
 
   private void streaming() {
     if (outage != null) {
-      log.info("change feed {}: streaming again after {} s and {} attempts", options.slotName(),
-          TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - outageStartNanos), backoff.attempts());
+      log.info("change feed {}: streaming again after {} ms and {} attempts", options.slotName(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos), backoff.attempts());
     } else {
       log.info("change feed {}: streaming database {}", options.slotName(), origin.database());
     }
@@ -354,8 +357,8 @@ public final class ChangeFeed implements AutoCloseable {
     Duration pause = backoff.next();
     if (outage == null) {
       outageStartNanos = System.nanoTime();
-      log.warn("change feed {}: {}; retrying with back-off up to {} s (logged once per outage)", options.slotName(),
-          e.getMessage(), options.reconnectMaxDelay().toSeconds());
+      log.warn("change feed {}: {}; retrying with back-off up to {} ms (logged once per outage)", options.slotName(),
+          e.getMessage(), options.reconnectMaxDelay().toMillis());
     } else if (outage != e.kind) {
       log.info("change feed {}: still not streaming: {}", options.slotName(), e.getMessage());
     } else {

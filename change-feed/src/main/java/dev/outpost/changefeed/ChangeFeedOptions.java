@@ -67,7 +67,7 @@ public record ChangeFeedOptions(String slotName, String publication, boolean cre
   /** Production defaults for {@code slotName}. */
   public static ChangeFeedOptions defaults(String slotName) {
     return new ChangeFeedOptions(slotName, DEFAULT_PUBLICATION, true, Duration.ofMillis(200), Duration.ofSeconds(10),
-        Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofMillis(10),
+        Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofMillis(5),
         Duration.ofSeconds(1), 10_000, Duration.ofSeconds(10));
   }
 

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,11 +29,18 @@ final class OriginInspector {
   record Slot(String plugin, String type, String database, Integer activePid, String walStatus, Lsn confirmedFlush) {}
 
   /**
-   * What the origin showed. {@code publication} and {@code slot} are null when absent; the
-   * capacity numbers are 0 when the wal level check already failed (nothing else was read).
+   * Tables a FOR ALL TABLES publication handles badly: {@code withoutIdentity} (first few names,
+   * and how many) have no primary key or replica identity, so Postgres rejects UPDATE and DELETE
+   * on them once the publication publishes those; {@code unlogged} tables are never published.
    */
+  record TableRisks(List<String> withoutIdentity, int withoutIdentityCount, int unlogged) {
+    static final TableRisks NONE = new TableRisks(List.of(), 0, 0);
+  }
+
+  /** What the origin showed. {@code publication} and {@code slot} are null when absent. */
   record Findings(String walLevel, String database, String role, boolean superuser, boolean replication,
-      Publication publication, Slot slot, int slotsUsed, int slotsMax, int sendersUsed, int sendersMax) {
+      Publication publication, Slot slot, int slotsUsed, int slotsMax, int sendersUsed, int sendersMax,
+      TableRisks risks) {
 
     boolean logical() {
       return "logical".equals(walLevel);
@@ -70,7 +78,34 @@ final class OriginInspector {
       sendersMax = rs.getInt(8);
     }
     return new Findings(walLevel, database, role, superuser, replication, publication(c, options.publication()),
-        slot(c, options.slotName()), slotsUsed, slotsMax, sendersUsed, sendersMax);
+        slot(c, options.slotName()), slotsUsed, slotsMax, sendersUsed, sendersMax, risks(c));
+  }
+
+  private static final String USER_TABLES = " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+      + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+      + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+
+  static TableRisks risks(Connection c) throws SQLException {
+    List<String> names = new ArrayList<>();
+    int count = 0;
+    int unlogged;
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT quote_ident(n.nspname) || '.' ||"
+        + " quote_ident(c.relname), count(*) OVER ()" + USER_TABLES + " AND c.relpersistence = 'p'"
+        + " AND (c.relreplident = 'n'"
+        + " OR (c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary))"
+        + " OR (c.relreplident = 'i' AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid"
+        + " AND i.indisreplident))) ORDER BY 1 LIMIT 5")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+        count = rs.getInt(2);
+      }
+    }
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT count(*)::int" + USER_TABLES + " AND c.relpersistence = 'u'")) {
+      rs.next();
+      unlogged = rs.getInt(1);
+    }
+    return new TableRisks(names, count, unlogged);
   }
 
   static Publication publication(Connection c, String name) throws SQLException {
@@ -118,6 +153,7 @@ final class OriginInspector {
           + " (ALTER ROLE " + f.role() + " REPLICATION)");
     }
     judgePublication(f, o, problems, warnings);
+    judgeTables(f, o, problems, warnings);
     judgeSlot(f, o, problems, warnings);
     if (!asWalSender && f.sendersUsed() >= f.sendersMax()) {
       problems.add("all " + f.sendersMax() + " WAL senders of the origin are in use (max_wal_senders = "
@@ -154,6 +190,26 @@ final class OriginInspector {
     if (p.viaRoot()) {
       warnings.add("publication " + o.publication() + " has publish_via_partition_root = true: writes to a partition"
           + " are reported as its root table only, so cached reads that name the partition itself age out by max-age");
+    }
+  }
+
+  private static void judgeTables(Findings f, ChangeFeedOptions o, List<String> problems, List<String> warnings) {
+    TableRisks r = f.risks();
+    if (r.withoutIdentityCount() > 0) {
+      String which = r.withoutIdentityCount() + " table(s) without a primary key or replica identity (e.g. "
+          + String.join(", ", r.withoutIdentity()) + ")";
+      String fix = "give each a primary key or run ALTER TABLE … REPLICA IDENTITY FULL";
+      if (f.publication() == null) {
+        problems.add("creating publication " + o.publication() + " FOR ALL TABLES would make Postgres reject UPDATE"
+            + " and DELETE on " + which + "; " + fix + ", or create the publication yourself once that is acceptable");
+      } else if (f.publication().allTables() && (f.publication().update() || f.publication().delete())) {
+        warnings.add("UPDATE and DELETE fail on " + which + " because publication " + o.publication()
+            + " publishes all tables; " + fix);
+      }
+    }
+    if (r.unlogged() > 0) {
+      warnings.add(r.unlogged() + " unlogged table(s) in database " + f.database() + " are never replicated:"
+          + " writes to them that bypass Outpost are not seen by the change feed (cached reads age out by max-age)");
     }
   }
 

@@ -134,6 +134,11 @@ final class ReplicationSession {
         }
       }
     }
+    // Opened now rather than at the first Relation message, so that the first event does not
+    // wait for a connection handshake.
+    phase = "opening the catalog connection";
+    catalog = DriverManager.getConnection(origin.controlUrl(),
+        origin.properties(options.connectTimeout(), options.setupTimeout()));
     if (f.slot() == null) {
       phase = "creating replication slot " + options.slotName()
           + " (waits for transactions open on the origin to finish)";
@@ -144,7 +149,7 @@ final class ReplicationSession {
         // all-relations event is delivered, nothing cached for this database can be trusted.
         state.owesFullInvalidation = true;
         log.info("change feed {}: created logical replication slot in database {} at {}", options.slotName(),
-            f.database(), created.getConsistentPoint());
+            f.database(), created.getConsistentPoint().asString());
       } catch (SQLException e) {
         if (!"42710".equals(e.getSQLState())) { // 42710: another consumer created it a moment ago
           throw e;
@@ -298,10 +303,6 @@ final class ReplicationSession {
 
   /** The partitioned (or inheritance) ancestors of a relation, nearest first. */
   private List<TableName> ancestors(long oid) throws SQLException {
-    if (catalog == null) {
-      catalog = DriverManager.getConnection(origin.controlUrl(),
-          origin.properties(options.connectTimeout(), options.setupTimeout()));
-    }
     List<TableName> result = new ArrayList<>();
     try (var ps = catalog.prepareStatement("WITH RECURSIVE up(relid, depth) AS ("
         + " SELECT inhparent, 1 FROM pg_inherits WHERE inhrelid = ?::oid"
