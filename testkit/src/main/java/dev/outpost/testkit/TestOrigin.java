@@ -49,9 +49,11 @@ public final class TestOrigin implements AutoCloseable {
   private final String superUser;
   private final String superPassword;
   private final String defaultDatabase;
+  private final Map<String, String> extraConfig;
 
   private TestOrigin(EmbeddedPostgres embedded, Path dataDirectory, String host, int port,
-      String superUser, String superPassword, String defaultDatabase) {
+      String superUser, String superPassword, String defaultDatabase, Map<String, String> extraConfig) {
+    this.extraConfig = Map.copyOf(extraConfig);
     this.embedded = embedded;
     this.dataDirectory = dataDirectory;
     this.host = host;
@@ -65,7 +67,7 @@ public final class TestOrigin implements AutoCloseable {
   public static synchronized TestOrigin shared() {
     if (shared == null) {
       String external = System.getenv("OUTPOST_TEST_ORIGIN_URL");
-      shared = external != null && !external.isBlank() ? external(external) : startEmbedded(0, null);
+      shared = external != null && !external.isBlank() ? external(external) : startEmbedded(0, null, Map.of());
       TestOrigin origin = shared;
       Runtime.getRuntime().addShutdownHook(new Thread(origin::closeQuietly, "test-origin-stop"));
     }
@@ -74,7 +76,15 @@ public final class TestOrigin implements AutoCloseable {
 
   /** An embedded origin of the caller's own, for tests that stop and restart it. */
   public static TestOrigin dedicated() {
-    return startEmbedded(0, null);
+    return startEmbedded(0, null, Map.of());
+  }
+
+  /**
+   * An embedded origin of the caller's own with extra server settings (e.g. {@code ssl=on} with
+   * certificate files, or {@code wal_level=replica}).
+   */
+  public static TestOrigin dedicated(Map<String, String> extraServerConfig) {
+    return startEmbedded(0, null, extraServerConfig);
   }
 
   private static TestOrigin external(String url) {
@@ -82,12 +92,12 @@ public final class TestOrigin implements AutoCloseable {
     String[] userInfo = uri.getUserInfo() == null ? new String[] {"postgres"} : uri.getUserInfo().split(":", 2);
     String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
     TestOrigin origin = new TestOrigin(null, null, uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(),
-        userInfo[0], userInfo.length > 1 ? userInfo[1] : null, db);
+        userInfo[0], userInfo.length > 1 ? userInfo[1] : null, db, Map.of());
     origin.prepare(false);
     return origin;
   }
 
-  private static TestOrigin startEmbedded(int port, Path dataDirectory) {
+  private static TestOrigin startEmbedded(int port, Path dataDirectory, Map<String, String> extra) {
     try {
       Path dir = dataDirectory != null ? dataDirectory : Files.createTempDirectory("outpost-origin-");
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
@@ -97,11 +107,13 @@ public final class TestOrigin implements AutoCloseable {
       if (port > 0) {
         builder.setPort(port);
       }
-      for (Map.Entry<String, String> e : serverConfig().entrySet()) {
+      Map<String, String> config = new java.util.LinkedHashMap<>(serverConfig());
+      config.putAll(extra);
+      for (Map.Entry<String, String> e : config.entrySet()) {
         builder.setServerConfig(e.getKey(), e.getValue());
       }
       EmbeddedPostgres pg = builder.start();
-      TestOrigin origin = new TestOrigin(pg, dir, "127.0.0.1", pg.getPort(), "postgres", null, "postgres");
+      TestOrigin origin = new TestOrigin(pg, dir, "127.0.0.1", pg.getPort(), "postgres", null, "postgres", extra);
       origin.prepare(dataDirectory == null);
       log.info("test origin: embedded Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dir);
       return origin;
@@ -242,7 +254,7 @@ public final class TestOrigin implements AutoCloseable {
   /** Starts a stopped dedicated origin again, on the same port with the same data. */
   public TestOrigin restart() {
     requireEmbedded();
-    return startEmbedded(port, dataDirectory);
+    return startEmbedded(port, dataDirectory, extraConfig);
   }
 
   private void requireEmbedded() {

@@ -87,6 +87,10 @@ public final class AdminConsole {
       default:
         break;
     }
+    if (lower.startsWith("set ") || lower.startsWith("reset ")) {
+      // drivers set session parameters when they connect; the console has none to change
+      return AdminResult.command(lower.startsWith("set ") ? "SET" : "RESET");
+    }
     Matcher t = INVALIDATE_TABLE.matcher(c);
     if (t.matches()) {
       String schema = t.group(2) == null ? null : unquote(t.group(1));

@@ -1,0 +1,205 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.proxy.metrics.MetricsServer;
+import dev.outpost.testkit.TestOrigin;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin console through pgjdbc and psql: every command, with values that match what the test
+ * did, and /metrics agreeing with it.
+ */
+class AdminConsoleIT {
+  private static final String ADMIN = "opsadmin";
+  private static final String ADMIN_PW = "ops-Secret-42";
+  private static TestOrigin origin;
+  private static String db;
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() throws Exception {
+    origin = TestOrigin.shared();
+    db = origin.createDatabase("admin");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE kv (k int PRIMARY KEY, v text)", "INSERT INTO kv VALUES (1, 'one'), (2, 'two')",
+          "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER);
+    }
+    node = TestNode.start(origin, db, b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW).poolSize(3));
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static Connection admin() throws Exception {
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.port() + "/outpost?user=" + ADMIN
+        + "&password=" + ADMIN_PW + "&preferQueryMode=simple");
+  }
+
+  private static List<Map<String, String>> rows(Connection c, String command) throws Exception {
+    List<Map<String, String>> out = new ArrayList<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(command)) {
+      ResultSetMetaData md = rs.getMetaData();
+      while (rs.next()) {
+        Map<String, String> row = new LinkedHashMap<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          row.put(md.getColumnName(i), rs.getString(i));
+        }
+        out.add(row);
+      }
+    }
+    return out;
+  }
+
+  private static String value(List<Map<String, String>> nameValueRows, String name) {
+    return nameValueRows.stream().filter(r -> name.equals(r.get("name"))).findFirst().map(r -> r.get("value"))
+        .orElseThrow(() -> new AssertionError(name + " not shown"));
+  }
+
+  @Test
+  void everyCommand_throughPgjdbc_showsWhatTheTestDid() throws Exception {
+    try (Connection app = node.connect(); Connection admin = admin()) {
+      String read = "SELECT v AS admin_read FROM kv WHERE k = 1";
+      long start = Long.parseLong(value(rows(admin, "SHOW CACHE"), "queries_hit"));
+      for (int i = 0; i < 100 && Long.parseLong(value(rows(admin, "SHOW CACHE"), "queries_hit")) == start; i++) {
+        assertThat(Sql.value(app, read)).isEqualTo("one"); // the first runs learn the catalog and fill
+        Thread.sleep(20);
+      }
+      long hitsBefore = Long.parseLong(value(rows(admin, "SHOW CACHE"), "queries_hit"));
+      for (int i = 0; i < 5; i++) {
+        assertThat(Sql.value(app, read)).isEqualTo("one");
+      }
+      long hits = Long.parseLong(value(rows(admin, "SHOW CACHE"), "queries_hit")) - hitsBefore;
+      assertThat(hits).isEqualTo(5);
+
+      List<Map<String, String>> stats = rows(admin, "SHOW STATS");
+      assertThat(stats).anySatisfy(r -> {
+        assertThat(r.get("database")).isEqualTo(db);
+        assertThat(r.get("status")).isEqualTo("hit");
+        assertThat(Long.parseLong(r.get("queries"))).isGreaterThanOrEqualTo(hits);
+      });
+      assertThat(rows(admin, "SHOW POOLS")).anySatisfy(r -> {
+        assertThat(r.get("pool")).isEqualTo(TestOrigin.APP_USER + "@" + db);
+        assertThat(r.get("max_size")).isEqualTo("3");
+        assertThat(r.get("origin")).isEqualTo("up");
+      });
+      assertThat(rows(admin, "SHOW CLIENTS")).anySatisfy(r -> assertThat(r.get("database")).isEqualTo(db));
+      assertThat(rows(admin, "SHOW SERVERS")).isNotEmpty().allSatisfy(r -> assertThat(r.get("backend_pid")).isNotNull());
+      assertThat(value(rows(admin, "SHOW CLUSTER"), "mode")).startsWith("standalone");
+      assertThat(rows(admin, "SHOW CHANGE FEED")).isNotEmpty();
+      List<Map<String, String>> config = rows(admin, "SHOW CONFIG");
+      assertThat(config).anySatisfy(r -> {
+        assertThat(r.get("key")).isEqualTo("admin-password");
+        assertThat(r.get("value")).doesNotContain(ADMIN_PW);
+      });
+      assertThat(config.toString()).doesNotContain(ADMIN_PW).doesNotContain(TestOrigin.APP_PASSWORD);
+      assertThat(rows(admin, "SHOW HELP")).hasSizeGreaterThan(10);
+
+      // INVALIDATE TABLE: the next read goes to the origin
+      OriginStats origin = new OriginStats(AdminConsoleIT.origin, db);
+      origin.reset();
+      Sql.exec(admin, "INVALIDATE TABLE kv");
+      assertThat(Sql.value(app, read)).isEqualTo("one");
+      assertThat(origin.calls("admin_read")).isEqualTo(1);
+      Sql.exec(admin, "INVALIDATE ALL");
+      assertThat(Long.parseLong(value(rows(admin, "SHOW CACHE"), "entries"))).isZero();
+      assertThat(rows(admin, "RELOAD")).isEmpty(); // configured in code: nothing changed
+
+      // PAUSE holds requests that need the origin; hits still answer; RESUME lets them go
+      assertThat(Sql.value(app, read)).isEqualTo("one"); // fills again
+      Sql.exec(admin, "PAUSE");
+      assertThat(Sql.value(app, read)).isEqualTo("one"); // a hit, served while paused
+      CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> {
+        try (Connection other = node.connect()) {
+          return Sql.value(other, "SELECT v FROM kv WHERE k = 2 FOR SHARE");
+        } catch (Exception e) {
+          return "failed: " + e;
+        }
+      });
+      Thread.sleep(500);
+      assertThat(held).isNotDone();
+      Sql.exec(admin, "RESUME");
+      assertThat(held.get(20, TimeUnit.SECONDS)).isEqualTo("two");
+      assertThat(Sql.sqlstateOf(() -> Sql.exec(admin, "SHOW NONSENSE"))).isEqualTo("42601");
+    }
+  }
+
+  @Test
+  void nonAdminUser_refused_andAdminWithWrongPassword_refused() throws Exception {
+    assertThat(Sql.sqlstateOf(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.port()
+        + "/outpost?user=" + TestOrigin.APP_USER + "&password=" + TestOrigin.APP_PASSWORD + "&preferQueryMode=simple")
+        .close())).isEqualTo("28P01");
+    assertThat(Sql.sqlstateOf(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.port()
+        + "/outpost?user=" + ADMIN + "&password=nope&preferQueryMode=simple").close())).isEqualTo("28P01");
+  }
+
+  @Test
+  void metrics_parseAsPrometheusText_andMatchTheConsole() throws Exception {
+    try (MetricsServer server = MetricsServer.start("127.0.0.1", 0, node.node().metrics(), () -> true);
+        Connection app = node.connect(); Connection admin = admin()) {
+      for (int i = 0; i < 6; i++) {
+        Sql.value(app, "SELECT v AS metrics_read FROM kv WHERE k = 2");
+        Thread.sleep(10);
+      }
+      HttpClient http = HttpClient.newHttpClient();
+      String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+      Pattern line = Pattern.compile("^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*\\})? -?[0-9.eE+\\-]+(?: [0-9]+)?$|^-?Inf|NaN");
+      for (String l : text.split("\n")) {
+        if (!l.isEmpty() && !l.startsWith("#")) {
+          assertThat(line.matcher(l).find() || l.endsWith("NaN") || l.contains("Inf")).as(l).isTrue();
+        }
+      }
+      Matcher m = Pattern.compile("outpost_queries_total\\{database=\"" + db + "\",status=\"hit\"[^}]*} ([0-9.eE+]+)")
+          .matcher(text);
+      assertThat(m.find()).as("hit counter in\n%s", text).isTrue();
+      long fromMetrics = (long) Double.parseDouble(m.group(1));
+      long fromConsole = rows(admin, "SHOW STATS").stream()
+          .filter(r -> db.equals(r.get("database")) && "hit".equals(r.get("status")))
+          .mapToLong(r -> Long.parseLong(r.get("queries"))).sum();
+      assertThat(fromMetrics).isEqualTo(fromConsole).isPositive();
+      String health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(health.trim()).isEqualTo("ok");
+    }
+  }
+
+  @Test
+  void psql_showsTheConsoleAsTables() throws Exception {
+    Path psql = Path.of("/usr/bin/psql");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(psql), "psql is not installed on this machine");
+    ProcessBuilder pb = new ProcessBuilder(psql.toString(), "-h", "127.0.0.1", "-p", Integer.toString(node.port()),
+        "-U", ADMIN, "-d", "outpost", "-c", "SHOW POOLS", "-c", "SHOW CACHE", "-c", "SHOW CLUSTER")
+        .redirectErrorStream(true);
+    pb.environment().put("PGPASSWORD", ADMIN_PW);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("pool").contains("max_size").contains("hit_ratio").contains("standalone")
+        .contains("(1 row)");
+  }
+}
