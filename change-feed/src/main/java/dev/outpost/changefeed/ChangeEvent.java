@@ -20,9 +20,10 @@ import java.util.Set;
  * @param relations the tables the transaction changed (empty only with {@code allRelations})
  * @param allRelations true when every relation of the database must be treated as changed
  * @param xid the origin transaction id (0 for an {@code allRelations} event)
- * @param commitLsn the position of the transaction's commit record
+ * @param commitLsn the position of the transaction's commit record ({@link Lsn#INVALID} for an
+ *     {@code allRelations} event, which has no WAL position of its own)
  * @param endLsn the end of the commit record: the position the feed confirms to the origin once
- *     the sink has delivered this event
+ *     the sink has delivered this event ({@link Lsn#INVALID} for an {@code allRelations} event)
  * @param commitTime when the origin committed (the origin's clock)
  */
 public record ChangeEvent(String database, Set<TableName> relations, boolean allRelations, long xid,
@@ -41,8 +42,8 @@ public record ChangeEvent(String database, Set<TableName> relations, boolean all
   }
 
   /** The event raised when the feed starts from a new slot: treat the whole database as changed. */
-  public static ChangeEvent everything(String database, Lsn slotStart, Instant now) {
-    return new ChangeEvent(database, Set.of(), true, 0, slotStart, slotStart, now);
+  public static ChangeEvent everything(String database, Instant now) {
+    return new ChangeEvent(database, Set.of(), true, 0, Lsn.INVALID, Lsn.INVALID, now);
   }
 
   @Override

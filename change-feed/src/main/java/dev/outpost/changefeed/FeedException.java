@@ -70,7 +70,10 @@ final class FeedException extends Exception {
       }
     } else if (state.equals("55000") || state.equals("3D000") || state.equals("42704") || state.equals("53400")) {
       kind = Kind.UNSUPPORTED;
-      if (state.equals("42704")) {
+      if (state.equals("55000") && detail.contains("can no longer get changes")) {
+        detail += "; the slot lost WAL it needs: drop it (outpost change-feed drop-slot) and start again, which"
+            + " invalidates everything cached for the database";
+      } else if (state.equals("42704")) {
         detail += "; if the publication was created after the slot, drop the slot (outpost change-feed drop-slot)"
             + " so that a new one is created after it";
       }

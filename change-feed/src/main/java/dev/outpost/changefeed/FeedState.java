@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,12 +33,18 @@ final class FeedState {
   final AtomicLong events = new AtomicLong();
   final AtomicLong relations = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
+  private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
   FeedState(String slot, String database, Clock clock) {
     this.slot = slot;
     this.database = database;
     this.clock = clock;
     this.since = clock.instant();
+  }
+
+  /** True the first time {@code message} is seen by this feed (to log a standing condition once). */
+  boolean firstTime(String message) {
+    return seen.size() < 100 && seen.add(message);
   }
 
   Clock clock() {

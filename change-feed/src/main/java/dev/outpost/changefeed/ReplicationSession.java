@@ -122,6 +122,14 @@ final class ReplicationSession {
     if (!problems.isEmpty()) {
       throw new FeedException(Kind.UNSUPPORTED, String.join("; ", problems), null);
     }
+    for (String warning : warnings) {
+      // Creating the publication or slot is logged when it happens, a busy slot by the retry
+      // loop once per outage; standing conditions once per feed.
+      if (!warning.contains(" will be created in ") && !warning.contains(" is in use by process ")
+          && state.firstTime(warning)) {
+        log.warn("change feed {}: {}", options.slotName(), warning);
+      }
+    }
     if (f.publication() == null) {
       phase = "creating publication " + options.publication();
       try (Statement s = connection.createStatement()) {
@@ -168,7 +176,7 @@ final class ReplicationSession {
         .start();
     phase = "streaming from slot " + options.slotName();
     if (state.owesFullInvalidation) {
-      deliver(ChangeEvent.everything(origin.database(), Lsn.INVALID, state.clock().instant()), true);
+      deliver(ChangeEvent.everything(origin.database(), state.clock().instant()), true);
     }
   }
 

@@ -5,6 +5,7 @@ import static dev.outpost.changefeed.FeedHarness.app;
 import static dev.outpost.changefeed.FeedHarness.slotConfirmed;
 import static dev.outpost.changefeed.FeedHarness.sql;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.changefeed.ChangeFeedStatus.State;
@@ -268,7 +269,7 @@ class ChangeFeedIT {
     ChangeFeed f = streaming(sink);
     String slot = f.slotName();
     assertThat(FeedHarness.slotExists(origin, slot)).isTrue();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChangeFeed.dropSlot(app(origin, db), slot))
+    assertThatThrownBy(() -> ChangeFeed.dropSlot(app(origin, db), slot))
         .isInstanceOf(ChangeFeedException.class).hasMessageContaining("in use by process");
 
     assertThat(f.dropSlot()).isTrue();

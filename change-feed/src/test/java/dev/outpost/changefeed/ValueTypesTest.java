@@ -46,7 +46,7 @@ class ValueTypesTest {
     assertThatThrownBy(() -> e.relations().clear()).isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> new ChangeEvent("db", Set.of(), false, 1, Lsn.INVALID, Lsn.INVALID, Instant.EPOCH))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(ChangeEvent.everything("db", Lsn.INVALID, Instant.EPOCH).allRelations()).isTrue();
+    assertThat(ChangeEvent.everything("db", Instant.EPOCH).allRelations()).isTrue();
   }
 
   @Test
@@ -116,5 +116,7 @@ class ValueTypesTest {
       assertThat(FeedException.classify("x", new SQLException("m", state)).permanent()).as(state).isTrue();
     }
     assertThat(FeedException.classify("x", new SQLException("m", "XX000")).kind).isEqualTo(FeedException.Kind.OTHER);
+    assertThat(FeedException.classify("starting", new SQLException(
+        "ERROR: can no longer get changes from replication slot \"s\"", "55000")).getMessage()).contains("drop-slot");
   }
 }
