@@ -20,6 +20,13 @@ final class TestRegion implements AutoCloseable {
   /** Starts {@code count} nodes of {@code region}; with {@code relay} they also bridge to other regions. */
   static TestRegion start(TestOrigin origin, String db, String region, int count, int budget, CachePolicy policy,
       List<HostPort> relayBinds, List<HostPort> relayPeers) throws IOException {
+    return start(origin, db, region, count, budget, policy, relayBinds, relayPeers, b -> b);
+  }
+
+  /** The same, with more settings for every node. */
+  static TestRegion start(TestOrigin origin, String db, String region, int count, int budget, CachePolicy policy,
+      List<HostPort> relayBinds, List<HostPort> relayPeers,
+      java.util.function.UnaryOperator<dev.outpost.proxy.config.ProxyConfig.Builder> extra) throws IOException {
     TestRegion r = new TestRegion();
     List<HostPort> binds = new ArrayList<>();
     for (int i = 0; i < count; i++) {
@@ -33,7 +40,7 @@ final class TestRegion implements AutoCloseable {
         if (relayBinds != null) {
           b.relayBind(relayBinds.get(n)).relayPeers(relayPeers);
         }
-        return b;
+        return extra.apply(b);
       }, policy == null ? OutpostNode.Options.defaults() : OutpostNode.Options.defaults().withCachePolicy(policy)));
     }
     r.awaitMembers(count);

@@ -29,6 +29,9 @@ public final class OutpostMain implements Runnable {
     KeyOptions.addTo(check.getCommandSpec());
     cl.addSubcommand(serve);
     cl.addSubcommand(new CommandLine(new ConfigCommand()).addSubcommand(check));
+    CommandLine dropSlot = new CommandLine(new ChangeFeedCommand.DropSlot(env));
+    KeyOptions.addTo(dropSlot.getCommandSpec());
+    cl.addSubcommand(new CommandLine(new ChangeFeedCommand()).addSubcommand(dropSlot));
     cl.addSubcommand(new DemoCommand());
     cl.addSubcommand(new VersionCommand());
     // After the subcommands, so that it applies to them as well.

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public record ChangeFeedSettings(boolean enabled, WhenUnsupported whenUnsupported, String slot) {
 
-  private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
+  private static final Pattern SLOT = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   /** Off, {@code error}, default slot. */
   public static final ChangeFeedSettings OFF = new ChangeFeedSettings(false, WhenUnsupported.ERROR, null);
@@ -50,7 +50,7 @@ public record ChangeFeedSettings(boolean enabled, WhenUnsupported whenUnsupporte
     Objects.requireNonNull(whenUnsupported, "change-feed-when-unsupported");
     if (slot != null && !SLOT.matcher(slot).matches()) {
       throw new ConfigException(Problems.bad("change-feed-slot", slot, "is not a replication slot name",
-          "1-63 lower-case letters, digits or '_'"));
+          "1-63 lower-case letters, digits or '_', not starting with a digit"));
     }
   }
 

@@ -8,6 +8,7 @@ import dev.outpost.proxy.auth.User;
 import dev.outpost.proxy.cache.CachePolicy;
 import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.catalog.CatalogInspector;
+import dev.outpost.proxy.feed.NodeChangeFeed;
 import dev.outpost.proxy.metrics.Metrics;
 import dev.outpost.proxy.metrics.PoolSample;
 import dev.outpost.proxy.auth.UserDirectory;
@@ -72,6 +73,8 @@ public final class OutpostNode implements AutoCloseable {
   private final SslContext clientTls;
   /** The node's region cluster, or null when it runs alone. */
   private final ClusterNode cluster;
+  /** The change feed, or null when it is off (or unsupported, with change-feed-when-unsupported: warn). */
+  private final NodeChangeFeed changeFeed;
   /** This node's share of the region's connection budget (DESIGN §5.6). */
   private volatile int budgetShare = Integer.MAX_VALUE;
   private AutoCloseable clusterListener;
@@ -127,6 +130,9 @@ public final class OutpostNode implements AutoCloseable {
     this.cluster = options.bus() == null && config.cluster().enabled()
         ? ClusterNode.start(config.cluster().toClusterConfig()) : null;
     this.cacheService = cacheService(config, options, cluster);
+    this.changeFeed = config.changeFeed().enabled()
+        ? NodeChangeFeed.prepare(config.origin(), config.changeFeed(), config.changeFeedSlot(), cacheService.cache())
+        : null;
     this.metrics = options.metrics() != null ? options.metrics() : new Metrics();
     this.clientTls = clientTls(config);
     this.metrics.bindCache(() -> cacheService.cache().stats());
@@ -195,6 +201,14 @@ public final class OutpostNode implements AutoCloseable {
         .childHandler(new ClientChannelInitializer(this));
     serverChannel = b.bind(c.listenHost(), c.listenPort()).sync().channel();
     maintenance = workerGroup.next().scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS);
+    if (changeFeed != null) {
+      metrics.bindChangeFeed(changeFeed::lag);
+      String self = cluster != null ? cluster.nodeName() : "this node";
+      changeFeedView = () -> changeFeed.rows(self);
+      if (cluster == null) {
+        changeFeed.start(); // alone, this node is its own region's coordinator
+      }
+    }
     if (cluster != null) {
       clusterListener = cluster.addListener(new ClusterListener() {
         @Override
@@ -512,6 +526,18 @@ public final class OutpostNode implements AutoCloseable {
   private void coordinatorChanged(boolean coordinator) {
     log.info("this node {} the coordinator of region {}", coordinator ? "is now" : "is no longer",
         cluster.region());
+    if (changeFeed != null) {
+      if (coordinator) {
+        changeFeed.start();
+      } else {
+        changeFeed.stop();
+      }
+    }
+  }
+
+  /** The change feed, or null when it is off. */
+  public NodeChangeFeed changeFeed() {
+    return changeFeed;
   }
 
   @Override
@@ -528,6 +554,9 @@ public final class OutpostNode implements AutoCloseable {
     }
     for (ClientSession s : sessions) {
       s.shutdown();
+    }
+    if (changeFeed != null) {
+      changeFeed.close(); // before the cluster: the next coordinator takes the slot over
     }
     pools.values().forEach(OriginPool::close);
     cacheService.close();
