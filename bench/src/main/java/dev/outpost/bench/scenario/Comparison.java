@@ -39,11 +39,17 @@ final class Comparison {
     Driver open(Endpoint endpoint) throws Exception;
   }
 
-  /** A check around an endpoint's whole run, e.g. that "hits" really did not reach the origin. */
+  /**
+   * A check around an endpoint's run, e.g. that "hits" really did not reach the origin. Endpoints
+   * take turns, so the check is told when each of this endpoint's rounds begins and ends and must
+   * only count what happened in between; {@link #verdict} judges the sum.
+   */
   interface Check {
-    void before() throws Exception;
+    void roundStarts() throws Exception;
 
-    Verdict after(LoadResult result) throws Exception;
+    void roundEnded() throws Exception;
+
+    Verdict verdict(LoadResult result) throws Exception;
   }
 
   /** A check's finding: a note for the row, or the reason the row cannot stand as measured. */
@@ -85,9 +91,6 @@ final class Comparison {
           continue;
         }
         try {
-          if (e.check() != null) {
-            e.check().before();
-          }
           drivers.put(e, e.driver().open(e.endpoint().value()));
         } catch (Exception ex) {
           rows.put(e, new Row.Failed(e.label(), "could not connect: " + message(ex)));
@@ -101,7 +104,15 @@ final class Comparison {
           if (rows.get(e) != null) {
             continue; // failed in an earlier round
           }
+          if (e.check() != null && !checkRound(e, true)) {
+            rows.put(e, new Row.Failed(e.label(), "the check around the run failed; see the log"));
+            continue;
+          }
           LoadResult r = LoadRunner.run(roundSpec, drivers.get(e).workers());
+          if (e.check() != null && !checkRound(e, false)) {
+            rows.put(e, new Row.Failed(e.label(), "the check around the run failed; see the log"));
+            continue;
+          }
           log.info("{}: {} round {}/{}: {} ops, p50 {} ms, {} errors", scenario, e.label(), round + 1, rounds,
               r.ops(), r.ops() == 0 ? "-" : String.format("%.3f", r.millisAt(50)), r.errors());
           results.merge(e, r, LoadResult::plus);
@@ -129,6 +140,22 @@ final class Comparison {
     return new ArrayList<>(rows.values());
   }
 
+  private static boolean checkRound(Entry e, boolean starts) throws InterruptedException {
+    try {
+      if (starts) {
+        e.check().roundStarts();
+      } else {
+        e.check().roundEnded();
+      }
+      return true;
+    } catch (InterruptedException ex) {
+      throw ex;
+    } catch (Exception ex) {
+      log.warn("{}: check {} failed: {}", e.label(), starts ? "before a round" : "after a round", message(ex));
+      return false;
+    }
+  }
+
   private static Row measuredRow(Entry e, LoadResult result) throws InterruptedException {
     List<String> notes = new ArrayList<>();
     if (!e.note().isEmpty()) {
@@ -139,7 +166,7 @@ final class Comparison {
     }
     if (e.check() != null) {
       try {
-        Verdict v = e.check().after(result);
+        Verdict v = e.check().verdict(result);
         if (v.notAvailable() != null) {
           return new Row.NotAvailable(e.label(), v.notAvailable());
         }

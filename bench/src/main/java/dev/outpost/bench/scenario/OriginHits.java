@@ -6,7 +6,8 @@ import dev.outpost.bench.load.LoadResult;
 
 /**
  * Proves that a row labelled as cache hits really was served without the origin: counts the
- * origin's executions of the query around the endpoint's run. A node that accepted
+ * origin's executions of the query during the endpoint's own rounds (other endpoints run the same
+ * query in between). A node that accepted
  * {@code --cache on} but sent (nearly) every read to the origin gets no "hit" numbers.
  */
 final class OriginHits implements Comparison.Check {
@@ -14,6 +15,7 @@ final class OriginHits implements Comparison.Check {
   private final String query;
   private final long distinctKeys;
   private long before;
+  private long atOrigin;
 
   /**
    * @param query the normalized query text prefix as {@code pg_stat_statements} shows it
@@ -26,18 +28,24 @@ final class OriginHits implements Comparison.Check {
   }
 
   @Override
-  public void before() throws Exception {
+  public void roundStarts() throws Exception {
     if (counter.isPresent()) {
       before = counter.value().calls(query);
     }
   }
 
   @Override
-  public Comparison.Verdict after(LoadResult result) throws Exception {
+  public void roundEnded() throws Exception {
+    if (counter.isPresent()) {
+      atOrigin += counter.value().calls(query) - before;
+    }
+  }
+
+  @Override
+  public Comparison.Verdict verdict(LoadResult result) throws Exception {
     if (!counter.isPresent()) {
       return Comparison.Verdict.fine("hits not verified at the origin: " + counter.reason());
     }
-    long atOrigin = counter.value().calls(query) - before;
     // Fills of each key and a few expiries are fine; half the reads reaching the origin is not a cache.
     if (atOrigin > distinctKeys + result.ops() / 2) {
       return Comparison.Verdict.notAvailable("the node accepted the cache flags, but the origin executed the "

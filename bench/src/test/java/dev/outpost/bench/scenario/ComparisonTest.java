@@ -10,6 +10,7 @@ import dev.outpost.bench.load.LoadSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The comparison logic with in-memory drivers: no endpoint is ever connected to. */
@@ -85,10 +86,13 @@ class ComparisonTest {
   void checkThatRejectsTheRun_turnsNumbersIntoNotAvailable() throws Exception {
     Comparison.Check noHits = new Comparison.Check() {
       @Override
-      public void before() {}
+      public void roundStarts() {}
 
       @Override
-      public Comparison.Verdict after(LoadResult result) {
+      public void roundEnded() {}
+
+      @Override
+      public Comparison.Verdict verdict(LoadResult result) {
         return Comparison.Verdict.notAvailable("every read reached the origin");
       }
     };
@@ -96,6 +100,47 @@ class ComparisonTest {
         List.of(new Comparison.Entry("outpost (hit)", false, SOMEWHERE, recording("hit"), noHits, "")), SPEC, 1);
 
     assertThat(rows).containsExactly(new Row.NotAvailable("outpost (hit)", "every read reached the origin"));
+  }
+
+  @Test
+  void check_countsOnlyItsOwnEndpointsRounds_whileOthersDriveTheSameOrigin() throws Exception {
+    AtomicLong originCalls = new AtomicLong(); // what every endpoint's operations reach
+    AtomicLong hitOps = new AtomicLong(); // what the checked endpoint itself sent
+    Comparison.DriverFactory direct = e -> () -> index -> seq -> {
+      originCalls.incrementAndGet();
+      return null;
+    };
+    Comparison.DriverFactory hits = e -> () -> index -> seq -> {
+      originCalls.incrementAndGet();
+      hitOps.incrementAndGet();
+      return null;
+    };
+    AtomicLong counted = new AtomicLong();
+    Comparison.Check countCalls = new Comparison.Check() {
+      private long before;
+
+      @Override
+      public void roundStarts() {
+        before = originCalls.get();
+      }
+
+      @Override
+      public void roundEnded() {
+        counted.addAndGet(originCalls.get() - before);
+      }
+
+      @Override
+      public Comparison.Verdict verdict(LoadResult result) {
+        return Comparison.Verdict.fine(counted.get() + " calls");
+      }
+    };
+    List<Row> rows = Comparison.run("test", List.of(
+        new Comparison.Entry("direct", true, SOMEWHERE, direct, null, ""),
+        new Comparison.Entry("outpost (hit)", false, SOMEWHERE, hits, countCalls, "")), SPEC, 3);
+
+    assertThat(originCalls.get()).isGreaterThan(hitOps.get());
+    assertThat(counted.get()).isEqualTo(hitOps.get());
+    assertThat(((Row.Measured) rows.get(1)).note()).contains(hitOps.get() + " calls");
   }
 
   @Test
