@@ -151,8 +151,10 @@ final class OutpostCommands {
 
   /** The outpost.cache command in {@code sql}, or null when it is not one. */
   private static Command parse(String sql) {
-    if (!sql.toLowerCase(Locale.ROOT).contains("outpost")) {
-      return null;
+    String first = firstWord(sql);
+    if (!("set".equals(first) || "reset".equals(first) || "show".equals(first))
+        || !sql.toLowerCase(Locale.ROOT).contains("outpost")) {
+      return null; // every other statement of every request passes here: keep it cheap
     }
     List<Token> words = new ArrayList<>();
     for (Token t : SqlLexer.tokenize(sql)) {
@@ -175,6 +177,45 @@ final class OutpostCommands {
       }
     }
     return null;
+  }
+
+  /**
+   * The statement's first keyword in lower case, after whitespace and comments ({@code --} lines
+   * and nested block comments); empty when it does not start with a letter.
+   */
+  static String firstWord(String sql) {
+    int i = 0;
+    int n = sql.length();
+    while (i < n) {
+      char c = sql.charAt(i);
+      if (Character.isWhitespace(c)) {
+        i++;
+      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+        int eol = sql.indexOf('\n', i);
+        i = eol < 0 ? n : eol + 1;
+      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+        int depth = 1;
+        i += 2;
+        while (i < n && depth > 0) {
+          if (sql.startsWith("/*", i)) {
+            depth++;
+            i += 2;
+          } else if (sql.startsWith("*/", i)) {
+            depth--;
+            i += 2;
+          } else {
+            i++;
+          }
+        }
+      } else {
+        break;
+      }
+    }
+    int start = i;
+    while (i < n && i - start < 8 && Character.isLetter(sql.charAt(i))) {
+      i++;
+    }
+    return sql.substring(start, i).toLowerCase(Locale.ROOT);
   }
 
   private static boolean isSettingName(List<Token> words, int at) {
