@@ -1,5 +1,7 @@
 package dev.outpost.cache;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * The ordering service between caches (DESIGN §6.6): a single node uses the synchronous
  * {@code dev.outpost.cache.store.LocalCacheBus}; the cluster module backs it with JGroups total
@@ -26,4 +28,14 @@ public interface CacheBus {
 
   /** Publishes an event for ordered delivery. */
   void publish(CacheEvent event);
+
+  /**
+   * Publishes an invalidation like {@link #publish} and tells when it is safe to forget: the
+   * future completes once the invalidation has been delivered back to this node's sink at its
+   * place in the total order — which, for a clustered bus, means the region's sequencer numbered
+   * it for every member (a member that misses it flushes at the next term). The change feed
+   * confirms an origin commit only then. The future completes exceptionally only when the event
+   * could not even be queued; it may stay incomplete while the region has no sequencer.
+   */
+  CompletableFuture<Void> publishDelivered(CacheEvent.Invalidation invalidation);
 }

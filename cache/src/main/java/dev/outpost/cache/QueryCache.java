@@ -2,6 +2,7 @@ package dev.outpost.cache;
 
 import dev.outpost.cache.sql.TableRef;
 import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The query-result cache the proxy uses (DESIGN §6.2–§6.6). Thread-safe. Built by {@code
@@ -37,11 +38,15 @@ public interface QueryCache extends CacheEventSink {
    * A write that touched these relations committed: removes every entry of {@code database} that
    * depends on one of them (by bare name, see {@link Dependencies}) or on everything, before
    * returning; makes fills in flight for them be dropped; and publishes the invalidation.
+   *
+   * @return completes when the bus delivered the invalidation in its order (see {@link
+   *     CacheBus#publishDelivered}); queries ignore it, the change feed waits for it before it
+   *     confirms the origin commit
    */
-  void invalidate(String database, Collection<TableRef> tables);
+  CompletableFuture<Void> invalidate(String database, Collection<TableRef> tables);
 
   /** Like {@link #invalidate} for every relation of {@code database}: removes all its entries. */
-  void invalidateAll(String database);
+  CompletableFuture<Void> invalidateAll(String database);
 
   /**
    * Drops every entry and detaches every flight, on this node only (after a partition merge);

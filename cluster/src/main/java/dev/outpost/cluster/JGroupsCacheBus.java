@@ -5,6 +5,7 @@ import dev.outpost.cache.CacheEvent;
 import dev.outpost.cache.CacheEventSink;
 import dev.outpost.cache.QueryCache;
 import dev.outpost.cache.Ticker;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -77,9 +78,10 @@ public final class JGroupsCacheBus implements CacheBus {
   /** An own fill waiting for its sequence number; {@code retained} is its size if not replicated. */
   private record OwnFill(CacheEvent.Fill fill, long queuedAtNanos, long retained) {}
 
-  /** An own invalidation not yet delivered back. */
+  /** An own invalidation not yet delivered back; {@code delivered} completes when it is. */
   private static final class PendingInvalidation {
     final CacheEvent.Invalidation invalidation;
+    final CompletableFuture<Void> delivered = new CompletableFuture<>();
     volatile long sentAtNanos;
 
     PendingInvalidation(CacheEvent.Invalidation invalidation, long sentAtNanos) {
@@ -97,7 +99,7 @@ public final class JGroupsCacheBus implements CacheBus {
     this.ticker = ticker;
     this.tuning = tuning;
     this.stamper = new Stamper(nodeName, region, relayEnabled, sequencer, counters);
-    this.order = new RegionOrder(nodeName, tuning, counters, this::queueSubmission, pending::remove);
+    this.order = new RegionOrder(nodeName, tuning, counters, this::queueSubmission, this::ownInvalidationDelivered);
     this.outbox = new Outbox("outpost-cluster-sender-" + nodeName, tuning.maxQueuedFillBytes(),
         tuning.tick().toNanos(), new SenderHandler());
   }
@@ -115,9 +117,22 @@ public final class JGroupsCacheBus implements CacheBus {
     }
   }
 
-  /** Stops the sender thread; frames still queued are not sent. */
+  /**
+   * Stops the sender thread; frames still queued are not sent. Invalidations still waiting for
+   * their number fail their {@link #publishDelivered} future (a change feed then replays them).
+   */
   void close() {
     outbox.close();
+    IllegalStateException left = new IllegalStateException("node " + nodeName + " left region " + region
+        + " before its invalidation was numbered");
+    pending.values().forEach(p -> p.delivered.completeExceptionally(left));
+  }
+
+  private void ownInvalidationDelivered(long id) {
+    PendingInvalidation p = pending.remove(id);
+    if (p != null) {
+      p.delivered.complete(null);
+    }
   }
 
   // ---------------------------------------------------------------- CacheBus
@@ -135,14 +150,34 @@ public final class JGroupsCacheBus implements CacheBus {
   }
 
   @Override
+  public CompletableFuture<Void> publishDelivered(CacheEvent.Invalidation invalidation) {
+    try {
+      return submitInvalidation(invalidation).delivered;
+    } catch (RuntimeException e) {
+      pending.remove(invalidation.id());
+      counters.sendFailures.increment();
+      if (sendLog.allow()) {
+        LOG.warn("node {}: could not queue an invalidation for the region: {}", nodeName, e.toString());
+      }
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private PendingInvalidation submitInvalidation(CacheEvent.Invalidation inv) {
+    PendingInvalidation p = new PendingInvalidation(inv, System.nanoTime());
+    pending.put(inv.id(), p);
+    counters.invalidationsSent.increment();
+    outbox.offer(Outbox.Kind.SUBMIT, Frames.submitInvalidation(nodeName, 0, inv));
+    return p;
+  }
+
+  @Override
   public void publish(CacheEvent event) {
     try {
       if (event instanceof CacheEvent.Fill fill) {
         publishFill(fill);
       } else if (event instanceof CacheEvent.Invalidation inv) {
-        pending.put(inv.id(), new PendingInvalidation(inv, System.nanoTime()));
-        counters.invalidationsSent.increment();
-        outbox.offer(Outbox.Kind.SUBMIT, Frames.submitInvalidation(nodeName, 0, inv));
+        submitInvalidation(inv);
       } else if (event instanceof CacheEvent.Flush flush) {
         outbox.offer(Outbox.Kind.SUBMIT, Frames.submitFlush(nodeName, Frames.AUDIENCE_ALL, 0, flush));
       }

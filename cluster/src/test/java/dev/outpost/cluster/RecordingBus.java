@@ -4,6 +4,7 @@ import dev.outpost.cache.CacheBus;
 import dev.outpost.cache.CacheEvent;
 import dev.outpost.cache.CacheEventSink;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
@@ -38,6 +39,11 @@ final class RecordingBus implements CacheBus {
   @Override
   public void publish(CacheEvent event) {
     inner.publish(event);
+  }
+
+  @Override
+  public CompletableFuture<Void> publishDelivered(CacheEvent.Invalidation invalidation) {
+    return inner.publishDelivered(invalidation);
   }
 
   void afterApply(BiConsumer<Long, CacheEvent> observer) {

@@ -9,6 +9,8 @@ import dev.outpost.cache.CacheKey;
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.cache.Dependencies;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,5 +106,24 @@ class RegionReplicationTest {
       assertThat(n.cache.stats().deliveredSequence()).as("on %s", n).isEqualTo(expected);
       assertThat(n.read(k)).as("on %s", n).isEqualTo(region.node(1).read(k));
     }
+  }
+
+  @Test
+  void invalidationFuture_completesOnlyOnceTheRegionsSequencerNumberedIt() throws Exception {
+    CacheKey k = key("SELECT * FROM feed_ack");
+    region.node(1).fill(k, "f", Dependencies.ofNames("feed_ack"));
+    await().atMost(DEADLINE).untilAsserted(() -> assertThat(region.node(2).read(k)).contains("f"));
+    long before = region.node(1).node.bus().lastStamped();
+
+    CompletableFuture<Void> delivered = region.node(2).cache.invalidate("db", tables("feed_ack"));
+
+    delivered.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(region.node(1).node.bus().lastStamped()).as("the coordinator numbered it").isGreaterThan(before);
+    assertThat(region.node(2).node.bus().pendingInvalidations()).isZero();
+    await().atMost(DEADLINE).untilAsserted(() -> {
+      for (TestNode n : region.nodes) {
+        assertThat(n.read(k)).as("on %s", n).isEmpty();
+      }
+    });
   }
 }

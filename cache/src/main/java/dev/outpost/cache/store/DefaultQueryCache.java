@@ -156,30 +156,37 @@ final class DefaultQueryCache implements QueryCache {
   // ---------------------------------------------------------------- write path
 
   @Override
-  public void invalidate(String database, Collection<TableRef> tables) {
+  public CompletableFuture<Void> invalidate(String database, Collection<TableRef> tables) {
     if (tables.isEmpty()) {
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     Set<String> names = new LinkedHashSet<>();
     for (TableRef t : tables) {
       names.add(t.name());
     }
-    invalidateEarly(new CacheEvent.Invalidation(database, names, false, nodeId, invalidationIds.incrementAndGet()));
+    return invalidateEarly(
+        new CacheEvent.Invalidation(database, names, false, nodeId, invalidationIds.incrementAndGet()));
   }
 
   @Override
-  public void invalidateAll(String database) {
-    invalidateEarly(new CacheEvent.Invalidation(database, Set.of(), true, nodeId, invalidationIds.incrementAndGet()));
+  public CompletableFuture<Void> invalidateAll(String database) {
+    return invalidateEarly(new CacheEvent.Invalidation(database, Set.of(), true, nodeId, invalidationIds.incrementAndGet()));
   }
 
   /** Applies this node's invalidation now (read-your-writes), then publishes it for everyone. */
-  private void invalidateEarly(CacheEvent.Invalidation inv) {
+  private CompletableFuture<Void> invalidateEarly(CacheEvent.Invalidation inv) {
     synchronized (lock) {
       log.addPending(inv);
       removeMatching(inv);
       flights.detach(inv.database());
     }
-    publish(inv);
+    try {
+      return bus.publishDelivered(inv);
+    } catch (RuntimeException e) {
+      counters.publishFailures.increment();
+      LOG.warn("cache bus refused an invalidation; applied on this node only: {}", e.toString());
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.outpost.cache.store;
 import dev.outpost.cache.CacheBus;
 import dev.outpost.cache.CacheEvent;
 import dev.outpost.cache.CacheEventSink;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The single-node {@link CacheBus}: delivers each event to the bound cache synchronously, inside
@@ -23,6 +24,13 @@ public final class LocalCacheBus implements CacheBus {
       }
       sink = target;
     }
+  }
+
+  /** Delivery is synchronous here: the future is complete when this returns. */
+  @Override
+  public CompletableFuture<Void> publishDelivered(CacheEvent.Invalidation invalidation) {
+    publish(invalidation);
+    return CompletableFuture.completedFuture(null);
   }
 
   @Override

@@ -56,6 +56,22 @@ class ClusterConsistencyTest {
   }
 
   @Test
+  void invalidationFuture_completesWhenTheBusDeliversIt_notWhenItIsAppliedLocally() {
+    fillEverywhere("v1");
+    var delivered = a.invalidate("db", tables("orders"));
+    var everything = a.invalidateAll("db");
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(delivered).isNotDone();
+
+    bus.deliverNext();
+    assertThat(delivered).isCompleted();
+    assertThat(everything).isNotDone();
+    bus.deliverNext();
+    assertThat(everything).isCompleted();
+    assertThat(a.invalidate("db", java.util.List.of())).as("nothing to invalidate").isCompleted();
+  }
+
+  @Test
   void staleFillSequencedBeforeOwnInvalidation_isNeverServedToTheWriterNode() {
     FillTicket.Leader leader = lead(b, orders); // b reads orders before a's write commits
     leader.complete(result("before-write", leader.startedAtNanos(), Dependencies.ofNames("orders")));

@@ -414,10 +414,17 @@ class QueryCacheTest {
           public void publish(dev.outpost.cache.CacheEvent event) {
             throw new IllegalStateException("cluster down");
           }
+
+          @Override
+          public java.util.concurrent.CompletableFuture<Void> publishDelivered(
+              dev.outpost.cache.CacheEvent.Invalidation invalidation) {
+            throw new IllegalStateException("cluster down");
+          }
         }).build();
     FillTicket.Leader leader = lead(cache, key("q"));
     assertThat(leader.complete(result("r", leader.startedAtNanos(), Dependencies.NONE))).isEqualTo(CacheStatus.MISS);
-    cache.invalidate("db", tables("t"));
+    var delivered = cache.invalidate("db", tables("t"));
+    assertThat(delivered).as("a change feed must replay it").isCompletedExceptionally();
     assertThat(cache.stats().publishFailures()).isEqualTo(2);
     assertThat(cache.lookup(key("q")).status()).isEqualTo(CacheStatus.MISS);
   }

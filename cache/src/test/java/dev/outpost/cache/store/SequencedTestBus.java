@@ -6,7 +6,10 @@ import dev.outpost.cache.CacheEventSink;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A stand-in for a total-order cluster bus: every member's publications go to one queue, and the
@@ -17,6 +20,7 @@ final class SequencedTestBus {
 
   private final Deque<CacheEvent> queue = new ArrayDeque<>();
   private final List<CacheEventSink> sinks = new ArrayList<>();
+  private final Map<CacheEvent, CompletableFuture<Void>> waiting = new IdentityHashMap<>();
   private long sequence;
 
   /** A bus for one more node. */
@@ -31,6 +35,14 @@ final class SequencedTestBus {
       public void publish(CacheEvent event) {
         queue.addLast(event);
       }
+
+      @Override
+      public CompletableFuture<Void> publishDelivered(CacheEvent.Invalidation invalidation) {
+        CompletableFuture<Void> delivered = new CompletableFuture<>();
+        waiting.put(invalidation, delivered);
+        queue.addLast(invalidation);
+        return delivered;
+      }
     };
   }
 
@@ -44,6 +56,10 @@ final class SequencedTestBus {
     long seq = ++sequence;
     for (CacheEventSink s : sinks) {
       s.deliver(seq, e);
+    }
+    CompletableFuture<Void> delivered = waiting.remove(e);
+    if (delivered != null) {
+      delivered.complete(null);
     }
   }
 

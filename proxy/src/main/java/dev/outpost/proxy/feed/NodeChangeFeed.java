@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * when it runs alone), stopped when it no longer is, so at most one consumer per slot runs at any
  * time (Postgres also refuses a second consumer of an active slot; the feed then waits and
  * retries). Every event invalidates the tables it names in the origin URL's database — applied on
- * this node before the event is acknowledged to the origin, and published to the region and across
- * regions through the cache's bus.
+ * this node at once, and acknowledged to the origin only after the cache's bus delivered it in the
+ * region's order (and from there across regions).
  *
  * <p>One feed covers one database (a logical replication slot belongs to one): the origin URL's.
  */
@@ -96,22 +96,22 @@ public final class NodeChangeFeed implements AutoCloseable {
   }
 
   /**
-   * Invalidates what a committed origin transaction touched. The invalidation is applied here before
-   * this returns, so acknowledging the commit afterwards never loses it on this node; the bus has
-   * no delivery acknowledgement for other nodes, which is noted in the issue.
+   * Invalidates what a committed origin transaction touched: applied on this node before this
+   * returns; the future completes when the cache bus delivered it in the region's order (numbered
+   * by the region's sequencer, so every member applies it or flushes; other regions get it through
+   * the bridge), and only then is the commit confirmed to the origin. A node that leaves the region
+   * first fails the future, and the next consumer replays the commit.
    */
   private CompletableFuture<Void> committed(ChangeEvent e) {
     try {
       if (e.allRelations()) {
-        cache.invalidateAll(e.database());
-      } else {
-        List<TableRef> tables = new ArrayList<>();
-        for (TableName t : e.relations()) {
-          tables.add(TableRef.of(t.schema(), t.name()));
-        }
-        cache.invalidate(e.database(), tables);
+        return cache.invalidateAll(e.database());
       }
-      return CompletableFuture.completedFuture(null);
+      List<TableRef> tables = new ArrayList<>();
+      for (TableName t : e.relations()) {
+        tables.add(TableRef.of(t.schema(), t.name()));
+      }
+      return cache.invalidate(e.database(), tables);
     } catch (RuntimeException ex) {
       return CompletableFuture.failedFuture(ex);
     }
