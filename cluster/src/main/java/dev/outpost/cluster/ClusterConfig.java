@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  * @param bind the regional transport's address and port
  * @param peers the regional peers for static discovery (this node may be among them)
  * @param relayBind the bridge transport's address and port, or null for a single-region setup
+ * @param relayAdvertise the address other regions reach this node's bridge at, when it is not
+ *     {@code relayBind} (NAT, port forwarding); null: {@code relayBind}
  * @param relayPeers the other regions' bridge addresses (only with {@code relayBind})
  * @param maxFillSize fills whose encoding is larger than this stay on the node that made them
  * @param stack the regional stack file
@@ -31,6 +33,7 @@ public record ClusterConfig(
     HostPort bind,
     List<HostPort> peers,
     HostPort relayBind,
+    HostPort relayAdvertise,
     List<HostPort> relayPeers,
     long maxFillSize,
     StackSelection stack,
@@ -46,6 +49,8 @@ public record ClusterConfig(
   public static final String KEY_PEERS = "cluster.peers";
   /** Config key of {@link #relayBind}. */
   public static final String KEY_RELAY_BIND = "cluster.relay-bind";
+  /** Config key of {@link #relayAdvertise}. */
+  public static final String KEY_RELAY_ADVERTISE = "cluster.relay-advertise";
   /** Config key of {@link #relayPeers}. */
   public static final String KEY_RELAY_PEERS = "cluster.relay-peers";
   /** Config key of {@link #maxFillSize}. */
@@ -65,6 +70,13 @@ public record ClusterConfig(
   private static final Pattern REGION = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
   private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final int MAX_PEERS = 256;
+  /**
+   * The failure detector (FD_SOCK2) of each stack listens on its transport's port plus this, or on
+   * one of the next {@link #FAILURE_DETECTOR_PORT_RANGE} - 1 ports when that one is taken.
+   */
+  public static final int FAILURE_DETECTOR_OFFSET = 100;
+  /** How many ports from the offset the failure detector tries. */
+  public static final int FAILURE_DETECTOR_PORT_RANGE = 5;
 
   /** Validates every field; see the class comment. */
   public ClusterConfig {
@@ -79,10 +91,26 @@ public record ClusterConfig(
         "relay peers need " + KEY_RELAY_BIND + " (this node's own bridge address) as well");
     require(relayBind == null || !relayBind.equals(bind) || bind.port() == 0, KEY_RELAY_BIND,
         String.valueOf(relayBind), "the bridge needs another port than " + KEY_BIND + " " + bind);
+    require(relayBind == null || !failureDetectorClash(bind, relayBind), KEY_RELAY_BIND, String.valueOf(relayBind),
+        "each transport's failure detector listens on its port + " + FAILURE_DETECTOR_OFFSET + " (up to + "
+            + (FAILURE_DETECTOR_OFFSET + FAILURE_DETECTOR_PORT_RANGE - 1) + "), so " + KEY_BIND + " " + bind
+            + " and the bridge would collide: pick ports that do not lie " + FAILURE_DETECTOR_OFFSET + " to "
+            + (FAILURE_DETECTOR_OFFSET + FAILURE_DETECTOR_PORT_RANGE - 1) + " apart, e.g. " + bind.port() + " and "
+            + (bind.port() + 50));
+    require(relayAdvertise == null || relayBind != null, KEY_RELAY_ADVERTISE, String.valueOf(relayAdvertise),
+        "an advertised bridge address needs " + KEY_RELAY_BIND + " as well");
     require(maxFillSize >= MIN_MAX_FILL_SIZE && maxFillSize <= MAX_MAX_FILL_SIZE, KEY_MAX_FILL_SIZE,
         String.valueOf(maxFillSize), "use " + MIN_MAX_FILL_SIZE + " to " + MAX_MAX_FILL_SIZE + " bytes (1KiB-64MiB)");
     require(stack != null, KEY_STACK, null, "name a shipped stack (tcp) or a stack file path");
     require(relayStack != null, KEY_RELAY_STACK, null, "name a shipped stack (relay-tcp) or a stack file path");
+  }
+
+  private static boolean failureDetectorClash(HostPort a, HostPort b) {
+    if (!a.host().equals(b.host()) || a.port() == 0 || b.port() == 0) {
+      return false;
+    }
+    int apart = Math.abs(a.port() - b.port());
+    return apart >= FAILURE_DETECTOR_OFFSET && apart < FAILURE_DETECTOR_OFFSET + FAILURE_DETECTOR_PORT_RANGE;
   }
 
   /** A builder for {@code region} and {@code nodeName} with the defaults of the other keys. */
@@ -123,6 +151,7 @@ public record ClusterConfig(
     private HostPort bind = new HostPort("127.0.0.1", 7800);
     private List<HostPort> peers = List.of();
     private HostPort relayBind;
+    private HostPort relayAdvertise;
     private List<HostPort> relayPeers = List.of();
     private long maxFillSize = DEFAULT_MAX_FILL_SIZE;
     private StackSelection stack = StackSelection.TCP;
@@ -166,6 +195,17 @@ public record ClusterConfig(
       return relayBind(text == null || text.isBlank() ? null : HostPort.parse(KEY_RELAY_BIND, text));
     }
 
+    /** {@code cluster.relay-advertise}; null: other regions reach the bridge at relay-bind. */
+    public Builder relayAdvertise(HostPort address) {
+      this.relayAdvertise = address;
+      return this;
+    }
+
+    /** {@code cluster.relay-advertise} as written; null or blank: relay-bind. */
+    public Builder relayAdvertise(String text) {
+      return relayAdvertise(text == null || text.isBlank() ? null : HostPort.parse(KEY_RELAY_ADVERTISE, text));
+    }
+
     /** {@code cluster.relay-peers}. */
     public Builder relayPeers(List<HostPort> list) {
       this.relayPeers = list;
@@ -207,7 +247,8 @@ public record ClusterConfig(
 
     /** The validated config. */
     public ClusterConfig build() {
-      return new ClusterConfig(region, nodeName, bind, peers, relayBind, relayPeers, maxFillSize, stack, relayStack);
+      return new ClusterConfig(region, nodeName, bind, peers, relayBind, relayAdvertise, relayPeers, maxFillSize, stack,
+          relayStack);
     }
   }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import org.jgroups.conf.ConfiguratorFactory;
 import org.jgroups.conf.ProtocolConfiguration;
 import org.jgroups.conf.ProtocolStackConfigurator;
+import org.jgroups.protocols.FD_SOCK2;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.TP;
 import org.jgroups.stack.Configurator;
@@ -20,24 +21,27 @@ import org.jgroups.stack.ProtocolStack;
 /**
  * Builds stacks from JGroups XML stack files ({@link StackSelection}): a shipped one from the
  * classpath or an operator's file. After JGroups applies the file's attributes, the transport's
- * bind address and port and TCPPING's initial hosts are replaced by the config's values, so that
- * one file serves every node and addresses live only in Outpost's config.
+ * bind address and port (and, for the bridge, the advertised address) and TCPPING's initial hosts are
+ * replaced by the config's values, so that one file serves every node and addresses live only in
+ * Outpost's config. A failure detector (FD_SOCK2) without its own bind address listens on the
+ * transport's, never on every interface.
  */
 final class XmlStackFactory implements StackFactory {
 
   @Override
   public List<Protocol> region(ClusterConfig config) throws Exception {
-    return build(config.stack(), ClusterConfig.KEY_STACK, ClusterConfig.KEY_BIND, config.bind(), config.peers());
+    return build(config.stack(), ClusterConfig.KEY_STACK, ClusterConfig.KEY_BIND, config.bind(), null, config.peers());
   }
 
   @Override
   public List<Protocol> bridge(ClusterConfig config) throws Exception {
     return build(config.relayStack(), ClusterConfig.KEY_RELAY_STACK, ClusterConfig.KEY_RELAY_BIND,
-        config.relayBind(), config.relayPeers());
+        config.relayBind(), config.relayAdvertise(), config.relayPeers());
   }
 
   private static List<Protocol> build(
-      StackSelection selection, String key, String bindKey, HostPort bind, List<HostPort> peers) throws Exception {
+      StackSelection selection, String key, String bindKey, HostPort bind, HostPort advertise, List<HostPort> peers)
+      throws Exception {
     List<ProtocolConfiguration> configs;
     try (InputStream in = open(selection, key)) {
       ProtocolStackConfigurator parsed = ConfiguratorFactory.getStackConfigurator(in);
@@ -50,9 +54,18 @@ final class XmlStackFactory implements StackFactory {
     if (protocols.isEmpty() || !(protocols.get(0) instanceof TP transport)) {
       throw new IllegalArgumentException(key + " \"" + selection + "\" does not start with a transport protocol");
     }
-    transport.setBindAddress(address(bindKey, bind));
+    InetAddress bindAddress = address(bindKey, bind);
+    transport.setBindAddress(bindAddress);
     transport.setBindPort(bind.port());
+    if (advertise != null) {
+      // Others connect to (and discover) this address; traffic to it must reach bind.
+      transport.setExternalAddr(address(ClusterConfig.KEY_RELAY_ADVERTISE, advertise));
+      transport.setExternalPort(advertise.port());
+    }
     for (Protocol p : protocols) {
+      if (p instanceof FD_SOCK2 fd && fd.getBindAddress() == null) {
+        fd.setBindAddress(bindAddress); // not every interface: only where the transport listens
+      }
       if (p instanceof TCPPING ping) {
         List<InetSocketAddress> hosts = new ArrayList<>();
         hosts.add(new InetSocketAddress(bind.host(), bind.port())); // peers may omit this node itself

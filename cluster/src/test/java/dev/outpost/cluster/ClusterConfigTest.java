@@ -24,7 +24,7 @@ class ClusterConfigTest {
   void stringsAsOperatorsWriteThem_areParsed() {
     ClusterConfig c = ClusterConfig.builder("us-east", "us-1")
         .bind("10.0.0.5:7800").peers("10.0.0.6:7800, [fe80::1]:7801")
-        .relayBind("10.0.0.5:7900").relayPeers("10.1.0.5:7900")
+        .relayBind("10.0.0.5:7850").relayPeers("10.1.0.5:7850")
         .stack("/etc/outpost/my-stack.xml").relayStack("relay-tcp").build();
     assertThat(c.bind()).isEqualTo(new HostPort("10.0.0.5", 7800));
     assertThat(c.peers()).containsExactly(new HostPort("10.0.0.6", 7800), new HostPort("fe80::1", 7801));
@@ -67,6 +67,28 @@ class ClusterConfigTest {
   void relayOnTheRegionalPort_isRejected() {
     assertThatThrownBy(() -> ClusterConfig.builder("eu", "n").bind("h:7800").relayBind("h:7800").build())
         .hasMessageStartingWith("cluster.relay-bind \"h:7800\" is invalid: the bridge needs another port");
+  }
+
+  @Test
+  void relayWhereTheRegionalFailureDetectorListens_isRejected_withPortsThatWork() {
+    assertThatThrownBy(() -> ClusterConfig.builder("eu", "n").bind("h:7800").relayBind("h:7900").build())
+        .hasMessageStartingWith("cluster.relay-bind \"h:7900\" is invalid: each transport's failure detector")
+        .hasMessageContaining("e.g. 7800 and 7850");
+    assertThatThrownBy(() -> ClusterConfig.builder("eu", "n").bind("h:7904").relayBind("h:7800").build())
+        .hasMessageContaining("failure detector");
+    assertThat(ClusterConfig.builder("eu", "n").bind("h:7800").relayBind("h:7850").build().relayBind().port())
+        .isEqualTo(7850);
+    assertThat(ClusterConfig.builder("eu", "n").bind("h:7800").relayBind("other:7900").build().relayEnabled())
+        .as("another host: no clash").isTrue();
+  }
+
+  @Test
+  void relayAdvertise_needsRelayBind() {
+    assertThatThrownBy(() -> ClusterConfig.builder("eu", "n").relayAdvertise("203.0.113.5:7850").build())
+        .hasMessageStartingWith("cluster.relay-advertise \"203.0.113.5:7850\" is invalid")
+        .hasMessageContaining("needs cluster.relay-bind");
+    assertThat(ClusterConfig.builder("eu", "n").relayBind("10.0.0.5:7850").relayAdvertise("203.0.113.5:7850").build()
+        .relayAdvertise()).isEqualTo(new HostPort("203.0.113.5", 7850));
   }
 
   @Test

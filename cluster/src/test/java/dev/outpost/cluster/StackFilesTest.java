@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jgroups.PhysicalAddress;
+import org.jgroups.protocols.FD_SOCK2;
 import org.jgroups.protocols.FRAG4;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TCPPING;
@@ -27,7 +28,7 @@ class StackFilesTest {
 
   private final ClusterConfig config = ClusterConfig.builder("eu", "eu-1")
       .bind("127.0.0.1:17800").peers("127.0.0.2:17801,127.0.0.3:17802")
-      .relayBind("127.0.0.1:17900").relayPeers("127.0.0.9:17900").build();
+      .relayBind("127.0.0.1:17850").relayPeers("127.0.0.9:17850").build();
 
   @Test
   void shippedRegionStack_isTcpWithTcppingOverTheConfiguredPeers() throws Exception {
@@ -42,8 +43,31 @@ class StackFilesTest {
   @Test
   void shippedBridgeStack_usesTheRelayAddresses() throws Exception {
     List<Protocol> stack = new XmlStackFactory().bridge(config);
-    assertThat(((TCP) stack.get(0)).getBindPort()).isEqualTo(17900);
-    assertThat(hosts(stack)).containsExactlyInAnyOrder("127.0.0.1:17900", "127.0.0.9:17900");
+    assertThat(((TCP) stack.get(0)).getBindPort()).isEqualTo(17850);
+    assertThat(hosts(stack)).containsExactlyInAnyOrder("127.0.0.1:17850", "127.0.0.9:17850");
+  }
+
+  @Test
+  void failureDetectors_listenOnTheTransportsAddress_notOnEveryInterface() throws Exception {
+    for (List<Protocol> stack : List.of(new XmlStackFactory().region(config), new XmlStackFactory().bridge(config))) {
+      FD_SOCK2 fd = (FD_SOCK2) stack.stream().filter(p -> p instanceof FD_SOCK2).findFirst().orElseThrow();
+      assertThat(fd.getBindAddress().getHostAddress()).isEqualTo("127.0.0.1");
+      assertThat(fd.getOffset()).isEqualTo(ClusterConfig.FAILURE_DETECTOR_OFFSET);
+    }
+  }
+
+  @Test
+  void advertisedRelayAddress_isWhatTheBridgeTellsOthers_whileItListensOnRelayBind() throws Exception {
+    ClusterConfig natted = ClusterConfig.builder("eu", "eu-1").bind("127.0.0.1:17800")
+        .relayBind("127.0.0.1:17850").relayAdvertise("127.0.0.7:27850").relayPeers("127.0.0.9:17850").build();
+
+    TCP bridge = (TCP) new XmlStackFactory().bridge(natted).get(0);
+    TCP region = (TCP) new XmlStackFactory().region(natted).get(0);
+
+    assertThat(bridge.getBindPort()).isEqualTo(17850);
+    assertThat(bridge.getExternalAddr().getHostAddress()).isEqualTo("127.0.0.7");
+    assertThat(bridge.getExternalPort()).isEqualTo(27850);
+    assertThat(region.getExternalAddr()).as("the region's transport is not advertised elsewhere").isNull();
   }
 
   @Test

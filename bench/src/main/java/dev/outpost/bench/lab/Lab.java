@@ -212,13 +212,15 @@ public final class Lab implements AutoCloseable {
     int clusterB = Ports.freeLoopbackPort();
     int relayA = Ports.freeLoopbackPort();
     int relayB = Ports.freeLoopbackPort();
-    // Each region reaches the other's relay through its own emulated inter-region link.
+    // Each region reaches the other's relay through its own emulated inter-region link, and each
+    // relay advertises the link that leads to it (--relay-advertise), as a node behind NAT would:
+    // JGroups connects to advertised addresses, so every bridge message crosses a link.
     WanEmulator aToB = regionLink(relayB);
     WanEmulator bToA = regionLink(relayA);
     OutpostNode.Cluster a = new OutpostNode.Cluster("a", "127.0.0.1:" + clusterA, "127.0.0.1:" + clusterA,
-        "127.0.0.1:" + relayA, "127.0.0.1:" + relayA + ",127.0.0.1:" + aToB.port());
+        "127.0.0.1:" + relayA, "127.0.0.1:" + bToA.port(), "127.0.0.1:" + aToB.port());
     OutpostNode.Cluster b = new OutpostNode.Cluster("b", "127.0.0.1:" + clusterB, "127.0.0.1:" + clusterB,
-        "127.0.0.1:" + relayB, "127.0.0.1:" + relayB + ",127.0.0.1:" + bToA.port());
+        "127.0.0.1:" + relayB, "127.0.0.1:" + aToB.port(), "127.0.0.1:" + bToA.port());
     List<Endpoint> nodes = new ArrayList<>();
     for (OutpostNode.Cluster c : List.of(a, b)) {
       OutpostNode.Spec spec = new OutpostNode.Spec("region-" + c.region() + "-1", nodeOrigin,

@@ -40,7 +40,7 @@ public final class OutpostNode implements AutoCloseable {
 
   /** The cluster flags of a node in a multi-region setup. */
   public record Cluster(String region, String clusterBind, String clusterPeers, String relayBind,
-      String relayPeers) {}
+      String relayAdvertise, String relayPeers) {}
 
   private final Spec spec;
   private final ChildProcess process;
@@ -89,7 +89,8 @@ public final class OutpostNode implements AutoCloseable {
     if (spec.cluster() != null) {
       Cluster c = spec.cluster();
       command.addAll(List.of("--region", c.region(), "--node-name", spec.name(), "--cluster-bind", c.clusterBind(),
-          "--cluster-peers", c.clusterPeers(), "--relay-bind", c.relayBind(), "--relay-peers", c.relayPeers()));
+          "--cluster-peers", c.clusterPeers(), "--relay-bind", c.relayBind(),
+          "--relay-advertise", c.relayAdvertise(), "--relay-peers", c.relayPeers()));
     }
     List<String> printable = command.stream().map(Secrets::mask).toList();
     ChildProcess process;

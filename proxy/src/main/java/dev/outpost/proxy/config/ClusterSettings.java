@@ -21,13 +21,16 @@ import java.util.regex.Pattern;
  * @param bind {@code cluster-bind}: the regional transport's address
  * @param peers {@code cluster-peers}: the region's nodes for static discovery
  * @param relayBind {@code relay-bind}: this node's bridge address, or null for a single region
+ * @param relayAdvertise {@code relay-advertise}: where other regions reach this node's bridge, when
+ *     not at relay-bind (NAT, port forwarding), or null
  * @param relayPeers {@code relay-peers}: the other regions' bridge addresses
  * @param maxFillSize {@code cluster-max-fill-size}: larger fills are not replicated
  * @param stack {@code cluster-stack}: a shipped stack's name ({@code tcp}) or a stack file path
  * @param relayStack {@code relay-stack}: a shipped stack's name ({@code relay-tcp}) or a file path
  */
 public record ClusterSettings(String region, String nodeName, HostPort bind, List<HostPort> peers,
-    HostPort relayBind, List<HostPort> relayPeers, long maxFillSize, String stack, String relayStack) {
+    HostPort relayBind, HostPort relayAdvertise, List<HostPort> relayPeers, long maxFillSize, String stack,
+    String relayStack) {
 
   /** The forms {@link ClusterConfig} accepts. */
   static final Pattern REGION = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
@@ -49,6 +52,15 @@ public record ClusterSettings(String region, String nodeName, HostPort bind, Lis
     p.check(relayBind == null || !relayBind.equals(bind) || bind.port() == 0,
         () -> Problems.bad("relay-bind", String.valueOf(relayBind), "is the same as cluster-bind",
             "another port than cluster-bind"));
+    p.check(relayAdvertise == null || relayBind != null,
+        () -> "relay-advertise: needs relay-bind (where the bridge listens) as well");
+    p.check(relayBind == null || !failureDetectorClash(bind, relayBind),
+        () -> Problems.bad("relay-bind", String.valueOf(relayBind), "collides with cluster-bind " + bind
+            + "'s failure detector, which listens on its port + " + ClusterConfig.FAILURE_DETECTOR_OFFSET + " (up to + "
+            + (ClusterConfig.FAILURE_DETECTOR_OFFSET + ClusterConfig.FAILURE_DETECTOR_PORT_RANGE - 1) + "), and the"
+            + " other way round", "ports not " + ClusterConfig.FAILURE_DETECTOR_OFFSET + " to "
+            + (ClusterConfig.FAILURE_DETECTOR_OFFSET + ClusterConfig.FAILURE_DETECTOR_PORT_RANGE - 1)
+            + " apart, e.g. " + bind.port() + " and " + (bind.port() + 50)));
     p.check(maxFillSize >= ClusterConfig.MIN_MAX_FILL_SIZE && maxFillSize <= ClusterConfig.MAX_MAX_FILL_SIZE,
         () -> "cluster-max-fill-size: " + ConfigValues.formatSize(maxFillSize)
             + " is out of range (allowed: 1KiB..64MiB)");
@@ -60,9 +72,18 @@ public record ClusterSettings(String region, String nodeName, HostPort bind, Lis
     relayPeers = List.copyOf(relayPeers);
   }
 
+  private static boolean failureDetectorClash(HostPort a, HostPort b) {
+    if (!a.host().equals(b.host()) || a.port() == 0 || b.port() == 0) {
+      return false;
+    }
+    int apart = Math.abs(a.port() - b.port());
+    return apart >= ClusterConfig.FAILURE_DETECTOR_OFFSET
+        && apart < ClusterConfig.FAILURE_DETECTOR_OFFSET + ClusterConfig.FAILURE_DETECTOR_PORT_RANGE;
+  }
+
   /** A single node: no region, the cluster's defaults for everything else. */
   public static ClusterSettings single() {
-    return new ClusterSettings(null, null, new HostPort("127.0.0.1", 7800), List.of(), null, List.of(),
+    return new ClusterSettings(null, null, new HostPort("127.0.0.1", 7800), List.of(), null, null, List.of(),
         ClusterConfig.DEFAULT_MAX_FILL_SIZE, "tcp", "relay-tcp");
   }
 
@@ -89,6 +110,7 @@ public record ClusterSettings(String region, String nodeName, HostPort bind, Lis
         .bind(convert(bind))
         .peers(convert(peers))
         .relayBind(relayBind == null ? null : convert(relayBind))
+        .relayAdvertise(relayAdvertise == null ? null : convert(relayAdvertise))
         .relayPeers(convert(relayPeers))
         .maxFillSize(maxFillSize)
         .stack(dev.outpost.cluster.StackSelection.parse("cluster-stack", stack))
@@ -114,6 +136,7 @@ public record ClusterSettings(String region, String nodeName, HostPort bind, Lis
     b.bind = bind;
     b.peers = peers;
     b.relayBind = relayBind;
+    b.relayAdvertise = relayAdvertise;
     b.relayPeers = relayPeers;
     b.maxFillSize = maxFillSize;
     b.stack = stack;
@@ -133,6 +156,7 @@ public record ClusterSettings(String region, String nodeName, HostPort bind, Lis
     private HostPort bind;
     private List<HostPort> peers;
     private HostPort relayBind;
+    private HostPort relayAdvertise;
     private List<HostPort> relayPeers;
     private long maxFillSize;
     private String stack;
@@ -145,13 +169,15 @@ public record ClusterSettings(String region, String nodeName, HostPort bind, Lis
     public Builder bind(HostPort v) { bind = v; return this; }
     public Builder peers(List<HostPort> v) { peers = v; return this; }
     public Builder relayBind(HostPort v) { relayBind = v; return this; }
+    public Builder relayAdvertise(HostPort v) { relayAdvertise = v; return this; }
     public Builder relayPeers(List<HostPort> v) { relayPeers = v; return this; }
     public Builder maxFillSize(long v) { maxFillSize = v; return this; }
     public Builder stack(String v) { stack = v; return this; }
     public Builder relayStack(String v) { relayStack = v; return this; }
 
     public ClusterSettings build() {
-      return new ClusterSettings(region, nodeName, bind, peers, relayBind, relayPeers, maxFillSize, stack, relayStack);
+      return new ClusterSettings(region, nodeName, bind, peers, relayBind, relayAdvertise, relayPeers, maxFillSize,
+          stack, relayStack);
     }
   }
 }

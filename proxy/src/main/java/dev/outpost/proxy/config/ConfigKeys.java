@@ -125,6 +125,8 @@ public final class ConfigKeys {
           c -> c.cluster().peers(), ProxyConfig.Builder::clusterPeers),
       key("relay-bind", "HOST:PORT of this node's bridge to other regions; absent: one region only.",
           ValueTypes.hostPort(), RESTART, c -> c.cluster().relayBind(), ProxyConfig.Builder::relayBind),
+      key("relay-advertise", "HOST:PORT other regions reach this node's bridge at, when not relay-bind (NAT).",
+          ValueTypes.hostPort(), RESTART, c -> c.cluster().relayAdvertise(), ProxyConfig.Builder::relayAdvertise),
       key("relay-peers", "The other regions' bridge addresses (HOST:PORT,...).", ValueTypes.hostPortList(), RESTART,
           c -> c.cluster().relayPeers(), ProxyConfig.Builder::relayPeers),
       key("cluster-max-fill-size", "Cache fills larger than this are not shared with the region.",
@@ -162,6 +164,7 @@ public final class ConfigKeys {
       Map.entry("cluster-node-name", "node-name"),
       Map.entry("cluster-relay-bind", "relay-bind"),
       Map.entry("cluster-relay-peers", "relay-peers"),
+      Map.entry("cluster-relay-advertise", "relay-advertise"),
       Map.entry("cluster-relay-stack", "relay-stack"),
       Map.entry("change-feed-enabled", "change-feed"),
       Map.entry("invalidation-change-feed", "change-feed"));

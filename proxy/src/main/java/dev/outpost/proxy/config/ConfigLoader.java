@@ -33,7 +33,7 @@ import java.util.Set;
 public final class ConfigLoader {
   private static final Set<String> IGNORED_ENV = Set.of("OUTPOST_CONFIG", "OUTPOST_JAVA_OPTS", "OUTPOST_JAR");
   private static final List<String> IGNORED_ENV_PREFIXES = List.of("OUTPOST_TEST_", "OUTPOST_PORT", "OUTPOST_SERVICE_");
-  private static final Set<String> CLUSTER_ONLY = Set.of("node-name", "cluster-bind", "cluster-peers", "relay-bind",
+  private static final Set<String> CLUSTER_ONLY = Set.of("node-name", "cluster-bind", "cluster-peers", "relay-bind", "relay-advertise",
       "relay-peers", "relay-stack", "cluster-max-fill-size", "cluster-stack");
 
   private final Path file;

@@ -273,6 +273,7 @@ public record ProxyConfig(
     public Builder clusterBind(HostPort v) { cluster.bind(v); return this; }
     public Builder clusterPeers(List<HostPort> v) { cluster.peers(v); return this; }
     public Builder relayBind(HostPort v) { cluster.relayBind(v); return this; }
+    public Builder relayAdvertise(HostPort v) { cluster.relayAdvertise(v); return this; }
     public Builder relayPeers(List<HostPort> v) { cluster.relayPeers(v); return this; }
     public Builder clusterMaxFillSize(long v) { cluster.maxFillSize(v); return this; }
     public Builder clusterStack(String v) { cluster.stack(v); return this; }
