@@ -123,12 +123,15 @@ final class StartupParameters {
         case "iso": output = "ISO"; break;
         case "sql": output = "SQL"; break;
         case "postgres": output = "Postgres"; break;
-        case "german": output = "German"; break;
+        case "german": output = "German"; break; // and DMY unless an order is given, as Postgres does
         case "mdy": case "us": case "noneuropean": order = "MDY"; break;
         case "dmy": case "euro": case "european": order = "DMY"; break;
         case "ymd": order = "YMD"; break;
         default: break;
       }
+    }
+    if (order == null && "German".equals(output)) {
+      order = "DMY";
     }
     String[] origin = originValue.split(",\\s*");
     if (output == null) {
