@@ -91,13 +91,18 @@ public final class PooledReadHeavyScenario implements Scenario {
     entries.add(new Comparison.Entry("direct", true, Availability.present(lab.directDistant()), mix, null, ""));
     Availability<Endpoint> cacheNode = lab.outpost(true, true);
     Availability<Endpoint> node = cacheNode.isPresent() ? cacheNode : lab.outpost(true, false);
-    entries.add(new Comparison.Entry("outpost", false, node, mix, null, cacheNode.isPresent() ? ""
+    entries.add(new Comparison.Entry("outpost", false, node, mix,
+        new OriginReads(lab.originCounter(), Dataset.READ_AS_NORMALIZED, "read"), cacheNode.isPresent() ? ""
         : "cache not available (" + cacheNode.reason() + "): pooling only"));
     for (Lab.Peer peer : lab.peers(true)) {
       entries.add(new Comparison.Entry(peer.label(), false, peer.endpoint(), mix, null, ""));
     }
     List<Row> rows = Comparison.run(name(), entries, spec, p.integer("rounds"));
     return new ScenarioResult(name(), title(), description(), ServerlessScenario.withWan(lab, p), rows, true,
-        List.of("Latency per operation includes borrowing a connection from the application's pool."));
+        List.of("Latency per operation includes borrowing a connection from the application's pool.",
+            "Outpost invalidates by table: every committed update of `outpost_bench_kv` removes the cached reads "
+                + "of that table in every node, so the share of reads the cache can answer falls as the update "
+                + "rate rises (the note on the outpost row says how many reads reached the origin). "
+                + "`--param pooled-read-heavy.read-ratio=1.0` shows the read-only case."));
   }
 }

@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# Side-by-side pgbench runs on one machine, interleaved, origin on loopback:
+#
+#   pooling   pgbench -S (built-in select-only) through direct Postgres, PgBouncer (transaction
+#             mode, pool 20) and Outpost (transaction mode, pool 20, cache off)
+#   hits      a hot set of keys (one of --hot-keys rows) through direct Postgres, pgpool-II with
+#             its in-memory query cache (shmem), PgBouncer and Outpost (cache on)
+#   latency   one client, the hot-set read: p50/p99 per transaction, direct versus an Outpost hit
+#   connect   a new connection + authentication + one cached read per transaction (pgbench -C)
+#             with the origin --rtt away: direct, PgBouncer at the edge, Outpost at the edge
+#
+# in the three protocol modes (-M simple, extended, prepared). Prints one table per part and
+# writes the raw pgbench output next to it. Needs pgbench and, for the peers, pgbouncer and pgpool
+# (apt-get install pgbouncer pgpool2); a missing peer is skipped and said so.
+#
+#   bench/scripts/pgbench-compare.sh [--duration 15] [--clients 8] [--hot-keys 1000] [--rtt 40]
+#                                    [--parts pooling,hits,latency,connect] [--out DIR]
+#
+# Builds nothing: run `mvn -B -q -DskipTests package` first (proxy/target/outpost.jar and
+# bench/target/outpost-bench.jar). The origin is the demo's embedded Postgres (`outpost demo`).
+set -euo pipefail
+
+DURATION=15
+CLIENTS=8
+HOT_KEYS=1000
+RTT_MS=40
+PARTS=pooling,hits,latency,connect
+OUT=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=$2; shift 2 ;;
+    --clients) CLIENTS=$2; shift 2 ;;
+    --hot-keys) HOT_KEYS=$2; shift 2 ;;
+    --rtt) RTT_MS=$2; shift 2 ;;
+    --parts) PARTS=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUTPOST_JAR=$ROOT/proxy/target/outpost.jar
+BENCH_JAR=$ROOT/bench/target/outpost-bench.jar
+for jar in "$OUTPOST_JAR" "$BENCH_JAR"; do
+  [ -f "$jar" ] || { echo "missing $jar: run mvn -B -q -DskipTests package first" >&2; exit 2; }
+done
+command -v pgbench >/dev/null || { echo "pgbench is not installed" >&2; exit 2; }
+OUT=${OUT:-$(mktemp -d /tmp/pgbench-compare.XXXXXX)}
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/pgbench-compare-work.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() { # port seconds
+  local deadline=$((SECONDS + $2))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "nothing listens on 127.0.0.1:$1 after $2 s" >&2; return 1; }
+    sleep 0.2
+  done
+}
+
+part() { [[ ",$PARTS," == *",$1,"* ]]; }
+
+export PGPASSWORD=demo PGSSLMODE=disable PGUSER=demo PGDATABASE=shop PGHOST=127.0.0.1
+
+# ---- the origin: the demo's embedded Postgres ---------------------------------------------------
+DEMO_PORT=$(free_port)
+java -jar "$OUTPOST_JAR" demo --wan-delay 0ms --listen "127.0.0.1:$DEMO_PORT" >"$WORK/demo.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 300); do grep -q "outpost demo ready" "$WORK/demo.log" && break; sleep 0.2; done
+ORIGIN_PORT=$(sed -n 's/.*embedded Postgres on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/demo.log" | head -1)
+[ -n "$ORIGIN_PORT" ] || { echo "the demo origin did not start; see $WORK/demo.log" >&2; exit 1; }
+ORIGIN_VERSION=$(psql -p "$ORIGIN_PORT" -Atc 'SHOW server_version')
+pgbench -p "$ORIGIN_PORT" -i -s 10 -q >"$OUT/pgbench-init.log" 2>&1
+psql -p "$ORIGIN_PORT" -qc 'VACUUM ANALYZE' >/dev/null
+cat >"$WORK/hot.sql" <<EOF
+\set aid random(1, $HOT_KEYS)
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+EOF
+
+# ---- the endpoints --------------------------------------------------------------------------
+declare -A PORT
+PORT[direct]=$ORIGIN_PORT
+
+start_outpost() { # label origin-port extra-flags...
+  local label=$1 origin=$2; shift 2
+  local port; port=$(free_port)
+  java -Xmx512m -jar "$OUTPOST_JAR" serve --listen "127.0.0.1:$port" \
+    --origin "postgresql://demo:demo@127.0.0.1:$origin/shop?sslmode=disable" \
+    --pool-mode transaction --pool-size 20 "$@" >"$OUT/$label.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$port" 60
+  PORT[$label]=$port
+}
+
+start_pgbouncer() { # label origin-port
+  command -v pgbouncer >/dev/null || { echo "pgbouncer not installed: skipped" | tee -a "$OUT/skipped.txt"; return 0; }
+  local label=$1 origin=$2 dir=$WORK/$1 port; port=$(free_port)
+  mkdir -p "$dir"
+  printf '"demo" "demo"\n' >"$dir/userlist.txt"
+  cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+shop = host=127.0.0.1 port=$origin dbname=shop
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = 20
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits
+log_connections = 0
+log_disconnections = 0
+logfile = $dir/pgbouncer.log
+EOF
+  chmod -R a+rwX "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    pgbouncer -u nobody "$dir/pgbouncer.ini" >"$dir/stdout.log" 2>&1 &
+  else
+    pgbouncer "$dir/pgbouncer.ini" >"$dir/stdout.log" 2>&1 &
+  fi
+  PIDS+=($!)
+  wait_port "$port" 30
+  PORT[$label]=$port
+}
+
+start_pgpool_cache() { # label origin-port
+  command -v pgpool >/dev/null || { echo "pgpool not installed: skipped" | tee -a "$OUT/skipped.txt"; return 0; }
+  local label=$1 origin=$2 dir=$WORK/$1 port pcp; port=$(free_port); pcp=$(free_port)
+  mkdir -p "$dir/oiddir"
+  cat >"$dir/pgpool.conf" <<EOF
+backend_clustering_mode = 'raw'
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+pcp_listen_addresses = ''
+pcp_port = $pcp
+pcp_socket_dir = '$dir'
+backend_hostname0 = '127.0.0.1'
+backend_port0 = $origin
+backend_weight0 = 1
+backend_flag0 = 'DISALLOW_TO_FAILOVER'
+enable_pool_hba = off
+pool_passwd = '$dir/pool_passwd'
+num_init_children = 32
+max_pool = 1
+connection_cache = on
+memory_cache_enabled = on
+memqcache_method = 'shmem'
+memqcache_total_size = 64MB
+memqcache_max_num_cache = 100000
+memqcache_expire = 60
+memqcache_oiddir = '$dir/oiddir'
+load_balance_mode = off
+health_check_period = 0
+sr_check_period = 0
+failover_on_backend_error = off
+log_destination = 'stderr'
+logdir = '$dir'
+pid_file_name = '$dir/pgpool.pid'
+EOF
+  echo "demo:TEXTdemo" >"$dir/pool_passwd"
+  chmod 600 "$dir/pool_passwd"
+  : >"$dir/pcp.conf"; : >"$dir/pool_hba.conf"
+  pgpool -n -f "$dir/pgpool.conf" -F "$dir/pcp.conf" -a "$dir/pool_hba.conf" >"$dir/pgpool.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$port" 30
+  PORT[$label]=$port
+}
+
+# One pgbench run: label mode clients script-or-S out-file [extra pgbench flags]
+run_pgbench() {
+  local label=$1 mode=$2 clients=$3 script=$4 file=$5; shift 5
+  [ -n "${PORT[$label]:-}" ] || return 0
+  local what=(-S)
+  [ "$script" = S ] || what=(-f "$script")
+  if ! pgbench -n -p "${PORT[$label]}" -M "$mode" -c "$clients" -j "$clients" -T "$DURATION" "${what[@]}" "$@" \
+      >"$file" 2>&1; then
+    echo "failed" >>"$file"
+  fi
+}
+
+tps_of() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$1" | head -1; }
+lat_of() { sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$1" | head -1; }
+conn_of() { sed -n 's/^average connection time = \([0-9.]*\) ms/\1/p' "$1" | head -1; }
+failed_of() { grep -m1 -E 'ERROR|FATAL|failed|aborted' "$1" | cut -c1-100 || true; }
+
+# Runs every label in every mode, rotating the order per mode; prints "| label | mode | tps | ratio |".
+compare() { # title script clients labels...
+  local title=$1 script=$2 clients=$3; shift 3
+  local labels=("$@") modes=(simple extended prepared) table=$OUT/$title.md
+  {
+    echo "### $title ($clients clients, ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
+    echo
+    echo "| mode | endpoint | tps | latency avg ms | vs direct |"
+    echo "| --- | --- | ---: | ---: | ---: |"
+  } >"$table"
+  local i=0
+  for mode in "${modes[@]}"; do
+    local n=${#labels[@]} order=()
+    for ((k = 0; k < n; k++)); do order+=("${labels[$(((k + i) % n))]}"); done
+    i=$((i + 1))
+    for label in "${order[@]}"; do
+      echo "  $title: $label -M $mode" >&2
+      run_pgbench "$label" "$mode" "$clients" "$script" "$OUT/$title-$label-$mode.txt"
+    done
+    local direct; direct=$(tps_of "$OUT/$title-direct-$mode.txt")
+    for label in "${labels[@]}"; do
+      local f=$OUT/$title-$label-$mode.txt
+      [ -f "$f" ] || { echo "| $mode | $label | not run | | |" >>"$table"; continue; }
+      local tps; tps=$(tps_of "$f")
+      if [ -z "$tps" ]; then
+        echo "| $mode | $label | failed: $(failed_of "$f") | | |" >>"$table"
+      else
+        echo "| $mode | $label | ${tps%.*} | $(lat_of "$f") | $(python3 -c "print(f'{$tps/$direct:.2f}×')") |" >>"$table"
+      fi
+    done
+  done
+  echo >>"$table"
+  cat "$table"
+}
+
+percentiles() { # pgbench -l log files... → "p50 p99" in ms (column 3 is the latency in µs)
+  cat "$@" | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {
+    if (NR == 0) { print "- -"; exit }
+    printf "%.3f %.3f\n", a[int(NR*0.50)+1]/1000, a[int(NR*0.99)+1]/1000 }'
+}
+
+echo "results in $OUT" >&2
+if part pooling || part hits || part latency; then
+  start_outpost outpost-nocache "$ORIGIN_PORT" --cache off
+  start_outpost outpost-cache "$ORIGIN_PORT" --cache on --cache-max-age 10m
+  start_pgbouncer pgbouncer "$ORIGIN_PORT"
+fi
+part hits && start_pgpool_cache pgpool-cache "$ORIGIN_PORT"
+
+part pooling && compare pooling S "$CLIENTS" direct pgbouncer outpost-nocache
+part hits && compare hits "$WORK/hot.sql" "$CLIENTS" direct pgpool-cache pgbouncer outpost-cache
+
+if part latency; then
+  {
+    echo "### latency (1 client, hot-set read, -M prepared, ${DURATION}s each)"
+    echo
+    echo "| endpoint | p50 ms | p99 ms |"
+    echo "| --- | ---: | ---: |"
+  } >"$OUT/latency.md"
+  for label in direct outpost-cache; do
+    (cd "$WORK" && rm -f pgbench_log.* && run_pgbench "$label" prepared 1 "$WORK/hot.sql" "$OUT/latency-$label.txt" -l \
+      && read -r p50 p99 < <(percentiles "$WORK"/pgbench_log.*) && echo "| $label | $p50 | $p99 |" >>"$OUT/latency.md")
+  done
+  echo >>"$OUT/latency.md"
+  cat "$OUT/latency.md"
+fi
+
+if part connect; then
+  half=$((RTT_MS / 2))
+  WAN_PORT=$(free_port)
+  java -jar "$BENCH_JAR" wan --listen "127.0.0.1:$WAN_PORT" --target "127.0.0.1:$ORIGIN_PORT" --delay "${half}ms" \
+    >"$OUT/wan.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$WAN_PORT" 30
+  PORT[direct-wan]=$WAN_PORT
+  start_outpost edge-cache "$WAN_PORT" --cache on --cache-max-age 10m
+  start_pgbouncer edge-pgbouncer "$WAN_PORT"
+  {
+    echo "### new connection + one cached read (pgbench -C, 1 client, -M simple, origin ${RTT_MS} ms round trip away)"
+    echo
+    echo "| endpoint | per transaction ms (connect + auth + read + close) | tps |"
+    echo "| --- | ---: | ---: |"
+  } >"$OUT/connect.md"
+  # warm the edge node's cache and pools; the warm-up is not recorded
+  for label in edge-cache edge-pgbouncer; do
+    [ -n "${PORT[$label]:-}" ] && pgbench -n -p "${PORT[$label]}" -M simple -c 1 -T 3 -f "$WORK/hot.sql" >/dev/null 2>&1 || true
+  done
+  for label in direct-wan edge-pgbouncer edge-cache; do
+    run_pgbench "$label" simple 1 "$WORK/hot.sql" "$OUT/connect-$label.txt" -C
+    f=$OUT/connect-$label.txt
+    [ -f "$f" ] || continue
+    tps=$(tps_of "$f")
+    [ -n "$tps" ] && echo "| $label | $(python3 -c "print(f'{1000/$tps:.2f}')") | ${tps%.*} |" >>"$OUT/connect.md"
+  done
+  echo >>"$OUT/connect.md"
+  cat "$OUT/connect.md"
+fi
+for t in pooling hits latency connect; do [ -f "$OUT/$t.md" ] && cat "$OUT/$t.md"; done >"$OUT/summary.md"
+echo "summary: $OUT/summary.md" >&2
