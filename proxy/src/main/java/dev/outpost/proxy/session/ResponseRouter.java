@@ -169,7 +169,7 @@ final class ResponseRouter {
         break;
       case COMMAND_COMPLETE:
         s.copyIn = false;
-        commandComplete(head.sql, frame);
+        commandComplete(head, frame);
         pass(head, frame);
         s.recordQuery(head.status, head.startNanos);
         pop();
@@ -215,7 +215,7 @@ final class ResponseRouter {
       case COMMAND_COMPLETE:
         s.copyIn = false;
         if (!head.swallow) {
-          commandComplete(head.sql == null ? null : statementAt(head), frame);
+          commandComplete(head, frame);
         }
         head.progress++;
         break;
@@ -406,8 +406,8 @@ final class ResponseRouter {
     }
   }
 
-  /** Notices statements that change session state. */
-  private void commandComplete(String sql, Frame frame) {
+  /** Tracks what a CommandComplete means for the session; the statement's text is split out only for session commands. */
+  private void commandComplete(Expectation head, Frame frame) {
     ByteBuf body = frame.body();
     String tag = PgBuf.readCString(body);
     if (tag.equals("BEGIN") || tag.equals("START TRANSACTION")) {
@@ -420,7 +420,12 @@ final class ResponseRouter {
       aborted = true;
       return;
     }
-    if (sql == null || !(tag.equals("SET") || tag.equals("RESET") || tag.startsWith("DISCARD") || tag.startsWith("DEALLOCATE"))) {
+    if (head.sql == null
+        || !(tag.equals("SET") || tag.equals("RESET") || tag.startsWith("DISCARD") || tag.startsWith("DEALLOCATE"))) {
+      return;
+    }
+    String sql = head.kind == Kind.QUERY ? statementAt(head) : head.sql;
+    if (sql == null) {
       return;
     }
     for (SessionCommand c : SqlInspector.sessionCommands(sql)) {
