@@ -20,13 +20,17 @@ public final class Frame extends DefaultByteBufHolder {
   /** Bytes of the type byte plus the length field. */
   public static final int HEADER_LENGTH = 5;
 
+  /** Read once: every stage of a request asks for it, and the content never changes. */
+  private final byte type;
+
   public Frame(ByteBuf wholeMessage) {
     super(wholeMessage);
+    this.type = wholeMessage.isReadable() ? wholeMessage.getByte(wholeMessage.readerIndex()) : 0;
   }
 
   /** The message type byte. */
   public byte type() {
-    return content().getByte(content().readerIndex());
+    return type;
   }
 
   /** The message length as the wire gives it (body plus the four length bytes). */

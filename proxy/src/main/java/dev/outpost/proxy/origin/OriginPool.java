@@ -143,6 +143,28 @@ public final class OriginPool {
     }
   }
 
+  /**
+   * An idle connection handed over at once, preferring one on {@code loop}'s thread; null when
+   * none is idle or clients are already queued (they come first). The caller owns it as if a
+   * waiter had been offered it.
+   */
+  public OriginConnection tryTakeIdle(EventLoop loop) {
+    OriginConnection c;
+    lock.lock();
+    try {
+      if (closed || !waiters.isEmpty()) {
+        return null;
+      }
+      c = takeIdle(loop);
+    } finally {
+      lock.unlock();
+    }
+    if (c != null) {
+      acquisitions.increment();
+    }
+    return c;
+  }
+
   /** Counts a client that gave up waiting (acquire timeout, SQLSTATE 53300). */
   public void acquireTimedOut() {
     acquireTimeouts.increment();

@@ -605,6 +605,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   // ---------------------------------------------------------------- pool
 
   private void acquire() {
+    OriginConnection idle = pool.tryTakeIdle(eventLoop());
+    if (idle != null) {
+      use(idle); // the common case in transaction pooling: no timer, no hop through the task queue
+      return;
+    }
     waiter = new Waiter();
     waiter.start();
   }
@@ -669,6 +674,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     waiter = null;
+    use(c);
+  }
+
+  private void use(OriginConnection c) {
     conn = c;
     c.bind(this, this);
     if (conn != c) {

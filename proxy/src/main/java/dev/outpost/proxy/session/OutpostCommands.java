@@ -14,6 +14,7 @@ import dev.outpost.wire.backend.ErrorFields;
 import dev.outpost.wire.backend.RowDescription;
 import dev.outpost.wire.frontend.Describe;
 import dev.outpost.wire.frontend.Parse;
+import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -41,7 +42,11 @@ final class OutpostCommands {
     Iterator<Frame> it = s.pendingFrames();
     Frame head = it.next();
     if (head.type() == FrontendType.QUERY.code()) {
-      Command c = parse(PgBuf.readCString(head.body()));
+      ByteBuf body = head.body();
+      if (!mayStartCommand(body, body.readerIndex())) {
+        return false;
+      }
+      Command c = parse(PgBuf.readCString(body));
       if (c == null) {
         return false;
       }
@@ -61,7 +66,12 @@ final class OutpostCommands {
         break;
       }
       if (t == FrontendType.PARSE.code()) {
-        sql = Parse.decode(f.body()).sql();
+        ByteBuf body = f.body();
+        int nameEnd = body.indexOf(body.readerIndex(), body.writerIndex(), (byte) 0);
+        if (nameEnd >= 0 && !mayStartCommand(body, nameEnd + 1)) {
+          return false;
+        }
+        sql = Parse.decode(body).sql();
       } else if (t == FrontendType.BIND.code() && sql == null) {
         var body = f.body();
         PgBuf.skipCString(body);
@@ -183,6 +193,47 @@ final class OutpostCommands {
    * The statement's first keyword in lower case, after whitespace and comments ({@code --} lines
    * and nested block comments); empty when it does not start with a letter.
    */
+  /**
+   * A byte-level first look at SQL text starting at {@code from}: false when it certainly does not
+   * begin with SET, RESET or SHOW (its first keyword starts with another letter), so that ordinary
+   * requests are not decoded twice. Comments and other leading characters are left to {@link #parse}.
+   */
+  static boolean mayStartCommand(ByteBuf buf, int from) {
+    int end = buf.writerIndex();
+    int i = from;
+    while (i < end) {
+      byte b = buf.getByte(i);
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r' && b != '\f') {
+        break;
+      }
+      i++;
+    }
+    if (i >= end || buf.getByte(i) == 0) {
+      return false;
+    }
+    if (!isLetter(buf.getByte(i))) {
+      return true; // comments and anything unusual: parse() decides
+    }
+    StringBuilder word = new StringBuilder(6);
+    while (i < end && word.length() <= 5) {
+      byte b = buf.getByte(i);
+      if (isLetter(b)) {
+        word.append((char) (b | 0x20));
+      } else if ((b >= '0' && b <= '9') || b == '_' || b == '$' || b < 0) {
+        return false; // an identifier character: the word is longer than any command keyword
+      } else {
+        break;
+      }
+      i++;
+    }
+    String w = word.toString();
+    return w.equals("set") || w.equals("reset") || w.equals("show");
+  }
+
+  private static boolean isLetter(byte b) {
+    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+  }
+
   static String firstWord(String sql) {
     int i = 0;
     int n = sql.length();

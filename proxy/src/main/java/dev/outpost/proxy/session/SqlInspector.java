@@ -4,7 +4,6 @@ import dev.outpost.cache.sql.SessionCommand;
 import dev.outpost.cache.sql.SqlStatements;
 import dev.outpost.cache.sql.StatementClassifier;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -36,11 +35,16 @@ final class SqlInspector {
     return SqlStatements.split(sql);
   }
 
-  private static boolean mayMention(String sql, String[] words) {
-    String lower = sql.toLowerCase(Locale.ROOT);
-    for (String w : words) {
-      if (lower.contains(w)) {
-        return true;
+  /** Whether any of the lower-case {@code words} occurs in {@code sql}, ignoring case (no copy of the text). */
+  static boolean mayMention(String sql, String[] words) {
+    int n = sql.length();
+    for (int i = 0; i < n; i++) {
+      char c = sql.charAt(i);
+      char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+      for (String w : words) {
+        if (w.charAt(0) == lower && sql.regionMatches(true, i, w, 0, w.length())) {
+          return true;
+        }
       }
     }
     return false;

@@ -1,0 +1,33 @@
+package dev.outpost.proxy.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The substring pre-filter that decides whether a statement needs the classifier at all. */
+class SqlInspectorTest {
+  private static final String[] WORDS = {"listen", "advisory", "temp"};
+
+  @Test
+  void mayMention_findsTheWordsInAnyCase() {
+    assertThat(SqlInspector.mayMention("LISTEN orders", WORDS)).isTrue();
+    assertThat(SqlInspector.mayMention("select pg_Advisory_lock(1)", WORDS)).isTrue();
+    assertThat(SqlInspector.mayMention("CREATE TEMP TABLE t (a int)", WORDS)).isTrue();
+    assertThat(SqlInspector.mayMention("select 1 -- listen", WORDS)).as("comments count: it is only a pre-filter").isTrue();
+    assertThat(SqlInspector.mayMention("xxTeMp", WORDS)).isTrue();
+  }
+
+  @Test
+  void mayMention_isFalseWithoutTheWords() {
+    assertThat(SqlInspector.mayMention("SELECT abalance FROM pgbench_accounts WHERE aid = $1", WORDS)).isFalse();
+    assertThat(SqlInspector.mayMention("liste", WORDS)).isFalse();
+    assertThat(SqlInspector.mayMention("", WORDS)).isFalse();
+  }
+
+  @Test
+  void sessionScopedFeature_isFoundForSessionStatements_only() {
+    assertThat(SqlInspector.sessionScopedFeature("LISTEN orders")).isPresent();
+    assertThat(SqlInspector.sessionScopedFeature("SELECT 'listen'")).isEmpty();
+    assertThat(SqlInspector.sessionScopedFeature("SELECT 1")).isEmpty();
+  }
+}
