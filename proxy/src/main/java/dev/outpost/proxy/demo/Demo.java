@@ -51,7 +51,7 @@ public final class Demo implements AutoCloseable {
     Path dir = Files.createTempDirectory("outpost-demo-");
     EmbeddedPostgres pg = EmbeddedPostgres.builder()
         .setDataDirectory(dir)
-        .setCleanDataDirectory(true)
+        .setCleanDataDirectory(false) // close() deletes it once Postgres stopped (zonky's own clean-up races that)
         .setServerConfig("listen_addresses", "127.0.0.1")
         .setServerConfig("max_connections", "200")
         .start();
@@ -77,6 +77,7 @@ public final class Demo implements AutoCloseable {
         wan.close();
       }
       pg.close();
+      deleteQuietly(dir);
       throw e;
     }
   }
@@ -154,7 +155,7 @@ public final class Demo implements AutoCloseable {
   private static void deleteQuietly(Path dir) {
     try (var paths = Files.walk(dir)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       // a temp directory left behind is harmless
     }
   }
