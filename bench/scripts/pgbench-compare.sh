@@ -13,14 +13,19 @@
 # writes the raw pgbench output next to it. Needs pgbench and, for the peers, pgbouncer and pgpool
 # (apt-get install pgbouncer pgpool2); a missing peer is skipped and said so.
 #
-#   bench/scripts/pgbench-compare.sh [--duration 15] [--clients 8] [--hot-keys 1000] [--rtt 40]
-#                                    [--parts pooling,hits,latency,connect] [--out DIR]
+#   bench/scripts/pgbench-compare.sh [--duration 15] [--warmup 5] [--clients 8] [--hot-keys 1000]
+#                                    [--rtt 40] [--parts pooling,hits,latency,connect] [--out DIR]
+#
+# Every endpoint first runs --warmup seconds per mode, unrecorded (the JVM compiles its hot path;
+# a node in production runs warm). Errors pgbench reports (aborted clients, failed transactions)
+# are counted in the tables: a fast run with errors is not a result.
 #
 # Builds nothing: run `mvn -B -q -DskipTests package` first (proxy/target/outpost.jar and
 # bench/target/outpost-bench.jar). The origin is the demo's embedded Postgres (`outpost demo`).
 set -euo pipefail
 
 DURATION=15
+WARMUP=5
 CLIENTS=8
 HOT_KEYS=1000
 RTT_MS=40
@@ -29,12 +34,13 @@ OUT=
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
     --hot-keys) HOT_KEYS=$2; shift 2 ;;
     --rtt) RTT_MS=$2; shift 2 ;;
     --parts) PARTS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -83,10 +89,12 @@ ORIGIN_PORT=$(sed -n 's/.*embedded Postgres on 127.0.0.1:\([0-9]*\).*/\1/p' "$WO
 [ -n "$ORIGIN_PORT" ] || { echo "the demo origin did not start; see $WORK/demo.log" >&2; exit 1; }
 ORIGIN_VERSION=$(psql -p "$ORIGIN_PORT" -Atc 'SHOW server_version')
 pgbench -p "$ORIGIN_PORT" -i -s 10 -q >"$OUT/pgbench-init.log" 2>&1
-psql -p "$ORIGIN_PORT" -qc 'VACUUM ANALYZE' >/dev/null
 cat >"$WORK/hot.sql" <<EOF
 \set aid random(1, $HOT_KEYS)
 SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+EOF
+cat >"$WORK/one.sql" <<EOF
+SELECT abalance FROM pgbench_accounts WHERE aid = 1;
 EOF
 
 # ---- the endpoints --------------------------------------------------------------------------
@@ -104,9 +112,9 @@ start_outpost() { # label origin-port extra-flags...
   PORT[$label]=$port
 }
 
-start_pgbouncer() { # label origin-port
+start_pgbouncer() { # label origin-port [auth-type]
   command -v pgbouncer >/dev/null || { echo "pgbouncer not installed: skipped" | tee -a "$OUT/skipped.txt"; return 0; }
-  local label=$1 origin=$2 dir=$WORK/$1 port; port=$(free_port)
+  local label=$1 origin=$2 auth=${3:-scram-sha-256} dir=$WORK/$1 port; port=$(free_port)
   mkdir -p "$dir"
   printf '"demo" "demo"\n' >"$dir/userlist.txt"
   cat >"$dir/pgbouncer.ini" <<EOF
@@ -116,7 +124,7 @@ shop = host=127.0.0.1 port=$origin dbname=shop
 listen_addr = 127.0.0.1
 listen_port = $port
 unix_socket_dir =
-auth_type = scram-sha-256
+auth_type = $auth
 auth_file = $dir/userlist.txt
 pool_mode = transaction
 default_pool_size = 20
@@ -197,6 +205,19 @@ tps_of() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$1" | head -1; }
 lat_of() { sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$1" | head -1; }
 conn_of() { sed -n 's/^average connection time = \([0-9.]*\) ms/\1/p' "$1" | head -1; }
 failed_of() { grep -m1 -E 'ERROR|FATAL|failed|aborted' "$1" | cut -c1-100 || true; }
+# errors in a finished run: clients that aborted plus failed transactions (pgbench 15+ counts those)
+errors_of() {
+  local aborted failed
+  aborted=$(grep -c 'aborted in command' "$1" || true)
+  failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$1" | head -1)
+  echo $((aborted + ${failed:-0}))
+}
+warm() { # label mode clients script
+  [ -n "${PORT[$1]:-}" ] && [ "$WARMUP" -gt 0 ] || return 0
+  local what=(-S)
+  [ "$4" = S ] || what=(-f "$4")
+  pgbench -n -p "${PORT[$1]}" -M "$2" -c "$3" -j "$3" -T "$WARMUP" "${what[@]}" >/dev/null 2>&1 || true
+}
 
 # Runs every label in every mode, rotating the order per mode; prints "| label | mode | tps | ratio |".
 compare() { # title script clients labels...
@@ -205,8 +226,8 @@ compare() { # title script clients labels...
   {
     echo "### $title ($clients clients, ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
     echo
-    echo "| mode | endpoint | tps | latency avg ms | vs direct |"
-    echo "| --- | --- | ---: | ---: | ---: |"
+    echo "| mode | endpoint | tps | latency avg ms | vs direct | errors |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: |"
   } >"$table"
   local i=0
   for mode in "${modes[@]}"; do
@@ -215,17 +236,19 @@ compare() { # title script clients labels...
     i=$((i + 1))
     for label in "${order[@]}"; do
       echo "  $title: $label -M $mode" >&2
+      warm "$label" "$mode" "$clients" "$script"
       run_pgbench "$label" "$mode" "$clients" "$script" "$OUT/$title-$label-$mode.txt"
     done
     local direct; direct=$(tps_of "$OUT/$title-direct-$mode.txt")
     for label in "${labels[@]}"; do
       local f=$OUT/$title-$label-$mode.txt
-      [ -f "$f" ] || { echo "| $mode | $label | not run | | |" >>"$table"; continue; }
-      local tps; tps=$(tps_of "$f")
+      [ -f "$f" ] || { echo "| $mode | $label | not run | | | |" >>"$table"; continue; }
+      local tps errors; tps=$(tps_of "$f"); errors=$(errors_of "$f")
+      [ "$errors" = 0 ] || errors="$errors: $(failed_of "$f" | tr '|' '/')"
       if [ -z "$tps" ]; then
-        echo "| $mode | $label | failed: $(failed_of "$f") | | |" >>"$table"
+        echo "| $mode | $label | failed: $(failed_of "$f" | tr '|' '/') | | | |" >>"$table"
       else
-        echo "| $mode | $label | ${tps%.*} | $(lat_of "$f") | $(python3 -c "print(f'{$tps/$direct:.2f}×')") |" >>"$table"
+        echo "| $mode | $label | ${tps%.*} | $(lat_of "$f") | $(python3 -c "print(f'{$tps/$direct:.2f}×')") | $errors |" >>"$table"
       fi
     done
   done
@@ -258,6 +281,7 @@ if part latency; then
     echo "| --- | ---: | ---: |"
   } >"$OUT/latency.md"
   for label in direct outpost-cache; do
+    warm "$label" prepared 1 "$WORK/hot.sql"
     (cd "$WORK" && rm -f pgbench_log.* && run_pgbench "$label" prepared 1 "$WORK/hot.sql" "$OUT/latency-$label.txt" -l \
       && read -r p50 p99 < <(percentiles "$WORK"/pgbench_log.*) && echo "| $label | $p50 | $p99 |" >>"$OUT/latency.md")
   done
@@ -273,24 +297,33 @@ if part connect; then
   PIDS+=($!)
   wait_port "$WAN_PORT" 30
   PORT[direct-wan]=$WAN_PORT
-  start_outpost edge-cache "$WAN_PORT" --cache on --cache-max-age 10m
-  start_pgbouncer edge-pgbouncer "$WAN_PORT"
+  # The demo origin trusts loopback logins, so direct-wan pays no password exchange; the edge
+  # poolers are measured with SCRAM (what a real origin asks for) and with trust (like for like).
+  start_outpost edge-outpost-scram "$WAN_PORT" --cache on --cache-max-age 10m --auth scram
+  start_outpost edge-outpost-trust "$WAN_PORT" --cache on --cache-max-age 10m --auth trust
+  start_pgbouncer edge-pgbouncer-scram "$WAN_PORT" scram-sha-256
+  start_pgbouncer edge-pgbouncer-trust "$WAN_PORT" trust
+  labels=(direct-wan edge-pgbouncer-scram edge-outpost-scram edge-pgbouncer-trust edge-outpost-trust)
   {
-    echo "### new connection + one cached read (pgbench -C, 1 client, -M simple, origin ${RTT_MS} ms round trip away)"
+    echo "### new connection + one read of one row (pgbench -C, 1 client, -M simple, origin ${RTT_MS} ms round trip away)"
     echo
-    echo "| endpoint | per transaction ms (connect + auth + read + close) | tps |"
-    echo "| --- | ---: | ---: |"
+    echo "Outpost answers the read from its cache; PgBouncer forwards it over a warm pooled connection."
+    echo "The origin itself trusts loopback logins (no password round trips for direct-wan)."
+    echo
+    echo "| endpoint | client auth | per transaction ms (connect + auth + read + close) | avg connection ms | tps | errors |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: |"
   } >"$OUT/connect.md"
-  # warm the edge node's cache and pools; the warm-up is not recorded
-  for label in edge-cache edge-pgbouncer; do
-    [ -n "${PORT[$label]:-}" ] && pgbench -n -p "${PORT[$label]}" -M simple -c 1 -T 3 -f "$WORK/hot.sql" >/dev/null 2>&1 || true
+  for label in "${labels[@]}"; do
+    warm "$label" simple 1 "$WORK/one.sql" # fills the edge cache and pools; not recorded
   done
-  for label in direct-wan edge-pgbouncer edge-cache; do
-    run_pgbench "$label" simple 1 "$WORK/hot.sql" "$OUT/connect-$label.txt" -C
+  for label in "${labels[@]}"; do
+    run_pgbench "$label" simple 1 "$WORK/one.sql" "$OUT/connect-$label.txt" -C
     f=$OUT/connect-$label.txt
     [ -f "$f" ] || continue
     tps=$(tps_of "$f")
-    [ -n "$tps" ] && echo "| $label | $(python3 -c "print(f'{1000/$tps:.2f}')") | ${tps%.*} |" >>"$OUT/connect.md"
+    auth=trust
+    [[ $label == *scram ]] && auth=scram-sha-256
+    [ -n "$tps" ] && echo "| $label | $auth | $(python3 -c "print(f'{1000/$tps:.2f}')") | $(conn_of "$f") | ${tps%.*} | $(errors_of "$f") |" >>"$OUT/connect.md"
   done
   echo >>"$OUT/connect.md"
   cat "$OUT/connect.md"
