@@ -45,7 +45,9 @@ class BenchQuickIT {
         "--param", "serverless.ops=4", "--param", "serverless.warmup-ops=1",
         "--param", "pooled-read-heavy.keys=2000", "--param", "pooled-read-heavy.clients=2",
         "--param", "pooled-read-heavy.pool-size=2", "--param", "passthrough-overhead.keys=2000",
-        "--param", "freshness.trials=3", "--param", "freshness.warmup-trials=1", "--param", "freshness.timeout=2s"));
+        "--param", "freshness.trials=3", "--param", "freshness.warmup-trials=1", "--param", "freshness.timeout=2s",
+        "--param", "region-sharing.keys=5", "--param", "region-sharing.trials=3",
+        "--param", "region-sharing.warmup-trials=1", "--param", "region-sharing.timeout=2s"));
     if (pgbouncer) {
       args.addAll(List.of("--pgbouncer", "auto"));
     }
@@ -109,7 +111,7 @@ class BenchQuickIT {
       return; // nodes were started; their rows are covered by everyRow_hasNumbersOrSaysWhyNot
     }
     List<String[]> outpost = csvRows().stream().filter(f -> f[1].startsWith("outpost")).toList();
-    assertThat(outpost).hasSize(6);
+    assertThat(outpost).hasSize(9);
     assertThat(outpost).allSatisfy(f -> {
       assertThat(f[col("status")]).isEqualTo("not_available");
       assertThat(f[col("note")]).contains("is not built yet");

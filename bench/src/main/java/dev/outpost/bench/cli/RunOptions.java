@@ -29,7 +29,7 @@ public final class RunOptions {
   Path outpostJar;
 
   @Option(names = "--outpost-url", description = "use this running node instead of starting any (repeat: "
-      + "the second is region b for freshness)")
+      + "the second is region b for freshness; region-sharing takes three nodes of one region)")
   List<String> outpostUrls = new ArrayList<>();
 
   @Option(names = "--outpost-jvm-opts", defaultValue = "-Xmx512m", split = " ",

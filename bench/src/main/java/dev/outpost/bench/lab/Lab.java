@@ -3,6 +3,9 @@ package dev.outpost.bench.lab;
 import dev.outpost.bench.util.Durations;
 import dev.outpost.wan.WanEmulator;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -16,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +87,8 @@ public final class Lab implements AutoCloseable {
   private Availability<OriginCounter> originCounter;
   private final Poolers poolers = new Poolers(this);
   private Availability<List<Endpoint>> regions;
+  private Availability<List<Endpoint>> sharedRegion;
+  private Availability<List<Endpoint>> independentNodes;
   private String outpostVersion;
 
   public Lab(Config config) {
@@ -239,6 +246,163 @@ public final class Lab implements AutoCloseable {
     facts.put("link between regions", "one-way " + Durations.format(config.regionDelay()) + " each direction");
     regions = Availability.present(List.copyOf(nodes));
     return regions;
+  }
+
+  /** How many nodes {@link #sharedRegion()} and {@link #independentNodes()} start. */
+  public static final int REGION_NODES = 3;
+  /** The region name of {@link #sharedRegion()}. */
+  public static final String SHARED_REGION = "shared";
+  private static final Duration REGION_FORM_TIMEOUT = Duration.ofSeconds(60);
+  private static final Pattern MEMBERS_LOG = Pattern.compile(
+      "region " + SHARED_REGION + ": (\\d+) live member\\(s\\)");
+
+  /**
+   * {@value #REGION_NODES} Outpost nodes forming one region ({@value #SHARED_REGION}): cache on,
+   * distant origin, each listing all three cluster addresses as peers, no bridge to other regions.
+   * Present only once every node's log says the region has all three live members. With
+   * {@code --outpost-url}, three given URLs are used as the region's nodes (as given).
+   */
+  public synchronized Availability<List<Endpoint>> sharedRegion()
+      throws IOException, SQLException, InterruptedException {
+    if (sharedRegion != null) {
+      return sharedRegion;
+    }
+    if (!config.outpostUrls().isEmpty()) {
+      if (config.outpostUrls().size() < REGION_NODES) {
+        sharedRegion = Availability.missing("--outpost-url was given " + config.outpostUrls().size()
+            + " time(s): the bench starts no nodes then, and a region of " + REGION_NODES + " nodes needs "
+            + REGION_NODES + " --outpost-url values (nodes of one region)");
+      } else {
+        List<Endpoint> given = new ArrayList<>();
+        for (int i = 0; i < REGION_NODES; i++) {
+          given.add(new Endpoint("outpost region node " + (i + 1), PgAddress.parse(config.outpostUrls().get(i)),
+              Map.of(), "given by --outpost-url; assumed to be nodes of one region"));
+        }
+        sharedRegion = Availability.present(List.copyOf(given));
+      }
+      return sharedRegion;
+    }
+    PgAddress nodeOrigin = distantOrigin();
+    List<Integer> clusterPorts = clusterPorts(REGION_NODES);
+    String peers = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    List<OutpostNode> started = new ArrayList<>();
+    for (int i = 0; i < REGION_NODES; i++) {
+      OutpostNode.Cluster c = OutpostNode.Cluster.regionOnly(SHARED_REGION, "127.0.0.1:" + clusterPorts.get(i), peers);
+      OutpostNode.Spec spec = new OutpostNode.Spec(SHARED_REGION + "-" + (i + 1), nodeOrigin,
+          config.outpostPoolSize(), true, config.cacheMaxAge(), c);
+      Availability<OutpostNode> node = OutpostNode.start(config.outpostJar(), config.outpostJvmOptions(), spec,
+          config.workDir());
+      recordOutpostVersion();
+      if (!node.isPresent()) {
+        sharedRegion = Availability.missing(node.reason());
+        log.warn("shared region not available: {}", node.reason());
+        return sharedRegion;
+      }
+      toClose.add(node.value());
+      started.add(node.value());
+      facts.put("outpost node " + spec.name(), node.value().printableCommand());
+    }
+    String formed = awaitRegion(started);
+    if (formed != null) {
+      sharedRegion = Availability.missing(formed);
+      log.warn("shared region not available: {}", formed);
+      return sharedRegion;
+    }
+    List<Endpoint> nodes = new ArrayList<>();
+    for (int i = 0; i < started.size(); i++) {
+      nodes.add(new Endpoint("outpost region node " + (i + 1), started.get(i).address(), Map.of(),
+          "node " + (i + 1) + " of region " + SHARED_REGION + "; application → Outpost → WAN → origin; cache on"));
+    }
+    sharedRegion = Availability.present(List.copyOf(nodes));
+    return sharedRegion;
+  }
+
+  /**
+   * {@value #REGION_NODES} standalone Outpost nodes (no region, cache on, distant origin), each
+   * with a cache of its own. Not available with {@code --outpost-url}: the bench starts no nodes then.
+   */
+  public synchronized Availability<List<Endpoint>> independentNodes()
+      throws IOException, SQLException, InterruptedException {
+    if (independentNodes != null) {
+      return independentNodes;
+    }
+    if (!config.outpostUrls().isEmpty()) {
+      independentNodes = Availability.missing("--outpost-url was given: the bench starts no nodes then, and "
+          + REGION_NODES + " independent nodes cannot be told apart from a region's nodes by URL");
+      return independentNodes;
+    }
+    PgAddress nodeOrigin = distantOrigin();
+    List<Endpoint> nodes = new ArrayList<>();
+    for (int i = 0; i < REGION_NODES; i++) {
+      OutpostNode.Spec spec = new OutpostNode.Spec("solo-" + (i + 1), nodeOrigin, config.outpostPoolSize(), true,
+          config.cacheMaxAge(), null);
+      Availability<OutpostNode> node = OutpostNode.start(config.outpostJar(), config.outpostJvmOptions(), spec,
+          config.workDir());
+      recordOutpostVersion();
+      if (!node.isPresent()) {
+        independentNodes = Availability.missing(node.reason());
+        log.warn("independent nodes not available: {}", node.reason());
+        return independentNodes;
+      }
+      toClose.add(node.value());
+      facts.put("outpost node " + spec.name(), node.value().printableCommand());
+      nodes.add(new Endpoint("outpost independent node " + (i + 1), node.value().address(), Map.of(),
+          "standalone node " + (i + 1) + " (no region); application → Outpost → WAN → origin; cache on"));
+    }
+    independentNodes = Availability.present(List.copyOf(nodes));
+    return independentNodes;
+  }
+
+  /**
+   * Free loopback ports for cluster transports, none of them where another's failure detector
+   * listens (its port + {@code 100..104}).
+   */
+  private static List<Integer> clusterPorts(int n) {
+    List<Integer> ports = new ArrayList<>();
+    while (ports.size() < n) {
+      int candidate = Ports.freeLoopbackPort();
+      boolean clash = ports.stream().anyMatch(p -> p == candidate || Math.abs(p - candidate) >= 100
+          && Math.abs(p - candidate) < 105);
+      if (!clash) {
+        ports.add(candidate);
+      }
+    }
+    return ports;
+  }
+
+  /** Null once every node's log reports all of them as live members of the region, else why not. */
+  private static String awaitRegion(List<OutpostNode> nodes) throws InterruptedException {
+    long deadline = System.nanoTime() + REGION_FORM_TIMEOUT.toNanos();
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    while (true) {
+      boolean all = true;
+      for (OutpostNode n : nodes) {
+        int members = lastMemberCount(n.logFile());
+        seen.put(n.spec().name(), members);
+        all &= members == nodes.size();
+      }
+      if (all) {
+        return null;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        return "the " + nodes.size() + " nodes did not form one region within " + Durations.format(REGION_FORM_TIMEOUT)
+            + " (live members each node last logged, -1 = none yet: " + seen + ")";
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static int lastMemberCount(Path logFile) {
+    try {
+      Matcher m = MEMBERS_LOG.matcher(Files.readString(logFile, StandardCharsets.UTF_8));
+      int last = -1;
+      while (m.find()) {
+        last = Integer.parseInt(m.group(1));
+      }
+      return last;
+    } catch (IOException | UncheckedIOException e) {
+      return -1;
+    }
   }
 
   private WanEmulator regionLink(int targetPort) {

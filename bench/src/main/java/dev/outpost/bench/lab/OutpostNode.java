@@ -38,9 +38,32 @@ public final class OutpostNode implements AutoCloseable {
     }
   }
 
-  /** The cluster flags of a node in a multi-region setup. */
+  /**
+   * The cluster flags of a node in a region. The relay fields may be null (or blank) for a node of
+   * a single region that bridges to no other: the {@code --relay-*} flags are then omitted.
+   */
   public record Cluster(String region, String clusterBind, String clusterPeers, String relayBind,
-      String relayAdvertise, String relayPeers) {}
+      String relayAdvertise, String relayPeers) {
+    public Cluster {
+      Objects.requireNonNull(region, "region");
+      Objects.requireNonNull(clusterBind, "clusterBind");
+      Objects.requireNonNull(clusterPeers, "clusterPeers");
+    }
+
+    /** A node of one region that bridges to no other (no {@code --relay-*} flags). */
+    public static Cluster regionOnly(String region, String clusterBind, String clusterPeers) {
+      return new Cluster(region, clusterBind, clusterPeers, null, null, null);
+    }
+
+    /** Whether the node also bridges to other regions. */
+    public boolean relayed() {
+      return present(relayBind);
+    }
+  }
+
+  private static boolean present(String flag) {
+    return flag != null && !flag.isBlank();
+  }
 
   private final Spec spec;
   private final ChildProcess process;
@@ -89,8 +112,16 @@ public final class OutpostNode implements AutoCloseable {
     if (spec.cluster() != null) {
       Cluster c = spec.cluster();
       command.addAll(List.of("--region", c.region(), "--node-name", spec.name(), "--cluster-bind", c.clusterBind(),
-          "--cluster-peers", c.clusterPeers(), "--relay-bind", c.relayBind(),
-          "--relay-advertise", c.relayAdvertise(), "--relay-peers", c.relayPeers()));
+          "--cluster-peers", c.clusterPeers()));
+      if (c.relayed()) {
+        command.addAll(List.of("--relay-bind", c.relayBind()));
+        if (present(c.relayAdvertise())) {
+          command.addAll(List.of("--relay-advertise", c.relayAdvertise()));
+        }
+        if (present(c.relayPeers())) {
+          command.addAll(List.of("--relay-peers", c.relayPeers()));
+        }
+      }
     }
     List<String> printable = command.stream().map(Secrets::mask).toList();
     ChildProcess process;
@@ -150,7 +181,8 @@ public final class OutpostNode implements AutoCloseable {
       b.append(" --cache-max-age ").append(spec.cacheMaxAge());
     }
     if (spec.cluster() != null) {
-      b.append(" --region ").append(spec.cluster().region()).append(" --cluster-… --relay-…");
+      b.append(" --region ").append(spec.cluster().region()).append(" --cluster-…")
+          .append(spec.cluster().relayed() ? " --relay-…" : "");
     }
     return b.toString();
   }

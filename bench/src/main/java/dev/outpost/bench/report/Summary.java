@@ -1,6 +1,7 @@
 package dev.outpost.bench.report;
 
 import dev.outpost.bench.load.LoadResult;
+import dev.outpost.bench.scenario.RegionSharingScenario;
 import dev.outpost.bench.scenario.Row;
 import dev.outpost.bench.scenario.ScenarioResult;
 import java.util.ArrayList;
@@ -48,6 +49,7 @@ public final class Summary {
       case "cache-hit-ceiling" -> ceiling(s, b);
       case "passthrough-overhead" -> passthrough(s, b);
       case "freshness" -> freshness(s, b);
+      case "region-sharing" -> regionSharing(s, b);
       default -> generic(s, b);
     });
   }
@@ -112,6 +114,26 @@ public final class Summary {
       }
     }
     return b.append(" (medians).").toString();
+  }
+
+  private static String regionSharing(ScenarioResult s, double direct) {
+    StringBuilder b = new StringBuilder("Three nodes sharing one region's cache: a read takes ")
+        .append(Fmt.millisWithUnit(direct)).append(" direct");
+    for (Row row : s.rows()) {
+      if (row instanceof Row.Measured m && !m.baseline() && !m.endpoint().equals(RegionSharingScenario.PROPAGATION)) {
+        b.append(", ").append(Fmt.millisWithUnit(m.result().millisAt(50))).append(" through ")
+            .append(Fmt.prose(m.endpoint()));
+      }
+    }
+    b.append(" (medians)");
+    s.measured(RegionSharingScenario.PROPAGATION).ifPresent(m -> b.append("; a write on one node is seen on the "
+        + "other two after ").append(Fmt.millisWithUnit(m.result().millisAt(50))).append(" (p99 ")
+        .append(Fmt.millisWithUnit(m.result().millisAt(99))).append(")"));
+    b.append('.');
+    s.notes().stream().filter(n -> n.startsWith("Sharing saved")).findFirst()
+        .ifPresent(n -> b.append(' ').append(n.substring(0, n.indexOf(':') < 0 ? n.length() : n.indexOf(':')))
+            .append('.'));
+    return b.toString();
   }
 
   private static String generic(ScenarioResult s, double base) {

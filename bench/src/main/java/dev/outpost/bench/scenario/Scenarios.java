@@ -10,7 +10,8 @@ public final class Scenarios {
       new PooledReadHeavyScenario(),
       new CacheHitCeilingScenario(),
       new PassthroughOverheadScenario(),
-      new FreshnessScenario());
+      new FreshnessScenario(),
+      new RegionSharingScenario());
 
   private Scenarios() {}
 

@@ -36,7 +36,7 @@ class BenchMainTest {
     assertThat(BenchMain.run("list")).isZero();
 
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("serverless:", "pooled-read-heavy:",
-        "cache-hit-ceiling:", "passthrough-overhead:", "freshness:", "read-ratio");
+        "cache-hit-ceiling:", "passthrough-overhead:", "freshness:", "region-sharing:", "read-ratio");
   }
 
   @Test
