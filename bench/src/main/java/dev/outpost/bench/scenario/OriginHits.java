@@ -10,35 +10,16 @@ import dev.outpost.bench.load.LoadResult;
  * query in between). A node that accepted
  * {@code --cache on} but sent (nearly) every read to the origin gets no "hit" numbers.
  */
-final class OriginHits implements Comparison.Check {
-  private final Availability<OriginCounter> counter;
-  private final String query;
+final class OriginHits extends OriginExecutions {
   private final long distinctKeys;
-  private long before;
-  private long atOrigin;
 
   /**
    * @param query the normalized query text prefix as {@code pg_stat_statements} shows it
    * @param distinctKeys how many different keys the run reads; each may miss once to fill the cache
    */
   OriginHits(Availability<OriginCounter> counter, String query, long distinctKeys) {
-    this.counter = counter;
-    this.query = query;
+    super(counter, query);
     this.distinctKeys = distinctKeys;
-  }
-
-  @Override
-  public void roundStarts() throws Exception {
-    if (counter.isPresent()) {
-      before = counter.value().calls(query);
-    }
-  }
-
-  @Override
-  public void roundEnded() throws Exception {
-    if (counter.isPresent()) {
-      atOrigin += counter.value().calls(query) - before;
-    }
   }
 
   @Override

@@ -11,35 +11,16 @@ import org.HdrHistogram.Histogram;
  * executions of the read during the endpoint's own rounds (warm-ups included, so the share is an
  * upper bound); never rejects the row.
  */
-final class OriginReads implements Comparison.Check {
-  private final Availability<OriginCounter> counter;
-  private final String query;
+final class OriginReads extends OriginExecutions {
   private final String kind;
-  private long before;
-  private long atOrigin;
 
   /**
    * @param query the normalized query text prefix as {@code pg_stat_statements} shows it
    * @param kind the operation kind the workers report for this read
    */
   OriginReads(Availability<OriginCounter> counter, String query, String kind) {
-    this.counter = counter;
-    this.query = query;
+    super(counter, query);
     this.kind = kind;
-  }
-
-  @Override
-  public void roundStarts() throws Exception {
-    if (counter.isPresent()) {
-      before = counter.value().calls(query);
-    }
-  }
-
-  @Override
-  public void roundEnded() throws Exception {
-    if (counter.isPresent()) {
-      atOrigin += counter.value().calls(query) - before;
-    }
   }
 
   @Override
