@@ -284,7 +284,7 @@ public final class OutpostNode implements AutoCloseable {
       existing.password(originPassword);
       return existing;
     }
-    return pools.computeIfAbsent(key, k -> {
+    OriginPool created = pools.computeIfAbsent(key, k -> {
       ProxyConfig c = config;
       OriginUrl target = new OriginUrl(c.origin().host(), c.origin().port(), originUser, originPassword, database,
           c.origin().sslMode(), c.origin().sslRootCert());
@@ -296,6 +296,14 @@ public final class OutpostNode implements AutoCloseable {
       });
       return pool;
     });
+    // A membership change (or reload) that ran while this pool was being created may have
+    // iterated the pools before it was in the map: read the share again now that it is.
+    ProxyConfig c = config;
+    int max = poolMaxSize(c);
+    if (created.settings().maxSize() != max) {
+      created.settings(poolSettings(c).withMaxSize(max));
+    }
+    return created;
   }
 
   static PoolSettings poolSettings(ProxyConfig c) {
