@@ -128,7 +128,7 @@ class ChangeFeedIT {
     String read = "SELECT total FROM order_totals WHERE id = 1";
     cachedEverywhere(read);
     String before;
-    try (Connection c = a.get(0).connect()) {
+    try (Connection c = all().get(0).connect()) { // a live node: the takeover test may have closed one
       before = Sql.value(c, read);
     }
     long start = System.nanoTime();

@@ -224,11 +224,22 @@ class ClusterRegionIT {
         return null;
       }));
     }
+    String overBudget = null;
     try (Connection watcher = origin.superConnection()) {
       while (System.nanoTime() < end) {
-        maxSeen.accumulateAndGet(pooledConnections(watcher), Math::max);
+        int now = pooledConnections(watcher);
+        maxSeen.accumulateAndGet(now, Math::max);
+        if (now > BUDGET && overBudget == null) {
+          overBudget = Sql.rows(watcher, "SELECT pid, application_name, state, backend_start, left(query, 40)"
+              + " FROM pg_stat_activity WHERE datname = '" + db + "' AND usename = '" + TestOrigin.APP_USER
+              + "' ORDER BY backend_start") + " pools: " + region.nodes.stream()
+              .map(n -> n.node().pools().stream().map(p -> p.stats().toString()).toList().toString()).toList();
+        }
         Thread.sleep(25);
       }
+    }
+    if (overBudget != null) {
+      log.warn("over the budget: {}", overBudget);
     }
     for (Future<?> f : work) {
       f.get(1, TimeUnit.MINUTES);

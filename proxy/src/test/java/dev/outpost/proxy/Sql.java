@@ -16,6 +16,21 @@ public final class Sql {
     }
   }
 
+  /** Every row of {@code sql} as "a|b|c" lines (for diagnostics in failure messages and logs). */
+  public static String rows(Connection c, String sql) throws SQLException {
+    StringBuilder b = new StringBuilder();
+    try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        b.append('\n');
+        for (int i = 1; i <= n; i++) {
+          b.append(i > 1 ? "|" : "").append(rs.getString(i));
+        }
+      }
+    }
+    return b.toString();
+  }
+
   public static long longValue(Connection c, String sql) throws SQLException {
     return Long.parseLong(value(c, sql));
   }
