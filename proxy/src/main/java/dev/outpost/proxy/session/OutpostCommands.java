@@ -190,22 +190,15 @@ final class OutpostCommands {
   }
 
   /**
-   * The statement's first keyword in lower case, after whitespace and comments ({@code --} lines
-   * and nested block comments); empty when it does not start with a letter.
-   */
-  /**
    * A byte-level first look at SQL text starting at {@code from}: false when it certainly does not
-   * begin with SET, RESET or SHOW (its first keyword starts with another letter), so that ordinary
-   * requests are not decoded twice. Comments and other leading characters are left to {@link #parse}.
+   * begin with SET, RESET or SHOW (its first keyword is another word), so that ordinary requests
+   * are not decoded twice. Comments and other leading characters are left to {@link #parse}.
+   * Allocates nothing: every request of every client passes here.
    */
   static boolean mayStartCommand(ByteBuf buf, int from) {
     int end = buf.writerIndex();
     int i = from;
-    while (i < end) {
-      byte b = buf.getByte(i);
-      if (b != ' ' && b != '\t' && b != '\n' && b != '\r' && b != '\f') {
-        break;
-      }
+    while (i < end && isSpace(buf.getByte(i))) {
       i++;
     }
     if (i >= end || buf.getByte(i) == 0) {
@@ -214,26 +207,44 @@ final class OutpostCommands {
     if (!isLetter(buf.getByte(i))) {
       return true; // comments and anything unusual: parse() decides
     }
-    StringBuilder word = new StringBuilder(6);
-    while (i < end && word.length() <= 5) {
-      byte b = buf.getByte(i);
-      if (isLetter(b)) {
-        word.append((char) (b | 0x20));
-      } else if ((b >= '0' && b <= '9') || b == '_' || b == '$' || b < 0) {
-        return false; // an identifier character: the word is longer than any command keyword
-      } else {
-        break;
-      }
+    int start = i;
+    while (i < end && isLetter(buf.getByte(i))) {
       i++;
     }
-    String w = word.toString();
-    return w.equals("set") || w.equals("reset") || w.equals("show");
+    if (i < end && isIdentifierPart(buf.getByte(i))) {
+      return false; // the word goes on (digits, _, $, non-ASCII): no command keyword
+    }
+    return isWord(buf, start, i, "set") || isWord(buf, start, i, "reset") || isWord(buf, start, i, "show");
+  }
+
+  private static boolean isWord(ByteBuf buf, int start, int end, String lowerCaseWord) {
+    if (end - start != lowerCaseWord.length()) {
+      return false;
+    }
+    for (int k = 0; k < lowerCaseWord.length(); k++) {
+      if ((buf.getByte(start + k) | 0x20) != lowerCaseWord.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
   }
 
   private static boolean isLetter(byte b) {
     return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
   }
 
+  private static boolean isIdentifierPart(byte b) {
+    return (b >= '0' && b <= '9') || b == '_' || b == '$' || b < 0;
+  }
+
+  /**
+   * The statement's first keyword in lower case, after whitespace and comments ({@code --} lines
+   * and nested block comments); empty when it does not start with a letter.
+   */
   static String firstWord(String sql) {
     int i = 0;
     int n = sql.length();
