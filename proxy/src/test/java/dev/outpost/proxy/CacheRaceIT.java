@@ -7,15 +7,9 @@ import dev.outpost.proxy.cache.CachePolicy;
 import dev.outpost.proxy.server.OutpostNode;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,8 +32,6 @@ class CacheRaceIT {
   private static final Duration MAX_AGE = Duration.ofSeconds(2);
   private static final Duration SWR = Duration.ofSeconds(1);
 
-  private record Read(int id, long version, long startNanos) {}
-
   @Test
   void readersAndWriters_20s_noStaleOrLostWrites() throws Exception {
     TestOrigin origin = TestOrigin.shared();
@@ -50,67 +42,17 @@ class CacheRaceIT {
           "ALTER TABLE counters OWNER TO " + TestOrigin.APP_USER);
     }
     CachePolicy policy = new CachePolicy(true, MAX_AGE, SWR, 64L << 20, 1L << 20, List.of());
-    Map<String, Long> ackNanos = new ConcurrentHashMap<>(); // "id:version" -> when its commit was acknowledged
-    ConcurrentLinkedQueue<Read> reads = new ConcurrentLinkedQueue<>();
-    ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    RaceWorkload race = new RaceWorkload(ROWS, Duration.ofSeconds(20));
     try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(8),
         OutpostNode.Options.defaults().withCachePolicy(policy))) {
       ExecutorService pool = Executors.newFixedThreadPool(20);
       List<Future<Integer>> work = new ArrayList<>();
       for (int w = 0; w < 4; w++) {
-        int seed = w;
-        work.add(pool.submit(() -> {
-          Random random = new Random(seed);
-          int n = 0;
-          try (Connection c = node.connect();
-              PreparedStatement update = c.prepareStatement(
-                  "UPDATE counters SET version = version + 1 WHERE id = ? RETURNING version");
-              PreparedStatement read = c.prepareStatement("SELECT version FROM counters WHERE id = ?")) {
-            while (System.nanoTime() < end && n < 1_000_000) {
-              int id = 1 + random.nextInt(ROWS);
-              update.setInt(1, id);
-              long written;
-              try (ResultSet rs = update.executeQuery()) {
-                rs.next();
-                written = rs.getLong(1);
-              }
-              ackNanos.put(id + ":" + written, System.nanoTime());
-              read.setInt(1, id);
-              try (ResultSet rs = read.executeQuery()) {
-                rs.next();
-                long seen = rs.getLong(1);
-                if (seen < written) {
-                  violations.add("writer read " + seen + " after writing " + written + " to " + id);
-                }
-              }
-              n++;
-            }
-          }
-          return n;
-        }));
+        work.add(pool.submit(race.writer(node::connect, w)));
       }
       for (int r = 0; r < 16; r++) {
-        int seed = 100 + r;
         String params = r % 2 == 0 ? "" : "preferQueryMode=simple";
-        work.add(pool.submit(() -> {
-          Random random = new Random(seed);
-          int n = 0;
-          try (Connection c = node.connect(params);
-              PreparedStatement read = c.prepareStatement("SELECT version FROM counters WHERE id = ?")) {
-            while (System.nanoTime() < end && n < 10_000_000) {
-              int id = 1 + random.nextInt(ROWS);
-              long start = System.nanoTime();
-              read.setInt(1, id);
-              try (ResultSet rs = read.executeQuery()) {
-                rs.next();
-                reads.add(new Read(id, rs.getLong(1), start));
-              }
-              n++;
-            }
-          }
-          return n;
-        }));
+        work.add(pool.submit(race.reader(() -> node.connect(params), 100 + r)));
       }
       int operations = 0;
       for (Future<Integer> f : work) {
@@ -118,26 +60,13 @@ class CacheRaceIT {
       }
       pool.shutdownNow();
       long hits = node.node().cacheService().cache().stats().count(CacheStatus.HIT);
-      long bound = MAX_AGE.plus(SWR).toNanos();
-      int strict = 0;
-      for (Read read : reads) {
-        Long superseded = ackNanos.get(read.id() + ":" + (read.version() + 1));
-        if (superseded == null) {
-          continue;
-        }
-        if (superseded + bound < read.startNanos()) {
-          violations.add("read of " + read.id() + " returned version " + read.version() + " superseded "
-              + (read.startNanos() - superseded) / 1_000_000 + " ms before the read began");
-        } else if (superseded < read.startNanos()) {
-          strict++;
-        }
-      }
-      log.info("race: {} operations, {} reads checked, {} cache hits, {} writes", operations, reads.size(), hits,
-          ackNanos.size());
-      assertThat(violations).isEmpty();
+      int strict = race.check(MAX_AGE.plus(SWR));
+      log.info("race: {} operations, {} reads checked, {} cache hits, {} writes", operations, race.readsRecorded(),
+          hits, race.writesAcknowledged());
+      assertThat(race.violations()).isEmpty();
       assertThat(strict).as("reads returning a version superseded by an acknowledged commit").isZero();
       assertThat(hits).as("the readers were served from the cache").isPositive();
-      assertThat(ackNanos.size()).isPositive();
+      assertThat(race.writesAcknowledged()).isPositive();
     }
   }
 }

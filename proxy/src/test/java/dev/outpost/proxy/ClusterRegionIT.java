@@ -5,16 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -123,85 +117,28 @@ class ClusterRegionIT {
     }
   }
 
-  private record Read(int id, long version, long startNanos) {}
-
   @Test
   void race_readersOnNodes1And2_writersOnNode3_noViolation() throws Exception {
-    Map<String, Long> acks = new ConcurrentHashMap<>();
-    ConcurrentLinkedQueue<Read> reads = new ConcurrentLinkedQueue<>();
-    ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    RaceWorkload race = new RaceWorkload(8, Duration.ofSeconds(20));
     ExecutorService pool = Executors.newFixedThreadPool(12);
-    List<Future<?>> work = new ArrayList<>();
+    List<Future<Integer>> work = new ArrayList<>();
     for (int w = 0; w < 4; w++) {
-      int seed = w;
-      work.add(pool.submit(() -> {
-        Random random = new Random(seed);
-        try (Connection c = region.get(2).connect();
-            PreparedStatement update = c.prepareStatement(
-                "UPDATE counters SET version = version + 1 WHERE id = ? RETURNING version");
-            PreparedStatement read = c.prepareStatement("SELECT version FROM counters WHERE id = ?")) {
-          for (int n = 0; System.nanoTime() < end && n < 1_000_000; n++) {
-            int id = 1 + random.nextInt(8);
-            update.setInt(1, id);
-            long written;
-            try (ResultSet rs = update.executeQuery()) {
-              rs.next();
-              written = rs.getLong(1);
-            }
-            acks.put(id + ":" + written, System.nanoTime());
-            read.setInt(1, id);
-            try (ResultSet rs = read.executeQuery()) {
-              rs.next();
-              if (rs.getLong(1) < written) {
-                violations.add("writer read " + rs.getLong(1) + " after its write of " + written);
-              }
-            }
-          }
-        }
-        return null;
-      }));
+      work.add(pool.submit(race.writer(() -> region.get(2).connect(), w)));
     }
     for (int r = 0; r < 8; r++) {
-      int seed = 100 + r;
       TestNode node = region.get(r % 2);
-      work.add(pool.submit(() -> {
-        Random random = new Random(seed);
-        try (Connection c = node.connect();
-            PreparedStatement read = c.prepareStatement("SELECT version FROM counters WHERE id = ?")) {
-          for (int n = 0; System.nanoTime() < end && n < 10_000_000; n++) {
-            int id = 1 + random.nextInt(8);
-            long start = System.nanoTime();
-            read.setInt(1, id);
-            try (ResultSet rs = read.executeQuery()) {
-              rs.next();
-              reads.add(new Read(id, rs.getLong(1), start));
-            }
-          }
-        }
-        return null;
-      }));
+      work.add(pool.submit(race.reader(node::connect, 100 + r)));
     }
-    for (Future<?> f : work) {
+    for (Future<Integer> f : work) {
       f.get(2, TimeUnit.MINUTES);
     }
     pool.shutdownNow();
-    long bound = MAX_AGE.plus(SWR).toNanos();
-    int stale = 0;
-    for (Read read : reads) {
-      Long superseded = acks.get(read.id() + ":" + (read.version() + 1));
-      if (superseded != null && superseded + bound < read.startNanos()) {
-        violations.add("read of " + read.id() + " returned version " + read.version() + ", superseded "
-            + (read.startNanos() - superseded) / 1_000_000 + " ms before the read began");
-      } else if (superseded != null && superseded < read.startNanos()) {
-        stale++;
-      }
-    }
+    int stale = race.check(MAX_AGE.plus(SWR));
     long regionHits = hits(region.get(0)) + hits(region.get(1));
     log.info("region race: {} reads, {} writes, {} reads behind an acknowledged commit by less than the bound"
-        + " (invalidation still travelling), {} hits on the reader nodes", reads.size(), acks.size(), stale,
-        regionHits);
-    assertThat(violations).isEmpty();
+        + " (invalidation still travelling), {} hits on the reader nodes", race.readsRecorded(),
+        race.writesAcknowledged(), stale, regionHits);
+    assertThat(race.violations()).isEmpty();
     assertThat(regionHits).isPositive();
   }
 
