@@ -84,43 +84,30 @@ public final class FreshnessScenario implements Scenario {
     Duration timeout = p.duration("timeout");
     long deadline = System.nanoTime() + p.duration("duration").toNanos();
     Histogram seen = new Histogram(3);
-    long errors = 0;
-    String firstError = null;
-    long measuredStart = 0;
-    long measuredEnd = 0;
+    WriteThenReadTrials.Outcome outcome;
     try (Connection writer = writerAt.connect(); Connection reader = readerAt.connect();
         PreparedStatement write = writer.prepareStatement(Dataset.FRESH_WRITE);
         PreparedStatement read = reader.prepareStatement(Dataset.FRESH_READ)) {
       write.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
       read.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
-      long token = System.currentTimeMillis() * 1_000;
-      for (int t = 0; t < warmup + trials && System.nanoTime() - deadline < 0; t++) {
-        if (t == warmup) {
-          measuredStart = System.nanoTime();
-        }
-        token++;
-        try {
-          long waited = trial(write, read, token, timeout);
-          if (t >= warmup) {
-            seen.recordValue(Math.max(1, waited));
-          }
-        } catch (SQLException | StaleRead e) {
-          if (t >= warmup) {
-            errors++;
-            firstError = firstError == null ? Secrets.mask(String.valueOf(e.getMessage())) : firstError;
-          }
-        }
-        measuredEnd = System.nanoTime();
-      }
+      outcome = WriteThenReadTrials.run(warmup, trials, deadline, System.currentTimeMillis() * 1_000,
+          (token, measured) -> {
+            long waited = trial(write, read, token, timeout);
+            if (measured) {
+              seen.recordValue(Math.max(1, waited));
+            }
+          });
     } catch (SQLException e) {
       return new Row.Failed(label, "could not connect: " + Secrets.mask(String.valueOf(e.getMessage())));
     }
+    long errors = outcome.errors();
+    String firstError = outcome.firstError();
     log.info("freshness: {}: {} trials seen, {} failed", label, seen.getTotalCount(), errors);
     if (seen.getTotalCount() == 0) {
       return new Row.Failed(label, firstError == null ? "no trial completed" : firstError);
     }
     LoadResult result = new LoadResult(seen.getTotalCount() + errors + " sequential trials", seen, Map.of(),
-        seen.getTotalCount(), errors, 0, Math.max(0, measuredEnd - measuredStart), firstError, false);
+        seen.getTotalCount(), errors, 0, outcome.measuredNanos(), firstError, false);
     String errorsNote = errors == 0 ? "" : "; " + errors + " trials never saw the write within "
         + Durations.format(timeout) + " (first: " + firstError + ")";
     return new Row.Measured(label, baseline, result, note + errorsNote);
@@ -128,7 +115,7 @@ public final class FreshnessScenario implements Scenario {
 
   /** Primes the reader, writes {@code token}, and returns nanoseconds from commit until the reader sees it. */
   private static long trial(PreparedStatement write, PreparedStatement read, long token, Duration timeout)
-      throws SQLException, StaleRead {
+      throws SQLException, WriteThenReadTrials.StaleRead {
     Drivers.readLong(read);
     write.setLong(1, token);
     if (write.executeUpdate() != 1) {
@@ -142,16 +129,10 @@ public final class FreshnessScenario implements Scenario {
         return now - committed;
       }
       if (now - committed > timeout.toNanos()) {
-        throw new StaleRead("still read " + value + " instead of " + token + " after " + Durations.format(timeout));
+        throw new WriteThenReadTrials.StaleRead("still read " + value + " instead of " + token + " after "
+            + Durations.format(timeout));
       }
       LockSupport.parkNanos(POLL_PAUSE_NANOS);
-    }
-  }
-
-  /** The reader did not see the write in time. */
-  private static final class StaleRead extends Exception {
-    StaleRead(String message) {
-      super(message);
     }
   }
 }

@@ -311,10 +311,7 @@ public final class RegionSharingScenario implements Scenario {
     Histogram both = new Histogram(3);
     Histogram seen2 = new Histogram(3);
     Histogram seen3 = new Histogram(3);
-    long errors = 0;
-    String firstError = null;
-    long measuredStart = 0;
-    long measuredEnd = 0;
+    WriteThenReadTrials.Outcome outcome;
     try (Connection writer = nodes.get(0).connect(); Connection reader2 = nodes.get(1).connect();
         Connection reader3 = nodes.get(2).connect();
         PreparedStatement write = writer.prepareStatement(Dataset.FRESH_WRITE);
@@ -323,37 +320,27 @@ public final class RegionSharingScenario implements Scenario {
       write.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
       read2.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
       read3.setQueryTimeout(Drivers.QUERY_TIMEOUT_SECONDS);
-      long token = System.currentTimeMillis() * 1_000 + 500;
-      for (int t = 0; t < warmup + trials && System.nanoTime() - deadline < 0; t++) {
-        if (t == warmup) {
-          measuredStart = System.nanoTime();
-        }
-        token++;
-        try {
-          long[] waited = trial(write, read2, read3, token, timeout);
-          if (t >= warmup) {
-            seen2.recordValue(Math.max(1, waited[0]));
-            seen3.recordValue(Math.max(1, waited[1]));
-            both.recordValue(Math.max(1, Math.max(waited[0], waited[1])));
-          }
-        } catch (SQLException | StaleRead e) {
-          if (t >= warmup) {
-            errors++;
-            firstError = firstError == null ? Secrets.mask(String.valueOf(e.getMessage())) : firstError;
-          }
-        }
-        measuredEnd = System.nanoTime();
-      }
+      outcome = WriteThenReadTrials.run(warmup, trials, deadline, System.currentTimeMillis() * 1_000 + 500,
+          (token, measured) -> {
+            long[] waited = trial(write, read2, read3, token, timeout);
+            if (measured) {
+              seen2.recordValue(Math.max(1, waited[0]));
+              seen3.recordValue(Math.max(1, waited[1]));
+              both.recordValue(Math.max(1, Math.max(waited[0], waited[1])));
+            }
+          });
     } catch (SQLException e) {
       return new Row.Failed(PROPAGATION, "could not connect: " + Secrets.mask(String.valueOf(e.getMessage())));
     }
+    long errors = outcome.errors();
+    String firstError = outcome.firstError();
     log.info("region-sharing: propagation: {} trials seen, {} failed", both.getTotalCount(), errors);
     if (both.getTotalCount() == 0) {
       return new Row.Failed(PROPAGATION, firstError == null ? "no trial completed" : firstError);
     }
     LoadResult result = new LoadResult(both.getTotalCount() + errors + " sequential trials", both,
         Map.of("node 2 wait", seen2, "node 3 wait", seen3), both.getTotalCount(), errors, 0,
-        Math.max(0, measuredEnd - measuredStart), firstError, false);
+        outcome.measuredNanos(), firstError, false);
     String errorsNote = errors == 0 ? "" : "; " + errors + " trials were not seen on both nodes within "
         + Durations.format(timeout) + " (first: " + firstError + ")";
     return new Row.Measured(PROPAGATION, false, result, "writer on node 1, readers on nodes 2 and 3 (both primed); "
@@ -370,7 +357,7 @@ public final class RegionSharingScenario implements Scenario {
    * other's poll.
    */
   private static long[] trial(PreparedStatement write, PreparedStatement read2, PreparedStatement read3, long token,
-      Duration timeout) throws SQLException, StaleRead, InterruptedException {
+      Duration timeout) throws SQLException, WriteThenReadTrials.StaleRead, InterruptedException {
     Drivers.readLong(read2);
     Drivers.readLong(read3);
     write.setLong(1, token);
@@ -381,7 +368,7 @@ public final class RegionSharingScenario implements Scenario {
     CompletableFuture<Long> node3 = CompletableFuture.supplyAsync(() -> {
       try {
         return poll(read3, token, committed, timeout, 3);
-      } catch (SQLException | StaleRead e) {
+      } catch (SQLException | WriteThenReadTrials.StaleRead e) {
         throw new CompletionException(e);
       }
     });
@@ -393,18 +380,18 @@ public final class RegionSharingScenario implements Scenario {
       if (cause instanceof SQLException sql) {
         throw sql;
       }
-      if (cause instanceof StaleRead stale) {
+      if (cause instanceof WriteThenReadTrials.StaleRead stale) {
         throw stale;
       }
       throw new SQLException("node 3's reader failed: " + cause, cause);
     } catch (java.util.concurrent.TimeoutException e) {
       node3.cancel(true);
-      throw new StaleRead("node 3's reader did not finish within " + Durations.format(timeout));
+      throw new WriteThenReadTrials.StaleRead("node 3's reader did not finish within " + Durations.format(timeout));
     }
   }
 
   private static long poll(PreparedStatement read, long token, long committed, Duration timeout, int node)
-      throws SQLException, StaleRead {
+      throws SQLException, WriteThenReadTrials.StaleRead {
     while (true) {
       long started = System.nanoTime();
       long value = Drivers.readLong(read);
@@ -412,17 +399,10 @@ public final class RegionSharingScenario implements Scenario {
         return Math.max(1, started - committed);
       }
       if (System.nanoTime() - committed > timeout.toNanos()) {
-        throw new StaleRead("node " + node + " still showed " + value + " instead of " + token + " after "
-            + Durations.format(timeout));
+        throw new WriteThenReadTrials.StaleRead("node " + node + " still showed " + value + " instead of " + token
+            + " after " + Durations.format(timeout));
       }
       LockSupport.parkNanos(POLL_PAUSE_NANOS);
-    }
-  }
-
-  /** A reader did not see the write in time. */
-  private static final class StaleRead extends Exception {
-    StaleRead(String message) {
-      super(message);
     }
   }
 }
