@@ -153,7 +153,10 @@ public final class Bind extends DefaultByteBufHolder implements FrontendMessage 
 
   @Override
   public ByteBuf encode(ByteBufAllocator alloc) {
-    ByteBuf tail = content();
+    return encode(alloc, portal, statement, content());
+  }
+
+  private static ByteBuf encode(ByteBufAllocator alloc, String portal, String statement, ByteBuf tail) {
     ByteBuf buf = alloc.buffer(5 + PgBuf.cStringLength(portal) + PgBuf.cStringLength(statement)
         + tail.readableBytes());
     int start = PgBuf.beginMessage(buf, FrontendType.BIND.code());
@@ -164,12 +167,19 @@ public final class Bind extends DefaultByteBufHolder implements FrontendMessage 
     return buf;
   }
 
+  /** Tails up to this size are copied by {@link #encodeRenamed}; a composite costs more than that. */
+  static final int COPY_TAIL_MAX = 4096;
+
   /**
-   * Encodes this Bind under other names without copying the tail: the result is a composite of a
-   * new header and a retained slice of the tail.
+   * Encodes this Bind under other names. A large tail (parameter values) is not copied: the
+   * result is a composite of a new header and a retained slice of it; a small one is copied into
+   * one buffer, which is cheaper to build and to write.
    */
   public ByteBuf encodeRenamed(ByteBufAllocator alloc, String newPortal, String newStatement) {
     ByteBuf tail = content();
+    if (tail.readableBytes() <= COPY_TAIL_MAX) {
+      return encode(alloc, newPortal, newStatement, tail);
+    }
     ByteBuf head = alloc.buffer(5 + PgBuf.cStringLength(newPortal) + PgBuf.cStringLength(newStatement));
     head.writeByte(FrontendType.BIND.code());
     head.writeInt(0);

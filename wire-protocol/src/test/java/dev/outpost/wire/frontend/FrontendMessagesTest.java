@@ -72,6 +72,33 @@ class FrontendMessagesTest {
   }
 
   @Test
+  void bind_encodeRenamed_copiesSmallTails_andSharesLargeOnes() {
+    for (int size : new int[] {8, Bind.COPY_TAIL_MAX + 1}) {
+      ByteBuf body = Unpooled.buffer();
+      body.writeBytes(new byte[] {'p', 0, 's', 0});
+      body.writeShort(0).writeShort(1).writeInt(size);
+      for (int i = 0; i < size; i++) {
+        body.writeByte(i);
+      }
+      body.writeShort(0);
+      Bind bind = Bind.decode(body);
+      try {
+        Bind renamed = bind.withNames("", "op_x");
+        ByteBuf expected = renamed.encode(A);
+        ByteBuf actual = bind.encodeRenamed(A, "", "op_x");
+        assertThat(ByteBufUtil.hexDump(actual)).isEqualTo(ByteBufUtil.hexDump(expected));
+        assertThat(actual instanceof io.netty.buffer.CompositeByteBuf).isEqualTo(size > Bind.COPY_TAIL_MAX);
+        actual.release();
+        expected.release();
+        renamed.release();
+      } finally {
+        bind.release();
+        body.release();
+      }
+    }
+  }
+
+  @Test
   void bind_truncatedValue_isProtocolViolation() {
     ByteBuf in = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("00" + "00" + "0000" + "0001" + "0000000a" + "0102"));
     assertThatThrownBy(() -> Bind.decode(in)).isInstanceOf(PgWireException.class).hasMessageContaining("parameter value");

@@ -1,0 +1,76 @@
+package dev.outpost.wire.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+
+/**
+ * Copies small outbound protocol messages into one buffer, so that a burst of them (ParseComplete,
+ * BindComplete, RowDescription, DataRow, CommandComplete, ReadyForQuery) costs the channel one
+ * write — one outbound-buffer entry and one iovec — instead of one per message. A message larger
+ * than {@link #SMALL} bytes is written as it is, after the bytes copied before it, so order is
+ * kept and big rows are never copied.
+ *
+ * <p>Copied bytes are not yet counted by the channel's writability; they are handed to the channel
+ * whenever {@link #LIMIT} bytes have been copied, so at most that much escapes backpressure.
+ *
+ * <p>Not thread-safe: used on the channel's event loop only. {@link #drain()} before flushing;
+ * {@link #discard()} when the channel is gone.
+ */
+public final class WriteCoalescer {
+  /** Messages up to this size are copied. */
+  public static final int SMALL = 2048;
+  /** Copied bytes are handed to the channel once this many are held. */
+  public static final int LIMIT = 16 * 1024;
+  private static final int INITIAL = 512;
+
+  private final Channel channel;
+  private ByteBuf held;
+
+  public WriteCoalescer(Channel channel) {
+    this.channel = channel;
+  }
+
+  /** Queues {@code msg} (ownership passes to this method); nothing is flushed. */
+  public void write(ByteBuf msg) {
+    int n = msg.readableBytes();
+    if (n > SMALL) {
+      drain();
+      channel.write(msg, channel.voidPromise());
+      return;
+    }
+    try {
+      if (held == null) {
+        held = channel.alloc().directBuffer(Math.max(INITIAL, n), LIMIT + SMALL);
+      }
+      held.writeBytes(msg, msg.readerIndex(), n);
+    } finally {
+      msg.release();
+    }
+    if (held.readableBytes() >= LIMIT) {
+      drain();
+    }
+  }
+
+  /** Hands the copied bytes to the channel (written, not flushed). */
+  public void drain() {
+    ByteBuf b = held;
+    if (b != null) {
+      held = null;
+      channel.write(b, channel.voidPromise());
+    }
+  }
+
+  /** Drops the copied bytes (the channel is closed; nobody will read them). */
+  public void discard() {
+    ByteBuf b = held;
+    if (b != null) {
+      held = null;
+      b.release();
+    }
+  }
+
+  /** Bytes copied and not yet handed to the channel. */
+  public int heldBytes() {
+    return held == null ? 0 : held.readableBytes();
+  }
+}

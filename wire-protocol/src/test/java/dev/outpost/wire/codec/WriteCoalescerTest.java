@@ -1,0 +1,116 @@
+package dev.outpost.wire.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WriteCoalescerTest {
+  private static ByteBuf bytes(int n, int fill) {
+    byte[] b = new byte[n];
+    Arrays.fill(b, (byte) fill);
+    return Unpooled.wrappedBuffer(b);
+  }
+
+  private static List<String> written(EmbeddedChannel ch) {
+    ch.flush();
+    List<String> out = new ArrayList<>();
+    ByteBuf b;
+    while ((b = ch.readOutbound()) != null) {
+      out.add(ByteBufUtil.hexDump(b));
+      b.release();
+    }
+    return out;
+  }
+
+  @Test
+  void smallMessages_becomeOneWrite_inOrder() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    WriteCoalescer w = new WriteCoalescer(ch);
+    ByteBuf a = bytes(3, 0x0a);
+    ByteBuf b = bytes(2, 0x0b);
+    w.write(a);
+    w.write(b);
+    assertThat(a.refCnt()).isZero();
+    assertThat(b.refCnt()).isZero();
+    assertThat(w.heldBytes()).isEqualTo(5);
+    assertThat(written(ch)).isEmpty(); // nothing reaches the channel before drain
+    w.drain();
+    assertThat(w.heldBytes()).isZero();
+    assertThat(written(ch)).containsExactly("0a0a0a0b0b");
+  }
+
+  @Test
+  void largeMessage_isWrittenAsIs_afterWhatWasCopiedBeforeIt() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    WriteCoalescer w = new WriteCoalescer(ch);
+    ByteBuf big = bytes(WriteCoalescer.SMALL + 1, 0x0c);
+    w.write(bytes(1, 0x01));
+    w.write(big);
+    w.write(bytes(1, 0x02));
+    w.drain();
+    ch.flush();
+    ByteBuf first = ch.readOutbound();
+    ByteBuf second = ch.readOutbound();
+    ByteBuf third = ch.readOutbound();
+    assertThat(ByteBufUtil.hexDump(first)).isEqualTo("01");
+    assertThat(second).isSameAs(big); // not copied
+    assertThat(ByteBufUtil.hexDump(third)).isEqualTo("02");
+    first.release();
+    second.release();
+    third.release();
+  }
+
+  @Test
+  void copiedBytes_reachTheChannel_onceTheLimitIsHeld() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    WriteCoalescer w = new WriteCoalescer(ch);
+    int messages = WriteCoalescer.LIMIT / WriteCoalescer.SMALL;
+    for (int i = 0; i < messages; i++) {
+      w.write(bytes(WriteCoalescer.SMALL, i));
+    }
+    assertThat(w.heldBytes()).isZero(); // handed over without a drain
+    List<String> out = written(ch);
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0)).hasSize(2 * WriteCoalescer.LIMIT);
+  }
+
+  @Test
+  void discard_releasesWhatWasHeld() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    List<ByteBuf> allocated = new ArrayList<>();
+    ch.config().setAllocator(new AbstractByteBufAllocator(false) {
+      @Override
+      protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+        return Unpooled.buffer(initialCapacity, maxCapacity);
+      }
+
+      @Override
+      protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+        ByteBuf b = Unpooled.directBuffer(initialCapacity, maxCapacity);
+        allocated.add(b);
+        return b;
+      }
+
+      @Override
+      public boolean isDirectBufferPooled() {
+        return false;
+      }
+    });
+    WriteCoalescer w = new WriteCoalescer(ch);
+    w.write(bytes(10, 1));
+    assertThat(allocated).hasSize(1);
+    w.discard();
+    w.drain();
+    assertThat(written(ch)).isEmpty();
+    assertThat(w.heldBytes()).isZero();
+    assertThat(allocated.get(0).refCnt()).isZero();
+  }
+}
