@@ -4,6 +4,8 @@ import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
 import dev.outpost.wire.backend.BackendKeyData;
 import dev.outpost.wire.backend.ErrorFields;
+import dev.outpost.wire.codec.WriteCoalescer;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -33,6 +35,8 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private final BackendKeyData backendKey;
   private final Map<String, String> serverParameters;
   private final ServerState serverState;
+  /** A request's messages, copied into one write when small. */
+  private final WriteCoalescer out;
   private final long createdNanos = System.nanoTime();
   private volatile long lastReleasedNanos = System.nanoTime();
   private volatile OriginListener listener;
@@ -50,6 +54,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     this.backendKey = backendKey;
     this.serverParameters = Map.copyOf(serverParameters);
     this.serverState = new ServerState(preparedCapacity);
+    this.out = new WriteCoalescer(channel);
   }
 
   public long id() {
@@ -153,8 +158,9 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   private void writeAll(List<Object> messages) {
     for (Object m : messages) {
-      channel.write(m instanceof Frame f ? f.content() : m, channel.voidPromise());
+      out.write(m instanceof Frame f ? f.content() : (ByteBuf) m);
     }
+    out.drain();
     channel.flush();
   }
 

@@ -18,7 +18,9 @@ import dev.outpost.wire.Sqlstate;
 import dev.outpost.wire.backend.ErrorFields;
 import dev.outpost.wire.backend.ErrorResponse;
 import dev.outpost.wire.backend.ReadyForQuery;
+import dev.outpost.wire.codec.WriteCoalescer;
 import dev.outpost.wire.frontend.CancelRequest;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -97,6 +99,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   private boolean clientPaused;
   private boolean needsFlush;
   private boolean closed;
+  /** Small messages to the client, copied into one write per flush. */
+  private final WriteCoalescer out;
   /** Local answers: skipping a batch that failed before reaching the origin, until its Sync. */
   private boolean localSkipping;
 
@@ -126,6 +130,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       Map<String, String> startupSettings) {
     this.node = node;
     this.client = client;
+    this.out = new WriteCoalescer(client);
     this.user = user;
     this.database = database;
     this.pool = pool;
@@ -526,6 +531,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       f.put('V', "FATAL");
       fields = new ErrorFields(f);
     }
+    out.drain(); // what the client was already sent comes before the error
     client.writeAndFlush(new ErrorResponse(fields).encode(client.alloc())).addListener(ChannelFutureListener.CLOSE);
     shutdownLocally();
   }
@@ -565,6 +571,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     closed = true;
+    out.discard();
     node.sessions().remove(this);
     node.cancels().unregister(cancelKey.processId());
     Frame f;
@@ -831,8 +838,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   // ---------------------------------------------------------------- writing to the client
 
+  /** Queues {@code msg} (a ByteBuf or a Frame, owned by this method) for the client. */
   void toClient(Object msg) {
-    client.write(msg instanceof Frame f ? f.content() : msg, client.voidPromise());
+    ByteBuf b = msg instanceof Frame f ? f.content() : (ByteBuf) msg;
+    if (closed) {
+      b.release();
+      return;
+    }
+    out.write(b);
     needsFlush = true;
     if (!client.isWritable() && conn != null && !originPaused) {
       originPaused = true;
@@ -851,6 +864,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   void flushClient() {
     if (needsFlush) {
       needsFlush = false;
+      out.drain();
       client.flush();
     }
   }

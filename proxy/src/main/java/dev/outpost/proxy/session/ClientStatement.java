@@ -32,6 +32,17 @@ final class ClientStatement {
     return new ClientStatement(sql, parameterTypes, "");
   }
 
+  /** 0: not yet known, 1: the text is an outpost.cache command, -1: it is not. */
+  private byte outpostCommand;
+
+  /** Whether the text is an {@code outpost.cache} command (asked at every Bind; decided once). */
+  boolean isOutpostCommand() {
+    if (outpostCommand == 0) {
+      outpostCommand = (byte) (OutpostCommands.isCommand(sql) ? 1 : -1);
+    }
+    return outpostCommand > 0;
+  }
+
   boolean isUnnamed() {
     return serverName.isEmpty();
   }

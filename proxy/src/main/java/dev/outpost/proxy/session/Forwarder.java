@@ -54,6 +54,9 @@ final class Forwarder {
   ClientStatement unnamed;
   /** Portals bound in the current transaction, to know which statement an Execute runs. */
   final Map<String, ClientStatement> portals = new HashMap<>();
+  /** The last text asked about in {@link #featureViolation} and its session-scoped feature. */
+  private String lastInspectedSql;
+  private Optional<String> lastFeature;
   /** The current extended batch described its portal (so a capture needs no injected Describe). */
   private boolean describedThisBatch;
   /** The current batch opened a transaction block (BEGIN before Sync). */
@@ -160,7 +163,14 @@ final class Forwarder {
     if (s.mode == PoolMode.SESSION || s.pinned) {
       return null;
     }
-    Optional<String> feature = SqlInspector.sessionScopedFeature(sql);
+    Optional<String> feature;
+    if (sql.equals(lastInspectedSql)) {
+      feature = lastFeature; // a client repeats its statements (and a Parse is checked twice)
+    } else {
+      feature = SqlInspector.sessionScopedFeature(sql);
+      lastInspectedSql = sql;
+      lastFeature = feature;
+    }
     if (feature.isEmpty()) {
       return null;
     }
@@ -392,8 +402,9 @@ final class Forwarder {
     Bind b;
     try {
       b = Bind.decode(f.body());
-    } finally {
+    } catch (RuntimeException e) {
       f.release();
+      throw e;
     }
     try {
       ClientStatement cs = resolve(b.statement());
@@ -403,10 +414,15 @@ final class Forwarder {
       }
       ensurePrepared(cs, out);
       portals.put(b.portal(), cs);
-      out.add(b.encodeRenamed(alloc, b.portal(), cs.serverName));
+      if (cs.serverName.equals(b.statement())) {
+        out.add(f.retain()); // the backend knows the statement by the client's name: forwarded as sent
+      } else {
+        out.add(b.encodeRenamed(alloc, b.portal(), cs.serverName));
+      }
       s.expected.addLast(Expectation.of(Kind.BIND));
     } finally {
       b.release();
+      f.release();
     }
   }
 

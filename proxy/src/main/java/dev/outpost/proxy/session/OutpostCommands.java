@@ -77,7 +77,7 @@ final class OutpostCommands {
         PgBuf.skipCString(body);
         String name = PgBuf.readCString(body);
         ClientStatement cs = name.isEmpty() ? s.forwarder.unnamed : s.forwarder.statements.get(name);
-        if (cs == null) {
+        if (cs == null || !cs.isOutpostCommand()) {
           return false;
         }
         sql = cs.sql;
@@ -157,6 +157,11 @@ final class OutpostCommands {
         break;
     }
     return true;
+  }
+
+  /** Whether {@code sql} is an outpost.cache command. */
+  static boolean isCommand(String sql) {
+    return parse(sql) != null;
   }
 
   /** The outpost.cache command in {@code sql}, or null when it is not one. */

@@ -407,8 +407,37 @@ final class ResponseRouter {
   }
 
   /** Tracks what a CommandComplete means for the session; the statement's text is split out only for session commands. */
+  /**
+   * Whether a CommandComplete tag is one of those that report a row count (they start with a
+   * word no tracked tag starts with), decided on the first bytes without decoding the tag.
+   */
+  static boolean isRowTag(ByteBuf tag) {
+    int i = tag.readerIndex();
+    if (tag.readableBytes() < 5) {
+      return false;
+    }
+    switch (tag.getByte(i)) {
+      case 'I': // INSERT
+      case 'U': // UPDATE
+      case 'M': // MERGE, MOVE
+      case 'F': // FETCH
+        return true;
+      case 'S': // SELECT, not SET or START TRANSACTION
+        return tag.getByte(i + 1) == 'E' && tag.getByte(i + 2) == 'L';
+      case 'D': // DELETE, not DISCARD or DEALLOCATE
+        return tag.getByte(i + 1) == 'E' && tag.getByte(i + 2) == 'L';
+      case 'C': // COPY, not COMMIT
+        return tag.getByte(i + 1) == 'O' && tag.getByte(i + 2) == 'P';
+      default:
+        return false;
+    }
+  }
+
   private void commandComplete(Expectation head, Frame frame) {
     ByteBuf body = frame.body();
+    if (isRowTag(body)) {
+      return; // SELECT, INSERT, UPDATE, DELETE, MERGE, FETCH, MOVE, COPY: nothing for the session to track
+    }
     String tag = PgBuf.readCString(body);
     if (tag.equals("BEGIN") || tag.equals("START TRANSACTION")) {
       explicitTransaction = true;

@@ -133,8 +133,8 @@ final class SessionSettings {
    * joined into one simple-query string, or null when nothing needs to be sent.
    */
   static String difference(Map<String, String> applied, Map<String, String> desired) {
-    if (applied == desired) {
-      return null;
+    if (applied == desired || (applied != UNKNOWN && applied.equals(desired))) {
+      return null; // the usual case: clients of one application connect with the same parameters
     }
     StringJoiner sql = new StringJoiner("; ");
     if (applied == UNKNOWN) {

@@ -37,16 +37,37 @@ final class SqlInspector {
 
   /** Whether any of the lower-case {@code words} occurs in {@code sql}, ignoring case (no copy of the text). */
   static boolean mayMention(String sql, String[] words) {
+    long firstLetters = 0; // bit i: some word starts with 'a' + i
+    for (String w : words) {
+      firstLetters |= 1L << (w.charAt(0) - 'a');
+    }
     int n = sql.length();
     for (int i = 0; i < n; i++) {
-      char c = sql.charAt(i);
-      char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+      int letter = (sql.charAt(i) | 0x20) - 'a'; // ASCII letters of either case map to 0..25
+      if (letter < 0 || letter > 25 || (firstLetters & (1L << letter)) == 0) {
+        continue;
+      }
       for (String w : words) {
-        if (w.charAt(0) == lower && sql.regionMatches(true, i, w, 0, w.length())) {
+        if (w.charAt(0) - 'a' == letter && startsWithIgnoringCase(sql, i, w)) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /** Whether {@code sql} has the lower-case ASCII {@code word} at {@code at}, in any case. */
+  private static boolean startsWithIgnoringCase(String sql, int at, String word) {
+    int len = word.length();
+    if (at + len > sql.length()) {
+      return false;
+    }
+    for (int k = 1; k < len; k++) {
+      char c = sql.charAt(at + k);
+      if (c != word.charAt(k) && (c | 0x20) != word.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -58,6 +58,21 @@ class SessionSettingsTest {
   }
 
   @Test
+  void difference_isNothing_forAnotherClientWithTheSameSettings() {
+    SessionSettings other = new SessionSettings(Map.of("TimeZone", "Europe/Paris", "search_path", "billing"));
+    SessionSettings same = new SessionSettings(Map.of("search_path", "billing", "TimeZone", "Europe/Paris"));
+
+    assertThat(SessionSettings.difference(other.current(), same.current())).isNull();
+  }
+
+  @Test
+  void unknownBackend_getsResetAll_evenForAClientWithNoSettings() {
+    SessionSettings none = new SessionSettings(Map.of());
+
+    assertThat(SessionSettings.difference(SessionSettings.UNKNOWN, none.current())).isEqualTo("RESET ALL");
+  }
+
+  @Test
   void unknownBackend_getsResetAllThenEverySetting() {
     String sql = SessionSettings.difference(SessionSettings.UNKNOWN, settings.current());
 

@@ -15,6 +15,8 @@ class SqlInspectorTest {
     assertThat(SqlInspector.mayMention("CREATE TEMP TABLE t (a int)", WORDS)).isTrue();
     assertThat(SqlInspector.mayMention("select 1 -- listen", WORDS)).as("comments count: it is only a pre-filter").isTrue();
     assertThat(SqlInspector.mayMention("xxTeMp", WORDS)).isTrue();
+    assertThat(SqlInspector.mayMention("lis lis listen", WORDS)).as("after partial matches").isTrue();
+    assertThat(SqlInspector.mayMention("SELECT 1 AS ADVISORY", WORDS)).as("at the very end").isTrue();
   }
 
   @Test
@@ -22,6 +24,8 @@ class SqlInspectorTest {
     assertThat(SqlInspector.mayMention("SELECT abalance FROM pgbench_accounts WHERE aid = $1", WORDS)).isFalse();
     assertThat(SqlInspector.mayMention("liste", WORDS)).isFalse();
     assertThat(SqlInspector.mayMention("", WORDS)).isFalse();
+    assertThat(SqlInspector.mayMention("select 'advisor', 'tem', 'listed'", WORDS)).as("prefixes only").isFalse();
+    assertThat(SqlInspector.mayMention("@[`{~\u00e1\u0131\u212a TEM", WORDS)).as("non-letters, non-ASCII").isFalse();
   }
 
   @Test
