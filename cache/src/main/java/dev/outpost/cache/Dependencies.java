@@ -34,11 +34,21 @@ public record Dependencies(boolean allTables, Set<String> tables) {
     if (allTables && !tables.isEmpty()) {
       throw new IllegalArgumentException("ALL dependencies carry no table names");
     }
-    Set<String> normalized = new LinkedHashSet<>();
+    boolean normal = true;
     for (String t : tables) {
-      normalized.add(normalizeName(t));
+      if (!normalizeName(t).equals(t)) {
+        normal = false;
+        break;
+      }
     }
-    tables = Set.copyOf(normalized);
+    if (!normal) {
+      Set<String> normalized = new LinkedHashSet<>();
+      for (String t : tables) {
+        normalized.add(normalizeName(t));
+      }
+      tables = normalized;
+    }
+    tables = Set.copyOf(tables); // no copy when it already is an unmodifiable Set.of/copyOf set
   }
 
   /** Dependencies on the given relations, by bare name. */

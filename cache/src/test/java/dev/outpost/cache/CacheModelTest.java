@@ -21,6 +21,18 @@ class CacheModelTest {
   }
 
   @Test
+  void dependencies_mixedCaseNames_areLowerCased_andTheSetCannotBeChangedThroughTheCaller() {
+    Set<String> given = new java.util.HashSet<>(Set.of("Orders", "items"));
+    Dependencies d = new Dependencies(false, given);
+    given.add("other");
+    assertThat(d.tables()).containsExactlyInAnyOrder("orders", "items");
+    assertThatThrownBy(() -> d.tables().add("x")).isInstanceOf(UnsupportedOperationException.class);
+
+    Set<String> normal = Set.of("orders");
+    assertThat(new Dependencies(false, normal).tables()).as("an already normal set is kept").isSameAs(normal);
+  }
+
+  @Test
   void dependencies_allWithTables_isRejected() {
     assertThatThrownBy(() -> new Dependencies(true, Set.of("t"))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Dependencies.ofNames("")).isInstanceOf(IllegalArgumentException.class);

@@ -125,7 +125,7 @@ public final class CacheService implements AutoCloseable {
       }
       volatility = volatility.max(facts.volatility());
     }
-    Set<String> deps = new LinkedHashSet<>();
+    Set<String> deps = Set.of(); // one relation's set as it is, a union of several in a new set
     for (CompletableFuture<RelationFacts> r : relations) {
       RelationFacts facts = ready(r);
       if (facts == null) {
@@ -135,7 +135,13 @@ public final class CacheService implements AutoCloseable {
         return ReadPlan.refuse(CacheStatus.UNCACHEABLE, facts.uncacheableReason());
       }
       volatility = volatility.max(facts.viewVolatility());
-      deps.addAll(facts.readDependencies());
+      if (deps.isEmpty()) {
+        deps = facts.readDependencies();
+      } else {
+        Set<String> union = new LinkedHashSet<>(deps);
+        union.addAll(facts.readDependencies());
+        deps = union;
+      }
     }
     if (volatility == Volatility.VOLATILE || (volatility == Volatility.STABLE && !force)) {
       return ReadPlan.refuse(CacheStatus.VOLATILE, "calls a " + volatility.name().toLowerCase(Locale.ROOT)

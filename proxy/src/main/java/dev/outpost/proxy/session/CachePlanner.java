@@ -18,7 +18,6 @@ import dev.outpost.wire.frontend.Bind;
 import dev.outpost.wire.frontend.Describe;
 import dev.outpost.wire.frontend.Execute;
 import dev.outpost.wire.frontend.Parse;
-import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -239,8 +238,8 @@ final class CachePlanner {
     }
     try {
       if (r.protocol() == QueryProtocol.SIMPLE) {
-        s.toClient(Unpooled.wrappedBuffer(result.rowDescription().orElseThrow()));
-        s.toClient(Unpooled.wrappedBuffer(result.rowsAndCompletion()));
+        s.toClient(result.rowDescription().orElseThrow());
+        s.toClient(result.rowsAndCompletion());
         s.writeReady();
         return;
       }
@@ -253,13 +252,13 @@ final class CachePlanner {
         } else {
           s.forwarder.statements.put(r.parse().statement(), cs);
         }
-        s.toClient(EmptyResponse.PARSE_COMPLETE.encode(s.client.alloc()));
+        s.toClient(EmptyResponse.PARSE_COMPLETE);
       }
-      s.toClient(EmptyResponse.BIND_COMPLETE.encode(s.client.alloc()));
+      s.toClient(EmptyResponse.BIND_COMPLETE);
       if (r.describe()) {
-        s.toClient(Unpooled.wrappedBuffer(result.rowDescription().orElseThrow()));
+        s.toClient(result.rowDescription().orElseThrow());
       }
-      s.toClient(Unpooled.wrappedBuffer(result.rowsAndCompletion()));
+      s.toClient(result.rowsAndCompletion());
       s.writeReady();
     } finally {
       frames.forEach(Frame::release);

@@ -15,6 +15,7 @@ import dev.outpost.wire.Frame;
 import dev.outpost.wire.FrontendType;
 import dev.outpost.wire.PgWireException;
 import dev.outpost.wire.Sqlstate;
+import dev.outpost.wire.backend.BackendMessage;
 import dev.outpost.wire.backend.ErrorFields;
 import dev.outpost.wire.backend.ErrorResponse;
 import dev.outpost.wire.backend.ReadyForQuery;
@@ -28,6 +29,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -846,6 +848,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     out.write(b);
+    queued();
+  }
+
+  /** Queues a message Outpost produced itself (encoded straight into the outgoing bytes). */
+  void toClient(BackendMessage msg) {
+    if (!closed) {
+      out.write(msg);
+      queued();
+    }
+  }
+
+  /** Queues bytes that stay unchanged until flushed (a cached result's messages). */
+  void toClient(ByteBuffer bytes) {
+    if (!closed) {
+      out.write(bytes);
+      queued();
+    }
+  }
+
+  private void queued() {
     needsFlush = true;
     if (!client.isWritable() && conn != null && !originPaused) {
       originPaused = true;
@@ -854,11 +876,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   }
 
   void writeError(ErrorFields fields) {
-    toClient(new ErrorResponse(fields).encode(client.alloc()));
+    toClient(new ErrorResponse(fields));
   }
 
   void writeReady() {
-    toClient(ReadyForQuery.of(txnStatus).encode(client.alloc()));
+    toClient(ReadyForQuery.of(txnStatus));
   }
 
   void flushClient() {

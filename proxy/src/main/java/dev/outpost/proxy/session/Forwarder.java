@@ -150,7 +150,7 @@ final class Forwarder {
       } finally {
         f.release();
       }
-      s.toClient(dev.outpost.wire.backend.EmptyResponse.PARSE_COMPLETE.encode(alloc));
+      s.toClient(dev.outpost.wire.backend.EmptyResponse.PARSE_COMPLETE);
     }
     Frame sync = pending.pollFirst();
     consumed.accept(sync);

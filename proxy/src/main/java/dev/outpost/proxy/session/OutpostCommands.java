@@ -110,17 +110,17 @@ final class OutpostCommands {
           } else {
             s.forwarder.statements.put(p.statement(), ClientStatement.named(p.sql(), p.parameterTypes()));
           }
-          s.toClient(EmptyResponse.PARSE_COMPLETE.encode(s.client.alloc()));
+          s.toClient(EmptyResponse.PARSE_COMPLETE);
         } else if (t == FrontendType.BIND.code()) {
-          s.toClient(EmptyResponse.BIND_COMPLETE.encode(s.client.alloc()));
+          s.toClient(EmptyResponse.BIND_COMPLETE);
         } else if (t == FrontendType.DESCRIBE.code()) {
           if (Describe.decode(m.body()).isStatement()) {
-            s.toClient(new dev.outpost.wire.backend.ParameterDescription(new int[0]).encode(s.client.alloc()));
+            s.toClient(new dev.outpost.wire.backend.ParameterDescription(new int[0]));
           }
           if (c.kind() == Kind.SHOW) {
-            s.toClient(RowDescription.text(List.of(SETTING)).encode(s.client.alloc()));
+            s.toClient(RowDescription.text(List.of(SETTING)));
           } else {
-            s.toClient(EmptyResponse.NO_DATA.encode(s.client.alloc()));
+            s.toClient(EmptyResponse.NO_DATA);
           }
         } else if (t == FrontendType.EXECUTE.code()) {
           failed = !reply(s, c, false, false);
@@ -142,18 +142,18 @@ final class OutpostCommands {
     switch (c.kind()) {
       case SET:
         s.sessionCacheOn = c.value();
-        s.toClient(new CommandComplete("SET").encode(s.client.alloc()));
+        s.toClient(new CommandComplete("SET"));
         break;
       case RESET:
         s.sessionCacheOn = true;
-        s.toClient(new CommandComplete("RESET").encode(s.client.alloc()));
+        s.toClient(new CommandComplete("RESET"));
         break;
       default:
         if (withDescription) {
-          s.toClient(RowDescription.text(List.of(SETTING)).encode(s.client.alloc()));
+          s.toClient(RowDescription.text(List.of(SETTING)));
         }
-        s.toClient(new DataRow(List.of(s.sessionCacheOn ? "on" : "off")).encode(s.client.alloc()));
-        s.toClient(new CommandComplete("SHOW").encode(s.client.alloc()));
+        s.toClient(new DataRow(List.of(s.sessionCacheOn ? "on" : "off")));
+        s.toClient(new CommandComplete("SHOW"));
         break;
     }
     return true;

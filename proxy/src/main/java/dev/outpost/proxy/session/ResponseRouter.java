@@ -503,9 +503,9 @@ final class ResponseRouter {
     while ((head = s.expected.peekFirst()) != null && head.isSynthetic()) {
       s.expected.pollFirst();
       if (head.kind == Kind.SYNTH_PARSE_COMPLETE) {
-        s.toClient(EmptyResponse.PARSE_COMPLETE.encode(s.client.alloc()));
+        s.toClient(EmptyResponse.PARSE_COMPLETE);
       } else if (head.kind == Kind.SYNTH_CLOSE_COMPLETE) {
-        s.toClient(EmptyResponse.CLOSE_COMPLETE.encode(s.client.alloc()));
+        s.toClient(EmptyResponse.CLOSE_COMPLETE);
       }
     }
   }

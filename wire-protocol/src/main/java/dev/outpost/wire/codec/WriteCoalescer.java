@@ -1,7 +1,10 @@
 package dev.outpost.wire.codec;
 
+import dev.outpost.wire.backend.BackendMessage;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import java.nio.ByteBuffer;
 
 /**
  * Copies small outbound protocol messages into one buffer, so that a burst of them (ParseComplete,
@@ -11,7 +14,8 @@ import io.netty.channel.Channel;
  * kept and big rows are never copied.
  *
  * <p>Copied bytes are not yet counted by the channel's writability; they are handed to the channel
- * whenever {@link #LIMIT} bytes have been copied, so at most that much escapes backpressure.
+ * whenever {@link #LIMIT} bytes have been copied, so at most that much (plus one message) escapes
+ * backpressure.
  *
  * <p>Not thread-safe: used on the channel's event loop only. {@link #drain()} before flushing;
  * {@link #discard()} when the channel is gone.
@@ -39,13 +43,41 @@ public final class WriteCoalescer {
       return;
     }
     try {
-      if (held == null) {
-        held = channel.alloc().directBuffer(Math.max(INITIAL, n), LIMIT + SMALL);
-      }
-      held.writeBytes(msg, msg.readerIndex(), n);
+      buffer().writeBytes(msg, msg.readerIndex(), n);
     } finally {
       msg.release();
     }
+    drainIfFull();
+  }
+
+  /** Queues {@code msg}, encoded straight into the held bytes (no buffer of its own). */
+  public void write(BackendMessage msg) {
+    msg.encodeTo(buffer());
+    drainIfFull();
+  }
+
+  /**
+   * Queues the remaining bytes of {@code bytes}, which must not change until they are flushed
+   * (a large one is written without a copy). The buffer's position is not moved.
+   */
+  public void write(ByteBuffer bytes) {
+    if (bytes.remaining() > SMALL) {
+      drain();
+      channel.write(Unpooled.wrappedBuffer(bytes.duplicate()), channel.voidPromise());
+      return;
+    }
+    buffer().writeBytes(bytes.duplicate());
+    drainIfFull();
+  }
+
+  private ByteBuf buffer() {
+    if (held == null) {
+      held = channel.alloc().directBuffer(INITIAL);
+    }
+    return held;
+  }
+
+  private void drainIfFull() {
     if (held.readableBytes() >= LIMIT) {
       drain();
     }

@@ -2,11 +2,14 @@ package dev.outpost.wire.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.wire.backend.EmptyResponse;
+import dev.outpost.wire.backend.ReadyForQuery;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -80,6 +83,37 @@ class WriteCoalescerTest {
     List<String> out = written(ch);
     assertThat(out).hasSize(1);
     assertThat(out.get(0)).hasSize(2 * WriteCoalescer.LIMIT);
+  }
+
+  @Test
+  void messagesAndByteBuffers_joinTheSameWrite() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    WriteCoalescer w = new WriteCoalescer(ch);
+    ByteBuffer row = ByteBuffer.wrap(new byte[] {1, 2, 3});
+    w.write(EmptyResponse.BIND_COMPLETE);
+    w.write(row);
+    w.write(ReadyForQuery.of((byte) 'I'));
+    assertThat(row.remaining()).as("the caller's buffer is not consumed").isEqualTo(3);
+    w.drain();
+    assertThat(written(ch)).containsExactly("3200000004" + "010203" + "5a0000000549");
+  }
+
+  @Test
+  void largeByteBuffer_isWrittenWithoutACopy() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    WriteCoalescer w = new WriteCoalescer(ch);
+    byte[] big = new byte[WriteCoalescer.SMALL + 1];
+    w.write(EmptyResponse.BIND_COMPLETE);
+    w.write(ByteBuffer.wrap(big));
+    ch.flush();
+    ByteBuf first = ch.readOutbound();
+    ByteBuf second = ch.readOutbound();
+    assertThat(ByteBufUtil.hexDump(first)).isEqualTo("3200000004");
+    assertThat(second.readableBytes()).isEqualTo(big.length);
+    big[0] = 42;
+    assertThat(second.getByte(0)).as("shares the caller's bytes").isEqualTo((byte) 42);
+    first.release();
+    second.release();
   }
 
   @Test
