@@ -22,6 +22,8 @@ public final class Frame extends DefaultByteBufHolder {
 
   /** Read once: every stage of a request asks for it, and the content never changes. */
   private final byte type;
+  /** {@link #firstString()}, once decoded. */
+  private String firstString;
 
   public Frame(ByteBuf wholeMessage) {
     super(wholeMessage);
@@ -42,6 +44,21 @@ public final class Frame extends DefaultByteBufHolder {
   public ByteBuf body() {
     ByteBuf c = content();
     return c.slice(c.readerIndex() + HEADER_LENGTH, c.readableBytes() - HEADER_LENGTH);
+  }
+
+  /**
+   * The body's first NUL-terminated string — a Query's text, a Parse's or Bind's first name —
+   * decoded once however many stages of a request ask for it.
+   *
+   * @throws PgWireException when the body has no NUL
+   */
+  public String firstString() {
+    String s = firstString;
+    if (s == null) {
+      s = PgBuf.readCString(body());
+      firstString = s;
+    }
+    return s;
   }
 
   /** Total size on the wire. */

@@ -159,7 +159,7 @@ final class CachePlanner {
     }
     Frame first = it.next();
     if (first.type() == FrontendType.QUERY.code()) {
-      return new Request(PgBuf.readCString(first.body()), QueryProtocol.SIMPLE, null, null, null, false, 1);
+      return new Request(first.firstString(), QueryProtocol.SIMPLE, null, null, null, false, 1);
     }
     Parse parse = null;
     Frame f = first;

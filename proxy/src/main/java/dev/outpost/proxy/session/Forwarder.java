@@ -93,7 +93,7 @@ final class Forwarder {
   ErrorFields check(Frame f) {
     byte t = f.type();
     if (t == FrontendType.QUERY.code()) {
-      return featureViolation(PgBuf.readCString(f.body()));
+      return featureViolation(f.firstString());
     }
     if (t == FrontendType.PARSE.code()) {
       ByteBuf body = f.body();
@@ -131,7 +131,7 @@ final class Forwarder {
     boolean syncFollows = false;
     for (Frame f : pending) {
       byte t = f.type();
-      if (t == FrontendType.PARSE.code() && !PgBuf.readCString(f.body()).isEmpty() && check(f) == null) {
+      if (t == FrontendType.PARSE.code() && !f.firstString().isEmpty() && check(f) == null) {
         parses++;
         continue;
       }
@@ -264,7 +264,7 @@ final class Forwarder {
   }
 
   private void query(Frame f, List<Object> out) {
-    String sql = PgBuf.readCString(f.body());
+    String sql = f.firstString();
     ErrorFields error = featureViolation(sql);
     if (error != null) {
       f.release();

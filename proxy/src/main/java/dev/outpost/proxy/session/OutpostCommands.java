@@ -46,7 +46,7 @@ final class OutpostCommands {
       if (!mayStartCommand(body, body.readerIndex())) {
         return false;
       }
-      Command c = parse(PgBuf.readCString(body));
+      Command c = parse(head.firstString());
       if (c == null) {
         return false;
       }

@@ -12,8 +12,8 @@ import java.util.Optional;
  * the lexer for texts that cannot contain the words it looks for).
  */
 final class SqlInspector {
-  private static final String[] SESSION_WORDS = {"listen", "prepare", "advisory", "temp", "role", "authorization",
-      "hold"};
+  private static final Words SESSION_WORDS = new Words("listen", "prepare", "advisory", "temp", "role",
+      "authorization", "hold");
 
   private SqlInspector() {}
 
@@ -35,20 +35,20 @@ final class SqlInspector {
     return SqlStatements.split(sql);
   }
 
-  /** Whether any of the lower-case {@code words} occurs in {@code sql}, ignoring case (no copy of the text). */
-  static boolean mayMention(String sql, String[] words) {
-    long firstLetters = 0; // bit i: some word starts with 'a' + i
-    for (String w : words) {
-      firstLetters |= 1L << (w.charAt(0) - 'a');
-    }
+  /** Whether any of {@code words} occurs in {@code sql}, ignoring ASCII case (no copy of the text). */
+  static boolean mayMention(String sql, Words words) {
     int n = sql.length();
     for (int i = 0; i < n; i++) {
       int letter = (sql.charAt(i) | 0x20) - 'a'; // ASCII letters of either case map to 0..25
-      if (letter < 0 || letter > 25 || (firstLetters & (1L << letter)) == 0) {
+      if (letter < 0 || letter > 25) {
         continue;
       }
-      for (String w : words) {
-        if (w.charAt(0) - 'a' == letter && startsWithIgnoringCase(sql, i, w)) {
+      String[] candidates = words.byFirstLetter[letter];
+      if (candidates == null) {
+        continue;
+      }
+      for (String w : candidates) {
+        if (startsWithIgnoringCase(sql, i, w)) {
           return true;
         }
       }
@@ -69,5 +69,23 @@ final class SqlInspector {
       }
     }
     return true;
+  }
+
+  /** Lower-case ASCII words, indexed by their first letter for {@link #mayMention}. */
+  static final class Words {
+    private final String[][] byFirstLetter = new String[26][];
+
+    Words(String... words) {
+      for (String w : words) {
+        int letter = w.charAt(0) - 'a';
+        if (letter < 0 || letter > 25 || !w.equals(w.toLowerCase(java.util.Locale.ROOT))) {
+          throw new IllegalArgumentException("not a lower-case ASCII word: " + w);
+        }
+        String[] old = byFirstLetter[letter];
+        String[] next = old == null ? new String[1] : java.util.Arrays.copyOf(old, old.length + 1);
+        next[next.length - 1] = w;
+        byFirstLetter[letter] = next;
+      }
+    }
   }
 }

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 /** The substring pre-filter that decides whether a statement needs the classifier at all. */
 class SqlInspectorTest {
-  private static final String[] WORDS = {"listen", "advisory", "temp"};
+  private static final SqlInspector.Words WORDS = new SqlInspector.Words("listen", "advisory", "temp", "lock");
 
   @Test
   void mayMention_findsTheWordsInAnyCase() {
@@ -16,6 +16,7 @@ class SqlInspectorTest {
     assertThat(SqlInspector.mayMention("select 1 -- listen", WORDS)).as("comments count: it is only a pre-filter").isTrue();
     assertThat(SqlInspector.mayMention("xxTeMp", WORDS)).isTrue();
     assertThat(SqlInspector.mayMention("lis lis listen", WORDS)).as("after partial matches").isTrue();
+    assertThat(SqlInspector.mayMention("select 1 for update nowait LOCK", WORDS)).as("second word of a letter").isTrue();
     assertThat(SqlInspector.mayMention("SELECT 1 AS ADVISORY", WORDS)).as("at the very end").isTrue();
   }
 

@@ -36,6 +36,7 @@ class FrameDecoderTest {
     assertThat(query.type()).isEqualTo((byte) 'Q');
     assertThat(ByteBufUtil.hexDump(query.content())).isEqualTo("510000000d73656c656374203100");
     assertThat(ByteBufUtil.hexDump(query.body())).isEqualTo("73656c656374203100");
+    assertThat(query.firstString()).isEqualTo("select 1").isSameAs(query.firstString());
     assertThat(sync.type()).isEqualTo((byte) 'S');
     assertThat(sync.size()).isEqualTo(5);
     query.release();
