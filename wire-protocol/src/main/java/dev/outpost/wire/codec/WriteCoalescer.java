@@ -28,6 +28,8 @@ public final class WriteCoalescer {
   private static final int INITIAL = 512;
 
   private final Channel channel;
+  /** A lone small message, kept as it is until a second one makes copying worthwhile. */
+  private ByteBuf first;
   private ByteBuf held;
 
   public WriteCoalescer(Channel channel) {
@@ -40,6 +42,10 @@ public final class WriteCoalescer {
     if (n > SMALL) {
       drain();
       channel.write(msg, channel.voidPromise());
+      return;
+    }
+    if (first == null && held == null) {
+      first = msg; // a burst of one message costs no copy
       return;
     }
     try {
@@ -70,9 +76,19 @@ public final class WriteCoalescer {
     drainIfFull();
   }
 
+  /** The buffer that collects copies, holding the lone first message if there was one. */
   private ByteBuf buffer() {
     if (held == null) {
       held = channel.alloc().directBuffer(INITIAL);
+      ByteBuf f = first;
+      if (f != null) {
+        first = null;
+        try {
+          held.writeBytes(f, f.readerIndex(), f.readableBytes());
+        } finally {
+          f.release();
+        }
+      }
     }
     return held;
   }
@@ -83,26 +99,28 @@ public final class WriteCoalescer {
     }
   }
 
-  /** Hands the copied bytes to the channel (written, not flushed). */
+  /** Hands the queued bytes to the channel (written, not flushed). */
   public void drain() {
-    ByteBuf b = held;
+    ByteBuf b = first != null ? first : held;
+    first = null;
+    held = null;
     if (b != null) {
-      held = null;
       channel.write(b, channel.voidPromise());
     }
   }
 
-  /** Drops the copied bytes (the channel is closed; nobody will read them). */
+  /** Drops the queued bytes (the channel is closed; nobody will read them). */
   public void discard() {
-    ByteBuf b = held;
+    ByteBuf b = first != null ? first : held;
+    first = null;
+    held = null;
     if (b != null) {
-      held = null;
       b.release();
     }
   }
 
-  /** Bytes copied and not yet handed to the channel. */
+  /** Bytes queued and not yet handed to the channel. */
   public int heldBytes() {
-    return held == null ? 0 : held.readableBytes();
+    return first != null ? first.readableBytes() : held == null ? 0 : held.readableBytes();
   }
 }

@@ -51,6 +51,20 @@ class WriteCoalescerTest {
   }
 
   @Test
+  void aLoneSmallMessage_isWrittenWithoutACopy() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    WriteCoalescer w = new WriteCoalescer(ch);
+    ByteBuf only = bytes(4, 0x0d);
+    w.write(only);
+    assertThat(w.heldBytes()).isEqualTo(4);
+    w.drain();
+    ch.flush();
+    ByteBuf out = ch.readOutbound();
+    assertThat(out).isSameAs(only);
+    out.release();
+  }
+
+  @Test
   void largeMessage_isWrittenAsIs_afterWhatWasCopiedBeforeIt() {
     EmbeddedChannel ch = new EmbeddedChannel();
     WriteCoalescer w = new WriteCoalescer(ch);
@@ -139,7 +153,12 @@ class WriteCoalescerTest {
       }
     });
     WriteCoalescer w = new WriteCoalescer(ch);
+    ByteBuf lone = bytes(10, 1);
+    w.write(lone);
+    w.discard();
+    assertThat(lone.refCnt()).as("a lone message is released").isZero();
     w.write(bytes(10, 1));
+    w.write(bytes(10, 2));
     assertThat(allocated).hasSize(1);
     w.discard();
     w.drain();
