@@ -12,7 +12,8 @@ public final class OutpostMain implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    if (System.getProperty("io.netty.leakDetection.level") == null) {
+    if (System.getProperty("io.netty.leakDetection.level") == null
+        && System.getProperty("io.netty.leakDetectionLevel") == null) {
       // Netty samples about one buffer in a hundred for leak tracking, recording a stack trace each
       // time (about 2 % of the pass-through CPU). The test suite keeps it on; a node in production
       // turns it on with -Dio.netty.leakDetection.level=simple.
