@@ -13,12 +13,18 @@
 # writes the raw pgbench output next to it. Needs pgbench and, for the peers, pgbouncer and pgpool
 # (apt-get install pgbouncer pgpool2); a missing peer is skipped and said so.
 #
-#   bench/scripts/pgbench-compare.sh [--duration 15] [--warmup 5] [--clients 8] [--hot-keys 1000]
-#                                    [--rtt 40] [--parts pooling,hits,latency,connect] [--out DIR]
+#   bench/scripts/pgbench-compare.sh [--duration 15] [--warmup 5] [--rounds 1] [--clients 8]
+#                                    [--hot-keys 1000] [--rtt 40] [--parts pooling,hits,latency,connect]
+#                                    [--out DIR]
 #
 # Every endpoint first runs --warmup seconds per mode, unrecorded (the JVM compiles its hot path;
 # a node in production runs warm). Errors pgbench reports (aborted clients, failed transactions)
 # are counted in the tables: a fast run with errors is not a result.
+#
+# With --rounds N (N > 1) the pooling and hits parts run every endpoint N times per mode, the
+# order rotated each time; the tables give the median tps with the range, and "vs direct" is the
+# median of the per-round ratios (each against direct in the same round), which a machine whose
+# speed drifts (shared cores, steal time) disturbs much less than one ratio of two single runs.
 #
 # Builds nothing: run `mvn -B -q -DskipTests package` first (proxy/target/outpost.jar and
 # bench/target/outpost-bench.jar). The origin is the demo's embedded Postgres (`outpost demo`).
@@ -26,6 +32,7 @@ set -euo pipefail
 
 DURATION=15
 WARMUP=5
+ROUNDS=1
 CLIENTS=8
 HOT_KEYS=1000
 RTT_MS=40
@@ -35,12 +42,13 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
     --hot-keys) HOT_KEYS=$2; shift 2 ;;
     --rtt) RTT_MS=$2; shift 2 ;;
     --parts) PARTS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -219,41 +227,75 @@ warm() { # label mode clients script
   pgbench -n -p "${PORT[$1]}" -M "$2" -c "$3" -j "$3" -T "$WARMUP" "${what[@]}" >/dev/null 2>&1 || true
 }
 
-# Runs every label in every mode, rotating the order per mode; prints "| label | mode | tps | ratio |".
+# Runs every label in every mode (--rounds times), rotating the order; writes and prints the table.
 compare() { # title script clients labels...
   local title=$1 script=$2 clients=$3; shift 3
   local labels=("$@") modes=(simple extended prepared) table=$OUT/$title.md
-  {
-    echo "### $title ($clients clients, ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
-    echo
-    echo "| mode | endpoint | tps | latency avg ms | vs direct | errors |"
-    echo "| --- | --- | ---: | ---: | ---: | ---: |"
-  } >"$table"
-  local i=0
-  for mode in "${modes[@]}"; do
-    local n=${#labels[@]} order=()
-    for ((k = 0; k < n; k++)); do order+=("${labels[$(((k + i) % n))]}"); done
-    i=$((i + 1))
-    for label in "${order[@]}"; do
-      echo "  $title: $label -M $mode" >&2
-      warm "$label" "$mode" "$clients" "$script"
-      run_pgbench "$label" "$mode" "$clients" "$script" "$OUT/$title-$label-$mode.txt"
-    done
-    local direct; direct=$(tps_of "$OUT/$title-direct-$mode.txt")
-    for label in "${labels[@]}"; do
-      local f=$OUT/$title-$label-$mode.txt
-      [ -f "$f" ] || { echo "| $mode | $label | not run | | | |" >>"$table"; continue; }
-      local tps errors; tps=$(tps_of "$f"); errors=$(errors_of "$f")
-      [ "$errors" = 0 ] || errors="$errors: $(failed_of "$f" | tr '|' '/')"
-      if [ -z "$tps" ]; then
-        echo "| $mode | $label | failed: $(failed_of "$f" | tr '|' '/') | | | |" >>"$table"
-      else
-        echo "| $mode | $label | ${tps%.*} | $(lat_of "$f") | $(python3 -c "print(f'{$tps/$direct:.2f}×')") | $errors |" >>"$table"
-      fi
+  local i=0 round
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for mode in "${modes[@]}"; do
+      local n=${#labels[@]} order=()
+      for ((k = 0; k < n; k++)); do order+=("${labels[$(((k + i) % n))]}"); done
+      i=$((i + 1))
+      for label in "${order[@]}"; do
+        echo "  $title: $label -M $mode (round $round of $ROUNDS)" >&2
+        [ "$round" -gt 1 ] || warm "$label" "$mode" "$clients" "$script"
+        run_pgbench "$label" "$mode" "$clients" "$script" "$(result_file "$title" "$label" "$mode" "$round")"
+      done
     done
   done
-  echo >>"$table"
+  {
+    if [ "$ROUNDS" -gt 1 ]; then
+      echo "### $title ($clients clients, $ROUNDS rounds of ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
+      echo
+      echo "| mode | endpoint | tps (median) | tps range | latency avg ms (median) | vs direct (median of rounds) | errors |"
+      echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+    else
+      echo "### $title ($clients clients, ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
+      echo
+      echo "| mode | endpoint | tps | latency avg ms | vs direct | errors |"
+      echo "| --- | --- | ---: | ---: | ---: | ---: |"
+    fi
+    for mode in "${modes[@]}"; do
+      for label in "${labels[@]}"; do
+        table_row "$title" "$label" "$mode"
+      done
+    done
+    echo
+  } >"$table"
   cat "$table"
+}
+
+result_file() { # title label mode round
+  if [ "$ROUNDS" -gt 1 ]; then echo "$OUT/$1-$2-$3-r$4.txt"; else echo "$OUT/$1-$2-$3.txt"; fi
+}
+
+table_row() { # title label mode: one row of the table over all rounds
+  local title=$1 label=$2 mode=$3 round tpss=() lats=() ratios=() errors=0 why=""
+  for ((round = 1; round <= ROUNDS; round++)); do
+    local f d; f=$(result_file "$title" "$label" "$mode" "$round"); d=$(result_file "$title" direct "$mode" "$round")
+    [ -f "$f" ] || { echo "| $mode | $label | not run | | | |"; return; }
+    local tps e; tps=$(tps_of "$f"); e=$(errors_of "$f")
+    if [ "$e" != 0 ]; then errors=$((errors + e)); why=$(failed_of "$f" | tr '|' '/'); fi
+    [ -n "$tps" ] || { echo "| $mode | $label | failed: $(failed_of "$f" | tr '|' '/') | | | |"; return; }
+    tpss+=("$tps"); lats+=("$(lat_of "$f")")
+    local direct; direct=$(tps_of "$d")
+    [ -n "$direct" ] && ratios+=("$(python3 -c "print($tps/$direct)")")
+  done
+  [ "$errors" = 0 ] || errors="$errors: $why"
+  python3 - "$mode" "$label" "$ROUNDS" "$errors" "${tpss[*]}" "${lats[*]}" "${ratios[*]}" <<'PY'
+import statistics, sys
+mode, label, rounds, errors, tpss, lats, ratios = sys.argv[1:]
+tps = [float(x) for x in tpss.split()]
+lat = [float(x) for x in lats.split()]
+ratio = [float(x) for x in ratios.split()]
+r = f"{statistics.median(ratio):.2f}×" if ratio else ""
+if int(rounds) > 1:
+    print(f"| {mode} | {label} | {statistics.median(tps):.0f} | {min(tps):.0f}–{max(tps):.0f} | "
+          f"{statistics.median(lat):.3f} | {r} | {errors} |")
+else:
+    print(f"| {mode} | {label} | {tps[0]:.0f} | {lat[0]:.3f} | {r} | {errors} |")
+PY
 }
 
 percentiles() { # pgbench -l log files... → "p50 p99" in ms (column 3 is the latency in µs)
