@@ -97,7 +97,8 @@ final class Forwarder {
     }
     if (t == FrontendType.PARSE.code()) {
       ByteBuf body = f.body();
-      String name = PgBuf.readCString(body);
+      PgBuf.skipCString(body);
+      String name = f.firstString();
       ErrorFields e = featureViolation(PgBuf.readCString(body));
       if (e != null) {
         return e;

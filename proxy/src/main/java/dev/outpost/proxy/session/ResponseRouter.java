@@ -406,7 +406,6 @@ final class ResponseRouter {
     }
   }
 
-  /** Tracks what a CommandComplete means for the session; the statement's text is split out only for session commands. */
   /**
    * Whether a CommandComplete tag is one of those that report a row count (they start with a
    * word no tracked tag starts with), decided on the first bytes without decoding the tag.
@@ -423,7 +422,6 @@ final class ResponseRouter {
       case 'F': // FETCH
         return true;
       case 'S': // SELECT, not SET or START TRANSACTION
-        return tag.getByte(i + 1) == 'E' && tag.getByte(i + 2) == 'L';
       case 'D': // DELETE, not DISCARD or DEALLOCATE
         return tag.getByte(i + 1) == 'E' && tag.getByte(i + 2) == 'L';
       case 'C': // COPY, not COMMIT
@@ -433,6 +431,7 @@ final class ResponseRouter {
     }
   }
 
+  /** Tracks what a CommandComplete means for the session; the statement's text is split out only for session commands. */
   private void commandComplete(Expectation head, Frame frame) {
     ByteBuf body = frame.body();
     if (isRowTag(body)) {
