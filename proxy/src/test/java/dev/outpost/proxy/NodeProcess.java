@@ -43,6 +43,11 @@ final class NodeProcess implements AutoCloseable {
     int port = freePort();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // outpost serve turns Netty's leak sampling off unless asked; node processes under test keep it
+    // (a LEAK line in their output is then one more thing a failing test's output shows)
+    if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dio.netty.leakDetection"))) {
+      cmd.add("-Dio.netty.leakDetection.level=simple");
+    }
     cmd.addAll(jvmArgs);
     cmd.add("-jar");
     cmd.add(jar().toString());
