@@ -2,7 +2,9 @@
 # Side-by-side pgbench runs on one machine, interleaved, origin on loopback:
 #
 #   pooling   pgbench -S (built-in select-only) through direct Postgres, PgBouncer (transaction
-#             mode, pool 20) and Outpost (transaction mode, pool 20, cache off)
+#             mode, pool 20) and Outpost (transaction mode, pool 20, cache off); with --with-relay
+#             also through a bare Netty byte relay (outpost-bench wan --delay 0ms: one origin
+#             connection per client, no protocol parsing), the floor a JVM proxy starts from
 #   hits      a hot set of keys (one of --hot-keys rows) through direct Postgres, pgpool-II with
 #             its in-memory query cache (shmem), PgBouncer and Outpost (cache on)
 #   latency   one client, the hot-set read: p50/p99 per transaction, direct versus an Outpost hit
@@ -14,8 +16,12 @@
 # (apt-get install pgbouncer pgpool2); a missing peer is skipped and said so.
 #
 #   bench/scripts/pgbench-compare.sh [--duration 15] [--warmup 5] [--rounds 1] [--clients 8]
-#                                    [--hot-keys 1000] [--rtt 40] [--parts pooling,hits,latency,connect]
-#                                    [--out DIR]
+#                                    [--jobs N] [--hot-keys 1000] [--rtt 40] [--with-relay]
+#                                    [--parts pooling,hits,latency,connect] [--out DIR]
+#
+# --jobs is pgbench's -j (its threads; default: one per client). On a machine with few cores,
+# pgbench's own threads compete with the endpoint for CPU; -j equal to the core count leaves more
+# of it to the endpoint (the tables say which -j was used).
 #
 # Every endpoint first runs --warmup seconds per mode, unrecorded (the JVM compiles its hot path;
 # a node in production runs warm). Errors pgbench reports (aborted clients, failed transactions)
@@ -34,6 +40,8 @@ DURATION=15
 WARMUP=5
 ROUNDS=1
 CLIENTS=8
+JOBS=
+WITH_RELAY=0
 HOT_KEYS=1000
 RTT_MS=40
 PARTS=pooling,hits,latency,connect
@@ -44,14 +52,21 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
+    --jobs) JOBS=$2; shift 2 ;;
+    --with-relay) WITH_RELAY=1; shift ;;
     --hot-keys) HOT_KEYS=$2; shift 2 ;;
     --rtt) RTT_MS=$2; shift 2 ;;
     --parts) PARTS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+
+jobs_for() { # pgbench -j for a run with $1 clients: --jobs, at most one per client
+  local j=${JOBS:-$1}
+  [ "$j" -le "$1" ] && echo "$j" || echo "$1"
+}
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUTPOST_JAR=$ROOT/proxy/target/outpost.jar
@@ -203,7 +218,7 @@ run_pgbench() {
   [ -n "${PORT[$label]:-}" ] || return 0
   local what=(-S)
   [ "$script" = S ] || what=(-f "$script")
-  if ! pgbench -n -p "${PORT[$label]}" -M "$mode" -c "$clients" -j "$clients" -T "$DURATION" "${what[@]}" "$@" \
+  if ! pgbench -n -p "${PORT[$label]}" -M "$mode" -c "$clients" -j "$(jobs_for "$clients")" -T "$DURATION" "${what[@]}" "$@" \
       >"$file" 2>&1; then
     echo "failed" >>"$file"
   fi
@@ -224,7 +239,7 @@ warm() { # label mode clients script
   [ -n "${PORT[$1]:-}" ] && [ "$WARMUP" -gt 0 ] || return 0
   local what=(-S)
   [ "$4" = S ] || what=(-f "$4")
-  pgbench -n -p "${PORT[$1]}" -M "$2" -c "$3" -j "$3" -T "$WARMUP" "${what[@]}" >/dev/null 2>&1 || true
+  pgbench -n -p "${PORT[$1]}" -M "$2" -c "$3" -j "$(jobs_for "$3")" -T "$WARMUP" "${what[@]}" >/dev/null 2>&1 || true
 }
 
 # Runs every label in every mode (--rounds times), rotating the order; writes and prints the table.
@@ -246,12 +261,12 @@ compare() { # title script clients labels...
   done
   {
     if [ "$ROUNDS" -gt 1 ]; then
-      echo "### $title ($clients clients, $ROUNDS rounds of ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
+      echo "### $title ($clients clients, pgbench -j $(jobs_for "$clients"), $ROUNDS rounds of ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
       echo
       echo "| mode | endpoint | tps (median) | tps range | latency avg ms (median) | vs direct (median of rounds) | errors |"
       echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
     else
-      echo "### $title ($clients clients, ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
+      echo "### $title ($clients clients, pgbench -j $(jobs_for "$clients"), ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
       echo
       echo "| mode | endpoint | tps | latency avg ms | vs direct | errors |"
       echo "| --- | --- | ---: | ---: | ---: | ---: |"
@@ -311,8 +326,18 @@ if part pooling || part hits || part latency; then
   start_pgbouncer pgbouncer "$ORIGIN_PORT"
 fi
 part hits && start_pgpool_cache pgpool-cache "$ORIGIN_PORT"
+POOLING=(direct pgbouncer outpost-nocache)
+if part pooling && [ "$WITH_RELAY" = 1 ]; then
+  RELAY_PORT=$(free_port)
+  java -jar "$BENCH_JAR" wan --listen "127.0.0.1:$RELAY_PORT" --target "127.0.0.1:$ORIGIN_PORT" --delay 0ms \
+    --no-handshake >"$OUT/netty-relay.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$RELAY_PORT" 30
+  PORT[netty-relay]=$RELAY_PORT
+  POOLING+=(netty-relay)
+fi
 
-part pooling && compare pooling S "$CLIENTS" direct pgbouncer outpost-nocache
+part pooling && compare pooling S "$CLIENTS" "${POOLING[@]}"
 part hits && compare hits "$WORK/hot.sql" "$CLIENTS" direct pgpool-cache pgbouncer outpost-cache
 
 if part latency; then

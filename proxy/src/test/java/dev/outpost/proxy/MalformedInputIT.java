@@ -161,6 +161,20 @@ class MalformedInputIT {
   }
 
   @Test
+  void parseWithMissingParameterTypes_isProtocolViolation() throws Exception {
+    try (RawClient c = loggedIn()) {
+      // Parse "" "select $1::int" claiming 2 parameter types but carrying one, then Sync
+      byte[] sql = "\0select $1::int\0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      byte[] body = java.util.Arrays.copyOf(sql, sql.length + 6);
+      body[sql.length + 1] = 2; // int16 count = 2
+      body[sql.length + 5] = 23; // one int32 type: int4
+      c.send(RawClient.message('P', body));
+      c.send(RawClient.message('S', new byte[0]));
+      assertRejected(c, "08P01", "invalid Parse message");
+    }
+  }
+
+  @Test
   void passwordMessageAfterLogin_isProtocolViolation() throws Exception {
     try (RawClient c = loggedIn()) {
       c.send(RawClient.message('p', "secret\0".getBytes()));

@@ -17,6 +17,7 @@ final class NodeProcess implements AutoCloseable {
   private final Process process;
   private final int port;
   private final List<String> output = new CopyOnWriteArrayList<>();
+  private Thread reader;
 
   private NodeProcess(Process process, int port) {
     this.process = process;
@@ -44,7 +45,7 @@ final class NodeProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // outpost serve turns Netty's leak sampling off unless asked; node processes under test keep it
-    // (a LEAK line in their output is then one more thing a failing test's output shows)
+    // (a LEAK line in their output fails the test when the node is closed)
     if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dio.netty.leakDetection"))) {
       cmd.add("-Dio.netty.leakDetection.level=simple");
     }
@@ -68,6 +69,7 @@ final class NodeProcess implements AutoCloseable {
       }
     }, "node-output-" + port);
     reader.setDaemon(true);
+    node.reader = reader;
     reader.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
@@ -120,6 +122,7 @@ final class NodeProcess implements AutoCloseable {
       process.destroyForcibly();
       process.waitFor();
     }
+    checkNoLeaks();
     return process.exitValue();
   }
 
@@ -130,6 +133,24 @@ final class NodeProcess implements AutoCloseable {
       process.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return;
+    }
+    checkNoLeaks();
+  }
+
+  /** Fails when the node's Netty reported a buffer that was never released. */
+  private void checkNoLeaks() {
+    try {
+      if (reader != null) {
+        reader.join(TimeUnit.SECONDS.toMillis(5)); // the rest of the output, up to end of stream
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<String> leaks = output.stream().filter(l -> l.contains("LEAK:")).toList();
+    if (!leaks.isEmpty()) {
+      throw new AssertionError("the node on port " + port + " reported " + leaks.size()
+          + " leaked buffer(s); its output:\n" + String.join("\n", output));
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.outpost.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.DefaultByteBufHolder;
+import java.util.function.Function;
 
 /**
  * One complete protocol message as it travelled on the wire: the type byte, the int32 length and
@@ -24,6 +25,8 @@ public final class Frame extends DefaultByteBufHolder {
   private final byte type;
   /** {@link #firstString()}, once decoded. */
   private String firstString;
+  /** The last result of {@link #decoded}. */
+  private Object decoded;
 
   public Frame(ByteBuf wholeMessage) {
     super(wholeMessage);
@@ -59,6 +62,21 @@ public final class Frame extends DefaultByteBufHolder {
       firstString = s;
     }
     return s;
+  }
+
+  /**
+   * The body decoded by {@code decoder} into a {@code type}, decoded once however many stages of
+   * a request ask for it. Only for immutable results that keep no reference into the frame's
+   * memory (they may outlive the frame). A decoder's exception is thrown each time it is asked.
+   */
+  public <T> T decoded(Class<T> type, Function<ByteBuf, T> decoder) {
+    Object d = decoded;
+    if (type.isInstance(d)) {
+      return type.cast(d);
+    }
+    T t = decoder.apply(body());
+    decoded = t;
+    return t;
   }
 
   /** Total size on the wire. */

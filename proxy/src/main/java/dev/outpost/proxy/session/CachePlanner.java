@@ -165,7 +165,7 @@ final class CachePlanner {
     Frame f = first;
     int frames = 1;
     if (f.type() == FrontendType.PARSE.code()) {
-      parse = Parse.decode(f.body());
+      parse = Parse.of(f);
       if (!parse.statement().isEmpty() && s.forwarder.statements.containsKey(parse.statement())) {
         return null; // duplicate name: the origin must answer that
       }

@@ -96,13 +96,17 @@ final class Forwarder {
       return featureViolation(f.firstString());
     }
     if (t == FrontendType.PARSE.code()) {
-      ByteBuf body = f.body();
-      PgBuf.skipCString(body);
-      String name = f.firstString();
-      ErrorFields e = featureViolation(PgBuf.readCString(body));
+      Parse p;
+      try {
+        p = Parse.of(f); // decoded once for every later stage
+      } catch (RuntimeException malformed) {
+        return null; // forwarding decodes it again and answers the protocol violation
+      }
+      ErrorFields e = featureViolation(p.sql());
       if (e != null) {
         return e;
       }
+      String name = p.statement();
       return !name.isEmpty() && statements.containsKey(name) ? duplicate(name) : null;
     }
     if (t == FrontendType.BIND.code()) {
@@ -146,7 +150,7 @@ final class Forwarder {
       Frame f = pending.pollFirst();
       consumed.accept(f);
       try {
-        Parse p = Parse.decode(f.body());
+        Parse p = Parse.of(f);
         statements.put(p.statement(), ClientStatement.named(p.sql(), p.parameterTypes()));
       } finally {
         f.release();
@@ -337,7 +341,7 @@ final class Forwarder {
     s.inBatch = true;
     Parse p;
     try {
-      p = Parse.decode(f.body());
+      p = Parse.of(f);
     } catch (RuntimeException e) {
       f.release();
       throw e;

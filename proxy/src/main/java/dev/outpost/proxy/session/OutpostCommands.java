@@ -71,7 +71,7 @@ final class OutpostCommands {
         if (nameEnd >= 0 && !mayStartCommand(body, nameEnd + 1)) {
           return false;
         }
-        sql = Parse.decode(body).sql();
+        sql = Parse.of(f).sql();
       } else if (t == FrontendType.BIND.code() && sql == null) {
         var body = f.body();
         PgBuf.skipCString(body);
@@ -104,7 +104,7 @@ final class OutpostCommands {
         } else if (failed) {
           continue; // skipped after the error, as Postgres would
         } else if (t == FrontendType.PARSE.code()) {
-          Parse p = Parse.decode(m.body());
+          Parse p = Parse.of(m);
           if (p.statement().isEmpty()) {
             s.forwarder.unnamed = ClientStatement.unnamed(p.sql(), p.parameterTypes());
           } else {

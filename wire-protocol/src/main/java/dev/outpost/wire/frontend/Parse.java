@@ -21,6 +21,11 @@ public record Parse(String statement, String sql, int[] parameterTypes) implemen
     parameterTypes = parameterTypes.clone();
   }
 
+  /** The Parse a frame carries, decoded once per frame (see {@link dev.outpost.wire.Frame#decoded}). */
+  public static Parse of(dev.outpost.wire.Frame frame) {
+    return frame.decoded(Parse.class, Parse::decode);
+  }
+
   public static Parse decode(ByteBuf body) {
     String name = PgBuf.readCString(body);
     String sql = PgBuf.readCString(body);

@@ -39,6 +39,31 @@ class FrontendMessagesTest {
   }
 
   @Test
+  void parse_ofAFrame_isDecodedOnce_andAMalformedOneFailsEveryTime() {
+    ByteBuf wire = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(
+        "50000000" + "17" + "733100" + "73656c656374202431" + "00" + "0001" + "00000017"));
+    dev.outpost.wire.Frame frame = new dev.outpost.wire.Frame(wire);
+    try {
+      Parse first = Parse.of(frame);
+      assertThat(first).isEqualTo(new Parse("s1", "select $1", new int[] {23}));
+      assertThat(Parse.of(frame)).isSameAs(first);
+      assertThat(frame.firstString()).isEqualTo("s1");
+      assertThat(frame.decoded(String.class, b -> "other type")).isEqualTo("other type");
+    } finally {
+      frame.release();
+    }
+    // parameter count 1 but no type follows
+    dev.outpost.wire.Frame bad = new dev.outpost.wire.Frame(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(
+        "50000000" + "0d" + "00" + "73656c00" + "0001")));
+    try {
+      assertThatThrownBy(() -> Parse.of(bad)).isInstanceOf(PgWireException.class);
+      assertThatThrownBy(() -> Parse.of(bad)).isInstanceOf(PgWireException.class);
+    } finally {
+      bad.release();
+    }
+  }
+
+  @Test
   void bind_decodesPartsLazilyAndRenamesWithoutCopy() {
     // portal "", statement "s1", 1 format (binary), 2 params: int4 7 and NULL, 1 result format (text)
     String hex = "42" + "0000001e" + "00" + "733100" + "0001" + "0001" + "0002" + "00000004" + "00000007"
