@@ -9,11 +9,13 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,7 +147,11 @@ class ClusterRegionIT {
   @Test
   void budget_threeNodesUnderLoad_neverMoreThan12OriginConnections() throws Exception {
     AtomicInteger maxSeen = new AtomicInteger();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+    // Everyone logs in first: 30 SCRAM logins in a cold JVM (the client's PBKDF2 runs interpreted
+    // at first) can take longer than the whole load window on a 2-core machine.
+    CountDownLatch connected = new CountDownLatch(30);
+    CountDownLatch go = new CountDownLatch(1);
+    AtomicLong endNanos = new AtomicLong(Long.MIN_VALUE);
     ExecutorService pool = Executors.newFixedThreadPool(30);
     List<Future<?>> work = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
@@ -153,6 +159,9 @@ class ClusterRegionIT {
       work.add(pool.submit(() -> {
         try (Connection c = node.connect()) {
           c.setAutoCommit(false);
+          connected.countDown();
+          assertThat(go.await(2, TimeUnit.MINUTES)).isTrue();
+          long end = endNanos.get();
           while (System.nanoTime() < end) {
             Sql.value(c, "SELECT pg_sleep(0.01), 'budget'"); // volatile: always goes to the origin
             c.commit();
@@ -161,6 +170,17 @@ class ClusterRegionIT {
         return null;
       }));
     }
+    boolean allIn = false;
+    try {
+      allIn = connected.await(2, TimeUnit.MINUTES);
+      if (allIn) {
+        endNanos.set(System.nanoTime() + TimeUnit.SECONDS.toNanos(6));
+      }
+    } finally {
+      go.countDown(); // without an end set, the workers leave at once
+    }
+    assertThat(allIn).as("30 clients logged in").isTrue();
+    long end = endNanos.get();
     String overBudget = null;
     try (Connection watcher = origin.superConnection()) {
       while (System.nanoTime() < end) {
