@@ -11,18 +11,17 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 public final class ClassificationCache {
   private final Cache<String, Classification> cache;
 
-  /** A cache holding at most {@code maxTexts} texts (least recently used go first). */
+  /**
+   * A cache holding at most {@code maxTexts} texts (least recently used go first); Caffeine's
+   * maintenance runs on the calling thread (no hand-over to a pool thread per drain).
+   */
   public ClassificationCache(long maxTexts) {
-    this(maxTexts, null);
+    this(maxTexts, Runnable::run);
   }
 
-  /** For tests: evictions run on {@code executor} (e.g. {@code Runnable::run}). */
+  /** Maintenance (evictions) runs on {@code executor}. */
   ClassificationCache(long maxTexts, java.util.concurrent.Executor executor) {
-    Caffeine<Object, Object> b = Caffeine.newBuilder().maximumSize(maxTexts);
-    if (executor != null) {
-      b.executor(executor);
-    }
-    this.cache = b.build();
+    this.cache = Caffeine.newBuilder().maximumSize(maxTexts).executor(executor).build();
   }
 
   /** The classification of {@code sql}, computed once per text. */

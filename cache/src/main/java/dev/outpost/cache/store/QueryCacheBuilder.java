@@ -7,13 +7,18 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * Builds a {@link QueryCache}. Defaults follow DESIGN §6: 256 MiB, 16 MiB per entry, the system
- * ticker, the common pool for Caffeine maintenance, a {@link LocalCacheBus} (single node), a
- * random node id, and a 30 s maximum single-flight time. Tests inject a ticker and {@code
- * Runnable::run} so that everything happens on the calling thread, deterministically.
+ * ticker, a {@link LocalCacheBus} (single node), a random node id, and a 30 s maximum
+ * single-flight time. Tests inject a ticker.
+ *
+ * <p>Caffeine's maintenance (draining its read and write buffers, evicting, expiring, removal
+ * notifications) runs by default on the thread that triggers it ({@code Runnable::run}), not on
+ * the common pool: on a node that thread is an event loop already running, and handing the work
+ * to a pool thread cost a wake-up (futex) per hand-over — ~13 % of the node's CPU per cache hit,
+ * measured (see the cache section of bench/results/2026-11-29-pgbench-j2). The work itself is
+ * bounded per call and the removal listener only updates the table index.
  */
 public final class QueryCacheBuilder {
 
@@ -21,7 +26,7 @@ public final class QueryCacheBuilder {
   private long maxEntrySize = 16L * 1024 * 1024;
   private Duration maxFlightTime = Duration.ofSeconds(30);
   private Ticker ticker = Ticker.system();
-  private Executor executor = ForkJoinPool.commonPool();
+  private Executor executor = Runnable::run;
   private CacheBus bus;
   private String nodeId = UUID.randomUUID().toString();
 
@@ -65,7 +70,7 @@ public final class QueryCacheBuilder {
     return this;
   }
 
-  /** Where Caffeine runs maintenance and removal notifications. */
+  /** Where Caffeine runs maintenance and removal notifications (default: the calling thread). */
   public QueryCacheBuilder executor(Executor e) {
     this.executor = Objects.requireNonNull(e, "executor");
     return this;

@@ -17,6 +17,7 @@ import dev.outpost.cache.FillAbandonedException;
 import dev.outpost.cache.FillTicket;
 import dev.outpost.cache.Lookup;
 import dev.outpost.cache.QueryCache;
+import dev.outpost.cache.TableUsage;
 import dev.outpost.cache.sql.TableRef;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,6 +88,22 @@ class QueryCacheTest {
     assertThat(stats.bytes()).isLessThanOrEqualTo(maxBytes);
     assertThat(stats.evictions()).isPositive();
     assertThat(stats.entries()).isLessThan(i);
+  }
+
+  @Test
+  void defaultExecutor_evictsOnTheFillingThread_soTheTableIndexIsExactAtOnce() {
+    // built without an executor: Caffeine's maintenance and removal notifications must run on
+    // the thread that fills (an event loop on a node), not later on a pool thread
+    QueryCache cache = QueryCacheBuilder.newBuilder().maxBytes(16 * 1024).maxEntrySize(4 * 1024)
+        .ticker(ticker).nodeId("node-1").build();
+    for (int i = 0; i < 64; i++) {
+      lead(cache, key("SELECT " + i)).complete(result(new byte[1000], ticker.nanos(), Dependencies.ofNames("t" + i)));
+    }
+    // topTables reads the index as the removal listener left it, without any clean-up first
+    long indexed = cache.topTables(1000).stream().mapToLong(TableUsage::entries).sum();
+    CacheStats stats = cache.stats();
+    assertThat(stats.evictions()).isPositive();
+    assertThat(indexed).isEqualTo(stats.entries());
   }
 
   @Test
