@@ -840,9 +840,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   // ---------------------------------------------------------------- writing to the client
 
-  /** Queues {@code msg} (a ByteBuf or a Frame, owned by this method) for the client. */
-  void toClient(Object msg) {
-    ByteBuf b = msg instanceof Frame f ? f.content() : (ByteBuf) msg;
+  /** Queues a message from the origin (owned by this method) for the client. */
+  void toClient(Frame frame) {
+    ByteBuf b = frame.content();
     if (closed) {
       b.release();
       return;

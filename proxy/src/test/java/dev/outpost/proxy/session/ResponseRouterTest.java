@@ -14,7 +14,11 @@ class ResponseRouterTest {
     b.writeBytes("xx".getBytes(StandardCharsets.US_ASCII)); // a non-zero reader index
     b.readerIndex(2);
     b.writeBytes(tag.getBytes(StandardCharsets.US_ASCII)).writeByte(0);
-    return ResponseRouter.isRowTag(b);
+    try {
+      return ResponseRouter.isRowTag(b);
+    } finally {
+      b.release();
+    }
   }
 
   @Test
