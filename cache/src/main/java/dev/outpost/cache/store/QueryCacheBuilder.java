@@ -17,8 +17,9 @@ import java.util.concurrent.Executor;
  * notifications) runs by default on the thread that triggers it ({@code Runnable::run}), not on
  * the common pool: on a node that thread is an event loop already running, and handing the work
  * to a pool thread cost a wake-up (futex) per hand-over — ~13 % of the node's CPU per cache hit,
- * measured (see the cache section of bench/results/2026-11-29-pgbench-j2). The work itself is
- * bounded per call and the removal listener only updates the table index.
+ * measured (bench/results/2026-11-29-pgbench-j2/README.md, "Caffeine's maintenance on the calling
+ * thread"). The removal listener only updates the table index; an invalidation of many entries
+ * now runs it once per entry on the invalidating thread.
  */
 public final class QueryCacheBuilder {
 
