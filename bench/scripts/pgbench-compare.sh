@@ -212,14 +212,19 @@ EOF
   PORT[$label]=$port
 }
 
-# One pgbench run: label mode clients script-or-S out-file [extra pgbench flags]
+# pgbench against an endpoint: label mode clients script-or-S seconds [extra pgbench flags]
+pgbench_at() {
+  local label=$1 mode=$2 clients=$3 script=$4 seconds=$5; shift 5
+  local what=(-S)
+  [ "$script" = S ] || what=(-f "$script")
+  pgbench -n -p "${PORT[$label]}" -M "$mode" -c "$clients" -j "$(jobs_for "$clients")" -T "$seconds" "${what[@]}" "$@"
+}
+
+# One recorded run: label mode clients script-or-S out-file [extra pgbench flags]
 run_pgbench() {
   local label=$1 mode=$2 clients=$3 script=$4 file=$5; shift 5
   [ -n "${PORT[$label]:-}" ] || return 0
-  local what=(-S)
-  [ "$script" = S ] || what=(-f "$script")
-  if ! pgbench -n -p "${PORT[$label]}" -M "$mode" -c "$clients" -j "$(jobs_for "$clients")" -T "$DURATION" "${what[@]}" "$@" \
-      >"$file" 2>&1; then
+  if ! pgbench_at "$label" "$mode" "$clients" "$script" "$DURATION" "$@" >"$file" 2>&1; then
     echo "failed" >>"$file"
   fi
 }
@@ -237,9 +242,7 @@ errors_of() {
 }
 warm() { # label mode clients script
   [ -n "${PORT[$1]:-}" ] && [ "$WARMUP" -gt 0 ] || return 0
-  local what=(-S)
-  [ "$4" = S ] || what=(-f "$4")
-  pgbench -n -p "${PORT[$1]}" -M "$2" -c "$3" -j "$(jobs_for "$3")" -T "$WARMUP" "${what[@]}" >/dev/null 2>&1 || true
+  pgbench_at "$1" "$2" "$3" "$4" "$WARMUP" >/dev/null 2>&1 || true
 }
 
 # Runs every label in every mode (--rounds times), rotating the order; writes and prints the table.
