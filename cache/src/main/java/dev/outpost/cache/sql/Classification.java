@@ -35,6 +35,10 @@ import java.util.Set;
  * @param hints caching hints from comments
  * @param normalizedText the text without comments and with whitespace collapsed; the cache key
  * @param sessionScopedFeature a feature that cannot work under transaction pooling, if used
+ * @param untrackedStateChange what in the text may change the session's settings or role in a way
+ *     Outpost cannot follow — {@code set_config()}, a write to {@code pg_settings}, DO, CALL, SQL
+ *     EXECUTE — if anything: results of the session may then depend on state no cache key holds,
+ *     and a pooled backend must be reset before another client uses it
  * @param malformed the text has an unterminated string, quoted identifier or comment; it will fail
  *     at the origin, and the classification has been made conservative (never READ)
  */
@@ -54,6 +58,7 @@ public record Classification(
     Hints hints,
     String normalizedText,
     Optional<String> sessionScopedFeature,
+    Optional<String> untrackedStateChange,
     boolean malformed) {
 
   /** Validates and makes the sets immutable copies. */
@@ -72,6 +77,7 @@ public record Classification(
     Objects.requireNonNull(hints, "hints");
     Objects.requireNonNull(normalizedText, "normalizedText");
     Objects.requireNonNull(sessionScopedFeature, "sessionScopedFeature");
+    Objects.requireNonNull(untrackedStateChange, "untrackedStateChange");
   }
 
   /** True if the text holds more than one statement. */

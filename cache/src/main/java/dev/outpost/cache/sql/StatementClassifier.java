@@ -50,7 +50,7 @@ public final class StatementClassifier {
     if (parts.isEmpty()) {
       return new Classification(
           StatementKind.EMPTY, 0, Set.of(), Set.of(), false, false, Set.of(), false, false,
-          Optional.empty(), false, false, hints, normalized, Optional.empty(), malformed);
+          Optional.empty(), false, false, hints, normalized, Optional.empty(), Optional.empty(), malformed);
     }
     if (parts.size() == 1) {
       Classification only = parts.get(0);
@@ -58,7 +58,8 @@ public final class StatementClassifier {
           only.kind(), 1, only.readTables(), only.writeTables(), only.writeTargetsUnknown(),
           only.readTargetsUnknown(), only.functionCalls(), only.usesSqlValueFunction(),
           only.tableSample(), only.lockingClause(), only.selectInto(), only.dataModifyingCte(),
-          hints, normalized, only.sessionScopedFeature(), only.malformed() || malformed);
+          hints, normalized, only.sessionScopedFeature(), only.untrackedStateChange(),
+          only.malformed() || malformed);
     }
     return combine(parts, hints, normalized, malformed);
   }
@@ -99,7 +100,34 @@ public final class StatementClassifier {
         kind, 1, a.reads, a.writes, writeUnknown, a.readTargetsUnknown || malformed, a.functions,
         a.sqlValueFunction, a.tableSample, Optional.ofNullable(a.locking), a.selectInto,
         a.dataModifyingCte, Hints.fromComments(statement), SqlStatements.normalize(text, statement),
-        Optional.ofNullable(a.sessionScopedFeature), malformed);
+        Optional.ofNullable(a.sessionScopedFeature), Optional.ofNullable(untrackedStateChange(code, a)), malformed);
+  }
+
+  /**
+   * What in one statement may change session settings (or the role) behind Outpost's back: a call
+   * of {@code set_config}, a write to {@code pg_settings} (its update rule calls set_config), or a
+   * statement that runs code or a prepared statement the text does not show (DO, CALL, EXECUTE).
+   */
+  private static String untrackedStateChange(List<Token> code, Analysis a) {
+    if (!code.isEmpty()) {
+      for (String verb : new String[] {"do", "call", "execute"}) {
+        if (code.get(0).isWord(verb)) {
+          return verb.toUpperCase(java.util.Locale.ROOT);
+        }
+      }
+    }
+    for (FunctionRef f : a.functions) {
+      if (f.name().equalsIgnoreCase("set_config")
+          && (f.schema() == null || f.schema().equalsIgnoreCase("pg_catalog"))) {
+        return "set_config()";
+      }
+    }
+    for (TableRef t : a.writes) {
+      if (t.name().equalsIgnoreCase("pg_settings")) {
+        return "a write to pg_settings";
+      }
+    }
+    return null;
   }
 
   private static Classification combine(
@@ -116,6 +144,7 @@ public final class StatementClassifier {
     boolean modifyingCte = false;
     LockingStrength locking = null;
     String sessionFeature = null;
+    String stateChange = null;
     for (Classification p : parts) {
       kind = kind.combine(p.kind());
       reads.addAll(p.readTables());
@@ -134,10 +163,13 @@ public final class StatementClassifier {
       if (sessionFeature == null) {
         sessionFeature = p.sessionScopedFeature().orElse(null);
       }
+      if (stateChange == null) {
+        stateChange = p.untrackedStateChange().orElse(null);
+      }
     }
     return new Classification(
         kind, parts.size(), reads, writes, writeUnknown, readUnknown, functions, valueFunction,
         sample, Optional.ofNullable(locking), into, modifyingCte, hints, normalized,
-        Optional.ofNullable(sessionFeature), malformed);
+        Optional.ofNullable(sessionFeature), Optional.ofNullable(stateChange), malformed);
   }
 }

@@ -60,6 +60,27 @@ class StatementClassifierTest {
     assertThat(c.functionCalls()).containsExactly(FunctionRef.of("now"));
     assertThat(c.sessionScopedFeature()).contains("LISTEN");
     assertThat(c.writeTargetsUnknown()).isTrue();
+    assertThat(c.untrackedStateChange()).contains("DO");
+  }
+
+  @Test
+  void classify_untrackedStateChange_namesWhatMayChangeSettingsBehindOutpostsBack() {
+    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("SELECT set_config('role', 'alice', false)", "set_config()");
+    cases.put("select PG_CATALOG.SET_CONFIG('search_path', 'x', false), 1", "set_config()");
+    cases.put("SELECT * FROM t WHERE a = (SELECT set_config('x.y', '1', true))", "set_config()");
+    cases.put("UPDATE pg_settings SET setting = 'x' WHERE name = 'search_path'", "a write to pg_settings");
+    cases.put("DO $$ BEGIN EXECUTE 'SET ROLE alice'; END $$", "DO");
+    cases.put("CALL my_proc(1)", "CALL");
+    cases.put("EXECUTE p(1)", "EXECUTE");
+    cases.put("SELECT 1; SELECT set_config('a.b', 'c', false)", "set_config()");
+    cases.forEach((sql, what) ->
+        assertThat(StatementClassifier.classify(sql).untrackedStateChange()).as(sql).contains(what));
+    for (String sql : new String[] {"SELECT 'set_config(x)' FROM t", "SELECT current_setting('role')",
+        "SELECT * FROM my_schema.set_config(1)", "SELECT \"do\" FROM t", "-- set_config(1)\nSELECT 1",
+        "SET search_path = a", "SELECT * FROM pg_settings"}) {
+      assertThat(StatementClassifier.classify(sql).untrackedStateChange()).as(sql).isEmpty();
+    }
   }
 
   @Test

@@ -201,6 +201,37 @@ public final class CacheService implements AutoCloseable {
     return tables.isEmpty() && !ddl ? WriteSet.NOTHING : new WriteSet(false, tables, ddl);
   }
 
+  /** What the functions a statement calls may do to the session's settings and role. */
+  public enum UserCode {
+    /** Only functions of pg_catalog, or user-defined ones that are not volatile. */
+    NONE,
+    /** A user-defined volatile function: it may call set_config() or change the role. */
+    VOLATILE,
+    /** The catalog has not described every function yet (the lookup has started). */
+    NOT_KNOWN_YET
+  }
+
+  /**
+   * Whether {@code c} calls a user-defined volatile function, which may change settings or the
+   * role behind Outpost's back as set_config() does. pg_catalog's own functions do not count:
+   * set_config() itself is found by the classifier.
+   */
+  public UserCode userCode(CatalogInspector.Login login, Classification c) {
+    UserCode answer = UserCode.NONE;
+    for (FunctionRef f : c.functionCalls()) {
+      if ("pg_catalog".equalsIgnoreCase(f.schema())) {
+        continue;
+      }
+      FunctionFacts facts = ready(catalog.function(login, f.schema(), f.name()));
+      if (facts == null) {
+        answer = UserCode.NOT_KNOWN_YET;
+      } else if (facts.userVolatile()) {
+        return UserCode.VOLATILE;
+      }
+    }
+    return answer;
+  }
+
   /** True when the statement changes the catalog (so catalog facts must be forgotten). */
   public static boolean isDdl(Classification c) {
     if (c.kind() != StatementKind.WRITE) {

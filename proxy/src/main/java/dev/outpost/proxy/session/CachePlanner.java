@@ -76,6 +76,10 @@ final class CachePlanner {
   }
 
   private Outcome plan(Request r) {
+    if (!s.uncertainCalls.isEmpty() && !uncertainCallsResolved()) {
+      s.plannedStatus = CacheStatus.UNCACHEABLE; // an earlier call may have changed settings
+      return Outcome.FORWARD;
+    }
     Classification c = service.classify(r.sql());
     ReadPlan plan = service.planRead(s.catalogLogin(), c, s.sessionCacheOn);
     if (plan == null) {
@@ -122,6 +126,25 @@ final class CachePlanner {
       return true;
     });
     return Outcome.WAITING;
+  }
+
+  /**
+   * Asks the catalog again about the functions earlier statements called before it had described
+   * them; false while some are still unknown.
+   */
+  private boolean uncertainCallsResolved() {
+    Iterator<Classification> it = s.uncertainCalls.iterator();
+    while (it.hasNext()) {
+      switch (service.userCode(s.catalogLogin(), it.next())) {
+        case VOLATILE -> {
+          s.noteUntrackedState("a user-defined volatile function");
+          it.remove();
+        }
+        case NONE -> it.remove();
+        case NOT_KNOWN_YET -> { }
+      }
+    }
+    return s.uncertainCalls.isEmpty();
   }
 
   private int[] parameterTypes(Request r) {

@@ -115,6 +115,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   CacheStatus plannedStatus;
   /** {@code SET outpost.cache = off} turns the cache off for this session. */
   boolean sessionCacheOn = true;
+  /**
+   * Statements this session sent that call functions the catalog had not described yet: until it
+   * has, nobody knows whether they changed settings, and the session reads nothing from the cache.
+   */
+  final List<dev.outpost.cache.sql.Classification> uncertainCalls = new ArrayList<>(0);
   /** A single-flight follower's wait for its leader's result. */
   private CompletableFuture<?> fillWait;
   /** After a failed follower wait, the head request goes to the origin without the planner. */
@@ -149,6 +154,25 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   CacheService cacheService() {
     return cacheService;
+  }
+
+  /** True when the session's backend goes back to the pool between transactions (transaction pooling, not pinned). */
+  boolean sharesBackends() {
+    return mode == PoolMode.TRANSACTION && !pinned;
+  }
+
+  /**
+   * The statement being sent may change settings or the role in a way Outpost cannot follow
+   * ({@code what} names it). From now on the session's cache keys are its own (no other session
+   * shares an entry with it, DESIGN §6.2), and when its backend is shared, that backend is reset
+   * before anyone uses it again.
+   */
+  void noteUntrackedState(String what) {
+    if (log.isDebugEnabled()) {
+      log.debug("{} ran {}: its settings are no longer all known to Outpost", this, what);
+    }
+    settings.untrackedChange();
+    router.noteUntrackedState();
   }
 
   /** When the request now being dispatched arrived (approximate for pipelined requests). */

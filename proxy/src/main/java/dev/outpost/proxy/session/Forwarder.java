@@ -251,6 +251,7 @@ final class Forwarder {
       case FUNCTION_CALL:
         out.add(f);
         s.router.noteWriteEverything(); // a function call may write anything
+        s.noteUntrackedState("a fast-path function call"); // … and change settings (set_config)
         s.expected.addLast(Expectation.of(Kind.FUNCTION_CALL));
         break;
       case COPY_DATA:
@@ -289,6 +290,49 @@ final class Forwarder {
     transactionThisBatch = false;
   }
 
+  /** The last text checked by {@link #untrackedStateChange} and its answer (a client repeats its statements). */
+  private String lastStateSql;
+  private String lastStateChange;
+
+  /** With the cache off: what in {@code sql} may change settings or the role untracked, or null. */
+  private String untrackedStateChange(String sql) {
+    if (!sql.equals(lastStateSql)) {
+      lastStateChange = SqlInspector.untrackedStateChange(sql).orElse(null);
+      lastStateSql = sql;
+    }
+    return lastStateChange;
+  }
+
+  /**
+   * Notes what in a statement may change settings or the role behind Outpost's back: set_config(),
+   * DO, CALL … at once; a user-defined volatile function once the catalog has said so. Until it
+   * has, a shared backend is reset after the transaction to be safe, and a dedicated one's session
+   * asks again before its next cached read.
+   */
+  private void noteStateChanges(CacheService svc, Classification c) {
+    if (c.untrackedStateChange().isPresent()) {
+      s.noteUntrackedState(c.untrackedStateChange().get());
+      return;
+    }
+    if (c.functionCalls().isEmpty()) {
+      return;
+    }
+    switch (svc.userCode(s.catalogLogin(), c)) {
+      case VOLATILE -> s.noteUntrackedState("a user-defined volatile function");
+      case NOT_KNOWN_YET -> {
+        if (s.sharesBackends()) {
+          s.router.noteUntrackedState();
+        } else if (s.uncertainCalls.size() < 64) {
+          s.uncertainCalls.add(c);
+        } else {
+          s.uncertainCalls.clear(); // a burst before the catalog answered: assume the worst
+          s.noteUntrackedState("functions the catalog had not described yet");
+        }
+      }
+      case NONE -> { }
+    }
+  }
+
   /**
    * Decides the query's one cache status (null for the leader of a fill, whose status is known at
    * its end) and remembers statements that may write, for the invalidation when their transaction
@@ -298,6 +342,12 @@ final class Forwarder {
     CacheService svc = s.cacheService();
     if (svc == null || !svc.enabled()) {
       s.plannedStatus = null;
+      if (sql != null && s.sharesBackends()) {
+        String change = untrackedStateChange(sql);
+        if (change != null) {
+          s.noteUntrackedState(change);
+        }
+      }
       return CacheStatus.BYPASS;
     }
     CacheStatus status = s.plannedStatus;
@@ -306,6 +356,7 @@ final class Forwarder {
       return status != null ? status : CacheStatus.UNCACHEABLE;
     }
     Classification c = svc.classify(sql);
+    noteStateChanges(svc, c);
     if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()) {
       s.router.noteWrite(c);
     }

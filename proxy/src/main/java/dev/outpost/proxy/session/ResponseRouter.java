@@ -29,7 +29,10 @@ final class ResponseRouter {
   private final List<SessionCommand> pendingCommands = new ArrayList<>();
   /** An error or ROLLBACK happened since the last ReadyForQuery 'I'. */
   private boolean aborted;
-  /** A session change Outpost cannot replay happened; the backend must be reset before reuse. */
+  /**
+   * Something changed settings or the role in a way Outpost cannot replay (SET ROLE, set_config(),
+   * DO …): a shared backend must be reset before reuse.
+   */
   private boolean stateUnknown;
   /** Statements of the open transaction that may write, for the invalidation at commit. */
   private final List<dev.outpost.cache.sql.Classification> writes = new ArrayList<>();
@@ -50,6 +53,11 @@ final class ResponseRouter {
   /** Something that may write anything was sent in the current transaction. */
   void noteWriteEverything() {
     writesEverything = true;
+  }
+
+  /** Something that may change settings or the role behind Outpost's back was sent (see {@link ClientSession#noteUntrackedState}). */
+  void noteUntrackedState() {
+    stateUnknown = true;
   }
 
   ResponseRouter(ClientSession session) {
@@ -359,6 +367,9 @@ final class ResponseRouter {
     writesEverything = false;
     pendingCommands.clear();
     aborted = false;
+    if (stateUnknown && s.sharesBackends()) {
+      s.settings.trackedAgain(); // the next backend starts from the settings Outpost knows
+    }
     stateUnknown = false;
     idleAgain();
   }
@@ -375,7 +386,9 @@ final class ResponseRouter {
     s.forwarder.portals.clear();
     if (!pendingCommands.isEmpty()) {
       if (aborted) {
-        if (s.conn != null) {
+        // A dedicated backend rolled its SETs back with the transaction, as the client's record
+        // never took them; a shared one is reset to be sure (savepoints make the outcome unclear).
+        if (s.conn != null && s.sharesBackends()) {
           s.conn.serverState().appliedSettings(SessionSettings.UNKNOWN);
         }
       } else {
@@ -389,8 +402,13 @@ final class ResponseRouter {
       }
       pendingCommands.clear();
     }
-    if (stateUnknown && s.conn != null) {
-      s.conn.serverState().appliedSettings(SessionSettings.UNKNOWN);
+    if (stateUnknown && s.sharesBackends()) {
+      // The backend is reset before its next use (role included), so the client is back to the
+      // settings Outpost knows. A dedicated backend keeps what the client did, as Postgres would.
+      if (s.conn != null) {
+        s.conn.serverState().appliedSettings(SessionSettings.UNKNOWN);
+      }
+      s.settings.trackedAgain();
     }
     stateUnknown = false;
     aborted = false;
@@ -467,6 +485,8 @@ final class ResponseRouter {
         if (d.scope() == SessionCommand.DiscardScope.ALL) {
           // DISCARD ALL cannot run in a transaction: it took effect now, on both sides.
           s.settings.resetAll();
+          s.settings.trackedAgain(); // DISCARD ALL also resets the role
+          s.uncertainCalls.clear();
           s.forwarder.statements.clear();
           s.forwarder.unnamed = null;
           s.conn.serverState().reset();
@@ -477,8 +497,8 @@ final class ResponseRouter {
         s.forwarder.statements.clear();
         s.forwarder.unnamed = null;
         s.conn.serverState().clearPrepared();
-      } else if (c instanceof SessionCommand.Untrackable) {
-        stateUnknown = true;
+      } else if (c instanceof SessionCommand.Untrackable u) {
+        s.noteUntrackedState(u.feature());
       }
     }
   }

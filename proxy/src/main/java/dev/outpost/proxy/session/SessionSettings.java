@@ -51,6 +51,13 @@ final class SessionSettings {
 
   private Map<String, String> keyedFor;
   private String keySettings;
+  /**
+   * Set when the session ran something that may have changed settings or the role without Outpost
+   * seeing the value (set_config(), DO, CALL, SET ROLE …): a random token that makes this
+   * session's cache keys its own until its state is known again. Random, not a counter, because
+   * entries are shared by every node of a region.
+   */
+  private String untracked;
 
   /**
    * The canonical form of every setting that may shape results (all tracked settings except a
@@ -64,10 +71,36 @@ final class SessionSettings {
           shaping.put(k, v);
         }
       });
+      if (untracked != null) {
+        shaping.put(UNTRACKED_KEY, untracked); // not a valid setting name: no SET can produce it
+      }
       keySettings = dev.outpost.cache.CacheKey.canonicalSettings(shaping);
       keyedFor = current;
     }
     return keySettings;
+  }
+
+  /** The key-settings entry that holds the untracked-state token. */
+  static final String UNTRACKED_KEY = "outpost untracked state";
+
+  /** Something changed settings or the role behind Outpost's back: keys become this session's own. */
+  void untrackedChange() {
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    untracked = Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong());
+    keyedFor = null;
+  }
+
+  /** The session's state is known again (its backend was reset, or DISCARD ALL ran). */
+  void trackedAgain() {
+    if (untracked != null) {
+      untracked = null;
+      keyedFor = null;
+    }
+  }
+
+  /** Whether an untracked change happened since the state was last known. */
+  boolean hasUntrackedChange() {
+    return untracked != null;
   }
 
   /** The settings as commands, keyed by lower-case name; immutable. */
@@ -138,6 +171,8 @@ final class SessionSettings {
     }
     StringJoiner sql = new StringJoiner("; ");
     if (applied == UNKNOWN) {
+      // RESET ALL leaves the role alone (set_config('role', …) or a DO block may have changed it)
+      sql.add("SET SESSION AUTHORIZATION DEFAULT");
       sql.add("RESET ALL");
       desired.values().forEach(sql::add);
       return sql.toString();

@@ -14,6 +14,7 @@ import java.util.Optional;
 final class SqlInspector {
   private static final Words SESSION_WORDS = new Words("listen", "prepare", "advisory", "temp", "role",
       "authorization", "hold");
+  private static final Words STATE_WORDS = new Words("set_config", "pg_settings", "do", "call", "execute");
 
   private SqlInspector() {}
 
@@ -23,6 +24,17 @@ final class SqlInspector {
       return Optional.empty();
     }
     return StatementClassifier.classify(sql).sessionScopedFeature();
+  }
+
+  /**
+   * What in {@code sql} may change settings or the role in a way Outpost cannot follow (see
+   * {@link dev.outpost.cache.sql.Classification#untrackedStateChange}), if anything.
+   */
+  static Optional<String> untrackedStateChange(String sql) {
+    if (!mayMention(sql, STATE_WORDS)) {
+      return Optional.empty();
+    }
+    return StatementClassifier.classify(sql).untrackedStateChange();
   }
 
   /** The session commands of the first statement of {@code sql} (empty for other statements). */

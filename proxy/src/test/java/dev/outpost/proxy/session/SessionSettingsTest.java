@@ -66,17 +66,40 @@ class SessionSettingsTest {
   }
 
   @Test
-  void unknownBackend_getsResetAll_evenForAClientWithNoSettings() {
+  void unknownBackend_getsRoleAndSettingsReset_evenForAClientWithNoSettings() {
     SessionSettings none = new SessionSettings(Map.of());
 
-    assertThat(SessionSettings.difference(SessionSettings.UNKNOWN, none.current())).isEqualTo("RESET ALL");
+    assertThat(SessionSettings.difference(SessionSettings.UNKNOWN, none.current()))
+        .isEqualTo("SET SESSION AUTHORIZATION DEFAULT; RESET ALL");
+  }
+
+  @Test
+  void untrackedChange_makesTheCacheKeySettingsTheSessionsOwn_untilTrackedAgain() {
+    SessionSettings other = new SessionSettings(Map.of("TimeZone", "Europe/Paris", "application_name", "reports"));
+    String shared = settings.cacheKeySettings();
+    assertThat(other.cacheKeySettings()).isEqualTo(shared);
+
+    settings.untrackedChange();
+    String own = settings.cacheKeySettings();
+    other.untrackedChange();
+
+    assertThat(own).isNotEqualTo(shared).contains(SessionSettings.UNTRACKED_KEY);
+    assertThat(other.cacheKeySettings()).as("two sessions never share an untracked state").isNotEqualTo(own);
+    settings.untrackedChange();
+    assertThat(settings.cacheKeySettings()).as("each untracked change starts a new state").isNotEqualTo(own);
+    assertThat(settings.current()).as("the token is never sent to a backend")
+        .doesNotContainKey(SessionSettings.UNTRACKED_KEY);
+
+    settings.trackedAgain();
+    assertThat(settings.cacheKeySettings()).isEqualTo(shared);
   }
 
   @Test
   void unknownBackend_getsResetAllThenEverySetting() {
     String sql = SessionSettings.difference(SessionSettings.UNKNOWN, settings.current());
 
-    assertThat(sql).startsWith("RESET ALL; ").contains("'timezone', 'Europe/Paris'").contains("'billing'");
+    assertThat(sql).startsWith("SET SESSION AUTHORIZATION DEFAULT; RESET ALL; ")
+        .contains("'timezone', 'Europe/Paris'").contains("'billing'");
   }
 
   @Test

@@ -35,4 +35,14 @@ class SqlInspectorTest {
     assertThat(SqlInspector.sessionScopedFeature("SELECT 'listen'")).isEmpty();
     assertThat(SqlInspector.sessionScopedFeature("SELECT 1")).isEmpty();
   }
+
+  @Test
+  void untrackedStateChange_isFoundWhateverTheCase_andNotInStringsOrOrdinaryReads() {
+    assertThat(SqlInspector.untrackedStateChange("select SET_CONFIG('role', 'x', false)")).contains("set_config()");
+    assertThat(SqlInspector.untrackedStateChange("Do $$ begin perform 1; end $$")).contains("DO");
+    assertThat(SqlInspector.untrackedStateChange("UPDATE pg_settings SET setting = 'a' WHERE name = 'search_path'"))
+        .contains("a write to pg_settings");
+    assertThat(SqlInspector.untrackedStateChange("SELECT 'set_config(1)', documents FROM todo")).isEmpty();
+    assertThat(SqlInspector.untrackedStateChange("SELECT abalance FROM pgbench_accounts WHERE aid = $1")).isEmpty();
+  }
 }

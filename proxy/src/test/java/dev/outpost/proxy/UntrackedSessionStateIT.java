@@ -1,0 +1,161 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.proxy.auth.User;
+import dev.outpost.proxy.auth.UserDirectory;
+import dev.outpost.proxy.config.PoolMode;
+import dev.outpost.testkit.TestOrigin;
+import dev.outpost.proxy.server.OutpostNode;
+import java.sql.Connection;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Statements that change the role or settings in ways Outpost cannot replay — SET ROLE,
+ * set_config(), a DO block, a user-defined function, an UPDATE of pg_settings — never make the
+ * cache answer with another role's rows, and never leak to another client through a pooled
+ * backend. A table with row-level security on {@code owner = current_user} makes every mistake
+ * visible as wrong rows.
+ */
+class UntrackedSessionStateIT {
+  private static final String READ = "SELECT coalesce(string_agg(body, ',' ORDER BY body), '-') FROM docs";
+  private static final String ADMIN_ROWS = "admin 1";
+  private static final String ALICE_ROWS = "alice 1,alice 2";
+  private static final String BOB_ROWS = "bob 1";
+  private static String db;
+  private static UserDirectory users;
+
+  @BeforeAll
+  static void schema() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    db = origin.createDatabase("untracked");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'st_admin') THEN"
+              + " CREATE ROLE st_admin LOGIN PASSWORD 'admin-pw'; CREATE ROLE st_alice; CREATE ROLE st_bob;"
+              + " GRANT st_alice, st_bob TO st_admin; END IF; END $$",
+          "CREATE TABLE docs (owner text, body text)",
+          "INSERT INTO docs VALUES ('st_admin', 'admin 1'), ('st_alice', 'alice 1'), ('st_alice', 'alice 2'),"
+              + " ('st_bob', 'bob 1')",
+          "ALTER TABLE docs ENABLE ROW LEVEL SECURITY",
+          "CREATE POLICY own ON docs USING (owner = current_user)",
+          "GRANT SELECT ON docs TO st_admin, st_alice, st_bob",
+          "CREATE FUNCTION become(r text) RETURNS text LANGUAGE sql VOLATILE"
+              + " AS $$ SELECT set_config('role', r, false) $$",
+          "GRANT EXECUTE ON FUNCTION become(text) TO st_admin");
+    }
+    users = new UserDirectory(List.of(User.withPassword("st_admin", "admin-pw", Set.of(), "st_admin", "admin-pw")));
+  }
+
+  private static TestNode node(PoolMode mode, boolean cache) {
+    return TestNode.start(TestOrigin.shared(), db, b -> b.poolMode(mode).poolSize(1).cacheEnabled(cache),
+        OutpostNode.Options.defaults().withUsers(users));
+  }
+
+  private static Connection connect(TestNode node) throws Exception {
+    return node.connectAs("st_admin", "admin-pw", "");
+  }
+
+  private static long hits(TestNode node) {
+    return node.node().cacheService().cache().stats().count(CacheStatus.HIT);
+  }
+
+  /** Reads until a read is a hit (the first ones go uncached until the node has the catalog facts). */
+  private static void warm(TestNode node, Connection c, String expected) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      long before = hits(node);
+      assertThat(Sql.value(c, READ)).isEqualTo(expected);
+      if (hits(node) > before) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the read was never served from the cache");
+  }
+
+  @Test
+  void sessionMode_roleChangedBehindOutpostsBack_neverServedAnotherRolesEntry() throws Exception {
+    try (TestNode node = node(PoolMode.SESSION, true)) {
+      try (Connection admin = connect(node)) {
+        warm(node, admin, ADMIN_ROWS); // st_admin's rows are now cached
+      }
+      String[][] roleChanges = {
+          {"SET ROLE st_alice", ALICE_ROWS},
+          {"SELECT set_config('role', 'st_bob', false)", BOB_ROWS},
+          {"DO $$ BEGIN EXECUTE 'SET ROLE st_alice'; END $$", ALICE_ROWS},
+          {"SELECT become('st_bob')", BOB_ROWS},
+      };
+      for (String[] change : roleChanges) {
+        try (Connection c = connect(node)) {
+          Sql.exec(c, change[0]);
+          for (int i = 0; i < 3; i++) {
+            assertThat(Sql.value(c, READ)).as("read %d after %s", i, change[0]).isEqualTo(change[1]);
+          }
+        }
+      }
+      try (Connection admin = connect(node)) {
+        warm(node, admin, ADMIN_ROWS); // the DO block and become() invalidated the database
+      }
+      try (Connection c = connect(node)) {
+        Sql.exec(c, "SET ROLE st_alice");
+        long before = hits(node);
+        assertThat(Sql.value(c, READ)).isEqualTo(ALICE_ROWS);
+        assertThat(Sql.value(c, READ)).isEqualTo(ALICE_ROWS);
+        assertThat(hits(node)).as("the session still caches, with entries of its own").isGreaterThan(before);
+
+        Sql.exec(c, "DISCARD ALL");
+        before = hits(node);
+        assertThat(Sql.value(c, READ)).isEqualTo(ADMIN_ROWS);
+        assertThat(hits(node)).as("after DISCARD ALL the session shares entries again").isGreaterThan(before);
+      }
+      try (Connection admin = connect(node)) {
+        assertThat(Sql.value(admin, READ)).as("the shared entry was never overwritten").isEqualTo(ADMIN_ROWS);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"SELECT set_config('search_path', 'nowhere', false)",
+      "UPDATE pg_settings SET setting = 'nowhere' WHERE name = 'search_path'"})
+  void sessionMode_searchPathChangedBehindOutpostsBack_isNotAnsweredFromTheCache(String change) throws Exception {
+    try (TestNode node = node(PoolMode.SESSION, true); Connection c = connect(node)) {
+      warm(node, c, ADMIN_ROWS);
+      Sql.exec(c, change);
+      assertThat(Sql.sqlstateOf(() -> Sql.value(c, READ))).as("docs is not on the search path any more")
+          .isEqualTo("42P01");
+    }
+  }
+
+  /**
+   * With the cache off the node has no catalog, so a user-defined function that changes the role
+   * is not recognized (as with PgBouncer, such a function has no place under transaction pooling);
+   * everything the text shows is.
+   */
+  @ParameterizedTest(name = "cache {0}")
+  @ValueSource(booleans = {true, false})
+  void transactionMode_roleChangedBehindOutpostsBack_neverReachesTheNextClient(boolean cache) throws Exception {
+    List<String> roleChanges = new java.util.ArrayList<>(List.of(
+        "SELECT set_config('role', 'st_bob', false)",
+        "DO $$ BEGIN EXECUTE 'SET ROLE st_alice'; END $$",
+        "SELECT set_config('search_path', 'nowhere', false)",
+        "UPDATE pg_settings SET setting = 'nowhere' WHERE name = 'search_path'"));
+    if (cache) {
+      roleChanges.add("SELECT become('st_bob')");
+    }
+    try (TestNode node = node(PoolMode.TRANSACTION, cache); Connection other = connect(node)) {
+      for (String change : roleChanges) {
+        try (Connection c = connect(node)) { // one pooled backend: the next client gets the same one
+          Sql.exec(c, change);
+        }
+        assertThat(Sql.value(other, "SELECT current_user || ' ' || current_setting('search_path')"))
+            .as("after another client ran %s", change).isEqualTo("st_admin \"$user\", public");
+        assertThat(Sql.value(other, READ)).as("after another client ran %s", change).isEqualTo(ADMIN_ROWS);
+      }
+    }
+  }
+}
