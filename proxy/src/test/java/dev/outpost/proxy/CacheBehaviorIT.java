@@ -315,6 +315,30 @@ class CacheBehaviorIT {
   }
 
   @Test
+  void relativeTimeInput_asLiteralOrParameter_isNeverServedFromTheCache() throws Exception {
+    try (Connection c = node.connect("stringtype=unspecified")) {
+      long volatileBefore = count(CacheStatus.VOLATILE);
+      String literal = "SELECT 'now'::timestamptz::text";
+      String first = Sql.value(c, literal);
+      Thread.sleep(5);
+      assertThat(Sql.value(c, literal)).as("'now' read the clock again").isNotEqualTo(first);
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT CAST(? AS timestamptz)::text")) {
+          ps.setString(1, " NOW ");
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            seen.add(rs.getString(1));
+          }
+        }
+        Thread.sleep(5);
+      }
+      assertThat(seen).as("each execution with the parameter 'now' read the clock").hasSize(3);
+      assertThat(count(CacheStatus.VOLATILE) - volatileBefore).isEqualTo(5);
+    }
+  }
+
+  @Test
   void sameQuery_twoTimeZones_twoEntriesWithDifferentRows() throws Exception {
     try (Connection utc = node.connect(); Connection tokyo = node.connect()) {
       Sql.exec(utc, "SET TimeZone = 'UTC'");

@@ -27,7 +27,9 @@ import java.util.Set;
  *     cache entry for it must depend on the whole database
  * @param functionCalls catalog functions called (not grammar constructs; see {@link
  *     StatementClassifier}); precise for queries and DML, best effort for DDL
- * @param usesSqlValueFunction the text uses CURRENT_DATE, CURRENT_TIMESTAMP, LOCALTIME, USER, …
+ * @param usesSqlValueFunction the text uses CURRENT_DATE, CURRENT_TIMESTAMP, LOCALTIME, USER, … or a
+ *     string such as {@code 'now'} or {@code 'today'} that a date/time cast reads the clock for
+ *     (see {@link TimeLiterals})
  * @param tableSample the text uses TABLESAMPLE (SYSTEM and BERNOULLI are random: volatile)
  * @param lockingClause the strongest FOR UPDATE/SHARE clause, if any
  * @param selectInto the text contains SELECT … INTO (creates a table)

@@ -96,6 +96,12 @@ public final class StatementClassifier {
       }
       writeUnknown |= kind == StatementKind.WRITE;
     }
+    for (Token t : code) {
+      if (t.type() == TokenType.STRING && TimeLiterals.isRelative(t.value())) {
+        a.sqlValueFunction = true; // 'now', 'today' … read the clock as CURRENT_TIMESTAMP does
+        break;
+      }
+    }
     return new Classification(
         kind, 1, a.reads, a.writes, writeUnknown, a.readTargetsUnknown || malformed, a.functions,
         a.sqlValueFunction, a.tableSample, Optional.ofNullable(a.locking), a.selectInto,

@@ -149,6 +149,14 @@ class StatementClassifierTableTest {
         row("classify_currentSchemaWithParens_isValueFunction", "SELECT current_schema()").flags(VALUE_FUNCTION),
         row("classify_quotedValueFunctionName_isAColumn", "SELECT \"current_user\", \"user\" FROM t").reads("t"),
         row("classify_valueFunctionNameAfterDot_isAColumn", "SELECT t.user, t.current_date FROM t").reads("t"),
+        row("classify_nowLiteral_readsTheClock", "SELECT 'now'::timestamptz").flags(VALUE_FUNCTION),
+        row("classify_todayLiteralInWhere_readsTheClock", "SELECT * FROM t WHERE d >= ' Today '").reads("t")
+            .flags(VALUE_FUNCTION),
+        row("classify_tomorrowWithTimeInEString_readsTheClock", "SELECT E'tomorrow 10:00'::timestamp")
+            .flags(VALUE_FUNCTION),
+        row("classify_dollarQuotedYesterday_readsTheClock", "SELECT $$yesterday$$::date").flags(VALUE_FUNCTION),
+        row("classify_wordsThatOnlyContainNow_areNoTimeLiterals",
+            "SELECT * FROM t WHERE s IN ('known', 'nowhere', 'epoch', 'now()', 'today;') OR \"now\" = 1").reads("t"),
 
         // ---- CTEs
         row("classify_cteName_isNotATable", "WITH x AS (SELECT * FROM a) SELECT * FROM x").reads("a"),

@@ -106,7 +106,8 @@ public final class CacheService implements AutoCloseable {
       return ReadPlan.refuse(CacheStatus.UNCACHEABLE, "locking clause");
     }
     if (c.usesSqlValueFunction() || c.tableSample()) {
-      return ReadPlan.refuse(CacheStatus.VOLATILE, c.tableSample() ? "TABLESAMPLE" : "SQL value function");
+      return ReadPlan.refuse(CacheStatus.VOLATILE, c.tableSample() ? "TABLESAMPLE"
+          : "SQL value function or a date/time literal such as 'now'");
     }
     boolean force = hints.forceCache();
     List<CompletableFuture<FunctionFacts>> functions = new ArrayList<>();

@@ -8,6 +8,7 @@ import dev.outpost.cache.FillTicket;
 import dev.outpost.cache.Lookup;
 import dev.outpost.cache.QueryProtocol;
 import dev.outpost.cache.sql.Classification;
+import dev.outpost.cache.sql.TimeLiterals;
 import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.cache.ReadPlan;
 import dev.outpost.wire.Frame;
@@ -90,7 +91,13 @@ final class CachePlanner {
       s.plannedStatus = plan.refusal();
       return Outcome.FORWARD;
     }
-    CacheKey key = key(r, c);
+    byte[][] values = r.protocol() == QueryProtocol.EXTENDED ? r.bind().parameterValues() : null;
+    short[] formats = values != null ? r.bind().parameterFormats() : null;
+    if (values != null && relativeTimeParameter(values, formats)) {
+      s.plannedStatus = CacheStatus.VOLATILE; // 'now', 'today' … as a parameter read the clock
+      return Outcome.FORWARD;
+    }
+    CacheKey key = key(r, c, values, formats);
     Lookup lookup = service.cache().lookup(key);
     if (lookup.status() == CacheStatus.HIT || lookup.status() == CacheStatus.STALE) {
       long start = s.requestStartNanos();
@@ -159,17 +166,29 @@ final class CachePlanner {
     return cs == null ? new int[0] : cs.parameterTypes;
   }
 
-  private CacheKey key(Request r, Classification c) {
+  private CacheKey key(Request r, Classification c, byte[][] values, short[] formats) {
     CacheKey.Builder b = CacheKey.builder(s.database, s.user.originUser(), c.normalizedText())
         .canonicalSettings(s.settings.cacheKeySettings())
         .protocol(r.protocol());
     if (r.protocol() == QueryProtocol.EXTENDED) {
       b.parameterTypes(parameterTypes(r))
-          .parameterFormats(r.bind().parameterFormats())
-          .parameterValues(r.bind().parameterValues())
+          .parameterFormats(formats)
+          .parameterValues(values)
           .resultFormats(r.bind().resultFormats());
     }
     return b.build();
+  }
+
+  /** Whether a text-format parameter may be a date/time input such as 'now' (see {@link TimeLiterals}). */
+  static boolean relativeTimeParameter(byte[][] values, short[] formats) {
+    for (int i = 0; i < values.length; i++) {
+      short format = formats.length == 0 ? 0 : formats.length == 1 ? formats[0] : i < formats.length ? formats[i] : 0;
+      byte[] v = values[i];
+      if (format == 0 && v != null && TimeLiterals.isRelative(v, 0, v.length)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
