@@ -33,10 +33,33 @@ final class NodeProcess implements AutoCloseable {
     return jar;
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /** Ports handed out by {@link #freePort} in this JVM. */
+  private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+  /**
+   * A free loopback port, never 100 to 104 away from one handed out before: a cluster bind's
+   * failure detector listens on its port + 100 (up to + 104), and the node refuses a relay or
+   * cluster port in that range of another (a random pick hit it about once in a few hundred runs).
+   */
+  static synchronized int freePort() throws IOException {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      boolean clear = true;
+      for (int other : HANDED_OUT) {
+        int gap = Math.abs(port - other);
+        if (gap == 0 || (gap >= 100 && gap <= 104)) {
+          clear = false; // handed out already (a test may still hold it), or a failure detector's port
+        }
+      }
+      if (clear) {
+        HANDED_OUT.add(port);
+        return port;
+      }
     }
+    throw new IOException("no free port clear of the failure detectors' ports after 100 attempts");
   }
 
   /** Starts {@code java [jvmArgs] -jar outpost.jar serve --listen 127.0.0.1:PORT [args]} and waits until it is ready. */
