@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * one consistency lock, so a fill can never slip in between an invalidation's check and its
  * removal. The lock is never held while calling the bus, and Caffeine's removal listener takes no
  * lock, so lock order is always bus → cache.
+ *
+ * <p>An invalidation costs the thread that applies it (for a write through the node, a client's
+ * event loop) a few map writes, whatever the number of entries it hits: it stamps the slots it
+ * invalidates, which makes every entry stored before the stamp unreadable at once ({@link
+ * #current}), and leaves the physical removal to the sweeper. Removing 100,000 entries in place
+ * held that thread for about 350 ms ({@code bench/experiments/InvalidationPause.java}).
  */
 final class DefaultQueryCache implements QueryCache {
 
@@ -52,11 +58,21 @@ final class DefaultQueryCache implements QueryCache {
   private final AtomicLong invalidationIds = new AtomicLong();
   private final Object lock = new Object();
   private volatile long deliveredSequence;
+  /** Invalidation stamps, issued under the lock; an entry stores the last one issued before it. */
+  private long stamp;
+  /** The stamp of the last invalidation of each slot (see {@link IndexKey.Kind} for what each kind marks). */
+  private final java.util.concurrent.ConcurrentHashMap<IndexKey, Long> invalidatedAt =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  /** The stamp of the last flush. */
+  private volatile long flushedAt;
+  /** Where unreadable entries are physically removed. */
+  private final Executor sweeper;
 
   DefaultQueryCache(
       String nodeId, long maxBytes, long maxEntrySize, long maxFlightNanos, Ticker ticker,
-      Executor executor, CacheBus bus) {
+      Executor executor, Executor sweeper, CacheBus bus) {
     this.nodeId = nodeId;
+    this.sweeper = sweeper;
     this.maxEntrySize = maxEntrySize;
     this.ticker = ticker;
     this.bus = bus;
@@ -97,6 +113,10 @@ final class DefaultQueryCache implements QueryCache {
   public Lookup lookup(CacheKey key) {
     StoredEntry e = entries.getIfPresent(key);
     if (e == null) {
+      return Lookup.miss();
+    }
+    if (!current(e)) {
+      entries.asMap().remove(key, e); // invalidated, not swept yet: one removal is cheap
       return Lookup.miss();
     }
     CachedResult r = e.result;
@@ -231,7 +251,7 @@ final class DefaultQueryCache implements QueryCache {
       counters.fillsDropped.increment();
       return;
     }
-    StoredEntry e = new StoredEntry(key, result, expiresAt);
+    StoredEntry e = new StoredEntry(key, result, expiresAt, stamp);
     index.add(e); // before the put: an entry in the map is always indexed
     entries.put(key, e);
     counters.fillsStored.increment();
@@ -247,20 +267,68 @@ final class DefaultQueryCache implements QueryCache {
     counters.invalidations.increment();
   }
 
+  /**
+   * Makes every entry the invalidation hits unreadable now (by stamping its slots; under the lock),
+   * and has the sweeper remove them.
+   */
   private void removeMatching(CacheEvent.Invalidation inv) {
-    Collection<StoredEntry> victims =
-        inv.allTables() ? index.inDatabase(inv.database()) : index.dependingOn(inv.database(), inv.tables());
-    for (StoredEntry e : victims) {
-      entries.asMap().remove(e.key, e); // by identity: a newer entry under the key is judged on its own
-      index.remove(e);
+    long s = ++stamp;
+    String db = inv.database();
+    invalidatedAt.put(IndexKey.allDependent(db), s); // entries that depend on everything
+    if (inv.allTables()) {
+      invalidatedAt.put(IndexKey.anyEntry(db), s);
+    } else {
+      for (String t : inv.tables()) {
+        invalidatedAt.put(IndexKey.table(db, t), s);
+      }
     }
+    sweep(() -> inv.allTables() ? index.inDatabase(db) : index.dependingOn(db, inv.tables()));
   }
 
+  /** Like {@link #removeMatching} for every entry of every database. */
   private void clearEverything() {
-    entries.invalidateAll();
-    index.clear();
+    flushedAt = ++stamp;
     flights.detachAll();
     counters.flushes.increment();
+    sweep(() -> new java.util.ArrayList<>(entries.asMap().values()));
+  }
+
+  /**
+   * Whether {@code e} may still be read: no flush and no invalidation of one of its slots since it
+   * was stored. Lock-free; an invalidation's stamps are visible to every look-up that starts after
+   * the invalidation returned, so read-your-writes holds before any sweeping.
+   */
+  private boolean current(StoredEntry e) {
+    if (flushedAt > e.storedStamp) {
+      return false;
+    }
+    for (IndexKey k : e.slots) {
+      Long at = invalidatedAt.get(k);
+      if (at != null && at > e.storedStamp) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Removes the unreadable entries among {@code candidates} on the sweeper. An entry stored after
+   * the invalidation is current and stays; removal is by identity, so a newer entry under the same
+   * key is never touched. Caffeine's removal listener takes each one out of the index.
+   */
+  private void sweep(java.util.function.Supplier<Collection<StoredEntry>> candidates) {
+    try {
+      sweeper.execute(() -> {
+        for (StoredEntry e : candidates.get()) {
+          if (!current(e)) {
+            entries.asMap().remove(e.key, e);
+            index.remove(e); // gone from the map already (evicted, replaced): the listener did it, or does nothing
+          }
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.warn("cache sweeper refused work; unreadable entries stay until they expire or are evicted");
+    }
   }
 
   private void removed(StoredEntry e, RemovalCause cause) {

@@ -22,13 +22,13 @@ final class DependencyIndex {
   private final ConcurrentHashMap<IndexKey, Set<StoredEntry>> slots = new ConcurrentHashMap<>();
 
   void add(StoredEntry e) {
-    for (IndexKey k : slotsOf(e)) {
+    for (IndexKey k : e.slots) {
       slots.computeIfAbsent(k, x -> ConcurrentHashMap.newKeySet()).add(e);
     }
   }
 
   void remove(StoredEntry e) {
-    for (IndexKey k : slotsOf(e)) {
+    for (IndexKey k : e.slots) {
       Set<StoredEntry> set = slots.get(k);
       if (set != null) {
         set.remove(e);
@@ -63,26 +63,22 @@ final class DependencyIndex {
     return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
   }
 
-  void clear() {
-    slots.clear();
-  }
-
   private List<StoredEntry> snapshot(IndexKey k) {
     Set<StoredEntry> set = slots.get(k);
     return set == null ? List.of() : new ArrayList<>(set);
   }
 
-  private static List<IndexKey> slotsOf(StoredEntry e) {
-    Dependencies deps = e.result.dependencies();
+  /** The slots an entry of {@code database} with {@code deps} is indexed under (computed once per entry). */
+  static IndexKey[] slotsOf(String database, Dependencies deps) {
     List<IndexKey> keys = new ArrayList<>(deps.tables().size() + 2);
-    keys.add(IndexKey.anyEntry(e.database()));
+    keys.add(IndexKey.anyEntry(database));
     if (deps.allTables()) {
-      keys.add(IndexKey.allDependent(e.database()));
+      keys.add(IndexKey.allDependent(database));
     } else {
       for (String t : deps.tables()) {
-        keys.add(IndexKey.table(e.database(), t));
+        keys.add(IndexKey.table(database, t));
       }
     }
-    return keys;
+    return keys.toArray(new IndexKey[0]);
   }
 }

@@ -18,8 +18,12 @@ import java.util.concurrent.Executor;
  * the common pool: on a node that thread is an event loop already running, and handing the work
  * to a pool thread cost a wake-up (futex) per hand-over — ~13 % of the node's CPU per cache hit,
  * measured (bench/results/2026-11-29-pgbench-j2/README.md, "Caffeine's maintenance on the calling
- * thread"). The removal listener only updates the table index; an invalidation of many entries
- * now runs it once per entry on the invalidating thread.
+ * thread"). The removal listener only updates the table index.
+ *
+ * <p>An invalidation only stamps what it invalidates on the invalidating thread; the entries it
+ * made unreadable are removed by the sweeper (default: one background thread), so a write to a
+ * table with 300,000 cached reads holds the writer's event loop for well under a millisecond
+ * instead of about a second ({@code bench/experiments/InvalidationPause.java}).
  */
 public final class QueryCacheBuilder {
 
@@ -28,6 +32,17 @@ public final class QueryCacheBuilder {
   private Duration maxFlightTime = Duration.ofSeconds(30);
   private Ticker ticker = Ticker.system();
   private Executor executor = Runnable::run;
+  private Executor sweeper = SHARED_SWEEPER;
+
+  /**
+   * One background thread for every cache of the process: it only removes entries that are
+   * unreadable already, so it may lag without harm (they hold memory a little longer).
+   */
+  private static final Executor SHARED_SWEEPER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "outpost-cache-sweeper");
+    t.setDaemon(true);
+    return t;
+  });
   private CacheBus bus;
   private String nodeId = UUID.randomUUID().toString();
 
@@ -77,6 +92,16 @@ public final class QueryCacheBuilder {
     return this;
   }
 
+  /**
+   * Where entries that an invalidation or flush made unreadable are physically removed (default:
+   * one background thread shared by all caches; {@code Runnable::run} removes them at once, on the
+   * invalidating thread).
+   */
+  public QueryCacheBuilder sweeper(Executor e) {
+    this.sweeper = Objects.requireNonNull(e, "sweeper");
+    return this;
+  }
+
   /** The bus that orders fills and invalidations; bound to the cache by {@link #build}. */
   public QueryCacheBuilder bus(CacheBus b) {
     this.bus = Objects.requireNonNull(b, "bus");
@@ -103,7 +128,7 @@ public final class QueryCacheBuilder {
       flightNanos = Long.MAX_VALUE;
     }
     DefaultQueryCache cache =
-        new DefaultQueryCache(nodeId, maxBytes, maxEntrySize, flightNanos, ticker, executor, b);
+        new DefaultQueryCache(nodeId, maxBytes, maxEntrySize, flightNanos, ticker, executor, sweeper, b);
     cache.bindTo(b);
     return cache;
   }

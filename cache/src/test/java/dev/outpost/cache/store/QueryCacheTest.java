@@ -40,6 +40,7 @@ class QueryCacheTest {
         .maxEntrySize(maxEntrySize)
         .ticker(ticker)
         .executor(Runnable::run)
+        .sweeper(Runnable::run) // removals happen at once; the deferred sweep has tests of its own
         .nodeId("node-1")
         .maxFlightTime(Duration.ofSeconds(30))
         .build();
@@ -117,6 +118,79 @@ class QueryCacheTest {
     assertThat(cache.stats().bytes()).isLessThanOrEqualTo(32 * 1024);
     assertThat(lead(cache, key("SELECT big")).complete(result(new byte[1000], ticker.nanos(), Dependencies.NONE)))
         .isEqualTo(CacheStatus.OVERSIZED);
+  }
+
+  /** A sweeper that runs only when told to, to observe a cache between invalidation and sweep. */
+  private static final class HeldSweeper implements java.util.concurrent.Executor {
+    private final java.util.ArrayDeque<Runnable> queue = new java.util.ArrayDeque<>();
+
+    @Override
+    public void execute(Runnable r) {
+      queue.add(r);
+    }
+
+    int runAll() {
+      int n = 0;
+      for (Runnable r; (r = queue.poll()) != null; n++) {
+        r.run();
+      }
+      return n;
+    }
+  }
+
+  private QueryCache cacheWith(HeldSweeper sweeper) {
+    return QueryCacheBuilder.newBuilder().ticker(ticker).executor(Runnable::run).sweeper(sweeper).nodeId("node-1")
+        .build();
+  }
+
+  @Test
+  void invalidate_beforeTheSweep_entriesAreAlreadyUnreadable_andTheSweepRemovesOnlyThose() {
+    HeldSweeper sweeper = new HeldSweeper();
+    QueryCache cache = cacheWith(sweeper);
+    fill(cache, key("SELECT 1 FROM orders"), "old", Dependencies.ofNames("orders"));
+    fill(cache, key("SELECT 2 FROM orders, items"), "old", Dependencies.ofNames("orders", "items"));
+    fill(cache, key("SELECT 3 FROM anything"), "old", Dependencies.ALL);
+    fill(cache, key("SELECT 4 FROM items"), "kept", Dependencies.ofNames("items"));
+    fill(cache, key("other", "SELECT 1 FROM orders"), "kept", Dependencies.ofNames("orders"));
+
+    cache.invalidate("db", tables("orders"));
+
+    // read-your-writes before any sweeping: the index and the map still hold the old entries
+    assertThat(cache.topTables(10)).contains(new dev.outpost.cache.TableUsage("db", "orders", 2));
+    fill(cache, key("SELECT 2 FROM orders, items"), "new", Dependencies.ofNames("orders", "items"));
+    assertThat(cache.lookup(key("SELECT 1 FROM orders")).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(cache.lookup(key("SELECT 3 FROM anything")).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(marker(cache.lookup(key("SELECT 2 FROM orders, items")).result().orElseThrow()))
+        .as("stored after the invalidation").isEqualTo("new");
+    assertThat(marker(cache.lookup(key("SELECT 4 FROM items")).result().orElseThrow())).isEqualTo("kept");
+    assertThat(marker(cache.lookup(key("other", "SELECT 1 FROM orders")).result().orElseThrow())).isEqualTo("kept");
+
+    assertThat(sweeper.runAll()).isGreaterThan(0);
+    assertThat(cache.stats().entries()).as("new entry under SELECT 2, SELECT 4, other db").isEqualTo(3);
+    assertThat(cache.topTables(10)).containsExactlyInAnyOrder(new dev.outpost.cache.TableUsage("db", "items", 2),
+        new dev.outpost.cache.TableUsage("db", "orders", 1), new dev.outpost.cache.TableUsage("other", "orders", 1));
+    assertThat(marker(cache.lookup(key("SELECT 2 FROM orders, items")).result().orElseThrow())).isEqualTo("new");
+  }
+
+  @Test
+  void invalidateAllAndFlush_beforeTheSweep_entriesAreAlreadyUnreadable() {
+    HeldSweeper sweeper = new HeldSweeper();
+    QueryCache cache = cacheWith(sweeper);
+    fill(cache, key("SELECT 1"), "1", Dependencies.ofNames("a"));
+    fill(cache, key("other", "SELECT 1"), "2", Dependencies.ofNames("a"));
+
+    cache.invalidateAll("db");
+    assertThat(cache.lookup(key("SELECT 1")).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(cache.lookup(key("other", "SELECT 1")).status()).isEqualTo(CacheStatus.HIT);
+
+    cache.flush();
+    cache.invalidate("unrelated", tables("x")); // a delivery after the flush: fills started now are admitted
+    fill(cache, key("SELECT 9"), "after the flush", Dependencies.ofNames("a"));
+    assertThat(cache.lookup(key("other", "SELECT 1")).status()).isEqualTo(CacheStatus.MISS);
+    sweeper.runAll();
+    assertThat(cache.stats().entries()).isEqualTo(1);
+    assertThat(marker(cache.lookup(key("SELECT 9")).result().orElseThrow())).isEqualTo("after the flush");
+    assertThat(cache.topTables(10)).containsExactly(new dev.outpost.cache.TableUsage("db", "a", 1));
   }
 
   @Test
