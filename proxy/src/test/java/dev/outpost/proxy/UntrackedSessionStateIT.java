@@ -119,6 +119,24 @@ class UntrackedSessionStateIT {
     }
   }
 
+  @Test
+  void sessionMode_staleEntryOfAnUntrackedSession_isNeverRefreshedWithoutItsState() throws Exception {
+    // every entry is stale after 1 ms: a hit on it would start a background refresh on another
+    // origin connection, which has the login role, not the one this session switched to
+    try (TestNode node = TestNode.start(TestOrigin.shared(), db, b -> b.poolMode(PoolMode.SESSION).poolSize(4),
+        OutpostNode.Options.defaults().withUsers(users)
+            .withCachePolicy(TestRegion.policy(java.time.Duration.ofMillis(1), java.time.Duration.ofSeconds(60))));
+        Connection c = connect(node)) {
+      Sql.exec(c, "SET ROLE st_alice");
+      for (int i = 0; i < 30; i++) {
+        assertThat(Sql.value(c, READ)).as("read %d", i).isEqualTo(ALICE_ROWS);
+        Thread.sleep(20);
+      }
+      assertThat(node.node().cacheService().cache().stats().count(CacheStatus.STALE))
+          .as("no stale entry was served to the session").isZero();
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"SELECT set_config('search_path', 'nowhere', false)",
       "UPDATE pg_settings SET setting = 'nowhere' WHERE name = 'search_path'"})

@@ -99,7 +99,11 @@ final class CachePlanner {
     }
     CacheKey key = key(r, c, values, formats);
     Lookup lookup = service.cache().lookup(key);
-    if (lookup.status() == CacheStatus.HIT || lookup.status() == CacheStatus.STALE) {
+    if (lookup.status() == CacheStatus.STALE && s.settings.hasUntrackedChange()) {
+      // the refresh would run on another origin connection, without the state this session's
+      // key stands for: read it afresh on the session's own connection instead
+      lookup.refresh().ifPresent(FillTicket.Leader::abandon);
+    } else if (lookup.status() == CacheStatus.HIT || lookup.status() == CacheStatus.STALE) {
       long start = s.requestStartNanos();
       replay(r, lookup.result().orElseThrow());
       s.recordQuery(lookup.status(), start);
