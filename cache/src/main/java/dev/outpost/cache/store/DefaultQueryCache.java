@@ -67,6 +67,12 @@ final class DefaultQueryCache implements QueryCache {
   private volatile long flushedAt;
   /** Where unreadable entries are physically removed. */
   private final Executor sweeper;
+  /** Index slots invalidated since the last sweep began: their unreadable entries are to be removed. */
+  private final Set<IndexKey> toSweep = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** A flush happened since the last sweep began: every unreadable entry is to be removed. */
+  private volatile boolean sweepEverything;
+  /** A sweep is queued and has not begun: later invalidations join it instead of queueing more. */
+  private final java.util.concurrent.atomic.AtomicBoolean sweepQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   DefaultQueryCache(
       String nodeId, long maxBytes, long maxEntrySize, long maxFlightNanos, Ticker ticker,
@@ -274,15 +280,20 @@ final class DefaultQueryCache implements QueryCache {
   private void removeMatching(CacheEvent.Invalidation inv) {
     long s = ++stamp;
     String db = inv.database();
-    invalidatedAt.put(IndexKey.allDependent(db), s); // entries that depend on everything
+    stampAndSweep(IndexKey.allDependent(db), s); // entries that depend on everything
     if (inv.allTables()) {
-      invalidatedAt.put(IndexKey.anyEntry(db), s);
+      stampAndSweep(IndexKey.anyEntry(db), s);
     } else {
       for (String t : inv.tables()) {
-        invalidatedAt.put(IndexKey.table(db, t), s);
+        stampAndSweep(IndexKey.table(db, t), s);
       }
     }
-    sweep(() -> inv.allTables() ? index.inDatabase(db) : index.dependingOn(db, inv.tables()));
+    queueSweep();
+  }
+
+  private void stampAndSweep(IndexKey slot, long s) {
+    invalidatedAt.put(slot, s);
+    toSweep.add(slot);
   }
 
   /** Like {@link #removeMatching} for every entry of every database. */
@@ -290,7 +301,8 @@ final class DefaultQueryCache implements QueryCache {
     flushedAt = ++stamp;
     flights.detachAll();
     counters.flushes.increment();
-    sweep(() -> new java.util.ArrayList<>(entries.asMap().values()));
+    sweepEverything = true;
+    queueSweep();
   }
 
   /**
@@ -312,22 +324,47 @@ final class DefaultQueryCache implements QueryCache {
   }
 
   /**
-   * Removes the unreadable entries among {@code candidates} on the sweeper. An entry stored after
-   * the invalidation is current and stays; removal is by identity, so a newer entry under the same
-   * key is never touched. Caffeine's removal listener takes each one out of the index.
+   * Has the sweeper run unless a sweep is queued already: under a storm of writes there is one
+   * sweep at a time, each taking every slot invalidated before it began.
    */
-  private void sweep(java.util.function.Supplier<Collection<StoredEntry>> candidates) {
+  private void queueSweep() {
+    if (!sweepQueued.compareAndSet(false, true)) {
+      return;
+    }
     try {
-      sweeper.execute(() -> {
-        for (StoredEntry e : candidates.get()) {
-          if (!current(e)) {
-            entries.asMap().remove(e.key, e);
-            index.remove(e); // gone from the map already (evicted, replaced): the listener did it, or does nothing
-          }
-        }
-      });
+      sweeper.execute(this::sweep);
     } catch (java.util.concurrent.RejectedExecutionException e) {
+      sweepQueued.set(false);
       LOG.warn("cache sweeper refused work; unreadable entries stay until they expire or are evicted");
+    }
+  }
+
+  /**
+   * Removes the unreadable entries of the slots invalidated so far (of the whole map after a
+   * flush). An entry stored after the invalidation is current and stays; removal is by identity,
+   * so a newer entry under the same key is never touched. Caffeine's removal listener takes each
+   * one out of the index.
+   */
+  private void sweep() {
+    sweepQueued.set(false); // invalidations from now on queue the next sweep
+    if (sweepEverything) {
+      sweepEverything = false;
+      removeUnreadable(new java.util.ArrayList<>(entries.asMap().values()));
+      return;
+    }
+    for (java.util.Iterator<IndexKey> it = toSweep.iterator(); it.hasNext(); ) {
+      IndexKey slot = it.next();
+      it.remove();
+      removeUnreadable(index.entriesOf(slot));
+    }
+  }
+
+  private void removeUnreadable(Collection<StoredEntry> candidates) {
+    for (StoredEntry e : candidates) {
+      if (!current(e)) {
+        entries.asMap().remove(e.key, e);
+        index.remove(e); // gone from the map already (evicted, replaced): the listener did it, or does nothing
+      }
     }
   }
 

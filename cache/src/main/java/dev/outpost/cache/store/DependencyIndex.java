@@ -2,7 +2,6 @@ package dev.outpost.cache.store;
 
 import dev.outpost.cache.Dependencies;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,18 +35,9 @@ final class DependencyIndex {
     }
   }
 
-  /** Entries of {@code database} depending on one of {@code tables} or on everything. */
-  Set<StoredEntry> dependingOn(String database, Set<String> tables) {
-    Set<StoredEntry> out = new LinkedHashSet<>(snapshot(IndexKey.allDependent(database)));
-    for (String t : tables) {
-      out.addAll(snapshot(IndexKey.table(database, t)));
-    }
-    return out;
-  }
-
-  /** Every entry of {@code database}. */
-  List<StoredEntry> inDatabase(String database) {
-    return snapshot(IndexKey.anyEntry(database));
+  /** A copy of the entries indexed under {@code slot}. */
+  List<StoredEntry> entriesOf(IndexKey slot) {
+    return snapshot(slot);
   }
 
   /** The tables with the most dependent entries, most first. */

@@ -173,6 +173,28 @@ class QueryCacheTest {
   }
 
   @Test
+  void manyInvalidations_beforeTheSweepRuns_queueOneSweep_thatRemovesWhatEachMadeUnreadable() {
+    HeldSweeper sweeper = new HeldSweeper();
+    QueryCache cache = cacheWith(sweeper);
+    for (int i = 0; i < 5; i++) {
+      fill(cache, key("SELECT " + i + " FROM t" + i), "x", Dependencies.ofNames("t" + i));
+    }
+    fill(cache, key("SELECT 9 FROM kept"), "kept", Dependencies.ofNames("kept"));
+    for (int i = 0; i < 5; i++) {
+      cache.invalidate("db", tables("t" + i));
+    }
+    assertThat(sweeper.queue).as("one sweep queued for five invalidations").hasSize(1);
+    sweeper.runAll();
+    assertThat(cache.stats().entries()).isEqualTo(1);
+    assertThat(cache.topTables(10)).containsExactly(new dev.outpost.cache.TableUsage("db", "kept", 1));
+
+    cache.invalidate("db", tables("kept"));
+    assertThat(sweeper.queue).as("a later invalidation queues the next sweep").hasSize(1);
+    sweeper.runAll();
+    assertThat(cache.stats().entries()).isZero();
+  }
+
+  @Test
   void invalidateAllAndFlush_beforeTheSweep_entriesAreAlreadyUnreadable() {
     HeldSweeper sweeper = new HeldSweeper();
     QueryCache cache = cacheWith(sweeper);
