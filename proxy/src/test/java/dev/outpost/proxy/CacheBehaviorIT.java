@@ -336,6 +336,23 @@ class CacheBehaviorIT {
       assertThat(seen).as("each execution with the parameter 'now' read the clock").hasSize(3);
       assertThat(count(CacheStatus.VOLATILE) - volatileBefore).isEqualTo(5);
     }
+    try (RawClient raw = new RawClient(node.port())) {
+      raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      // a text parameter in binary format is its characters: 'now' all the same
+      byte[] batch = Wire.extended("SELECT $1::text::timestamptz::text", false,
+          new byte[][] {"now".getBytes(java.nio.charset.StandardCharsets.US_ASCII)}, (short) 1, (short) 0);
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        raw.send(batch);
+        for (RawClient.Message m : raw.readUntilReady()) {
+          if (m.type() == 'D') {
+            seen.add(new String(m.body(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+        }
+        Thread.sleep(5);
+      }
+      assertThat(seen).as("each execution with a binary 'now' read the clock").hasSize(3);
+    }
   }
 
   @Test

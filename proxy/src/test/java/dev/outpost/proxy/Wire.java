@@ -22,10 +22,16 @@ final class Wire {
 
   /** The same with text-format parameter values. */
   static byte[] extended(String sql, boolean describe, byte[][] params, short resultFormat) {
+    return extended(sql, describe, params, (short) 0, resultFormat);
+  }
+
+  /** The same with one format code for every parameter value. */
+  static byte[] extended(String sql, boolean describe, byte[][] params, short paramFormat, short resultFormat) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     add(out, new Parse("", sql, new int[0]).encode(A));
     ByteBuf bind = A.buffer();
-    bind.writeByte('B').writeInt(0).writeByte(0).writeByte(0).writeShort(0).writeShort(params.length);
+    bind.writeByte('B').writeInt(0).writeByte(0).writeByte(0).writeShort(1).writeShort(paramFormat)
+        .writeShort(params.length);
     for (byte[] p : params) {
       if (p == null) {
         bind.writeInt(-1);

@@ -93,7 +93,7 @@ final class CachePlanner {
     }
     byte[][] values = r.protocol() == QueryProtocol.EXTENDED ? r.bind().parameterValues() : null;
     short[] formats = values != null ? r.bind().parameterFormats() : null;
-    if (values != null && relativeTimeParameter(values, formats)) {
+    if (values != null && relativeTimeParameter(values)) {
       s.plannedStatus = CacheStatus.VOLATILE; // 'now', 'today' … as a parameter read the clock
       return Outcome.FORWARD;
     }
@@ -183,12 +183,14 @@ final class CachePlanner {
     return b.build();
   }
 
-  /** Whether a text-format parameter may be a date/time input such as 'now' (see {@link TimeLiterals}). */
-  static boolean relativeTimeParameter(byte[][] values, short[] formats) {
-    for (int i = 0; i < values.length; i++) {
-      short format = formats.length == 0 ? 0 : formats.length == 1 ? formats[0] : i < formats.length ? formats[i] : 0;
-      byte[] v = values[i];
-      if (format == 0 && v != null && TimeLiterals.isRelative(v, 0, v.length)) {
+  /**
+   * Whether a parameter may be a date/time input such as 'now' (see {@link TimeLiterals}). Binary
+   * values count too: the binary form of a text parameter is its characters, and a cast of it to
+   * a date/time type reads the clock the same way.
+   */
+  static boolean relativeTimeParameter(byte[][] values) {
+    for (byte[] v : values) {
+      if (v != null && TimeLiterals.isRelative(v, 0, v.length)) {
         return true;
       }
     }
