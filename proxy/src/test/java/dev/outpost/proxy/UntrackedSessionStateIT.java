@@ -116,6 +116,9 @@ class UntrackedSessionStateIT {
       try (Connection admin = connect(node)) {
         assertThat(Sql.value(admin, READ)).as("the shared entry was never overwritten").isEqualTo(ADMIN_ROWS);
       }
+      assertThat(node.node().metrics().registry().get("outpost.session.untracked.state").counter().count())
+          .as("operators see each untracked change (SET ROLE twice, set_config, DO, become)").isGreaterThanOrEqualTo(5);
+      assertThat(node.node().metrics().scrape()).contains("outpost_session_untracked_state_total");
     }
   }
 

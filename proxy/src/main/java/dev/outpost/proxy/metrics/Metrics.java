@@ -57,6 +57,7 @@ public final class Metrics implements AutoCloseable {
   private final Counter accepted;
   private final Counter rejected;
   private final Counter authFailures;
+  private final Counter untrackedState;
   private final Map<String, SampledBinding<?>> bindings = new HashMap<>();
   private final List<AutoCloseable> jvmBinders = new ArrayList<>();
 
@@ -73,6 +74,11 @@ public final class Metrics implements AutoCloseable {
         .register(registry);
     authFailures = Counter.builder("outpost.auth.failures")
         .description("Failed client logins (wrong password, unknown user, database not allowed, auth-timeout)")
+        .register(registry);
+    untrackedState = Counter.builder("outpost.session.untracked.state")
+        .description("Statements that may have changed settings or the role where Outpost cannot read them"
+            + " (set_config, DO, CALL, SET ROLE ...): the session's cache keys became its own, and a shared"
+            + " origin connection is reset before its next use")
         .register(registry);
   }
 
@@ -131,6 +137,11 @@ public final class Metrics implements AutoCloseable {
   /** A client failed to log in. */
   public void authFailed() {
     authFailures.increment();
+  }
+
+  /** A session ran something that may have changed settings or the role untracked. */
+  public void untrackedStateChanged() {
+    untrackedState.increment();
   }
 
   // ---- bound numbers ---------------------------------------------------------------------------

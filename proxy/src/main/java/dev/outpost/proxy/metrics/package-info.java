@@ -7,7 +7,8 @@
  * <p>Who records what (one {@code Metrics} per node, shared by all of these):
  * <ul>
  *   <li>a client session, after authentication: {@code metrics.database(db)} once, then
- *       {@code record(status, nanos)} per query (or {@code recordPassthrough(nanos)});
+ *       {@code record(status, nanos)} per query (or {@code recordPassthrough(nanos)}), and
+ *       {@code untrackedStateChanged()} when it runs set_config(), DO, SET ROLE …;
  *   <li>the channel initializer: {@code clientConnected()} / {@code clientDisconnected()} per
  *       socket; the startup handler: {@code clientRejected()} (limit, TLS required, shutting
  *       down) and {@code authFailed()};

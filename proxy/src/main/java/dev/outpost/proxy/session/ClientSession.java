@@ -173,6 +173,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     settings.untrackedChange();
     router.noteUntrackedState();
+    node.metrics().untrackedStateChanged();
   }
 
   /** When the request now being dispatched arrived (approximate for pipelined requests). */
