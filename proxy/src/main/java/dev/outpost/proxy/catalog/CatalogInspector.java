@@ -55,6 +55,8 @@ public final class CatalogInspector implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<String, HikariDataSource> dataSources = new ConcurrentHashMap<>();
   private final Map<Object, Memo<?>> memo = new ConcurrentHashMap<>();
+  /** Set by {@link #close}: lookups cut short by it are not worth a warning. */
+  private volatile boolean closed;
 
   private record Memo<T>(long createdNanos, CompletableFuture<T> value) {}
 
@@ -120,7 +122,11 @@ public final class CatalogInspector implements AutoCloseable {
       try {
         f.complete(lookup.get());
       } catch (SQLException | RuntimeException e) {
-        log.warn("catalog lookup {} failed: {}", key, e.getMessage());
+        if (closed) {
+          log.debug("catalog lookup {} stopped by shutdown: {}", key, e.getMessage());
+        } else {
+          log.warn("catalog lookup {} failed: {}", key, e.getMessage());
+        }
         memo.remove(key, fresh);
         f.completeExceptionally(e);
       }
@@ -397,7 +403,14 @@ public final class CatalogInspector implements AutoCloseable {
   }
 
   private Connection connection(Login login) throws SQLException {
+    if (closed) {
+      throw new SQLException("the node is shutting down");
+    }
     HikariDataSource ds = dataSources.computeIfAbsent(login.user() + "@" + login.database(), k -> dataSource(login));
+    if (closed) {
+      ds.close(); // created while close() ran: it must not outlive the node
+      throw new SQLException("the node is shutting down");
+    }
     return ds.getConnection();
   }
 
@@ -424,6 +437,7 @@ public final class CatalogInspector implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     executor.shutdownNow();
     dataSources.values().forEach(HikariDataSource::close);
   }
