@@ -118,19 +118,25 @@ public final class CatalogInspector implements AutoCloseable {
     if (raced != fresh) {
       return raced.value();
     }
-    executor.execute(() -> {
-      try {
-        f.complete(lookup.get());
-      } catch (SQLException | RuntimeException e) {
-        if (closed) {
-          log.debug("catalog lookup {} stopped by shutdown: {}", key, e.getMessage());
-        } else {
-          log.warn("catalog lookup {} failed: {}", key, e.getMessage());
+    try {
+      executor.execute(() -> {
+        try {
+          f.complete(lookup.get());
+        } catch (SQLException | RuntimeException e) {
+          if (closed) {
+            log.debug("catalog lookup {} stopped by shutdown: {}", key, e.getMessage());
+          } else {
+            log.warn("catalog lookup {} failed: {}", key, e.getMessage());
+          }
+          memo.remove(key, fresh);
+          f.completeExceptionally(e);
         }
-        memo.remove(key, fresh);
-        f.completeExceptionally(e);
-      }
-    });
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // closed: the caller treats the facts as unknown (nothing is cached), never an exception
+      memo.remove(key, fresh);
+      f.completeExceptionally(closing);
+    }
     return f;
   }
 
