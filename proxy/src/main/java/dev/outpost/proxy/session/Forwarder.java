@@ -54,9 +54,9 @@ final class Forwarder {
   ClientStatement unnamed;
   /** Portals bound in the current transaction, to know which statement an Execute runs. */
   final Map<String, ClientStatement> portals = new HashMap<>();
-  /** The last text asked about in {@link #featureViolation} and its session-scoped feature. */
+  /** The last text {@link #inspect}ed and what was found in it. */
   private String lastInspectedSql;
-  private Optional<String> lastFeature;
+  private SqlInspector.Inspection lastInspection;
   /** The current extended batch described its portal (so a capture needs no injected Describe). */
   private boolean describedThisBatch;
   /** The current batch opened a transaction block (BEGIN before Sync). */
@@ -168,14 +168,7 @@ final class Forwarder {
     if (s.mode == PoolMode.SESSION || s.pinned) {
       return null;
     }
-    Optional<String> feature;
-    if (sql.equals(lastInspectedSql)) {
-      feature = lastFeature; // a client repeats its statements (and a Parse is checked twice)
-    } else {
-      feature = SqlInspector.sessionScopedFeature(sql);
-      lastInspectedSql = sql;
-      lastFeature = feature;
-    }
+    Optional<String> feature = inspect(sql).sessionScopedFeature();
     if (feature.isEmpty()) {
       return null;
     }
@@ -290,17 +283,16 @@ final class Forwarder {
     transactionThisBatch = false;
   }
 
-  /** The last text checked by {@link #untrackedStateChange} and its answer (a client repeats its statements). */
-  private String lastStateSql;
-  private String lastStateChange;
-
-  /** With the cache off: what in {@code sql} may change settings or the role untracked, or null. */
-  private String untrackedStateChange(String sql) {
-    if (!sql.equals(lastStateSql)) {
-      lastStateChange = SqlInspector.untrackedStateChange(sql).orElse(null);
-      lastStateSql = sql;
+  /**
+   * What the session asks about {@code sql} without the cache's classifier at hand, memoized for
+   * the last text (a client repeats its statements, and a Parse is checked, then executed).
+   */
+  private SqlInspector.Inspection inspect(String sql) {
+    if (!sql.equals(lastInspectedSql)) {
+      lastInspection = SqlInspector.inspect(sql);
+      lastInspectedSql = sql;
     }
-    return lastStateChange;
+    return lastInspection;
   }
 
   /**
@@ -343,10 +335,7 @@ final class Forwarder {
     if (svc == null || !svc.enabled()) {
       s.plannedStatus = null;
       if (sql != null && s.sharesBackends()) {
-        String change = untrackedStateChange(sql);
-        if (change != null) {
-          s.noteUntrackedState(change);
-        }
+        inspect(sql).untrackedStateChange().ifPresent(s::noteUntrackedState);
       }
       return CacheStatus.BYPASS;
     }

@@ -1,5 +1,6 @@
 package dev.outpost.proxy.session;
 
+import dev.outpost.cache.sql.Classification;
 import dev.outpost.cache.sql.SessionCommand;
 import dev.outpost.cache.sql.SqlStatements;
 import dev.outpost.cache.sql.StatementClassifier;
@@ -18,23 +19,22 @@ final class SqlInspector {
 
   private SqlInspector() {}
 
-  /** A feature that needs a dedicated session (LISTEN, SQL PREPARE, …), if {@code sql} uses one. */
-  static Optional<String> sessionScopedFeature(String sql) {
-    if (!mayMention(sql, SESSION_WORDS)) {
-      return Optional.empty();
-    }
-    return StatementClassifier.classify(sql).sessionScopedFeature();
+  /**
+   * What transaction pooling must know of a text: a feature that needs a dedicated session
+   * (LISTEN, SQL PREPARE, …), and what may change settings or the role in a way Outpost cannot
+   * follow (see {@link dev.outpost.cache.sql.Classification#untrackedStateChange}).
+   */
+  record Inspection(Optional<String> sessionScopedFeature, Optional<String> untrackedStateChange) {
+    static final Inspection NOTHING = new Inspection(Optional.empty(), Optional.empty());
   }
 
-  /**
-   * What in {@code sql} may change settings or the role in a way Outpost cannot follow (see
-   * {@link dev.outpost.cache.sql.Classification#untrackedStateChange}), if anything.
-   */
-  static Optional<String> untrackedStateChange(String sql) {
-    if (!mayMention(sql, STATE_WORDS)) {
-      return Optional.empty();
+  /** Inspects {@code sql}, running the classifier only when the text mentions a word it looks for. */
+  static Inspection inspect(String sql) {
+    if (!mayMention(sql, SESSION_WORDS) && !mayMention(sql, STATE_WORDS)) {
+      return Inspection.NOTHING;
     }
-    return StatementClassifier.classify(sql).untrackedStateChange();
+    Classification c = StatementClassifier.classify(sql);
+    return new Inspection(c.sessionScopedFeature(), c.untrackedStateChange());
   }
 
   /** The session commands of the first statement of {@code sql} (empty for other statements). */

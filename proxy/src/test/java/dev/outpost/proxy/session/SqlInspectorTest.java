@@ -29,20 +29,28 @@ class SqlInspectorTest {
     assertThat(SqlInspector.mayMention("@[`{~\u00e1\u0131\u212a TEM", WORDS)).as("non-letters, non-ASCII").isFalse();
   }
 
+  private static java.util.Optional<String> feature(String sql) {
+    return SqlInspector.inspect(sql).sessionScopedFeature();
+  }
+
+  private static java.util.Optional<String> stateChange(String sql) {
+    return SqlInspector.inspect(sql).untrackedStateChange();
+  }
+
   @Test
   void sessionScopedFeature_isFoundForSessionStatements_only() {
-    assertThat(SqlInspector.sessionScopedFeature("LISTEN orders")).isPresent();
-    assertThat(SqlInspector.sessionScopedFeature("SELECT 'listen'")).isEmpty();
-    assertThat(SqlInspector.sessionScopedFeature("SELECT 1")).isEmpty();
+    assertThat(feature("LISTEN orders")).isPresent();
+    assertThat(feature("SELECT 'listen'")).isEmpty();
+    assertThat(feature("SELECT 1")).isEmpty();
   }
 
   @Test
   void untrackedStateChange_isFoundWhateverTheCase_andNotInStringsOrOrdinaryReads() {
-    assertThat(SqlInspector.untrackedStateChange("select SET_CONFIG('role', 'x', false)")).contains("set_config()");
-    assertThat(SqlInspector.untrackedStateChange("Do $$ begin perform 1; end $$")).contains("DO");
-    assertThat(SqlInspector.untrackedStateChange("UPDATE pg_settings SET setting = 'a' WHERE name = 'search_path'"))
+    assertThat(stateChange("select SET_CONFIG('role', 'x', false)")).contains("set_config()");
+    assertThat(stateChange("Do $$ begin perform 1; end $$")).contains("DO");
+    assertThat(stateChange("UPDATE pg_settings SET setting = 'a' WHERE name = 'search_path'"))
         .contains("a write to pg_settings");
-    assertThat(SqlInspector.untrackedStateChange("SELECT 'set_config(1)', documents FROM todo")).isEmpty();
-    assertThat(SqlInspector.untrackedStateChange("SELECT abalance FROM pgbench_accounts WHERE aid = $1")).isEmpty();
+    assertThat(stateChange("SELECT 'set_config(1)', documents FROM todo")).isEmpty();
+    assertThat(stateChange("SELECT abalance FROM pgbench_accounts WHERE aid = $1")).isEmpty();
   }
 }
