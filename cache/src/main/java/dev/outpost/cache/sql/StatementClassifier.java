@@ -37,6 +37,9 @@ import java.util.Set;
  */
 public final class StatementClassifier {
 
+  /** Statements that run code or a prepared statement the text does not show. */
+  private static final List<String> CODE_RUNNING_VERBS = List.of("do", "call", "execute");
+
   private StatementClassifier() {}
 
   /** Classifies a whole text: one statement or several, combined conservatively. */
@@ -116,7 +119,7 @@ public final class StatementClassifier {
    */
   private static String untrackedStateChange(List<Token> code, Analysis a) {
     if (!code.isEmpty()) {
-      for (String verb : new String[] {"do", "call", "execute"}) {
+      for (String verb : CODE_RUNNING_VERBS) {
         if (code.get(0).isWord(verb)) {
           return verb.toUpperCase(java.util.Locale.ROOT);
         }

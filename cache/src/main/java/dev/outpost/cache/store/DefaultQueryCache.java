@@ -355,15 +355,14 @@ final class DefaultQueryCache implements QueryCache {
     for (java.util.Iterator<IndexKey> it = toSweep.iterator(); it.hasNext(); ) {
       IndexKey slot = it.next();
       it.remove();
-      removeUnreadable(index.entriesOf(slot));
+      removeUnreadable(index.snapshot(slot));
     }
   }
 
   private void removeUnreadable(Collection<StoredEntry> candidates) {
     for (StoredEntry e : candidates) {
       if (!current(e)) {
-        entries.asMap().remove(e.key, e);
-        index.remove(e); // gone from the map already (evicted, replaced): the listener did it, or does nothing
+        entries.asMap().remove(e.key, e); // the removal listener takes it out of the index
       }
     }
   }

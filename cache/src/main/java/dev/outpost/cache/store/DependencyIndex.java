@@ -35,11 +35,6 @@ final class DependencyIndex {
     }
   }
 
-  /** A copy of the entries indexed under {@code slot}. */
-  List<StoredEntry> entriesOf(IndexKey slot) {
-    return snapshot(slot);
-  }
-
   /** The tables with the most dependent entries, most first. */
   List<dev.outpost.cache.TableUsage> topTables(int limit) {
     List<dev.outpost.cache.TableUsage> all = new ArrayList<>();
@@ -53,7 +48,8 @@ final class DependencyIndex {
     return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
   }
 
-  private List<StoredEntry> snapshot(IndexKey k) {
+  /** A copy of the entries indexed under {@code k}. */
+  List<StoredEntry> snapshot(IndexKey k) {
     Set<StoredEntry> set = slots.get(k);
     return set == null ? List.of() : new ArrayList<>(set);
   }

@@ -22,18 +22,10 @@ import java.util.concurrent.Executor;
  *
  * <p>An invalidation only stamps what it invalidates on the invalidating thread; the entries it
  * made unreadable are removed by the sweeper (default: one background thread), so a write to a
- * table with 300,000 cached reads holds the writer's event loop for well under a millisecond
+ * table with 300,000 cached reads holds the writer's event loop for about a millisecond or less
  * instead of about a second ({@code bench/experiments/InvalidationPause.java}).
  */
 public final class QueryCacheBuilder {
-
-  private long maxBytes = 256L * 1024 * 1024;
-  private long maxEntrySize = 16L * 1024 * 1024;
-  private Duration maxFlightTime = Duration.ofSeconds(30);
-  private Ticker ticker = Ticker.system();
-  private Executor executor = Runnable::run;
-  private Executor sweeper = SHARED_SWEEPER;
-
   /**
    * One background thread for every cache of the process: it only removes entries that are
    * unreadable already, so it may lag without harm (they hold memory a little longer).
@@ -43,6 +35,13 @@ public final class QueryCacheBuilder {
     t.setDaemon(true);
     return t;
   });
+
+  private long maxBytes = 256L * 1024 * 1024;
+  private long maxEntrySize = 16L * 1024 * 1024;
+  private Duration maxFlightTime = Duration.ofSeconds(30);
+  private Ticker ticker = Ticker.system();
+  private Executor executor = Runnable::run;
+  private Executor sweeper = SHARED_SWEEPER;
   private CacheBus bus;
   private String nodeId = UUID.randomUUID().toString();
 
