@@ -22,8 +22,8 @@ import java.util.concurrent.Executor;
  *
  * <p>An invalidation only stamps what it invalidates on the invalidating thread; the entries it
  * made unreadable are removed by the sweeper (default: one background thread), so a write to a
- * table with 300,000 cached reads holds the writer's event loop for about a millisecond or less
- * instead of about a second ({@code bench/experiments/InvalidationPause.java}).
+ * table with 300,000 cached reads holds the writer's event loop for a few milliseconds at
+ * most (median 0.3 ms) instead of about a second ({@code bench/experiments/InvalidationPause.java}).
  */
 public final class QueryCacheBuilder {
   /**
