@@ -45,7 +45,11 @@ class CacheBehaviorIT {
           "CREATE VIEW kv_view AS SELECT k, upper(v) AS v FROM kv",
           "CREATE TABLE log (id serial PRIMARY KEY, k int)",
           "CREATE FUNCTION bump(int) RETURNS int VOLATILE LANGUAGE sql AS $$ UPDATE kv SET n = n + 1 WHERE k = $1 RETURNING n $$",
+          "CREATE FUNCTION bump_by(int, int) RETURNS int VOLATILE LANGUAGE sql"
+              + " AS $$ UPDATE kv SET n = n + $2 WHERE k = $1 RETURNING n $$",
           "CREATE FUNCTION twice(int) RETURNS int STABLE LANGUAGE sql AS $$ SELECT $1 * 2 $$",
+          // an operator is a function call the text does not name
+          "CREATE OPERATOR ##> (LEFTARG = int, RIGHTARG = int, FUNCTION = bump_by)",
           "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER,
           "ALTER TABLE log OWNER TO " + TestOrigin.APP_USER,
           "ALTER VIEW kv_view OWNER TO " + TestOrigin.APP_USER);
@@ -235,6 +239,26 @@ class CacheBehaviorIT {
       untilHit(() -> Sql.value(c, read));
       assertThat(Sql.value(c, "SELECT bump(15)")).isEqualTo("16");
       assertThat(Sql.value(c, read)).isEqualTo("16");
+    }
+  }
+
+  @Test
+  void volatileUserOperator_isNeverServedFromTheCache_andInvalidates() throws Exception {
+    try (Connection c = node.connect()) {
+      String read = "SELECT n FROM kv WHERE k = 16";
+      untilHit(() -> Sql.value(c, read));
+      long volatileBefore = count(CacheStatus.VOLATILE);
+      // each call adds 10 to k = 16 and answers the new n: a cached answer would repeat itself
+      List<String> answers = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        answers.add(Sql.value(c, "SELECT 16 ##> 10"));
+      }
+      assertThat(answers).containsExactly("26", "36", "46");
+      assertThat(count(CacheStatus.VOLATILE) - volatileBefore).as("the operator's catalog facts were ready")
+          .isGreaterThanOrEqualTo(1);
+      assertThat(Sql.value(c, read)).as("the operator's write invalidated the cached read").isEqualTo("46");
+      assertThat(Sql.value(c, "SELECT 16 OPERATOR(public.##>) 1")).isEqualTo("47");
+      assertThat(Sql.value(c, read)).isEqualTo("47");
     }
   }
 

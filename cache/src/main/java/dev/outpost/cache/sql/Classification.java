@@ -27,6 +27,9 @@ import java.util.Set;
  *     cache entry for it must depend on the whole database
  * @param functionCalls catalog functions called (not grammar constructs; see {@link
  *     StatementClassifier}); precise for queries and DML, best effort for DDL
+ * @param operators the operator names the text uses, as the server's lexer splits them ({@code =},
+ *     {@code ||}, {@code ##>} …, also the one inside {@code OPERATOR(schema.op)}): an operator
+ *     runs a catalog function too, and a user-defined one may be volatile
  * @param usesSqlValueFunction the text uses CURRENT_DATE, CURRENT_TIMESTAMP, LOCALTIME, USER, … or a
  *     string such as {@code 'now'} or {@code 'today'} that a date/time cast reads the clock for
  *     (see {@link TimeLiterals})
@@ -52,6 +55,7 @@ public record Classification(
     boolean writeTargetsUnknown,
     boolean readTargetsUnknown,
     Set<FunctionRef> functionCalls,
+    Set<String> operators,
     boolean usesSqlValueFunction,
     boolean tableSample,
     Optional<LockingStrength> lockingClause,
@@ -75,6 +79,7 @@ public record Classification(
     readTables = Set.copyOf(readTables);
     writeTables = Set.copyOf(writeTables);
     functionCalls = Set.copyOf(functionCalls);
+    operators = Set.copyOf(operators);
     Objects.requireNonNull(lockingClause, "lockingClause");
     Objects.requireNonNull(hints, "hints");
     Objects.requireNonNull(normalizedText, "normalizedText");
@@ -90,8 +95,8 @@ public record Classification(
   /**
    * True if nothing visible in the text forbids caching: one READ statement, no locking clause,
    * no SQL value function, no TABLESAMPLE, not malformed, no {@code nocache} hint. The proxy must
-   * still check {@link #functionCalls()} against {@code pg_proc} (only IMMUTABLE functions allow
-   * caching) and the session and transaction state.
+   * still check {@link #functionCalls()} and {@link #operators()} against the catalog (only
+   * IMMUTABLE functions allow caching) and the session and transaction state.
    */
   public boolean isCacheCandidate() {
     return kind == StatementKind.READ

@@ -32,6 +32,8 @@ import java.util.Set;
  *       not reported; EXTRACT on timestamptz depends only on TimeZone, which the cache key covers.
  *       XML and JSON constructors are reported under their own names (mostly unknown to {@code
  *       pg_proc}, hence treated as volatile): conservative.
+ *   <li>{@link Classification#operators()} lists every operator token, built-in or not: only the
+ *       catalog knows which of them a user defined (with what volatility).
  *   <li>Relation names are reported as written (see {@link TableRef}); CTE names never are.
  * </ul>
  */
@@ -52,14 +54,14 @@ public final class StatementClassifier {
     boolean malformed = tokens.stream().anyMatch(t -> !t.terminated());
     if (parts.isEmpty()) {
       return new Classification(
-          StatementKind.EMPTY, 0, Set.of(), Set.of(), false, false, Set.of(), false, false,
+          StatementKind.EMPTY, 0, Set.of(), Set.of(), false, false, Set.of(), Set.of(), false, false,
           Optional.empty(), false, false, hints, normalized, Optional.empty(), Optional.empty(), malformed);
     }
     if (parts.size() == 1) {
       Classification only = parts.get(0);
       return new Classification(
           only.kind(), 1, only.readTables(), only.writeTables(), only.writeTargetsUnknown(),
-          only.readTargetsUnknown(), only.functionCalls(), only.usesSqlValueFunction(),
+          only.readTargetsUnknown(), only.functionCalls(), only.operators(), only.usesSqlValueFunction(),
           only.tableSample(), only.lockingClause(), only.selectInto(), only.dataModifyingCte(),
           hints, normalized, only.sessionScopedFeature(), only.untrackedStateChange(),
           only.malformed() || malformed);
@@ -99,14 +101,16 @@ public final class StatementClassifier {
       }
       writeUnknown |= kind == StatementKind.WRITE;
     }
+    Set<String> operators = new LinkedHashSet<>();
     for (Token t : code) {
       if (t.type() == TokenType.STRING && TimeLiterals.isRelative(t.value())) {
         a.sqlValueFunction = true; // 'now', 'today' … read the clock as CURRENT_TIMESTAMP does
-        break;
+      } else if (t.type() == TokenType.OPERATOR) {
+        operators.add(t.value());
       }
     }
     return new Classification(
-        kind, 1, a.reads, a.writes, writeUnknown, a.readTargetsUnknown || malformed, a.functions,
+        kind, 1, a.reads, a.writes, writeUnknown, a.readTargetsUnknown || malformed, a.functions, operators,
         a.sqlValueFunction, a.tableSample, Optional.ofNullable(a.locking), a.selectInto,
         a.dataModifyingCte, Hints.fromComments(statement), SqlStatements.normalize(text, statement),
         Optional.ofNullable(a.sessionScopedFeature), Optional.ofNullable(untrackedStateChange(code, a)), malformed);
@@ -145,6 +149,7 @@ public final class StatementClassifier {
     Set<TableRef> reads = new LinkedHashSet<>();
     Set<TableRef> writes = new LinkedHashSet<>();
     Set<FunctionRef> functions = new LinkedHashSet<>();
+    Set<String> operators = new LinkedHashSet<>();
     boolean writeUnknown = false;
     boolean readUnknown = false;
     boolean valueFunction = false;
@@ -159,6 +164,7 @@ public final class StatementClassifier {
       reads.addAll(p.readTables());
       writes.addAll(p.writeTables());
       functions.addAll(p.functionCalls());
+      operators.addAll(p.operators());
       writeUnknown |= p.writeTargetsUnknown();
       readUnknown |= p.readTargetsUnknown();
       valueFunction |= p.usesSqlValueFunction();
@@ -177,7 +183,7 @@ public final class StatementClassifier {
       }
     }
     return new Classification(
-        kind, parts.size(), reads, writes, writeUnknown, readUnknown, functions, valueFunction,
+        kind, parts.size(), reads, writes, writeUnknown, readUnknown, functions, operators, valueFunction,
         sample, Optional.ofNullable(locking), into, modifyingCte, hints, normalized,
         Optional.ofNullable(sessionFeature), Optional.ofNullable(stateChange), malformed);
   }

@@ -64,6 +64,19 @@ class StatementClassifierTest {
   }
 
   @Test
+  void classify_operators_areTheServersOperatorTokens_notTextInStringsOrComments() {
+    assertThat(StatementClassifier.classify(
+        "SELECT a ##> 1, b || '==>' , c OPERATOR(s1.@@@) d FROM t /* <<< */ WHERE x >= 2 -- !!").operators())
+        .containsExactlyInAnyOrder("##>", "||", "@@@", ">=");
+    // a trailing + or - is not part of an operator without a special character, as the server splits it
+    assertThat(StatementClassifier.classify("SELECT 1 <=- 2, 3 @- 4").operators())
+        .containsExactlyInAnyOrder("<=", "-", "@-");
+    assertThat(StatementClassifier.classify("SELECT 1 ## 2; SELECT 3 %% 4").operators())
+        .containsExactlyInAnyOrder("##", "%%");
+    assertThat(StatementClassifier.classify("SELECT f(1, 'a=b')").operators()).isEmpty();
+  }
+
+  @Test
   void classify_untrackedStateChange_namesWhatMayChangeSettingsBehindOutpostsBack() {
     java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
     cases.put("SELECT set_config('role', 'alice', false)", "set_config()");

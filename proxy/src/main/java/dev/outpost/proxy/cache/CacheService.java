@@ -12,6 +12,7 @@ import dev.outpost.cache.sql.StatementKind;
 import dev.outpost.cache.sql.TableRef;
 import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.proxy.catalog.FunctionFacts;
+import dev.outpost.proxy.catalog.OperatorFacts;
 import dev.outpost.proxy.catalog.RelationFacts;
 import dev.outpost.proxy.catalog.Volatility;
 import java.util.ArrayList;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * §6.7), from the statement's classification and the origin's catalog.
  *
  * <p>A read is cacheable only if nothing forbids it: caching on for node and query, one
- * read-only statement, no locking clause, no SQL value function, every function IMMUTABLE (STABLE
- * only with a {@code cache} hint), every relation a plain table, materialized view, partitioned
+ * read-only statement, no locking clause, no SQL value function, every function and every
+ * user-defined operator's function IMMUTABLE (STABLE only with a {@code cache} hint), every relation a plain table, materialized view, partitioned
  * table or a view over such (never temporary, foreign, system or unknown), and no table rule that
  * turns caching off. When the catalog facts are not known yet, {@link #planRead} says so
  * (returns null) and starts fetching them: that read goes to the origin uncached, and a later one
@@ -37,8 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A committed write invalidates its target tables, the tables their cascading foreign keys
  * touch, their partitions and a view's base tables; a table with triggers or rules, a write whose
- * targets are unknown (DO, CALL, …), a user-defined volatile function or facts not known yet
- * invalidate the whole database. Thread-safe.
+ * targets are unknown (DO, CALL, …), a user-defined volatile function or operator or facts not
+ * known yet invalidate the whole database. Thread-safe.
  */
 public final class CacheService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CacheService.class);
@@ -118,6 +119,7 @@ public final class CacheService implements AutoCloseable {
     for (TableRef t : c.readTables()) {
       relations.add(catalog.relation(login, t));
     }
+    CompletableFuture<OperatorFacts> operatorFacts = c.operators().isEmpty() ? null : catalog.operators(login);
     Volatility volatility = Volatility.IMMUTABLE;
     for (CompletableFuture<FunctionFacts> f : functions) {
       FunctionFacts facts = ready(f);
@@ -125,6 +127,15 @@ public final class CacheService implements AutoCloseable {
         return null;
       }
       volatility = volatility.max(facts.volatility());
+    }
+    if (operatorFacts != null) {
+      OperatorFacts operators = ready(operatorFacts);
+      if (operators == null) {
+        return null;
+      }
+      for (String op : c.operators()) {
+        volatility = volatility.max(operators.volatility(op));
+      }
     }
     Set<String> deps = Set.of(); // one relation's set as it is, a union of several in a new set
     for (CompletableFuture<RelationFacts> r : relations) {
@@ -195,6 +206,11 @@ public final class CacheService implements AutoCloseable {
         everything = true;
       }
     }
+    if (!everything && !c.operators().isEmpty()) {
+      OperatorFacts operators = ready(catalog.operators(login));
+      everything = operators == null || c.operators().stream()
+          .anyMatch(op -> operators.volatility(op) == Volatility.VOLATILE);
+    }
     boolean ddl = isDdl(c);
     if (everything) {
       return new WriteSet(true, Set.of(), ddl);
@@ -206,19 +222,31 @@ public final class CacheService implements AutoCloseable {
   public enum UserCode {
     /** Only functions of pg_catalog, or user-defined ones that are not volatile. */
     NONE,
-    /** A user-defined volatile function: it may call set_config() or change the role. */
+    /** A user-defined volatile function or operator: it may call set_config() or change the role. */
     VOLATILE,
-    /** The catalog has not described every function yet (the lookup has started). */
+    /** The catalog has not described every function or operator yet (the lookup has started). */
     NOT_KNOWN_YET
   }
 
   /**
-   * Whether {@code c} calls a user-defined volatile function, which may change settings or the
-   * role behind Outpost's back as set_config() does. pg_catalog's own functions do not count:
-   * set_config() itself is found by the classifier.
+   * Whether {@code c} calls a user-defined volatile function, directly or through an operator,
+   * which may change settings or the role behind Outpost's back as set_config() does.
+   * pg_catalog's own functions do not count: set_config() itself is found by the classifier.
    */
   public UserCode userCode(CatalogInspector.Login login, Classification c) {
     UserCode answer = UserCode.NONE;
+    if (!c.operators().isEmpty()) {
+      OperatorFacts operators = ready(catalog.operators(login));
+      if (operators == null) {
+        answer = UserCode.NOT_KNOWN_YET;
+      } else {
+        for (String op : c.operators()) {
+          if (operators.volatility(op) == Volatility.VOLATILE) {
+            return UserCode.VOLATILE;
+          }
+        }
+      }
+    }
     for (FunctionRef f : c.functionCalls()) {
       if ("pg_catalog".equalsIgnoreCase(f.schema())) {
         continue;

@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,6 +65,8 @@ public final class CatalogInspector implements AutoCloseable {
 
   private record RelationKey(String database, String schema, String name) {}
 
+  private record OperatorsKey(String database) {}
+
   /** A login for catalog queries of one database. */
   public record Login(String user, String password, String database) {}
 
@@ -94,10 +97,16 @@ public final class CatalogInspector implements AutoCloseable {
     return memoized(key, () -> lookupRelation(login, key.schema(), key.name()));
   }
 
+  /** Facts about the user-defined operators of the login's database that are not immutable. */
+  public CompletableFuture<OperatorFacts> operators(Login login) {
+    return memoized(new OperatorsKey(login.database()), () -> lookupOperators(login));
+  }
+
   /** Forgets everything known about {@code database} (after DDL through Outpost). */
   public void forget(String database) {
     memo.keySet().removeIf(k -> (k instanceof FunctionKey f && f.database().equals(database))
-        || (k instanceof RelationKey r && r.database().equals(database)));
+        || (k instanceof RelationKey r && r.database().equals(database))
+        || (k instanceof OperatorsKey o && o.database().equals(database)));
   }
 
   private static String lower(String s) {
@@ -164,6 +173,22 @@ public final class CatalogInspector implements AutoCloseable {
         }
       }
       return found ? new FunctionFacts(true, v, userVolatile) : FunctionFacts.UNKNOWN;
+    }
+  }
+
+  private OperatorFacts lookupOperators(Login login) throws SQLException {
+    try (Connection c = connection(login); PreparedStatement ps = c.prepareStatement(
+        "SELECT o.oprname, p.provolatile FROM pg_catalog.pg_operator o"
+            + " JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace"
+            + " JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode"
+            + " WHERE n.nspname <> 'pg_catalog' AND p.provolatile <> 'i'")) {
+      Map<String, Volatility> found = new HashMap<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.merge(rs.getString(1), Volatility.of(rs.getString(2)), Volatility::max);
+        }
+      }
+      return found.isEmpty() ? OperatorFacts.NONE : new OperatorFacts(found);
     }
   }
 
@@ -296,18 +321,28 @@ public final class CatalogInspector implements AutoCloseable {
     }
   }
 
+  /**
+   * Joins the functions a pg_depend row {@code d} depends on: a function itself, or the function
+   * behind an operator (pg_depend records the operator of an expression such as {@code a ##> b},
+   * not its function). Built-in (pinned) objects have no rows.
+   */
+  private static final String DEPENDED_ON_FUNCTION =
+      " LEFT JOIN pg_catalog.pg_operator o ON d.refclassid = 'pg_catalog.pg_operator'::regclass AND o.oid = d.refobjid"
+          + " JOIN pg_catalog.pg_proc p ON (d.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.refobjid)"
+          + " OR p.oid = o.oprcode";
+
   private static Volatility viewFunctions(Connection c, long view) throws SQLException {
     return functionsVolatility(c, "SELECT p.provolatile FROM pg_catalog.pg_rewrite r"
         + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
-        + " JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid"
-        + " WHERE r.ev_class = ?::oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass", view);
+        + DEPENDED_ON_FUNCTION
+        + " WHERE r.ev_class = ?::oid", view);
   }
 
   private static Volatility policyVolatility(Connection c, long table) throws SQLException {
     Volatility v = functionsVolatility(c, "SELECT p.provolatile FROM pg_catalog.pg_policy pol"
         + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = pol.oid"
-        + " JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid"
-        + " WHERE pol.polrelid = ?::oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass", table);
+        + DEPENDED_ON_FUNCTION
+        + " WHERE pol.polrelid = ?::oid", table);
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT coalesce(pg_catalog.pg_get_expr(polqual, polrelid), '') || ' '"
             + " || coalesce(pg_catalog.pg_get_expr(polwithcheck, polrelid), '') FROM pg_catalog.pg_policy"

@@ -297,19 +297,21 @@ final class Forwarder {
 
   /**
    * Notes what in a statement may change settings or the role behind Outpost's back: set_config(),
-   * DO, CALL … at once; a user-defined volatile function once the catalog has said so. Until it
-   * has, a shared backend is reset after the transaction to be safe, and a dedicated one's session
-   * asks again before its next cached read.
+   * DO, CALL … at once; a user-defined volatile function or operator once the catalog has said so.
+   * Until it has, a shared backend is reset after the transaction to be safe, and a dedicated one's
+   * session asks again before its next cached read. Answers what the catalog said about user code (NONE
+   * when the text calls nothing the catalog must describe).
    */
-  private void noteStateChanges(CacheService svc, Classification c) {
+  private CacheService.UserCode noteStateChanges(CacheService svc, Classification c) {
     if (c.untrackedStateChange().isPresent()) {
       s.noteUntrackedState(c.untrackedStateChange().get());
-      return;
+      return CacheService.UserCode.NONE;
     }
-    if (c.functionCalls().isEmpty()) {
-      return;
+    if (c.functionCalls().isEmpty() && c.operators().isEmpty()) {
+      return CacheService.UserCode.NONE;
     }
-    switch (svc.userCode(s.catalogLogin(), c)) {
+    CacheService.UserCode code = svc.userCode(s.catalogLogin(), c);
+    switch (code) {
       case VOLATILE -> s.noteUntrackedState("a user-defined volatile function");
       case NOT_KNOWN_YET -> {
         if (s.sharesBackends()) {
@@ -323,6 +325,7 @@ final class Forwarder {
       }
       case NONE -> { }
     }
+    return code;
   }
 
   /**
@@ -345,8 +348,11 @@ final class Forwarder {
       return status != null ? status : CacheStatus.UNCACHEABLE;
     }
     Classification c = svc.classify(sql);
-    noteStateChanges(svc, c);
-    if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()) {
+    CacheService.UserCode userCode = noteStateChanges(svc, c);
+    // a function call may write; so may an operator, when the catalog says (or has not yet said)
+    // that a user-defined volatile function is behind it
+    if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()
+        || userCode != CacheService.UserCode.NONE) {
       s.router.noteWrite(c);
     }
     if (status == null && s.armedCapture != null) {
