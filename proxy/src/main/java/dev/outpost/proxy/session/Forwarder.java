@@ -338,7 +338,13 @@ final class Forwarder {
     if (svc == null || !svc.enabled()) {
       s.plannedStatus = null;
       if (sql != null && s.sharesBackends()) {
-        inspect(sql).untrackedStateChange().ifPresent(s::noteUntrackedState);
+        // the cache is off, but a shared backend must still not carry a role or setting that a
+        // user-defined function set to the next client: the catalog says which functions those are
+        if (svc != null) {
+          noteStateChanges(svc, svc.classify(sql));
+        } else {
+          inspect(sql).untrackedStateChange().ifPresent(s::noteUntrackedState);
+        }
       }
       return CacheStatus.BYPASS;
     }
