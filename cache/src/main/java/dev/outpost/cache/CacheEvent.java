@@ -39,11 +39,13 @@ public sealed interface CacheEvent permits CacheEvent.Fill, CacheEvent.Invalidat
    * @param database the database
    * @param tables bare relation names (normalized like {@link Dependencies}); empty with {@code allTables}
    * @param allTables every relation of the database
+   * @param schemaChanged the database's catalog changed (DDL): what every node knows of its
+   *     functions and relations is outdated too; only with {@code allTables}
    * @param originNode the publishing node
    * @param id unique per origin node: lets the origin recognize its own invalidation on delivery
    */
-  record Invalidation(String database, Set<String> tables, boolean allTables, String originNode, long id)
-      implements CacheEvent {
+  record Invalidation(String database, Set<String> tables, boolean allTables, boolean schemaChanged,
+      String originNode, long id) implements CacheEvent {
     /** Normalizes table names and checks the combination. */
     public Invalidation {
       Objects.requireNonNull(database, "database");
@@ -52,11 +54,19 @@ public sealed interface CacheEvent permits CacheEvent.Fill, CacheEvent.Invalidat
       if (allTables && !tables.isEmpty()) {
         throw new IllegalArgumentException("a database-wide invalidation names no tables");
       }
+      if (schemaChanged && !allTables) {
+        throw new IllegalArgumentException("a schema change invalidates the whole database");
+      }
       Set<String> normalized = new LinkedHashSet<>();
       for (String t : tables) {
         normalized.add(Dependencies.normalizeName(t));
       }
       tables = Set.copyOf(normalized);
+    }
+
+    /** An invalidation of data only (no schema change). */
+    public Invalidation(String database, Set<String> tables, boolean allTables, String originNode, long id) {
+      this(database, tables, allTables, false, originNode, id);
     }
   }
 

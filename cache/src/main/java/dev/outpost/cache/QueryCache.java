@@ -49,6 +49,13 @@ public interface QueryCache extends CacheEventSink {
   CompletableFuture<Void> invalidateAll(String database);
 
   /**
+   * Like {@link #invalidateAll}, for a change of {@code database}'s schema (DDL): on every node
+   * the invalidation reaches, the cache's {@link SchemaListener} hears of it too, so that facts
+   * read from the catalog are read again.
+   */
+  CompletableFuture<Void> invalidateSchema(String database);
+
+  /**
    * Drops every entry and detaches every flight, on this node only (after a partition merge);
    * fills whose query was sent before the flush are dropped. For a cluster-wide flush publish a
    * {@link CacheEvent.Flush} through the bus.

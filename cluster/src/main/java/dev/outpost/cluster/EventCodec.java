@@ -23,7 +23,7 @@ import java.util.Set;
  * result       := rowDescription:bytes? parameterDescription:bytes? rowsAndCompletion:bytes
  *                 rowCount:i64 allTables:bool n:i32 table:str*n
  *                 ageNanos:i64 maxAgeNanos:i64 swrNanos:i64
- * Invalidation := database:str allTables:bool n:i32 table:str*n originNode:str id:i64
+ * Invalidation := database:str allTables:bool schemaChanged:bool n:i32 table:str*n originNode:str id:i64
  * Flush        := originNode:str
  * </pre>
  *
@@ -90,6 +90,7 @@ final class EventCodec {
   static void writeInvalidation(FrameWriter w, CacheEvent.Invalidation inv) {
     w.writeString(inv.database());
     w.writeBoolean(inv.allTables());
+    w.writeBoolean(inv.schemaChanged());
     writeNames(w, inv.tables());
     w.writeString(inv.originNode());
     w.writeLong(inv.id());
@@ -98,11 +99,12 @@ final class EventCodec {
   static CacheEvent.Invalidation readInvalidation(FrameReader in) throws MalformedFrameException {
     String database = in.readString();
     boolean allTables = in.readBoolean();
+    boolean schemaChanged = in.readBoolean();
     Set<String> tables = readNames(in);
     String originNode = in.readString();
     long id = in.readLong();
     try {
-      return new CacheEvent.Invalidation(database, tables, allTables, originNode, id);
+      return new CacheEvent.Invalidation(database, tables, allTables, schemaChanged, originNode, id);
     } catch (IllegalArgumentException e) {
       throw new MalformedFrameException("invalidation fields rejected: " + e.getMessage());
     }

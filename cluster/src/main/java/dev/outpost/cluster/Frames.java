@@ -23,7 +23,8 @@ import dev.outpost.cache.CacheEvent;
  */
 final class Frames {
 
-  static final int VERSION = 1;
+  /** 2: an invalidation carries schemaChanged. Nodes of different versions refuse each other's frames. */
+  static final int VERSION = 2;
 
   static final int KIND_SUBMIT = 1;
   static final int KIND_SEQUENCED = 2;

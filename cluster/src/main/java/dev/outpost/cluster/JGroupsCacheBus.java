@@ -311,7 +311,7 @@ public final class JGroupsCacheBus implements CacheBus {
     in.expectEnd();
     // Qualify the origin so that no node here mistakes it for its own (node names have no '@').
     CacheEvent.Invalidation local = new CacheEvent.Invalidation(inv.database(), inv.tables(), inv.allTables(),
-        inv.originNode() + "@" + originRegion, inv.id());
+        inv.schemaChanged(), inv.originNode() + "@" + originRegion, inv.id());
     counters.invalidationsRelayedIn.increment();
     queueSubmission(Frames.submitInvalidation(nodeName, Frames.FLAG_FROM_OTHER_REGION, local));
   }

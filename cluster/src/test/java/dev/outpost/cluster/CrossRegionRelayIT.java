@@ -40,6 +40,7 @@ class CrossRegionRelayIT {
   /** When each node applied each invalidation, keyed by node name then "origin/id". */
   private final Map<String, Map<String, Long>> appliedAt = new ConcurrentHashMap<>();
   private final List<String> echoes = new CopyOnWriteArrayList<>();
+  private final java.util.Set<String> schemaChanges = ConcurrentHashMap.newKeySet();
 
   @BeforeAll
   void start() {
@@ -68,6 +69,9 @@ class CrossRegionRelayIT {
       n.bus.afterApply((seq, event) -> {
         if (event instanceof CacheEvent.Invalidation inv) {
           mine.putIfAbsent(inv.originNode() + "/" + inv.id(), System.nanoTime());
+          if (inv.schemaChanged()) {
+            schemaChanges.add(n.name() + " " + inv.originNode() + "/" + inv.id());
+          }
           if (inv.originNode().endsWith("@" + r.region)) {
             echoes.add(n.name() + " applied its own region's invalidation back from the relay: " + inv);
           }
@@ -84,6 +88,23 @@ class CrossRegionRelayIT {
     if (b != null) {
       b.close();
     }
+  }
+
+  @Test
+  void schemaChangeInRegionB_reachesEveryNodeOfRegionA_asASchemaChange() {
+    TestNode writer = b.node(1);
+    CacheKey k = key("SELECT * FROM schema_relay");
+    fillUntilServedEverywhere(a, k, "schema_relay");
+    writer.cache.invalidateSchema("db");
+    long id = writer.stats().invalidationsSent();
+    await().atMost(TestRegion.DEADLINE).pollInterval(Duration.ofMillis(2)).untilAsserted(() -> {
+      for (TestNode n : a.nodes) {
+        // the relay rebuilds the invalidation with a qualified origin: the schema change must survive it
+        assertThat(schemaChanges).as("on %s", n).contains(n.name() + " " + writer.name() + "@" + b.region + "/" + id);
+        assertThat(n.read(k)).as("on %s", n).isEmpty();
+      }
+    });
+    b.awaitQuiet();
   }
 
   @Test

@@ -92,7 +92,8 @@ class EventCodecTest {
   void invalidationAndFlush_roundTrip() throws Exception {
     var inv = new CacheEvent.Invalidation("shop", Set.of("orders", "lines"), false, "us-2", 41);
     var all = new CacheEvent.Invalidation("shop", Set.of(), true, "us-2", 42);
-    for (var event : new CacheEvent.Invalidation[] {inv, all}) {
+    var schema = new CacheEvent.Invalidation("shop", Set.of(), true, true, "us-2", 43);
+    for (var event : new CacheEvent.Invalidation[] {inv, all, schema}) {
       FrameWriter w = new FrameWriter(8);
       EventCodec.writeInvalidation(w, event);
       byte[] wire = w.toByteArray();

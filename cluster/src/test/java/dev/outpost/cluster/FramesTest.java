@@ -30,7 +30,7 @@ class FramesTest {
 
   @Test
   void relayedFrame_carriesTheOriginRegionAndTheInvalidation() throws Exception {
-    var inv = new CacheEvent.Invalidation("db", Set.of(), true, "n1", 3);
+    var inv = new CacheEvent.Invalidation("db", Set.of(), true, true, "n1", 3);
     byte[] submit = Frames.submitInvalidation("n1", 0, inv);
     FrameReader sub = new FrameReader(submit, 0, submit.length);
     Frames.readKind(sub);
@@ -45,8 +45,11 @@ class FramesTest {
 
   @Test
   void unknownVersionKindAudienceFlagsOrPayload_areRejected() {
-    assertThatThrownBy(() -> Frames.readKind(reader(2, Frames.KIND_SUBMIT)))
-        .isInstanceOf(MalformedFrameException.class).hasMessageContaining("unknown frame version 2");
+    assertThatThrownBy(() -> Frames.readKind(reader(1, Frames.KIND_SUBMIT)))
+        .as("a node of the version before schemaChanged").isInstanceOf(MalformedFrameException.class)
+        .hasMessageContaining("unknown frame version 1");
+    assertThatThrownBy(() -> Frames.readKind(reader(3, Frames.KIND_SUBMIT)))
+        .isInstanceOf(MalformedFrameException.class).hasMessageContaining("unknown frame version 3");
     assertThatThrownBy(() -> Frames.readKind(reader(Frames.VERSION, 9)))
         .isInstanceOf(MalformedFrameException.class).hasMessageContaining("unknown frame kind 9");
     assertThatThrownBy(() -> Frames.readEnvelope(envelope(7, 0, Frames.PAYLOAD_FILL)))

@@ -46,7 +46,11 @@ class ClusterRegionIT {
           "INSERT INTO kv SELECT g, 'v' || g FROM generate_series(1, 50) g",
           "CREATE TABLE counters (id int PRIMARY KEY, version bigint NOT NULL)",
           "INSERT INTO counters SELECT g, 0 FROM generate_series(1, 8) g",
-          "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER, "ALTER TABLE counters OWNER TO " + TestOrigin.APP_USER);
+          "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER, "ALTER TABLE counters OWNER TO " + TestOrigin.APP_USER,
+          "CREATE SEQUENCE region_seq",
+          "CREATE FUNCTION region_fn() RETURNS bigint IMMUTABLE LANGUAGE sql AS $$ SELECT 0::bigint $$",
+          "ALTER SEQUENCE region_seq OWNER TO " + TestOrigin.APP_USER,
+          "ALTER FUNCTION region_fn() OWNER TO " + TestOrigin.APP_USER);
     }
     region = TestRegion.start(origin, db, "eu", 3, BUDGET, TestRegion.policy(MAX_AGE, SWR), null, null);
     stats = new OriginStats(origin, db);
@@ -90,6 +94,38 @@ class ClusterRegionIT {
       assertThat(stats.calls("shared_fill")).isZero();
       assertThat(hits(region.get(1)) - h2).isEqualTo(5);
       assertThat(hits(region.get(2)) - h3).isEqualTo(5);
+    }
+  }
+
+  /**
+   * What a node knows of the catalog (here: that a function is immutable, so its answer may be
+   * cached) is forgotten on every node of the region when DDL runs through any one of them.
+   */
+  @Test
+  void ddlThroughNode2_makesNode3ReadTheCatalogAgain() throws Exception {
+    String read = "SELECT region_fn() AS ddl_probe";
+    try (Connection c2 = region.get(1).connect(); Connection c3 = region.get(2).connect()) {
+      long before = hits(region.get(2));
+      for (int i = 0; i < 50 && hits(region.get(2)) == before; i++) {
+        assertThat(Sql.value(c3, read)).isEqualTo("0");
+        Thread.sleep(20);
+      }
+      assertThat(hits(region.get(2))).as("node 3 caches the immutable function's answer").isGreaterThan(before);
+
+      Sql.exec(c2, "CREATE OR REPLACE FUNCTION region_fn() RETURNS bigint VOLATILE LANGUAGE sql"
+          + " AS $$ SELECT nextval('region_seq') $$");
+      String seen = Sql.value(c3, read);
+      for (int i = 0; i < 500 && "0".equals(seen); i++) { // until the DDL's invalidation reaches node 3
+        Thread.sleep(10);
+        seen = Sql.value(c3, read);
+      }
+      assertThat(seen).isNotEqualTo("0");
+      List<String> next = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        next.add(Sql.value(c3, read));
+      }
+      assertThat(next).as("node 3 knows the function is volatile now: never cached").doesNotHaveDuplicates()
+          .doesNotContain(seen);
     }
   }
 

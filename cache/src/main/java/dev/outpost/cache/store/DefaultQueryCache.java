@@ -13,6 +13,7 @@ import dev.outpost.cache.CachedResult;
 import dev.outpost.cache.FillTicket;
 import dev.outpost.cache.Lookup;
 import dev.outpost.cache.QueryCache;
+import dev.outpost.cache.SchemaListener;
 import dev.outpost.cache.Ticker;
 import dev.outpost.cache.sql.TableRef;
 import java.util.Collection;
@@ -67,6 +68,7 @@ final class DefaultQueryCache implements QueryCache {
   private volatile long flushedAt;
   /** Where unreadable entries are physically removed. */
   private final Executor sweeper;
+  private final SchemaListener schemaListener;
   /** Index slots invalidated since the last sweep began: their unreadable entries are to be removed. */
   private final Set<IndexKey> toSweep = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** A flush happened since the last sweep began: every unreadable entry is to be removed. */
@@ -76,8 +78,9 @@ final class DefaultQueryCache implements QueryCache {
 
   DefaultQueryCache(
       String nodeId, long maxBytes, long maxEntrySize, long maxFlightNanos, Ticker ticker,
-      Executor executor, Executor sweeper, CacheBus bus) {
+      Executor executor, Executor sweeper, CacheBus bus, SchemaListener schemaListener) {
     this.nodeId = nodeId;
+    this.schemaListener = schemaListener;
     this.sweeper = sweeper;
     this.maxEntrySize = maxEntrySize;
     this.ticker = ticker;
@@ -199,12 +202,21 @@ final class DefaultQueryCache implements QueryCache {
     return invalidateEarly(new CacheEvent.Invalidation(database, Set.of(), true, nodeId, invalidationIds.incrementAndGet()));
   }
 
+  @Override
+  public CompletableFuture<Void> invalidateSchema(String database) {
+    return invalidateEarly(
+        new CacheEvent.Invalidation(database, Set.of(), true, true, nodeId, invalidationIds.incrementAndGet()));
+  }
+
   /** Applies this node's invalidation now (read-your-writes), then publishes it for everyone. */
   private CompletableFuture<Void> invalidateEarly(CacheEvent.Invalidation inv) {
     synchronized (lock) {
       log.addPending(inv);
       removeMatching(inv);
       flights.detach(inv.database());
+    }
+    if (inv.schemaChanged()) {
+      schemaListener.schemaChanged(inv.database());
     }
     try {
       return bus.publishDelivered(inv);
@@ -242,6 +254,9 @@ final class DefaultQueryCache implements QueryCache {
         log.flush(sequence);
         clearEverything();
       }
+    }
+    if (event instanceof CacheEvent.Invalidation inv && inv.schemaChanged() && !inv.originNode().equals(nodeId)) {
+      schemaListener.schemaChanged(inv.database()); // this node's own heard of it when it was published
     }
   }
 

@@ -2,6 +2,7 @@ package dev.outpost.cache.store;
 
 import dev.outpost.cache.CacheBus;
 import dev.outpost.cache.QueryCache;
+import dev.outpost.cache.SchemaListener;
 import dev.outpost.cache.Ticker;
 import java.time.Duration;
 import java.util.Objects;
@@ -44,6 +45,7 @@ public final class QueryCacheBuilder {
   private Executor sweeper = SHARED_SWEEPER;
   private CacheBus bus;
   private String nodeId = UUID.randomUUID().toString();
+  private SchemaListener schemaListener = SchemaListener.NONE;
 
   private QueryCacheBuilder() {}
 
@@ -107,6 +109,12 @@ public final class QueryCacheBuilder {
     return this;
   }
 
+  /** Who hears of schema changes (see {@link QueryCache#invalidateSchema}); default nobody. */
+  public QueryCacheBuilder schemaListener(SchemaListener l) {
+    this.schemaListener = Objects.requireNonNull(l, "schemaListener");
+    return this;
+  }
+
   /** This node's identity on the bus (must be unique in the cluster). */
   public QueryCacheBuilder nodeId(String id) {
     Objects.requireNonNull(id, "nodeId");
@@ -127,7 +135,8 @@ public final class QueryCacheBuilder {
       flightNanos = Long.MAX_VALUE;
     }
     DefaultQueryCache cache =
-        new DefaultQueryCache(nodeId, maxBytes, maxEntrySize, flightNanos, ticker, executor, sweeper, b);
+        new DefaultQueryCache(nodeId, maxBytes, maxEntrySize, flightNanos, ticker, executor, sweeper, b,
+            schemaListener);
     cache.bindTo(b);
     return cache;
   }

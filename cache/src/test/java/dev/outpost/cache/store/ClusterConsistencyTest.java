@@ -44,6 +44,29 @@ class ClusterConsistencyTest {
   }
 
   @Test
+  void schemaChange_isHeardOnceOnEveryNode_theOriginAtOnce_othersAtDelivery_andDataInvalidationsAreNot() {
+    java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    QueryCache c = QueryCacheBuilder.newBuilder().nodeId("c").ticker(ticker).executor(Runnable::run)
+        .schemaListener(db -> heard.add("c:" + db)).bus(bus.member()).build();
+    QueryCache d = QueryCacheBuilder.newBuilder().nodeId("d").ticker(ticker).executor(Runnable::run)
+        .schemaListener(db -> heard.add("d:" + db)).bus(bus.member()).build();
+    fillEverywhere("v1");
+    c.invalidateSchema("db");
+    assertThat(heard).as("the publishing node, before delivery").containsExactly("c:db");
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.HIT); // not yet delivered there
+    bus.deliverAll();
+    assertThat(heard).as("every other node at delivery, the publisher not twice").containsExactly("c:db", "d:db");
+    assertThat(a.lookup(orders).status()).as("a schema change invalidates everything").isEqualTo(CacheStatus.MISS);
+    assertThat(c.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+
+    heard.clear();
+    d.invalidateAll("db");
+    c.invalidate("db", tables("orders"));
+    bus.deliverAll();
+    assertThat(heard).as("data invalidations leave catalog facts alone").isEmpty();
+  }
+
+  @Test
   void ownInvalidation_removesEntriesBeforeTheBusDeliversIt() {
     fillEverywhere("v1");
     a.invalidate("db", tables("orders"));

@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class CacheService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CacheService.class);
+  /** Verbs of writes that leave the catalog as it was (maintenance rewrites a table's files only). */
   private static final Set<String> NOT_DDL = Set.of("insert", "update", "delete", "merge", "copy", "truncate",
-      "select", "with", "values", "table", "explain", "refresh", "call", "do", "(");
+      "select", "with", "values", "table", "explain", "refresh", "call", "do", "(", "vacuum", "cluster", "reindex");
 
   private final QueryCache cache;
   private final CatalogInspector catalog;
@@ -275,12 +276,16 @@ public final class CacheService implements AutoCloseable {
     return !NOT_DDL.contains(verb);
   }
 
-  /** Applies a committed transaction's writes: removes affected entries before returning. */
+  /**
+   * Applies a committed transaction's writes: removes affected entries before returning. DDL
+   * invalidates the whole database and, on every node of the cluster, the catalog facts (a new
+   * trigger, a function's volatility, a view's definition: any of them may change what is
+   * cacheable and what a write invalidates).
+   */
   public void invalidate(String database, WriteSet writes) {
     if (writes.ddl()) {
-      catalog.forget(database);
-    }
-    if (writes.everything()) {
+      cache.invalidateSchema(database); // the schema listener forgets this node's catalog facts
+    } else if (writes.everything()) {
       cache.invalidateAll(database);
     } else if (!writes.tables().isEmpty()) {
       List<TableRef> refs = new ArrayList<>();
@@ -292,11 +297,6 @@ public final class CacheService implements AutoCloseable {
     if (log.isTraceEnabled()) {
       log.trace("invalidated {} in {}", writes, database);
     }
-  }
-
-  /** Forgets catalog facts of a database (DDL seen). */
-  public void forgetCatalog(String database) {
-    catalog.forget(database);
   }
 
   @Override

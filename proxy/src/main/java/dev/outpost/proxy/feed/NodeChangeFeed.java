@@ -105,7 +105,8 @@ public final class NodeChangeFeed implements AutoCloseable {
   private CompletableFuture<Void> committed(ChangeEvent e) {
     try {
       if (e.allRelations()) {
-        return cache.invalidateAll(e.database());
+        // nothing was observed before the slot existed, schema changes included
+        return cache.invalidateSchema(e.database());
       }
       List<TableRef> tables = new ArrayList<>();
       for (TableName t : e.relations()) {

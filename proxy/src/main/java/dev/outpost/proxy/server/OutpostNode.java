@@ -157,7 +157,9 @@ public final class OutpostNode implements AutoCloseable {
     } else if (cluster != null) {
       b.bus(cluster.cacheBus()).nodeId(cluster.nodeName());
     }
-    return new CacheService(b.build(), new CatalogInspector(config.origin(), Duration.ofSeconds(60)), policy);
+    CatalogInspector catalog = new CatalogInspector(config.origin(), Duration.ofSeconds(60));
+    b.schemaListener(catalog::forget); // DDL through any node of the cluster, or seen by the change feed
+    return new CacheService(b.build(), catalog, policy);
   }
 
   private static SslContext clientTls(ProxyConfig config) {
