@@ -41,6 +41,15 @@ public record ChangeEvent(String database, Set<TableName> relations, boolean all
     }
   }
 
+  /**
+   * True when the transaction changed the database's schema as far as the feed can tell: it wrote
+   * {@link DdlTrigger#TABLE} (DDL recorded by the installed event trigger), or nothing before it
+   * was observed ({@code allRelations}).
+   */
+  public boolean schemaChanged() {
+    return allRelations || relations.contains(DdlTrigger.TABLE);
+  }
+
   /** The event raised when the feed starts from a new slot: treat the whole database as changed. */
   public static ChangeEvent everything(String database, Instant now) {
     return new ChangeEvent(database, Set.of(), true, 0, Lsn.INVALID, Lsn.INVALID, now);

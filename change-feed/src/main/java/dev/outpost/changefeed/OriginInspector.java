@@ -40,7 +40,7 @@ final class OriginInspector {
   /** What the origin showed. {@code publication} and {@code slot} are null when absent. */
   record Findings(String walLevel, String database, String role, boolean superuser, boolean replication,
       Publication publication, Slot slot, int slotsUsed, int slotsMax, int sendersUsed, int sendersMax,
-      TableRisks risks) {
+      TableRisks risks, boolean ddlTrigger) {
 
     boolean logical() {
       return "logical".equals(walLevel);
@@ -78,7 +78,7 @@ final class OriginInspector {
       sendersMax = rs.getInt(8);
     }
     return new Findings(walLevel, database, role, superuser, replication, publication(c, options.publication()),
-        slot(c, options.slotName()), slotsUsed, slotsMax, sendersUsed, sendersMax, risks(c));
+        slot(c, options.slotName()), slotsUsed, slotsMax, sendersUsed, sendersMax, risks(c), DdlTrigger.installed(c));
   }
 
   private static final String USER_TABLES = " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -155,6 +155,11 @@ final class OriginInspector {
     judgePublication(f, o, problems, warnings);
     judgeTables(f, o, problems, warnings);
     judgeSlot(f, o, problems, warnings);
+    if (!f.ddlTrigger()) {
+      warnings.add("DDL run straight on the origin (migrations) is not in the replication stream: cached results"
+          + " keep the old schema until they expire; `outpost change-feed install-ddl-trigger` (as a superuser)"
+          + " records DDL in " + DdlTrigger.TABLE.sql() + " for the feed to see");
+    }
     if (!asWalSender && f.sendersUsed() >= f.sendersMax()) {
       problems.add("all " + f.sendersMax() + " WAL senders of the origin are in use (max_wal_senders = "
           + f.sendersMax() + "); raise max_wal_senders (needs a restart) or stop an unused replication consumer");

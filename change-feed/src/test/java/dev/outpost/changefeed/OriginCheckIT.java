@@ -4,6 +4,7 @@ import static dev.outpost.changefeed.FeedHarness.DEADLINE;
 import static dev.outpost.changefeed.FeedHarness.app;
 import static dev.outpost.changefeed.FeedHarness.sql;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.changefeed.ChangeFeedStatus.State;
@@ -63,6 +64,32 @@ class OriginCheckIT {
     assertThat(f.status().reason()).contains("superuser");
     assertThat(f.status().running()).isFalse();
     assertThat(FeedHarness.slotExists(origin, slot)).as("no slot is created for a feed that cannot run").isFalse();
+  }
+
+  @Test
+  void ddlTrigger_missing_isAWarning_installed_isSilent_andItsRowsReachTheFeedAsASchemaChange() {
+    String db = origin.createDatabase("check_ddl");
+    sql(origin, db, "CREATE PUBLICATION outpost FOR ALL TABLES", "CREATE TABLE t (id int PRIMARY KEY)");
+    assertThat(ChangeFeed.check(app(origin, db), slot()).warnings())
+        .anyMatch(w -> w.contains("install-ddl-trigger"));
+    assertThatThrownBy(() -> DdlTrigger.install(app(origin, db))).isInstanceOf(ChangeFeedException.class)
+        .hasMessageContaining("requires a superuser");
+    ConnectionInfo su = FeedHarness.superuser(origin, db);
+    DdlTrigger.install(su);
+    DdlTrigger.install(su); // again: replaces, does not fail
+    String slot = slot();
+    assertThat(ChangeFeed.check(app(origin, db), slot).warnings()).noneMatch(w -> w.contains("install-ddl-trigger"));
+
+    RecordingSink sink = new RecordingSink();
+    ChangeFeed f = start(su, slot, sink);
+    try {
+      await().atMost(DEADLINE).until(() -> f.status().state() == State.STREAMING);
+      sql(origin, db, "ALTER TABLE t ADD COLUMN note text");
+      await().atMost(DEADLINE).until(() -> sink.first(DdlTrigger.TABLE) != null);
+      assertThat(sink.first(DdlTrigger.TABLE).event().schemaChanged()).isTrue();
+    } finally {
+      f.dropSlot();
+    }
   }
 
   @Test

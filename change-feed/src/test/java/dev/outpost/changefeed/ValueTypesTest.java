@@ -50,6 +50,19 @@ class ValueTypesTest {
   }
 
   @Test
+  void changeEvent_schemaChanged_whenTheDdlTableWasWritten_orNothingWasObserved() {
+    Lsn a = Lsn.parse("0/1");
+    Lsn b = Lsn.parse("0/2");
+    assertThat(new ChangeEvent("db", Set.of(new TableName("public", "t")), false, 1, a, b, Instant.EPOCH)
+        .schemaChanged()).isFalse();
+    assertThat(new ChangeEvent("db", Set.of(new TableName("public", "t"), DdlTrigger.TABLE), false, 1, a, b,
+        Instant.EPOCH).schemaChanged()).isTrue();
+    assertThat(new ChangeEvent("db", Set.of(new TableName("public", "ddl_events")), false, 1, a, b, Instant.EPOCH)
+        .schemaChanged()).as("a user's table of that name in another schema").isFalse();
+    assertThat(ChangeEvent.everything("db", Instant.EPOCH).schemaChanged()).isTrue();
+  }
+
+  @Test
   void connectionInfo_buildsReplicationUrl_andNeverShowsThePassword() {
     ConnectionInfo info = new ConnectionInfo("db.example", 6432, "app data", "feeder", "s3cret",
         ConnectionInfo.SslMode.VERIFY_FULL, "/etc/ca.pem");

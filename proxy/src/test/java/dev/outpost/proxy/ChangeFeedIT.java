@@ -49,7 +49,10 @@ class ChangeFeedIT {
               + " UPDATE order_totals SET total = total + NEW.amount WHERE id = 1; RETURN NEW; END $$",
           "CREATE TRIGGER orders_total AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION add_total()",
           "CREATE TABLE scratch (id int PRIMARY KEY)", "INSERT INTO scratch VALUES (1), (2), (3)",
+          "CREATE SEQUENCE probe_seq",
+          "CREATE FUNCTION probe_fn() RETURNS bigint IMMUTABLE LANGUAGE sql AS $$ SELECT 1::bigint $$",
           "GRANT ALL ON ALL TABLES IN SCHEMA public TO " + TestOrigin.APP_USER,
+          "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO " + TestOrigin.APP_USER,
           "CREATE PUBLICATION outpost FOR ALL TABLES");
     }
     List<HostPort> relay = new ArrayList<>();
@@ -137,6 +140,54 @@ class ChangeFeedIT {
     }
     log.info("a trigger's write was seen everywhere after {} ms",
         seenEverywhere(read, Long.toString(Long.parseLong(before) + 25), start));
+  }
+
+  /**
+   * DDL straight on the origin (a migration) is not in the replication stream; with the event
+   * trigger installed it is recorded in a table the feed reads: every node of both regions drops
+   * its cached results and reads the catalog again (here: a function that became volatile is never
+   * cached after that). DDL on temporary objects only is not recorded.
+   */
+  @Test
+  void ddlOnTheOrigin_withTheInstalledTrigger_flushesAndRefreshesCatalogFactsEverywhere() throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = dev.outpost.proxy.cli.OutpostMain.commandLine();
+    cl.setOut(new java.io.PrintWriter(out));
+    cl.setErr(new java.io.PrintWriter(err));
+    assertThat(cl.execute("change-feed", "install-ddl-trigger", "--origin", origin.originUrl(db))).as(
+        "the application's role may not create event triggers").isEqualTo(1);
+    assertThat(err.toString()).contains("requires a superuser");
+    assertThat(cl.execute("change-feed", "install-ddl-trigger", "--origin", origin.superOriginUrl(db))).isZero();
+    assertThat(out.toString()).contains("installed event trigger outpost_ddl");
+
+    String read = "SELECT probe_fn() AS ddl_probe";
+    try (Connection direct = origin.superConnection(db)) {
+      String recorded = "SELECT count(*) FROM outpost.ddl_events";
+      String before = Sql.value(direct, recorded);
+      Sql.exec(direct, "CREATE TEMP TABLE scratch_temp (x int)");
+      assertThat(Sql.value(direct, recorded)).as("CREATE TEMP TABLE is not recorded").isEqualTo(before);
+
+      cachedEverywhere(read);
+      Sql.exec(direct, "CREATE OR REPLACE FUNCTION probe_fn() RETURNS bigint VOLATILE LANGUAGE sql"
+          + " AS $$ SELECT nextval('probe_seq') + 100 $$");
+    }
+    for (TestNode n : all()) {
+      try (Connection c = n.connect()) {
+        String seen = Sql.value(c, read);
+        for (int i = 0; i < 1500 && "1".equals(seen); i++) { // until the feed's schema change reaches it
+          Thread.sleep(20);
+          seen = Sql.value(c, read);
+        }
+        assertThat(seen).as("on %s", n.node().cluster().nodeName()).isNotEqualTo("1");
+        List<String> next = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          next.add(Sql.value(c, read));
+        }
+        assertThat(next).as("on %s: the function is volatile now, never cached", n.node().cluster().nodeName())
+            .doesNotHaveDuplicates().doesNotContain(seen);
+      }
+    }
   }
 
   @Test

@@ -215,6 +215,12 @@ public final class TestOrigin implements AutoCloseable {
     return "postgresql://" + user + ":" + password + "@" + host + ":" + port + "/" + database;
   }
 
+  /** The libpq-style origin URL as the superuser on {@code database}. */
+  public String superOriginUrl(String database) {
+    return "postgresql://" + superUser + (superPassword == null ? "" : ":" + superPassword) + "@" + host + ":" + port
+        + "/" + database;
+  }
+
   /** The libpq-style origin URL as {@link #APP_USER} on {@code database}. */
   public String originUrl(String database) {
     return originUrl(APP_USER, APP_PASSWORD, database);

@@ -38,7 +38,9 @@ public final class OutpostMain implements Runnable {
     cl.addSubcommand(new CommandLine(new ConfigCommand()).addSubcommand(check));
     CommandLine dropSlot = new CommandLine(new ChangeFeedCommand.DropSlot(env));
     KeyOptions.addTo(dropSlot.getCommandSpec());
-    cl.addSubcommand(new CommandLine(new ChangeFeedCommand()).addSubcommand(dropSlot));
+    CommandLine installDdlTrigger = new CommandLine(new ChangeFeedCommand.InstallDdlTrigger(env));
+    KeyOptions.addTo(installDdlTrigger.getCommandSpec());
+    cl.addSubcommand(new CommandLine(new ChangeFeedCommand()).addSubcommand(dropSlot).addSubcommand(installDdlTrigger));
     cl.addSubcommand(new DemoCommand());
     cl.addSubcommand(new VersionCommand());
     // After the subcommands, so that it applies to them as well.

@@ -104,8 +104,8 @@ public final class NodeChangeFeed implements AutoCloseable {
    */
   private CompletableFuture<Void> committed(ChangeEvent e) {
     try {
-      if (e.allRelations()) {
-        // nothing was observed before the slot existed, schema changes included
+      if (e.schemaChanged()) {
+        // DDL recorded by the event trigger, or a new slot (nothing before it was observed)
         return cache.invalidateSchema(e.database());
       }
       List<TableRef> tables = new ArrayList<>();
