@@ -59,7 +59,12 @@ public final class CatalogInspector implements AutoCloseable {
   /** Set by {@link #close}: lookups cut short by it are not worth a warning. */
   private volatile boolean closed;
 
-  private record Memo<T>(long createdNanos, CompletableFuture<T> value) {}
+  /** A lookup and, while it runs, the expired facts it replaces (null when there are none). */
+  private record Memo<T>(long createdNanos, CompletableFuture<T> value, CompletableFuture<T> previous) {
+    CompletableFuture<T> current() {
+      return value.isDone() || previous == null ? value : previous;
+    }
+  }
 
   private record FunctionKey(String database, String schema, String name) {}
 
@@ -113,19 +118,28 @@ public final class CatalogInspector implements AutoCloseable {
     return s == null ? null : s.toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * The memoized lookup for {@code key}. Facts older than the TTL are looked up again in the
+   * background while the expired ones are still answered (a few milliseconds more of the staleness
+   * the TTL allows anyway), so that reads do not go uncached, nor shared backends get reset, every
+   * time a TTL runs out. After {@link #forget} there is nothing to answer meanwhile: the schema
+   * changed, and the next caller waits for the new facts like the first one did.
+   */
   @SuppressWarnings("unchecked")
   private <T> CompletableFuture<T> memoized(Object key, SqlSupplier<T> lookup) {
     long now = clock.getAsLong();
     Memo<T> m = (Memo<T>) memo.get(key);
     if (m != null && now - m.createdNanos() < ttlNanos && !m.value().isCompletedExceptionally()) {
-      return m.value();
+      return m.current();
     }
+    CompletableFuture<T> previous = m != null && m.value().isDone() && !m.value().isCompletedExceptionally()
+        ? m.value() : null;
     CompletableFuture<T> f = new CompletableFuture<>();
-    Memo<T> fresh = new Memo<>(now, f);
+    Memo<T> fresh = new Memo<>(now, f, previous);
     Memo<T> raced = (Memo<T>) memo.compute(key, (k, old) ->
         old != null && old != m && now - old.createdNanos() < ttlNanos ? old : fresh);
     if (raced != fresh) {
-      return raced.value();
+      return raced.current();
     }
     try {
       executor.execute(() -> {
@@ -145,8 +159,9 @@ public final class CatalogInspector implements AutoCloseable {
       // closed: the caller treats the facts as unknown (nothing is cached), never an exception
       memo.remove(key, fresh);
       f.completeExceptionally(closing);
+      return f;
     }
-    return f;
+    return fresh.current();
   }
 
   @FunctionalInterface
