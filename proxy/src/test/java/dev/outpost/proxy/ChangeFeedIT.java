@@ -2,6 +2,7 @@ package dev.outpost.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.changefeed.ChangeFeed;
@@ -13,6 +14,7 @@ import dev.outpost.proxy.feed.NodeChangeFeed;
 import dev.outpost.proxy.server.OutpostNode;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -162,6 +164,7 @@ class ChangeFeedIT {
     assertThat(out.toString()).contains("installed event trigger outpost_ddl");
 
     String read = "SELECT probe_fn() AS ddl_probe";
+    java.util.Map<TestNode, Double> heardBefore = new java.util.HashMap<>();
     try (Connection direct = origin.superConnection(db)) {
       String recorded = "SELECT count(*) FROM outpost.ddl_events";
       String before = Sql.value(direct, recorded);
@@ -169,25 +172,35 @@ class ChangeFeedIT {
       assertThat(Sql.value(direct, recorded)).as("CREATE TEMP TABLE is not recorded").isEqualTo(before);
 
       cachedEverywhere(read);
+      for (TestNode n : all()) {
+        heardBefore.put(n, schemaChanges(n));
+      }
       Sql.exec(direct, "CREATE OR REPLACE FUNCTION probe_fn() RETURNS bigint VOLATILE LANGUAGE sql"
           + " AS $$ SELECT nextval('probe_seq') + 100 $$");
     }
     for (TestNode n : all()) {
+      String name = n.node().cluster().nodeName();
       try (Connection c = n.connect()) {
-        String seen = Sql.value(c, read);
-        for (int i = 0; i < 1500 && "1".equals(seen); i++) { // until the feed's schema change reaches it
-          Thread.sleep(20);
-          seen = Sql.value(c, read);
-        }
-        assertThat(seen).as("on %s", n.node().cluster().nodeName()).isNotEqualTo("1");
+        // heard of the DDL (outpost_catalog_schema_changes_total), and its invalidation took effect
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).alias(name + " hears of the DDL")
+            .until(() -> schemaChanges(n) > heardBefore.get(n) && !"1".equals(Sql.value(c, read)));
         List<String> next = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
           next.add(Sql.value(c, read));
         }
-        assertThat(next).as("on %s: the function is volatile now, never cached", n.node().cluster().nodeName())
-            .doesNotHaveDuplicates().doesNotContain(seen);
+        assertThat(next).as("on %s: the function is volatile now, never cached", name)
+            .doesNotHaveDuplicates().doesNotContain("1");
       }
     }
+    TestNode consumer = all().stream().filter(n -> n.node().changeFeed().consumingHere()).findFirst().orElseThrow();
+    assertThat(consumer.node().changeFeedView().rows().rows()).anySatisfy(r -> {
+      assertThat(r.get(0)).isEqualTo("schema_changes");
+      assertThat(Long.parseLong(String.valueOf(r.get(1)))).isPositive();
+    });
+  }
+
+  private static double schemaChanges(TestNode n) {
+    return n.node().metrics().registry().get("outpost.catalog.schema.changes").counter().count();
   }
 
   @Test

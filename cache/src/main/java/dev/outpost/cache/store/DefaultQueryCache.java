@@ -210,13 +210,13 @@ final class DefaultQueryCache implements QueryCache {
 
   /** Applies this node's invalidation now (read-your-writes), then publishes it for everyone. */
   private CompletableFuture<Void> invalidateEarly(CacheEvent.Invalidation inv) {
+    if (inv.schemaChanged()) {
+      schemaListener.schemaChanged(inv.database()); // before any read can miss because of it
+    }
     synchronized (lock) {
       log.addPending(inv);
       removeMatching(inv);
       flights.detach(inv.database());
-    }
-    if (inv.schemaChanged()) {
-      schemaListener.schemaChanged(inv.database());
     }
     try {
       return bus.publishDelivered(inv);
@@ -239,6 +239,12 @@ final class DefaultQueryCache implements QueryCache {
 
   @Override
   public void deliver(long sequence, CacheEvent event) {
+    if (event instanceof CacheEvent.Invalidation inv && inv.schemaChanged() && !inv.originNode().equals(nodeId)) {
+      // Before the invalidation takes effect: a read that misses because of it must not plan with
+      // the old catalog facts, or its fill (started after this delivery) would be admitted. This
+      // node's own schema change was heard when it was published.
+      schemaListener.schemaChanged(inv.database());
+    }
     synchronized (lock) {
       if (sequence > deliveredSequence) {
         deliveredSequence = sequence;
@@ -254,9 +260,6 @@ final class DefaultQueryCache implements QueryCache {
         log.flush(sequence);
         clearEverything();
       }
-    }
-    if (event instanceof CacheEvent.Invalidation inv && inv.schemaChanged() && !inv.originNode().equals(nodeId)) {
-      schemaListener.schemaChanged(inv.database()); // this node's own heard of it when it was published
     }
   }
 

@@ -46,16 +46,28 @@ class ClusterConsistencyTest {
   @Test
   void schemaChange_isHeardOnceOnEveryNode_theOriginAtOnce_othersAtDelivery_andDataInvalidationsAreNot() {
     java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.List<CacheStatus> whenHeard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    QueryCache[] cd = new QueryCache[2];
     QueryCache c = QueryCacheBuilder.newBuilder().nodeId("c").ticker(ticker).executor(Runnable::run)
-        .schemaListener(db -> heard.add("c:" + db)).bus(bus.member()).build();
+        .schemaListener(db -> {
+          heard.add("c:" + db);
+          whenHeard.add(cd[0].lookup(orders).status());
+        }).bus(bus.member()).build();
     QueryCache d = QueryCacheBuilder.newBuilder().nodeId("d").ticker(ticker).executor(Runnable::run)
-        .schemaListener(db -> heard.add("d:" + db)).bus(bus.member()).build();
+        .schemaListener(db -> {
+          heard.add("d:" + db);
+          whenHeard.add(cd[1].lookup(orders).status());
+        }).bus(bus.member()).build();
+    cd[0] = c;
+    cd[1] = d;
     fillEverywhere("v1");
     c.invalidateSchema("db");
     assertThat(heard).as("the publishing node, before delivery").containsExactly("c:db");
     assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.HIT); // not yet delivered there
     bus.deliverAll();
     assertThat(heard).as("every other node at delivery, the publisher not twice").containsExactly("c:db", "d:db");
+    assertThat(whenHeard).as("heard before the entries became unreadable: no read could miss and plan with old facts")
+        .containsExactly(CacheStatus.HIT, CacheStatus.HIT);
     assertThat(a.lookup(orders).status()).as("a schema change invalidates everything").isEqualTo(CacheStatus.MISS);
     assertThat(c.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
 

@@ -87,6 +87,7 @@ public final class CacheService implements AutoCloseable {
    * @param sessionCacheOn false after {@code SET outpost.cache = off} in the session
    */
   public ReadPlan planRead(CatalogInspector.Login login, Classification c, boolean sessionCacheOn) {
+    long generation = catalog.generation(); // before any fact is read
     CachePolicy p = policy;
     Hints hints = c.hints();
     if (!p.enabled()) {
@@ -169,7 +170,17 @@ public final class CacheService implements AutoCloseable {
       freshness = new Freshness(hints.maxAge().orElse(freshness.maxAge()),
           hints.staleWhileRevalidate().orElse(freshness.staleWhileRevalidate()));
     }
-    return ReadPlan.cacheable(dependencies, freshness);
+    return ReadPlan.cacheable(dependencies, freshness, generation);
+  }
+
+  /**
+   * True when a schema change made the node forget catalog facts after {@code plan} was made: the
+   * plan may rest on facts that no longer hold (a function that became volatile), so its result must
+   * not be stored. A fill that began before the schema change's invalidation took effect is dropped
+   * by the cache's sequence rule; this covers the one that began after it with a plan made before.
+   */
+  public boolean catalogChangedSince(ReadPlan plan) {
+    return catalog.generation() != plan.catalogGeneration();
   }
 
   private static <T> T ready(CompletableFuture<T> f) {

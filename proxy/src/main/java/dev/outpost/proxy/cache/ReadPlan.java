@@ -14,15 +14,20 @@ import java.util.Objects;
  * @param reason why it may not be cached, for logs and the admin console
  * @param dependencies what the entry depends on (when cacheable)
  * @param freshness how long the entry is fresh, and stale-but-servable (when cacheable)
+ * @param catalogGeneration the catalog generation the plan's facts were read in (see {@link
+ *     CacheService#catalogChangedSince}): a result of a plan made before a schema change is not
+ *     stored
  */
-public record ReadPlan(CacheStatus refusal, String reason, Dependencies dependencies, Freshness freshness) {
+public record ReadPlan(CacheStatus refusal, String reason, Dependencies dependencies, Freshness freshness,
+    long catalogGeneration) {
 
   public static ReadPlan refuse(CacheStatus status, String reason) {
-    return new ReadPlan(Objects.requireNonNull(status), reason, null, null);
+    return new ReadPlan(Objects.requireNonNull(status), reason, null, null, 0);
   }
 
-  public static ReadPlan cacheable(Dependencies deps, Freshness freshness) {
-    return new ReadPlan(null, null, Objects.requireNonNull(deps), Objects.requireNonNull(freshness));
+  public static ReadPlan cacheable(Dependencies deps, Freshness freshness, long catalogGeneration) {
+    return new ReadPlan(null, null, Objects.requireNonNull(deps), Objects.requireNonNull(freshness),
+        catalogGeneration);
   }
 
   public boolean isCacheable() {

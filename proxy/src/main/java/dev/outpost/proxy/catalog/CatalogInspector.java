@@ -56,6 +56,7 @@ public final class CatalogInspector implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<String, HikariDataSource> dataSources = new ConcurrentHashMap<>();
   private final Map<Object, Memo<?>> memo = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
   /** Set by {@link #close}: lookups cut short by it are not worth a warning. */
   private volatile boolean closed;
 
@@ -107,11 +108,21 @@ public final class CatalogInspector implements AutoCloseable {
     return memoized(new OperatorsKey(login.database()), () -> lookupOperators(login));
   }
 
-  /** Forgets everything known about {@code database} (after DDL through Outpost). */
+  /**
+   * Forgets everything known about {@code database} (a schema change), then moves the {@link
+   * #generation} on: whoever read the generation before reading facts can tell that they may be
+   * outdated.
+   */
   public void forget(String database) {
     memo.keySet().removeIf(k -> (k instanceof FunctionKey f && f.database().equals(database))
         || (k instanceof RelationKey r && r.database().equals(database))
         || (k instanceof OperatorsKey o && o.database().equals(database)));
+    generation.incrementAndGet();
+  }
+
+  /** Counts {@link #forget} calls (any database). */
+  public long generation() {
+    return generation.get();
   }
 
   private static String lower(String s) {

@@ -36,6 +36,8 @@ public final class NodeChangeFeed implements AutoCloseable {
   private final String slot;
   private final QueryCache cache;
   private ChangeFeed feed;
+  /** Commits the feed saw that changed the schema (DDL recorded by the event trigger). */
+  private final java.util.concurrent.atomic.LongAdder schemaChanges = new java.util.concurrent.atomic.LongAdder();
   /** Written by the feed's own thread (listener), which must never wait for this object's lock. */
   private volatile ChangeFeedStatus last;
 
@@ -106,6 +108,9 @@ public final class NodeChangeFeed implements AutoCloseable {
     try {
       if (e.schemaChanged()) {
         // DDL recorded by the event trigger, or a new slot (nothing before it was observed)
+        if (!e.allRelations()) {
+          schemaChanges.increment();
+        }
         return cache.invalidateSchema(e.database());
       }
       List<TableRef> tables = new ArrayList<>();
@@ -157,6 +162,7 @@ public final class NodeChangeFeed implements AutoCloseable {
       r.row("lag_seconds", String.format(java.util.Locale.ROOT, "%.3f", s.lagSeconds()));
       r.row("events", s.eventsDelivered());
       r.row("relations_invalidated", s.relationsInvalidated());
+      r.row("schema_changes", schemaChanges.sum());
       r.row("errors", s.errors());
       r.row("since", String.valueOf(s.since()));
     }

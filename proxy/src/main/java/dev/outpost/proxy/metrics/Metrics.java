@@ -58,6 +58,7 @@ public final class Metrics implements AutoCloseable {
   private final Counter rejected;
   private final Counter authFailures;
   private final Counter untrackedState;
+  private final Counter schemaChanges;
   private final Map<String, SampledBinding<?>> bindings = new HashMap<>();
   private final List<AutoCloseable> jvmBinders = new ArrayList<>();
 
@@ -79,6 +80,10 @@ public final class Metrics implements AutoCloseable {
         .description("Statements that may have changed settings or the role where Outpost cannot read them"
             + " (set_config, DO, CALL, SET ROLE ...): the session's cache keys became its own, and a shared"
             + " origin connection is reset before its next use")
+        .register(registry);
+    schemaChanges = Counter.builder("outpost.catalog.schema.changes")
+        .description("Schema changes this node heard of (DDL through any node of the cluster, or recorded by the"
+            + " change feed's DDL trigger): it flushed the database's cached results and reads the catalog again")
         .register(registry);
   }
 
@@ -137,6 +142,11 @@ public final class Metrics implements AutoCloseable {
   /** A client failed to log in. */
   public void authFailed() {
     authFailures.increment();
+  }
+
+  /** The node heard of a schema change and forgot its catalog facts of that database. */
+  public void schemaChanged() {
+    schemaChanges.increment();
   }
 
   /** A session ran something that may have changed settings or the role untracked. */

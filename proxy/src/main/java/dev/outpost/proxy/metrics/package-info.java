@@ -15,7 +15,7 @@
  *   <li>the node, when it creates a pool: {@code bindPool(name, sampler)}, closing the binding
  *       when the pool closes;
  *   <li>the cache, cluster and change-feed wiring: {@code bindCache}, {@code bindCluster},
- *       {@code bindChangeFeed};
+ *       {@code bindChangeFeed}; the cache's schema listener: {@code schemaChanged()};
  *   <li>the admin console reads {@code snapshot()}; {@code MetricsServer} serves {@code scrape()}.
  * </ul>
  */

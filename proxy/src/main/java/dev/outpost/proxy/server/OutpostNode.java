@@ -129,11 +129,11 @@ public final class OutpostNode implements AutoCloseable {
     this.config = config;
     this.cluster = options.bus() == null && config.cluster().enabled()
         ? ClusterNode.start(config.cluster().toClusterConfig()) : null;
-    this.cacheService = cacheService(config, options, cluster);
+    this.metrics = options.metrics() != null ? options.metrics() : new Metrics();
+    this.cacheService = cacheService(config, options, cluster, metrics);
     this.changeFeed = config.changeFeed().enabled()
         ? NodeChangeFeed.prepare(config.origin(), config.changeFeed(), config.changeFeedSlot(), cacheService.cache())
         : null;
-    this.metrics = options.metrics() != null ? options.metrics() : new Metrics();
     this.clientTls = clientTls(config);
     this.metrics.bindCache(() -> cacheService.cache().stats());
     this.users = options.users() != null ? options.users() : NodeSettings.users(config);
@@ -142,7 +142,7 @@ public final class OutpostNode implements AutoCloseable {
     this.connector = new OriginConnector(transport.clientChannel(), config.connectTimeout());
   }
 
-  private static CacheService cacheService(ProxyConfig config, Options options, ClusterNode cluster) {
+  private static CacheService cacheService(ProxyConfig config, Options options, ClusterNode cluster, Metrics metrics) {
     CachePolicy policy = options.cachePolicy() != null ? options.cachePolicy()
         : NodeSettings.cachePolicy(config.cache());
     QueryCacheBuilder b = QueryCacheBuilder.newBuilder()
@@ -158,7 +158,10 @@ public final class OutpostNode implements AutoCloseable {
       b.bus(cluster.cacheBus()).nodeId(cluster.nodeName());
     }
     CatalogInspector catalog = new CatalogInspector(config.origin(), Duration.ofSeconds(60));
-    b.schemaListener(catalog::forget); // DDL through any node of the cluster, or seen by the change feed
+    b.schemaListener(database -> { // DDL through any node of the cluster, or seen by the change feed
+      catalog.forget(database);
+      metrics.schemaChanged();
+    });
     return new CacheService(b.build(), catalog, policy);
   }
 

@@ -4,6 +4,7 @@ import dev.outpost.cache.CacheStatus;
 import dev.outpost.cache.CachedResult;
 import dev.outpost.cache.FillTicket;
 import dev.outpost.cache.QueryCache;
+import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.cache.ReadPlan;
 import dev.outpost.wire.Frame;
 import io.netty.buffer.ByteBuf;
@@ -19,7 +20,7 @@ import java.util.Arrays;
 final class ResultCapture {
   private final FillTicket.Leader leader;
   private final ReadPlan plan;
-  private final QueryCache cache;
+  private final CacheService service;
   private final long maxEntrySize;
   private byte[] describe;
   private byte[] rows = new byte[256];
@@ -31,10 +32,10 @@ final class ResultCapture {
   private boolean finished;
   private final long startNanos = System.nanoTime();
 
-  ResultCapture(FillTicket.Leader leader, ReadPlan plan, QueryCache cache, long maxEntrySize) {
+  ResultCapture(FillTicket.Leader leader, ReadPlan plan, CacheService service, long maxEntrySize) {
     this.leader = leader;
     this.plan = plan;
-    this.cache = cache;
+    this.service = service;
     this.maxEntrySize = maxEntrySize;
   }
 
@@ -99,6 +100,10 @@ final class ResultCapture {
       return null;
     }
     finished = true;
+    if (completed && failure == null && cleanEnd && describe != null && service.catalogChangedSince(plan)) {
+      leader.abandon(); // planned with catalog facts a schema change has made doubtful
+      return CacheStatus.MISS;
+    }
     if (completed && failure == null && cleanEnd && describe != null) {
       CachedResult result = CachedResult.builder(Arrays.copyOf(rows, length))
           .rowDescription(describe)
@@ -122,7 +127,7 @@ final class ResultCapture {
   }
 
   QueryCache cache() {
-    return cache;
+    return service.cache();
   }
 
   /** When the request whose result this captures was sent. */
