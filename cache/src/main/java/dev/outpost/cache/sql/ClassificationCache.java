@@ -6,22 +6,35 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 /**
  * Remembers classifications by exact statement text, so that a statement a client runs over and
  * over is lexed once. Classification depends on nothing but the text, so entries never go stale;
- * the bound only limits memory. Thread-safe.
+ * the bound only limits memory, and it counts bytes, not texts: a bulk loader's distinct
+ * megabyte-long INSERTs must not fill the heap (an entry holds its text twice, as the key and as
+ * the normalized text). Thread-safe.
  */
 public final class ClassificationCache {
   private final Cache<String, Classification> cache;
 
   /**
-   * A cache holding at most {@code maxTexts} texts (least recently used go first); Caffeine's
+   * A cache holding at most about {@code maxBytes} of texts and classifications (least recently
+   * used go first; a single text larger than that is classified but not kept); Caffeine's
    * maintenance runs on the calling thread (no hand-over to a pool thread per drain).
    */
-  public ClassificationCache(long maxTexts) {
-    this(maxTexts, Runnable::run);
+  public ClassificationCache(long maxBytes) {
+    this(maxBytes, Runnable::run);
   }
 
   /** Maintenance (evictions) runs on {@code executor}. */
-  ClassificationCache(long maxTexts, java.util.concurrent.Executor executor) {
-    this.cache = Caffeine.newBuilder().maximumSize(maxTexts).executor(executor).build();
+  ClassificationCache(long maxBytes, java.util.concurrent.Executor executor) {
+    this.cache = Caffeine.newBuilder()
+        .maximumWeight(maxBytes)
+        .weigher((String text, Classification c) -> weight(text, c))
+        .executor(executor)
+        .build();
+  }
+
+  /** Bytes an entry holds, at most: both strings as UTF-16, plus the objects around them. */
+  static int weight(String text, Classification c) {
+    long w = 256L + 2L * text.length() + 2L * c.normalizedText().length();
+    return (int) Math.min(Integer.MAX_VALUE, w);
   }
 
   /** The classification of {@code sql}, computed once per text. */
@@ -38,5 +51,11 @@ public final class ClassificationCache {
   public long size() {
     cache.cleanUp();
     return cache.estimatedSize();
+  }
+
+  /** Bytes the remembered entries weigh (see {@link #weight}). */
+  public long weightedBytes() {
+    cache.cleanUp();
+    return cache.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 }

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class ClassificationCacheTest {
   @Test
   void classify_sameText_returnsTheSameResultAsTheClassifier() {
-    ClassificationCache cache = new ClassificationCache(10);
+    ClassificationCache cache = new ClassificationCache(64 * 1024);
     String sql = "SELECT * FROM orders WHERE id = $1 /* outpost:nocache */";
     Classification first = cache.classify(sql);
     assertThat(first).isEqualTo(StatementClassifier.classify(sql));
@@ -15,11 +15,23 @@ class ClassificationCacheTest {
   }
 
   @Test
-  void classify_manyTexts_staysBounded() {
-    ClassificationCache cache = new ClassificationCache(10, Runnable::run);
+  void classify_manyTexts_staysWithinItsBytes() {
+    long bound = 64 * 1024;
+    ClassificationCache cache = new ClassificationCache(bound, Runnable::run);
+    String padding = "x".repeat(1000);
     for (int i = 0; i < 1000; i++) {
-      assertThat(cache.classify("SELECT " + i).kind()).isEqualTo(StatementKind.READ);
+      assertThat(cache.classify("SELECT '" + padding + "', " + i).kind()).isEqualTo(StatementKind.READ);
     }
-    assertThat(cache.size()).isLessThanOrEqualTo(10);
+    assertThat(cache.weightedBytes()).isLessThanOrEqualTo(bound);
+    assertThat(cache.size()).as("texts of ~1 KB, weighing ~4 KB each").isBetween(1L, 16L);
+  }
+
+  @Test
+  void classify_aTextLargerThanTheBound_isClassifiedButNotKept() {
+    ClassificationCache cache = new ClassificationCache(64 * 1024, Runnable::run);
+    String bulk = "INSERT INTO t (a) VALUES " + "(1), ".repeat(20_000) + "(2)";
+    assertThat(cache.classify(bulk).writeTables()).containsExactly(TableRef.of("t"));
+    assertThat(cache.size()).isZero();
+    assertThat(cache.weightedBytes()).isZero();
   }
 }

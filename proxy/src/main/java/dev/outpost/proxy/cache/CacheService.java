@@ -49,7 +49,8 @@ public final class CacheService implements AutoCloseable {
 
   private final QueryCache cache;
   private final CatalogInspector catalog;
-  private final ClassificationCache classifications = new ClassificationCache(20_000);
+  /** Classifications by text, at most 64 MiB of them (tens of thousands of ordinary statements). */
+  private final ClassificationCache classifications = new ClassificationCache(64L << 20);
   private volatile CachePolicy policy;
 
   public CacheService(QueryCache cache, CatalogInspector catalog, CachePolicy policy) {
