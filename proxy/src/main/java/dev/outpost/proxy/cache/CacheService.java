@@ -8,6 +8,7 @@ import dev.outpost.cache.sql.Classification;
 import dev.outpost.cache.sql.ClassificationCache;
 import dev.outpost.cache.sql.FunctionRef;
 import dev.outpost.cache.sql.Hints;
+import dev.outpost.cache.sql.StatementClassifier;
 import dev.outpost.cache.sql.StatementKind;
 import dev.outpost.cache.sql.TableRef;
 import dev.outpost.proxy.catalog.CatalogInspector;
@@ -274,18 +275,42 @@ public final class CacheService implements AutoCloseable {
     return answer;
   }
 
-  /** True when the statement changes the catalog (so catalog facts must be forgotten). */
+  /**
+   * True when the statement changes the catalog (so catalog facts must be forgotten everywhere):
+   * a write whose verb is not DML or maintenance, in any statement of a multi-statement text.
+   * Creating a temporary object is not a schema change (nobody else can see it, and
+   * {@code CREATE TEMP TABLE … ON COMMIT DROP} per transaction must not flush the cluster's cache).
+   */
   public static boolean isDdl(Classification c) {
     if (c.kind() != StatementKind.WRITE) {
       return false;
     }
-    String text = c.normalizedText().trim().toLowerCase(Locale.ROOT);
+    if (c.isMultiStatement()) {
+      for (Classification one : StatementClassifier.classifyEach(c.normalizedText())) {
+        if (isDdl(one)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    String text = c.normalizedText().trim();
+    // the verb and what follows it are all that matter: never lower-case a megabyte INSERT
+    String head = text.substring(0, Math.min(text.length(), 64)).toLowerCase(Locale.ROOT);
     int sp = 0;
-    while (sp < text.length() && Character.isLetter(text.charAt(sp))) {
+    while (sp < head.length() && Character.isLetter(head.charAt(sp))) {
       sp++;
     }
-    String verb = sp == 0 ? text.substring(0, Math.min(1, text.length())) : text.substring(0, sp);
-    return !NOT_DDL.contains(verb);
+    String verb = sp == 0 ? head.substring(0, Math.min(1, head.length())) : head.substring(0, sp);
+    return !NOT_DDL.contains(verb) && !createsTemporaryObject(head);
+  }
+
+  private static boolean createsTemporaryObject(String head) {
+    String[] words = head.split(" ", 5);
+    if (words.length < 3 || !words[0].equals("create")) {
+      return false;
+    }
+    int i = words[1].equals("global") || words[1].equals("local") ? 2 : 1;
+    return i < words.length && (words[i].equals("temp") || words[i].equals("temporary"));
   }
 
   /**
