@@ -112,7 +112,7 @@ class ClusterRegionIT {
       }
       assertThat(hits(region.get(2))).as("node 3 caches the immutable function's answer").isGreaterThan(before);
 
-      double heard = schemaChanges(region.get(2));
+      double heard = region.get(2).schemaChanges();
       Sql.exec(c2, "CREATE OR REPLACE FUNCTION region_fn() RETURNS bigint VOLATILE LANGUAGE sql"
           + " AS $$ SELECT nextval('region_seq') $$");
       String seen = Sql.value(c3, read);
@@ -127,13 +127,9 @@ class ClusterRegionIT {
       }
       assertThat(next).as("node 3 knows the function is volatile now: never cached").doesNotHaveDuplicates()
           .doesNotContain(seen);
-      assertThat(schemaChanges(region.get(2))).as("outpost_catalog_schema_changes_total on node 3")
+      assertThat(region.get(2).schemaChanges()).as("outpost_catalog_schema_changes_total on node 3")
           .isGreaterThan(heard);
     }
-  }
-
-  private static double schemaChanges(TestNode n) {
-    return n.node().metrics().registry().get("outpost.catalog.schema.changes").counter().count();
   }
 
   @Test

@@ -37,6 +37,11 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** {@code outpost_catalog_schema_changes_total} of this node: the schema changes it heard of. */
+  public double schemaChanges() {
+    return node().metrics().registry().get("outpost.catalog.schema.changes").counter().count();
+  }
+
   public OutpostNode node() {
     return node;
   }

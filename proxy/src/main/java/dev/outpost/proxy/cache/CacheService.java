@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A read is cacheable only if nothing forbids it: caching on for node and query, one
  * read-only statement, no locking clause, no SQL value function, every function and every
- * user-defined operator's function IMMUTABLE (STABLE only with a {@code cache} hint), every relation a plain table, materialized view, partitioned
- * table or a view over such (never temporary, foreign, system or unknown), and no table rule that
+ * user-defined operator's function IMMUTABLE (STABLE only with a {@code cache} hint), every
+ * relation a plain table, materialized view, partitioned table or a view over such (never temporary, foreign, system or unknown), and no table rule that
  * turns caching off. When the catalog facts are not known yet, {@link #planRead} says so
  * (returns null) and starts fetching them: that read goes to the origin uncached, and a later one
  * finds the answer ready — reads never wait for the catalog.

@@ -54,9 +54,9 @@ final class Forwarder {
   ClientStatement unnamed;
   /** Portals bound in the current transaction, to know which statement an Execute runs. */
   final Map<String, ClientStatement> portals = new HashMap<>();
-  /** The last text {@link #inspect}ed and what was found in it. */
+  /** The last text {@link #sessionScopedFeature} was asked about, and its answer. */
   private String lastInspectedSql;
-  private SqlInspector.Inspection lastInspection;
+  private Optional<String> lastFeature;
   /** The current extended batch described its portal (so a capture needs no injected Describe). */
   private boolean describedThisBatch;
   /** The current batch opened a transaction block (BEGIN before Sync). */
@@ -168,7 +168,7 @@ final class Forwarder {
     if (s.mode == PoolMode.SESSION || s.pinned) {
       return null;
     }
-    Optional<String> feature = inspect(sql).sessionScopedFeature();
+    Optional<String> feature = sessionScopedFeature(sql);
     if (feature.isEmpty()) {
       return null;
     }
@@ -284,23 +284,23 @@ final class Forwarder {
   }
 
   /**
-   * What the session asks about {@code sql} without the cache's classifier at hand, memoized for
-   * the last text (a client repeats its statements, and a Parse is checked, then executed).
+   * {@link SqlInspector#sessionScopedFeature}, memoized for the last text (a Parse is checked,
+   * then executed).
    */
-  private SqlInspector.Inspection inspect(String sql) {
+  private Optional<String> sessionScopedFeature(String sql) {
     if (!sql.equals(lastInspectedSql)) {
-      lastInspection = SqlInspector.inspect(sql);
+      lastFeature = SqlInspector.sessionScopedFeature(sql);
       lastInspectedSql = sql;
     }
-    return lastInspection;
+    return lastFeature;
   }
 
   /**
    * Notes what in a statement may change settings or the role behind Outpost's back: set_config(),
    * DO, CALL … at once; a user-defined volatile function or operator once the catalog has said so.
    * Until it has, a shared backend is reset after the transaction to be safe, and a dedicated one's
-   * session asks again before its next cached read. Answers what the catalog said about user code (NONE
-   * when the text calls nothing the catalog must describe).
+   * session asks again before its next cached read. Answers what the catalog said about user code
+   * (NONE when the text calls nothing the catalog must describe).
    */
   private CacheService.UserCode noteStateChanges(CacheService svc, Classification c) {
     if (c.untrackedStateChange().isPresent()) {
@@ -335,16 +335,12 @@ final class Forwarder {
    */
   private CacheStatus account(String sql) {
     CacheService svc = s.cacheService();
-    if (svc == null || !svc.enabled()) {
+    if (!svc.enabled()) {
       s.plannedStatus = null;
       if (sql != null && s.sharesBackends()) {
         // the cache is off, but a shared backend must still not carry a role or setting that a
         // user-defined function set to the next client: the catalog says which functions those are
-        if (svc != null) {
-          noteStateChanges(svc, svc.classify(sql));
-        } else {
-          inspect(sql).untrackedStateChange().ifPresent(s::noteUntrackedState);
-        }
+        noteStateChanges(svc, svc.classify(sql));
       }
       return CacheStatus.BYPASS;
     }

@@ -1,6 +1,5 @@
 package dev.outpost.proxy.session;
 
-import dev.outpost.cache.sql.Classification;
 import dev.outpost.cache.sql.SessionCommand;
 import dev.outpost.cache.sql.SqlStatements;
 import dev.outpost.cache.sql.StatementClassifier;
@@ -15,26 +14,20 @@ import java.util.Optional;
 final class SqlInspector {
   private static final Words SESSION_WORDS = new Words("listen", "prepare", "advisory", "temp", "role",
       "authorization", "hold");
-  private static final Words STATE_WORDS = new Words("set_config", "pg_settings", "do", "call", "execute");
 
   private SqlInspector() {}
 
   /**
-   * What transaction pooling must know of a text: a feature that needs a dedicated session
-   * (LISTEN, SQL PREPARE, …), and what may change settings or the role in a way Outpost cannot
-   * follow (see {@link dev.outpost.cache.sql.Classification#untrackedStateChange}).
+   * A feature of {@code sql} that cannot work under transaction pooling (LISTEN, SQL PREPARE, …),
+   * if any; the classifier runs only when the text mentions a word it looks for. (What may change
+   * settings or the role untracked is the cache service's classification's to say: the session
+   * asks it whether the cache is on or off.)
    */
-  record Inspection(Optional<String> sessionScopedFeature, Optional<String> untrackedStateChange) {
-    static final Inspection NOTHING = new Inspection(Optional.empty(), Optional.empty());
-  }
-
-  /** Inspects {@code sql}, running the classifier only when the text mentions a word it looks for. */
-  static Inspection inspect(String sql) {
-    if (!mayMention(sql, SESSION_WORDS) && !mayMention(sql, STATE_WORDS)) {
-      return Inspection.NOTHING;
+  static Optional<String> sessionScopedFeature(String sql) {
+    if (!mayMention(sql, SESSION_WORDS)) {
+      return Optional.empty();
     }
-    Classification c = StatementClassifier.classify(sql);
-    return new Inspection(c.sessionScopedFeature(), c.untrackedStateChange());
+    return StatementClassifier.classify(sql).sessionScopedFeature();
   }
 
   /** The session commands of the first statement of {@code sql} (empty for other statements). */

@@ -30,11 +30,12 @@ class SqlInspectorTest {
   }
 
   private static java.util.Optional<String> feature(String sql) {
-    return SqlInspector.inspect(sql).sessionScopedFeature();
+    return SqlInspector.sessionScopedFeature(sql);
   }
 
+  /** What the session consults, cache on or off: the cache service's classification. */
   private static java.util.Optional<String> stateChange(String sql) {
-    return SqlInspector.inspect(sql).untrackedStateChange();
+    return dev.outpost.cache.sql.StatementClassifier.classify(sql).untrackedStateChange();
   }
 
   @Test
