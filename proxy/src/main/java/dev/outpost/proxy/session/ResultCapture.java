@@ -100,11 +100,11 @@ final class ResultCapture {
       return null;
     }
     finished = true;
-    if (completed && failure == null && cleanEnd && describe != null && service.catalogChangedSince(plan)) {
-      leader.abandon(); // planned with catalog facts a schema change has made doubtful
-      return CacheStatus.MISS;
-    }
     if (completed && failure == null && cleanEnd && describe != null) {
+      if (service.catalogChangedSince(plan)) {
+        leader.abandon(); // planned with catalog facts a schema change has made doubtful
+        return CacheStatus.MISS;
+      }
       CachedResult result = CachedResult.builder(Arrays.copyOf(rows, length))
           .rowDescription(describe)
           .rowCount(rowCount)
