@@ -50,6 +50,10 @@ class CacheBehaviorIT {
           "CREATE FUNCTION twice(int) RETURNS int STABLE LANGUAGE sql AS $$ SELECT $1 * 2 $$",
           // an operator is a function call the text does not name
           "CREATE OPERATOR ##> (LEFTARG = int, RIGHTARG = int, FUNCTION = bump_by)",
+          // an aggregate is recorded as IMMUTABLE, whatever its state function does
+          "CREATE FUNCTION bump_acc(bigint, int) RETURNS bigint VOLATILE LANGUAGE sql"
+              + " AS $$ UPDATE kv SET n = n + $2 WHERE k = 18 RETURNING n $$",
+          "CREATE AGGREGATE bump_sum(int) (SFUNC = bump_acc, STYPE = bigint)",
           "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER,
           "ALTER TABLE log OWNER TO " + TestOrigin.APP_USER,
           "ALTER VIEW kv_view OWNER TO " + TestOrigin.APP_USER);
@@ -259,6 +263,24 @@ class CacheBehaviorIT {
       assertThat(Sql.value(c, read)).as("the operator's write invalidated the cached read").isEqualTo("46");
       assertThat(Sql.value(c, "SELECT 16 OPERATOR(public.##>) 1")).isEqualTo("47");
       assertThat(Sql.value(c, read)).isEqualTo("47");
+    }
+  }
+
+  @Test
+  void aggregateWithAVolatileStateFunction_isNeverServedFromTheCache_andInvalidates() throws Exception {
+    try (Connection c = node.connect()) {
+      String read = "SELECT n FROM kv WHERE k = 18";
+      untilHit(() -> Sql.value(c, read));
+      long volatileBefore = count(CacheStatus.VOLATILE);
+      // each run adds 5 to k = 18 through the state function: a cached answer would repeat itself
+      List<String> answers = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        answers.add(Sql.value(c, "SELECT bump_sum(x) FROM (VALUES (5)) AS v(x)"));
+      }
+      assertThat(answers).containsExactly("23", "28", "33");
+      assertThat(count(CacheStatus.VOLATILE) - volatileBefore).as("the aggregate's catalog facts were ready")
+          .isGreaterThanOrEqualTo(1);
+      assertThat(Sql.value(c, read)).as("the state function's write invalidated the cached read").isEqualTo("33");
     }
   }
 

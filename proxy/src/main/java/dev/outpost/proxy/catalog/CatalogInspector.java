@@ -182,7 +182,7 @@ public final class CatalogInspector implements AutoCloseable {
 
   private FunctionFacts lookupFunction(Login login, String schema, String name) throws SQLException {
     try (Connection c = connection(login); PreparedStatement ps = c.prepareStatement(
-        "SELECT p.provolatile, n.nspname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n"
+        "SELECT " + RUNS_AS + ", n.nspname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n"
             + " ON n.oid = p.pronamespace WHERE p.proname = ? AND (?::text IS NULL OR n.nspname = ?)")) {
       ps.setString(1, name);
       ps.setString(2, schema);
@@ -348,6 +348,18 @@ public final class CatalogInspector implements AutoCloseable {
   }
 
   /**
+   * The volatility a function {@code p} runs with. CREATE AGGREGATE records every aggregate as
+   * IMMUTABLE whatever its state and final functions are (only pg_catalog's aggregates are declared
+   * by hand), so a user-defined aggregate counts as the least safe of its support functions: an
+   * aggregate whose state function calls nextval() is volatile. The codes sort i &lt; s &lt; v.
+   */
+  static final String RUNS_AS = "CASE WHEN p.prokind = 'a' AND p.pronamespace <> 'pg_catalog'::regnamespace"
+      + " THEN coalesce((SELECT max(s.provolatile::text) FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc s"
+      + " ON s.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn,"
+      + " a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn) WHERE a.aggfnoid = p.oid), 'v')"
+      + " ELSE p.provolatile::text END";
+
+  /**
    * Joins the functions a pg_depend row {@code d} depends on: a function itself, or the function
    * behind an operator (pg_depend records the operator of an expression such as {@code a ##> b},
    * not its function). Built-in (pinned) objects have no rows.
@@ -358,14 +370,14 @@ public final class CatalogInspector implements AutoCloseable {
           + " OR p.oid = o.oprcode";
 
   private static Volatility viewFunctions(Connection c, long view) throws SQLException {
-    return functionsVolatility(c, "SELECT p.provolatile FROM pg_catalog.pg_rewrite r"
+    return functionsVolatility(c, "SELECT " + RUNS_AS + " FROM pg_catalog.pg_rewrite r"
         + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
         + DEPENDED_ON_FUNCTION
         + " WHERE r.ev_class = ?::oid", view);
   }
 
   private static Volatility policyVolatility(Connection c, long table) throws SQLException {
-    Volatility v = functionsVolatility(c, "SELECT p.provolatile FROM pg_catalog.pg_policy pol"
+    Volatility v = functionsVolatility(c, "SELECT " + RUNS_AS + " FROM pg_catalog.pg_policy pol"
         + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = pol.oid"
         + DEPENDED_ON_FUNCTION
         + " WHERE pol.polrelid = ?::oid", table);
@@ -407,7 +419,7 @@ public final class CatalogInspector implements AutoCloseable {
     Volatility v = Volatility.IMMUTABLE;
     for (FunctionRef f : StatementClassifier.classify(sql).functionCalls()) {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT p.provolatile FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+          "SELECT " + RUNS_AS + " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
               + " WHERE p.proname = ? AND (?::text IS NULL OR n.nspname = ?)")) {
         ps.setString(1, f.name());
         ps.setString(2, f.schema());
