@@ -54,6 +54,11 @@ class CacheBehaviorIT {
           "CREATE FUNCTION bump_acc(bigint, int) RETURNS bigint VOLATILE LANGUAGE sql"
               + " AS $$ UPDATE kv SET n = n + $2 WHERE k = 18 RETURNING n $$",
           "CREATE AGGREGATE bump_sum(int) (SFUNC = bump_acc, STYPE = bigint)",
+          // a column default and a CHECK constraint that write another table
+          "CREATE TABLE stamped (id int, seq int DEFAULT bump(19))",
+          "CREATE TABLE checked (id int CHECK (bump(20) > 0))",
+          "ALTER TABLE stamped OWNER TO " + TestOrigin.APP_USER,
+          "ALTER TABLE checked OWNER TO " + TestOrigin.APP_USER,
           "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER,
           "ALTER TABLE log OWNER TO " + TestOrigin.APP_USER,
           "ALTER VIEW kv_view OWNER TO " + TestOrigin.APP_USER);
@@ -281,6 +286,25 @@ class CacheBehaviorIT {
       assertThat(count(CacheStatus.VOLATILE) - volatileBefore).as("the aggregate's catalog facts were ready")
           .isGreaterThanOrEqualTo(1);
       assertThat(Sql.value(c, read)).as("the state function's write invalidated the cached read").isEqualTo("33");
+    }
+  }
+
+  @Test
+  void aWriteThatRunsAVolatileDefaultOrCheck_invalidatesWhatThatFunctionWrote() throws Exception {
+    try (Connection c = node.connect()) {
+      String byDefault = "SELECT n FROM kv WHERE k = 19";
+      String byCheck = "SELECT n FROM kv WHERE k = 20";
+      // the catalog has described both tables (a write to a table it has not described yet
+      // invalidates the whole database anyway)
+      untilHit(() -> Sql.value(c, "SELECT count(*) FROM stamped"));
+      untilHit(() -> Sql.value(c, "SELECT count(*) FROM checked"));
+      untilHit(() -> Sql.value(c, byDefault));
+      untilHit(() -> Sql.value(c, byCheck));
+      Sql.exec(c, "INSERT INTO stamped (id) VALUES (1)");
+      assertThat(Sql.value(c, byDefault)).as("the default's write is seen").isEqualTo("20");
+      untilHit(() -> Sql.value(c, byCheck));
+      Sql.exec(c, "INSERT INTO checked VALUES (1)");
+      assertThat(Sql.value(c, byCheck)).as("the check's write is seen").isEqualTo("21");
     }
   }
 

@@ -2,7 +2,6 @@ package dev.outpost.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.cache.ReadPlan;
 import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.testkit.TestOrigin;
@@ -226,15 +225,7 @@ class CacheEligibilityIT {
   @ParameterizedTest(name = "{0} → {1}")
   @MethodSource("table")
   void eligibility(String sql, String expected) throws Exception {
-    CacheService service = node.node().cacheService();
-    ReadPlan plan = null;
-    for (int i = 0; i < 200 && plan == null; i++) {
-      plan = service.planRead(login, service.classify(sql), true);
-      if (plan == null) {
-        Thread.sleep(20); // catalog facts on their way
-      }
-    }
-    assertThat(plan).as("catalog facts for %s", sql).isNotNull();
+    ReadPlan plan = node.plan(login, sql);
     String actual = plan.isCacheable() ? CACHEABLE : plan.refusal().name();
     assertThat(actual).as("%s (%s)", sql, plan.reason()).isEqualTo(expected);
   }

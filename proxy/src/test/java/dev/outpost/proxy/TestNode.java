@@ -1,5 +1,8 @@
 package dev.outpost.proxy;
 
+import dev.outpost.proxy.cache.CacheService;
+import dev.outpost.proxy.cache.ReadPlan;
+import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.ProxyConfig;
 import dev.outpost.proxy.server.OutpostNode;
@@ -77,5 +80,21 @@ public final class TestNode implements AutoCloseable {
   @Override
   public void close() {
     node.close();
+  }
+
+  /**
+   * How the node's cache would plan {@code sql} for {@code login}, once the catalog has described
+   * what it uses (waits up to 4 s for that; fails the test if it never does).
+   */
+  public ReadPlan plan(CatalogInspector.Login login, String sql) throws InterruptedException {
+    CacheService service = node.cacheService();
+    for (int i = 0; i < 200; i++) {
+      ReadPlan plan = service.planRead(login, service.classify(sql), true);
+      if (plan != null) {
+        return plan;
+      }
+      Thread.sleep(20); // catalog facts on their way
+    }
+    throw new AssertionError("the catalog never described what " + sql + " uses");
   }
 }

@@ -13,6 +13,7 @@ import dev.outpost.cache.sql.StatementKind;
 import dev.outpost.cache.sql.TableRef;
 import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.proxy.catalog.FunctionFacts;
+import dev.outpost.proxy.catalog.ImplicitCodeFacts;
 import dev.outpost.proxy.catalog.OperatorFacts;
 import dev.outpost.proxy.catalog.RelationFacts;
 import dev.outpost.proxy.catalog.Volatility;
@@ -124,6 +125,14 @@ public final class CacheService implements AutoCloseable {
       relations.add(catalog.relation(login, t));
     }
     CompletableFuture<OperatorFacts> operatorFacts = c.operators().isEmpty() ? null : catalog.operators(login);
+    Volatility implicit = implicitCode(login, c);
+    if (implicit == null) {
+      return null;
+    }
+    if (implicit == Volatility.VOLATILE || (implicit == Volatility.STABLE && !force)) {
+      return ReadPlan.refuse(CacheStatus.VOLATILE, "may run a " + implicit.name().toLowerCase(Locale.ROOT)
+          + " function of a user-defined cast, type or domain");
+    }
     Volatility volatility = Volatility.IMMUTABLE;
     for (CompletableFuture<FunctionFacts> f : functions) {
       FunctionFacts facts = ready(f);
@@ -225,6 +234,10 @@ public final class CacheService implements AutoCloseable {
       everything = operators == null || c.operators().stream()
           .anyMatch(op -> operators.volatility(op) == Volatility.VOLATILE);
     }
+    if (!everything) {
+      Volatility implicit = implicitCode(login, c);
+      everything = implicit == null || implicit == Volatility.VOLATILE;
+    }
     boolean ddl = isDdl(c);
     if (everything) {
       return new WriteSet(true, Set.of(), ddl);
@@ -236,7 +249,10 @@ public final class CacheService implements AutoCloseable {
   public enum UserCode {
     /** Only functions of pg_catalog, or user-defined ones that are not volatile. */
     NONE,
-    /** A user-defined volatile function or operator: it may call set_config() or change the role. */
+    /**
+     * A user-defined volatile function or operator, or one behind a user-defined cast, type or
+     * domain the statement may use: it may call set_config() or change the role.
+     */
     VOLATILE,
     /** The catalog has not described every function or operator yet (the lookup has started). */
     NOT_KNOWN_YET
@@ -248,7 +264,11 @@ public final class CacheService implements AutoCloseable {
    * pg_catalog's own functions do not count: set_config() itself is found by the classifier.
    */
   public UserCode userCode(CatalogInspector.Login login, Classification c) {
-    UserCode answer = UserCode.NONE;
+    Volatility implicit = implicitCode(login, c);
+    if (implicit == Volatility.VOLATILE) {
+      return UserCode.VOLATILE;
+    }
+    UserCode answer = implicit == null ? UserCode.NOT_KNOWN_YET : UserCode.NONE;
     if (!c.operators().isEmpty()) {
       OperatorFacts operators = ready(catalog.operators(login));
       if (operators == null) {
@@ -273,6 +293,26 @@ public final class CacheService implements AutoCloseable {
       }
     }
     return answer;
+  }
+
+  /**
+   * The least safe volatility of the user code {@code c} may run without naming it (see {@link
+   * ImplicitCodeFacts}), or null while the catalog has not said. Transaction control, session
+   * statements (SET, DISCARD …; SQL EXECUTE is an untracked state change of its own) and empty
+   * texts run none; a read — or SHOW, EXPLAIN, COPY … TO, a cursor — runs what its text names or
+   * any statement runs; a write may store values of any type, so it counts all of it.
+   */
+  private Volatility implicitCode(CatalogInspector.Login login, Classification c) {
+    StatementKind kind = c.kind();
+    if (kind == StatementKind.EMPTY || kind == StatementKind.TRANSACTION || kind == StatementKind.SESSION) {
+      return Volatility.IMMUTABLE;
+    }
+    ImplicitCodeFacts facts = ready(catalog.implicitCode(login));
+    if (facts == null) {
+      return null;
+    }
+    boolean writes = kind == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto();
+    return writes ? facts.forWrite() : facts.forRead(c.normalizedText());
   }
 
   /**

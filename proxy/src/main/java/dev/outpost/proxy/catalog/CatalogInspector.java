@@ -56,6 +56,8 @@ public final class CatalogInspector implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<String, HikariDataSource> dataSources = new ConcurrentHashMap<>();
   private final Map<Object, Memo<?>> memo = new ConcurrentHashMap<>();
+  /** The implicit-code facts last logged per database: the log says it once, not every TTL. */
+  private final Map<String, ImplicitCodeFacts> reportedImplicitCode = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
   /** Set by {@link #close}: lookups cut short by it are not worth a warning. */
   private volatile boolean closed;
@@ -72,6 +74,8 @@ public final class CatalogInspector implements AutoCloseable {
   private record RelationKey(String database, String schema, String name) {}
 
   private record OperatorsKey(String database) {}
+
+  private record ImplicitCodeKey(String database) {}
 
   /** A login for catalog queries of one database. */
   public record Login(String user, String password, String database) {}
@@ -108,6 +112,11 @@ public final class CatalogInspector implements AutoCloseable {
     return memoized(new OperatorsKey(login.database()), () -> lookupOperators(login));
   }
 
+  /** Facts about the user code of the login's database that statements run without naming it. */
+  public CompletableFuture<ImplicitCodeFacts> implicitCode(Login login) {
+    return memoized(new ImplicitCodeKey(login.database()), () -> lookupImplicitCode(login));
+  }
+
   /**
    * Forgets everything known about {@code database} (a schema change), then moves the {@link
    * #generation} on: whoever read the generation before reading facts can tell that they may be
@@ -116,7 +125,8 @@ public final class CatalogInspector implements AutoCloseable {
   public void forget(String database) {
     memo.keySet().removeIf(k -> (k instanceof FunctionKey f && f.database().equals(database))
         || (k instanceof RelationKey r && r.database().equals(database))
-        || (k instanceof OperatorsKey o && o.database().equals(database)));
+        || (k instanceof OperatorsKey o && o.database().equals(database))
+        || (k instanceof ImplicitCodeKey i && i.database().equals(database)));
     generation.incrementAndGet();
   }
 
@@ -218,6 +228,81 @@ public final class CatalogInspector implements AutoCloseable {
     }
   }
 
+  /** Objects created after initdb (FirstNormalObjectId): user-defined, or an extension's. */
+  private static final long FIRST_USER_OID = 16384;
+
+  private ImplicitCodeFacts lookupImplicitCode(Login login) throws SQLException {
+    Volatility everywhere = Volatility.IMMUTABLE;
+    Map<String, Volatility> named = new HashMap<>();
+    try (Connection c = connection(login)) {
+      // casts with a function; casts by I/O conversion run the types' functions, listed below
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT k.castcontext::text, t.typname, p.provolatile::text FROM pg_catalog.pg_cast k"
+              + " JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc JOIN pg_catalog.pg_type t ON t.oid = k.casttarget"
+              + " WHERE k.oid >= " + FIRST_USER_OID + " AND p.provolatile <> 'i'");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Volatility v = Volatility.of(rs.getString(3));
+          if ("i".equals(rs.getString(1))) {
+            everywhere = everywhere.max(v);
+          } else {
+            named.merge(rs.getString(2), v, Volatility::max);
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT p.provolatile::text FROM pg_catalog.pg_type t JOIN pg_catalog.pg_proc p"
+              + " ON p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout)"
+              + " WHERE t.oid >= " + FIRST_USER_OID + " AND p.oid >= " + FIRST_USER_OID + " AND p.provolatile <> 'i'");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          everywhere = everywhere.max(Volatility.of(rs.getString(1)));
+        }
+      }
+      // domain checks: user functions and operators through pg_depend, built-ins (random(),
+      // CURRENT_DATE, which pg_depend does not record) from the expression's text
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT t.typname, " + RUNS_AS + " FROM pg_catalog.pg_constraint k"
+              + " JOIN pg_catalog.pg_type t ON t.oid = k.contypid"
+              + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid = k.oid"
+              + DEPENDED_ON_FUNCTION
+              + " WHERE k.contypid <> 0");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Volatility v = Volatility.of(rs.getString(2));
+          if (v != Volatility.IMMUTABLE) {
+            named.merge(rs.getString(1), v, Volatility::max);
+          }
+        }
+      }
+      List<String[]> checks = new java.util.ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT t.typname, pg_catalog.pg_get_expr(k.conbin, 0) FROM pg_catalog.pg_constraint k"
+              + " JOIN pg_catalog.pg_type t ON t.oid = k.contypid WHERE k.contypid <> 0 AND k.contype = 'c'");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          checks.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
+      }
+      for (String[] check : checks) {
+        Volatility v = textVolatility(c, check[1] == null ? "" : "SELECT " + check[1]);
+        if (v != Volatility.IMMUTABLE) {
+          named.merge(check[0], v, Volatility::max);
+        }
+      }
+    }
+    ImplicitCodeFacts facts = everywhere == Volatility.IMMUTABLE && named.isEmpty() ? ImplicitCodeFacts.NONE
+        : new ImplicitCodeFacts(everywhere, named);
+    ImplicitCodeFacts before = reportedImplicitCode.put(login.database(), facts);
+    if (facts != ImplicitCodeFacts.NONE && !facts.equals(before)) {
+      log.info("database \"{}\" has user-defined casts, types or domains that run non-immutable functions"
+          + " (in every statement: {}; when a read names the type: {}); reads that may run them are cached only"
+          + " as a call of such a function would be", login.database(),
+          everywhere.name().toLowerCase(Locale.ROOT), named);
+    }
+    return facts;
+  }
+
   private record Rel(long oid, String name, String kind, String persistence, String schema, boolean rowSecurity) {}
 
   private RelationFacts lookupRelation(Login login, String schema, String name) throws SQLException {
@@ -275,7 +360,7 @@ public final class CatalogInspector implements AutoCloseable {
         for (Rel child : descendants(c, r.oid())) {
           queue.add(child);
         }
-        if (hasTriggersOrRules(c, r.oid())) {
+        if (hasTriggersOrRules(c, r.oid()) || hasVolatileUserExpressions(c, r.oid())) {
           writeAll = true;
         }
         for (Rel referencing : cascadingReferences(c, r.oid())) {
@@ -338,6 +423,29 @@ public final class CatalogInspector implements AutoCloseable {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = ?::oid AND NOT tgisinternal)"
             + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite WHERE ev_class = ?::oid AND ev_type <> '1')")) {
+      ps.setLong(1, table);
+      ps.setLong(2, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * Whether a column default, generated column or CHECK constraint of {@code table} calls a
+   * user-defined volatile function, directly or through an operator: a write to the table runs it,
+   * and it may write any other table, as a trigger may.
+   */
+  private static boolean hasVolatileUserExpressions(Connection c, long table) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+            + " LEFT JOIN pg_catalog.pg_attrdef a ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND a.oid = d.objid"
+            + " LEFT JOIN pg_catalog.pg_constraint k ON d.classid = 'pg_catalog.pg_constraint'::regclass"
+            + " AND k.oid = d.objid"
+            + DEPENDED_ON_FUNCTION
+            + " WHERE (a.adrelid = ?::oid OR k.conrelid = ?::oid) AND p.pronamespace <> 'pg_catalog'::regnamespace"
+            + " AND " + RUNS_AS + " = 'v')")) {
       ps.setLong(1, table);
       ps.setLong(2, table);
       try (ResultSet rs = ps.executeQuery()) {

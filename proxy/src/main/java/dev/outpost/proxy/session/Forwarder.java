@@ -299,15 +299,12 @@ final class Forwarder {
    * Notes what in a statement may change settings or the role behind Outpost's back: set_config(),
    * DO, CALL … at once; a user-defined volatile function or operator once the catalog has said so.
    * Until it has, a shared backend is reset after the transaction to be safe, and a dedicated one's
-   * session asks again before its next cached read. Answers what the catalog said about user code
-   * (NONE when the text calls nothing the catalog must describe).
+   * session asks again before its next cached read. Answers what the catalog said about user code,
+   * including the code a statement runs without naming it (a user-defined cast, type or domain).
    */
   private CacheService.UserCode noteStateChanges(CacheService svc, Classification c) {
     if (c.untrackedStateChange().isPresent()) {
       s.noteUntrackedState(c.untrackedStateChange().get());
-      return CacheService.UserCode.NONE;
-    }
-    if (c.functionCalls().isEmpty() && c.operators().isEmpty()) {
       return CacheService.UserCode.NONE;
     }
     CacheService.UserCode code = svc.userCode(s.catalogLogin(), c);
