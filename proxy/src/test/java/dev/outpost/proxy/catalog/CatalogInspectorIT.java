@@ -35,9 +35,15 @@ class CatalogInspectorIT {
         Sql.exec(c, "CREATE OR REPLACE FUNCTION ttl_fn() RETURNS int VOLATILE LANGUAGE sql AS $$ SELECT 2 $$");
       }
       clock.addAndGet(ttl.toNanos() + 1);
-      var meanwhile = inspector.function(login, null, "ttl_fn");
-      assertThat(meanwhile).as("the expired facts, at once").isDone();
-      assertThat(meanwhile.join().volatility()).isEqualTo(Volatility.IMMUTABLE);
+      try (Connection blocker = origin.superConnection(db)) {
+        // the lookup that starts now waits for this lock, so "meanwhile" cannot be its answer
+        blocker.setAutoCommit(false);
+        Sql.exec(blocker, "LOCK TABLE pg_catalog.pg_proc IN ACCESS EXCLUSIVE MODE");
+        var meanwhile = inspector.function(login, null, "ttl_fn");
+        assertThat(meanwhile).as("the expired facts, at once").isDone();
+        assertThat(meanwhile.join().volatility()).isEqualTo(Volatility.IMMUTABLE);
+        blocker.rollback();
+      }
       await().atMost(Duration.ofSeconds(30)).until(
           () -> inspector.function(login, null, "ttl_fn").join().volatility() == Volatility.VOLATILE);
 
