@@ -54,6 +54,13 @@ class CacheBehaviorIT {
           "CREATE FUNCTION bump_acc(bigint, int) RETURNS bigint VOLATILE LANGUAGE sql"
               + " AS $$ UPDATE kv SET n = n + $2 WHERE k = 18 RETURNING n $$",
           "CREATE AGGREGATE bump_sum(int) (SFUNC = bump_acc, STYPE = bigint)",
+          // user code that reads a table its callers' texts do not name
+          "CREATE FUNCTION n_of(int) RETURNS int STABLE LANGUAGE sql AS $$ SELECT n FROM kv WHERE k = $1 $$",
+          "CREATE FUNCTION n_of_labelled(int) RETURNS int IMMUTABLE LANGUAGE sql"
+              + " AS $$ SELECT n FROM kv WHERE k = $1 $$",
+          "CREATE VIEW kv_n AS SELECT n_of(25) AS n",
+          "CREATE OPERATOR ### (RIGHTARG = int, FUNCTION = n_of)",
+          "ALTER VIEW kv_n OWNER TO " + TestOrigin.APP_USER,
           // a column default and a CHECK constraint that write another table
           "CREATE TABLE stamped (id int, seq int DEFAULT bump(19))",
           "CREATE TABLE checked (id int CHECK (bump(20) > 0))",
@@ -305,6 +312,24 @@ class CacheBehaviorIT {
       untilHit(() -> Sql.value(c, byCheck));
       Sql.exec(c, "INSERT INTO checked VALUES (1)");
       assertThat(Sql.value(c, byCheck)).as("the check's write is seen").isEqualTo("21");
+    }
+  }
+
+  @Test
+  void cachedCallsOfUserCodeThatReadsATable_areInvalidatedByAWriteToThatTable() throws Exception {
+    try (Connection c = node.connect()) {
+      untilHit(() -> Sql.value(c, "SELECT n FROM kv WHERE k = 1")); // the catalog has described kv
+      // a hinted STABLE function, an "IMMUTABLE" one that reads a table all the same, a view over
+      // the first, an operator over it: none of the texts names kv
+      String[] reads = {"SELECT /* outpost:cache */ n_of(23)", "SELECT n_of_labelled(24)",
+          "SELECT /* outpost:cache */ n FROM kv_n", "SELECT /* outpost:cache */ ### 26"};
+      for (int i = 0; i < reads.length; i++) {
+        String read = reads[i];
+        int k = 23 + i;
+        untilHit(() -> Sql.value(c, read));
+        Sql.exec(c, "UPDATE kv SET n = n + 100 WHERE k = " + k);
+        assertThat(Sql.value(c, read)).as("%s after the update", read).isEqualTo(String.valueOf(k + 100));
+      }
     }
   }
 

@@ -134,12 +134,15 @@ public final class CacheService implements AutoCloseable {
           + " function of a user-defined cast, type or domain");
     }
     Volatility volatility = Volatility.IMMUTABLE;
+    // user code in SQL or a PL may read any table: its result then depends on the whole database
+    boolean readsUnknown = c.readTargetsUnknown();
     for (CompletableFuture<FunctionFacts> f : functions) {
       FunctionFacts facts = ready(f);
       if (facts == null) {
         return null;
       }
       volatility = volatility.max(facts.volatility());
+      readsUnknown |= facts.readsTables();
     }
     if (operatorFacts != null) {
       OperatorFacts operators = ready(operatorFacts);
@@ -148,6 +151,7 @@ public final class CacheService implements AutoCloseable {
       }
       for (String op : c.operators()) {
         volatility = volatility.max(operators.volatility(op));
+        readsUnknown |= operators.readsTables(op);
       }
     }
     Set<String> deps = Set.of(); // one relation's set as it is, a union of several in a new set
@@ -160,6 +164,7 @@ public final class CacheService implements AutoCloseable {
         return ReadPlan.refuse(CacheStatus.UNCACHEABLE, facts.uncacheableReason());
       }
       volatility = volatility.max(facts.viewVolatility());
+      readsUnknown |= facts.readsUnknownTables();
       if (deps.isEmpty()) {
         deps = facts.readDependencies();
       } else {
@@ -172,7 +177,7 @@ public final class CacheService implements AutoCloseable {
       return ReadPlan.refuse(CacheStatus.VOLATILE, "calls a " + volatility.name().toLowerCase(Locale.ROOT)
           + " function");
     }
-    Dependencies dependencies = c.readTargetsUnknown() ? Dependencies.ALL : new Dependencies(false, deps);
+    Dependencies dependencies = readsUnknown ? Dependencies.ALL : new Dependencies(false, deps);
     if (p.disabledFor(dependencies)) {
       return ReadPlan.refuse(CacheStatus.BYPASS, "a cache rule turns caching off for one of its tables");
     }

@@ -192,39 +192,49 @@ public final class CatalogInspector implements AutoCloseable {
 
   private FunctionFacts lookupFunction(Login login, String schema, String name) throws SQLException {
     try (Connection c = connection(login); PreparedStatement ps = c.prepareStatement(
-        "SELECT " + RUNS_AS + ", n.nspname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n"
-            + " ON n.oid = p.pronamespace WHERE p.proname = ? AND (?::text IS NULL OR n.nspname = ?)")) {
+        "SELECT " + RUNS_AS + ", n.nspname, " + MAY_READ_TABLES + " FROM pg_catalog.pg_proc p"
+            + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+            + " WHERE p.proname = ? AND (?::text IS NULL OR n.nspname = ?)")) {
       ps.setString(1, name);
       ps.setString(2, schema);
       ps.setString(3, schema);
       boolean found = false;
       boolean userVolatile = false;
+      boolean readsTables = false;
       Volatility v = Volatility.IMMUTABLE;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           found = true;
+          readsTables |= rs.getBoolean(3);
           Volatility one = Volatility.of(rs.getString(1));
           v = v.max(one);
           userVolatile |= one == Volatility.VOLATILE && !"pg_catalog".equals(rs.getString(2));
         }
       }
-      return found ? new FunctionFacts(true, v, userVolatile) : FunctionFacts.UNKNOWN;
+      return found ? new FunctionFacts(true, v, userVolatile, readsTables) : FunctionFacts.UNKNOWN;
     }
   }
 
   private OperatorFacts lookupOperators(Login login) throws SQLException {
     try (Connection c = connection(login); PreparedStatement ps = c.prepareStatement(
-        "SELECT o.oprname, p.provolatile FROM pg_catalog.pg_operator o"
+        "SELECT o.oprname, p.provolatile, " + MAY_READ_TABLES + " FROM pg_catalog.pg_operator o"
             + " JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace"
             + " JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode"
-            + " WHERE n.nspname <> 'pg_catalog' AND p.provolatile <> 'i'")) {
+            + " WHERE n.nspname <> 'pg_catalog' AND (p.provolatile <> 'i' OR " + MAY_READ_TABLES + ")")) {
       Map<String, Volatility> found = new HashMap<>();
+      Set<String> reading = new HashSet<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          found.merge(rs.getString(1), Volatility.of(rs.getString(2)), Volatility::max);
+          Volatility v = Volatility.of(rs.getString(2));
+          if (v != Volatility.IMMUTABLE) {
+            found.merge(rs.getString(1), v, Volatility::max);
+          }
+          if (rs.getBoolean(3)) {
+            reading.add(rs.getString(1));
+          }
         }
       }
-      return found.isEmpty() ? OperatorFacts.NONE : new OperatorFacts(found);
+      return found.isEmpty() && reading.isEmpty() ? OperatorFacts.NONE : new OperatorFacts(found, reading);
     }
   }
 
@@ -310,13 +320,14 @@ public final class CatalogInspector implements AutoCloseable {
       List<Rel> matches = relations(c, schema, name);
       if (matches.isEmpty()) {
         return new RelationFacts(Set.of(name), "relation \"" + name + "\" not found in the catalog",
-            Volatility.VOLATILE, true, Set.of(name));
+            Volatility.VOLATILE, true, Set.of(name), true);
       }
       Set<String> reads = new LinkedHashSet<>();
       Set<String> writes = new LinkedHashSet<>();
       String uncacheable = null;
       Volatility volatility = Volatility.IMMUTABLE;
       boolean writeAll = false;
+      boolean readsUnknown = false;
       Set<Long> visited = new HashSet<>();
       ArrayDeque<Rel> queue = new ArrayDeque<>(matches);
       int steps = 0;
@@ -346,6 +357,7 @@ public final class CatalogInspector implements AutoCloseable {
             break;
           case "v": {
             volatility = volatility.max(viewFunctions(c, r.oid()));
+            readsUnknown |= mayReadTables(c, VIEW_FUNCTIONS, r.oid());
             volatility = volatility.max(textVolatility(c, viewDefinition(c, r.oid())));
             queue.addAll(viewRelations(c, r.oid()));
             break;
@@ -355,6 +367,7 @@ public final class CatalogInspector implements AutoCloseable {
         }
         if (r.rowSecurity()) {
           volatility = volatility.max(policyVolatility(c, r.oid()));
+          readsUnknown |= mayReadTables(c, POLICY_FUNCTIONS, r.oid());
           queue.addAll(policyRelations(c, r.oid()));
         }
         for (Rel child : descendants(c, r.oid())) {
@@ -368,7 +381,7 @@ public final class CatalogInspector implements AutoCloseable {
           queue.add(referencing);
         }
       }
-      return new RelationFacts(reads, uncacheable, volatility, writeAll, writes);
+      return new RelationFacts(reads, uncacheable, volatility, writeAll, writes, readsUnknown);
     }
   }
 
@@ -456,6 +469,16 @@ public final class CatalogInspector implements AutoCloseable {
   }
 
   /**
+   * Whether a function {@code p} is user code that may read tables a statement's text does not
+   * name: defined outside pg_catalog, in SQL, PL/pgSQL or another procedural language (a function
+   * in C is taken to be an extension's and to read its arguments only), or an aggregate (its
+   * support functions may be anything). Such a function's result can change with a write to any
+   * table, STABLE ones legitimately, "IMMUTABLE" ones by mislabelling.
+   */
+  static final String MAY_READ_TABLES = "(p.pronamespace <> 'pg_catalog'::regnamespace AND (p.prokind = 'a'"
+      + " OR p.prolang NOT IN (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname IN ('c', 'internal'))))";
+
+  /**
    * The volatility a function {@code p} runs with. CREATE AGGREGATE records every aggregate as
    * IMMUTABLE whatever its state and final functions are (only pg_catalog's aggregates are declared
    * by hand), so a user-defined aggregate counts as the least safe of its support functions: an
@@ -477,18 +500,36 @@ public final class CatalogInspector implements AutoCloseable {
           + " JOIN pg_catalog.pg_proc p ON (d.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.refobjid)"
           + " OR p.oid = o.oprcode";
 
+  /** The functions a view's rewrite rule uses (one parameter: the view's oid). */
+  private static final String VIEW_FUNCTIONS = " FROM pg_catalog.pg_rewrite r"
+      + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
+      + DEPENDED_ON_FUNCTION
+      + " WHERE r.ev_class = ?::oid";
+
+  /** The functions a table's row-security policies use (one parameter: the table's oid). */
+  private static final String POLICY_FUNCTIONS = " FROM pg_catalog.pg_policy pol"
+      + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = pol.oid"
+      + DEPENDED_ON_FUNCTION
+      + " WHERE pol.polrelid = ?::oid";
+
   private static Volatility viewFunctions(Connection c, long view) throws SQLException {
-    return functionsVolatility(c, "SELECT " + RUNS_AS + " FROM pg_catalog.pg_rewrite r"
-        + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
-        + DEPENDED_ON_FUNCTION
-        + " WHERE r.ev_class = ?::oid", view);
+    return functionsVolatility(c, "SELECT " + RUNS_AS + VIEW_FUNCTIONS, view);
+  }
+
+  /** Whether one of {@code functions} (a FROM … WHERE of one oid parameter) may read tables. */
+  private static boolean mayReadTables(Connection c, String functions, long oid) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT EXISTS (SELECT 1" + functions + " AND " + MAY_READ_TABLES + ")")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
   }
 
   private static Volatility policyVolatility(Connection c, long table) throws SQLException {
-    Volatility v = functionsVolatility(c, "SELECT " + RUNS_AS + " FROM pg_catalog.pg_policy pol"
-        + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = pol.oid"
-        + DEPENDED_ON_FUNCTION
-        + " WHERE pol.polrelid = ?::oid", table);
+    Volatility v = functionsVolatility(c, "SELECT " + RUNS_AS + POLICY_FUNCTIONS, table);
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT coalesce(pg_catalog.pg_get_expr(polqual, polrelid), '') || ' '"
             + " || coalesce(pg_catalog.pg_get_expr(polwithcheck, polrelid), '') FROM pg_catalog.pg_policy"

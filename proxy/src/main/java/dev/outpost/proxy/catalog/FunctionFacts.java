@@ -8,7 +8,10 @@ package dev.outpost.proxy.catalog;
  * @param found at least one function of that name exists
  * @param volatility the least safe volatility (VOLATILE when none was found)
  * @param userVolatile a volatile overload lives outside pg_catalog
+ * @param readsTables an overload is user code that may read tables the text does not name (see
+ *     {@link CatalogInspector#MAY_READ_TABLES}): a cached result of a call must be invalidated by
+ *     any write to its database
  */
-public record FunctionFacts(boolean found, Volatility volatility, boolean userVolatile) {
-  static final FunctionFacts UNKNOWN = new FunctionFacts(false, Volatility.VOLATILE, true);
+public record FunctionFacts(boolean found, Volatility volatility, boolean userVolatile, boolean readsTables) {
+  static final FunctionFacts UNKNOWN = new FunctionFacts(false, Volatility.VOLATILE, true, true);
 }

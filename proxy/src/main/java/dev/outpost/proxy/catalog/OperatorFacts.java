@@ -1,6 +1,7 @@
 package dev.outpost.proxy.catalog;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the catalog of one database says about user-defined operators (those outside pg_catalog):
@@ -13,13 +14,21 @@ import java.util.Map;
  * Conservative, like {@link FunctionFacts}.
  *
  * @param notImmutable operator name → least safe volatility of its user-defined overloads
+ * @param readingTables names of operators with an overload whose function is user code that may
+ *     read tables the text does not name (see {@link CatalogInspector#MAY_READ_TABLES})
  */
-public record OperatorFacts(Map<String, Volatility> notImmutable) {
+public record OperatorFacts(Map<String, Volatility> notImmutable, Set<String> readingTables) {
   /** Facts of a database without such operators. */
-  public static final OperatorFacts NONE = new OperatorFacts(Map.of());
+  public static final OperatorFacts NONE = new OperatorFacts(Map.of(), Set.of());
 
   public OperatorFacts {
     notImmutable = Map.copyOf(notImmutable);
+    readingTables = Set.copyOf(readingTables);
+  }
+
+  /** Whether an operator named {@code name} may read tables the text does not name. */
+  public boolean readsTables(String name) {
+    return readingTables.contains(name);
   }
 
   /** The least safe volatility of the user-defined operators named {@code name}. */

@@ -15,9 +15,12 @@ import java.util.Set;
  *     (triggers, rules): invalidate the whole database
  * @param writeTargets bare names a write to this name may change (itself, cascading foreign keys,
  *     partitions, base tables of a view)
+ * @param readsUnknownTables a view or row-security policy behind this name calls user code that
+ *     may read tables pg_depend does not list: a cached read must be invalidated by any write to
+ *     its database
  */
 public record RelationFacts(Set<String> readDependencies, String uncacheableReason, Volatility viewVolatility,
-    boolean writeEverything, Set<String> writeTargets) {
+    boolean writeEverything, Set<String> writeTargets, boolean readsUnknownTables) {
 
   public RelationFacts {
     readDependencies = Set.copyOf(readDependencies);
