@@ -163,7 +163,12 @@ public final class ChangeFeed implements AutoCloseable {
     return dropSlot(origin, slotName, Duration.ZERO);
   }
 
-  private static boolean dropSlot(ConnectionInfo origin, String slotName, Duration waitForRelease) {
+  /**
+   * {@link #dropSlot(ConnectionInfo, String)}, waiting up to {@code waitForRelease} for a consumer
+   * that is stopping to let go of the slot (the server's walsender outlives a closed replication
+   * connection by a moment).
+   */
+  public static boolean dropSlot(ConnectionInfo origin, String slotName, Duration waitForRelease) {
     if (!ChangeFeedOptions.validSlotName(slotName)) {
       throw new IllegalArgumentException("invalid slot name '" + slotName + "'");
     }

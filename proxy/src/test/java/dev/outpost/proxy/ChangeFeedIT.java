@@ -73,8 +73,9 @@ class ChangeFeedIT {
     b.close();
     dev.outpost.changefeed.ConnectionInfo info = NodeChangeFeed.connectionInfo(
         OriginUrl.parse(origin.originUrl(db)));
-    ChangeFeed.dropSlot(info, "outpost_fa");
-    ChangeFeed.dropSlot(info, "outpost_fb");
+    // the regions' feeds have stopped; their walsenders may take a moment to let go of the slots
+    ChangeFeed.dropSlot(info, "outpost_fa", Duration.ofSeconds(15));
+    ChangeFeed.dropSlot(info, "outpost_fb", Duration.ofSeconds(15));
   }
 
   private static List<TestNode> all() {

@@ -2,6 +2,7 @@ package dev.outpost.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.proxy.admin.AdminConsole;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -80,7 +81,15 @@ class OriginOutageIT {
         assertThat(ok.get()).as("queries succeed again once the origin is back").isGreaterThanOrEqualTo(okAtRestart + 100);
         stop.set(true);
         for (Future<?> w : workers) {
-          w.get(30, TimeUnit.SECONDS);
+          try {
+            w.get(30, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.TimeoutException stuck) {
+            AdminConsole admin = new AdminConsole(node.node());
+            throw new AssertionError("a client's query never finished; the node's clients: "
+                + admin.execute("SHOW CLIENTS").rows() + "; sessions: "
+                + node.node().sessions().stream().map(x -> x.routingState()).toList() + "; servers: " + admin.execute("SHOW SERVERS").rows()
+                + "; threads: " + threadDump(), stuck);
+          }
         }
         // the same client connections survived the outage
         for (Connection c : connections) {
@@ -95,5 +104,17 @@ class OriginOutageIT {
         restarted.close();
       }
     }
+  }
+
+  /** The stacks of this JVM's threads (the node runs in it), for a failure message. */
+  private static String threadDump() {
+    StringBuilder b = new StringBuilder();
+    Thread.getAllStackTraces().forEach((t, stack) -> {
+      b.append('\n').append(t.getName()).append(' ').append(t.getState());
+      for (int i = 0; i < Math.min(stack.length, 40); i++) {
+        b.append("\n    at ").append(stack[i]);
+      }
+    });
+    return b.toString();
   }
 }

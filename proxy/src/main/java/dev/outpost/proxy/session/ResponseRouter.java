@@ -307,6 +307,10 @@ final class ResponseRouter {
   private void ready(Expectation head, Frame frame) {
     byte status = frame.body().getByte(frame.body().readerIndex());
     s.txnStatus = status;
+    if (head.swallow) {
+      settingsApplied(head, frame);
+      return;
+    }
     if (status != 'I') {
       explicitTransaction = true;
     }
@@ -326,6 +330,24 @@ final class ResponseRouter {
       transactionEnded();
       idleAgain();
     }
+    s.maybeRelease();
+  }
+
+  /**
+   * The end of the settings Outpost sent ahead of the client's request (the only injected simple
+   * query). The client's statements behind it were already noted when they were sent — their
+   * writes, SETs and untracked changes — but have not run: nothing of theirs is committed or ended
+   * here. Only what this answer itself set is cleared; if it failed, the backend's settings are no
+   * longer known, and it is reset before its next use.
+   */
+  private void settingsApplied(Expectation head, Frame frame) {
+    if (aborted && s.conn != null) {
+      s.conn.serverState().appliedSettings(SessionSettings.UNKNOWN);
+    }
+    aborted = false;
+    idleAgain();
+    pass(head, frame);
+    pop();
     s.maybeRelease();
   }
 
