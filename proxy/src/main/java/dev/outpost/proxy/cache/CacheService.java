@@ -31,10 +31,12 @@ import org.slf4j.LoggerFactory;
  * §6.7), from the statement's classification and the origin's catalog.
  *
  * <p>A read is cacheable only if nothing forbids it: caching on for node and query, one
- * read-only statement, no locking clause, no SQL value function, every function and every
- * user-defined operator's function IMMUTABLE (STABLE only with a {@code cache} hint), every
- * relation a plain table, materialized view, partitioned table or a view over such (never temporary, foreign, system or unknown), and no table rule that
- * turns caching off. When the catalog facts are not known yet, {@link #planRead} says so
+ * read-only statement, no locking clause, no SQL value function, every function it runs
+ * IMMUTABLE (STABLE only with a {@code cache} hint) — those it calls, those behind user-defined
+ * operators and aggregates, and those of user-defined casts, types and domains it may use — every
+ * relation a plain table, materialized view, partitioned table or a view over such (never
+ * temporary, foreign, system or unknown), and no table rule that turns caching off. A read that
+ * calls user code written in SQL or a PL depends on its whole database. When the catalog facts are not known yet, {@link #planRead} says so
  * (returns null) and starts fetching them: that read goes to the origin uncached, and a later one
  * finds the answer ready — reads never wait for the catalog.
  *

@@ -22,11 +22,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +60,7 @@ public final class CatalogInspector implements AutoCloseable {
   private final Map<Object, Memo<?>> memo = new ConcurrentHashMap<>();
   /** The implicit-code facts last logged per database: the log says it once, not every TTL. */
   private final Map<String, ImplicitCodeFacts> reportedImplicitCode = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong generation = new AtomicLong();
   /** Set by {@link #close}: lookups cut short by it are not worth a warning. */
   private volatile boolean closed;
 
@@ -285,19 +287,15 @@ public final class CatalogInspector implements AutoCloseable {
           }
         }
       }
-      List<String[]> checks = new java.util.ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT t.typname, pg_catalog.pg_get_expr(k.conbin, 0) FROM pg_catalog.pg_constraint k"
+          "SELECT t.typname, 'SELECT ' || pg_catalog.pg_get_expr(k.conbin, 0) FROM pg_catalog.pg_constraint k"
               + " JOIN pg_catalog.pg_type t ON t.oid = k.contypid WHERE k.contypid <> 0 AND k.contype = 'c'");
           ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          checks.add(new String[] {rs.getString(1), rs.getString(2)});
-        }
-      }
-      for (String[] check : checks) {
-        Volatility v = textVolatility(c, check[1] == null ? "" : "SELECT " + check[1]);
-        if (v != Volatility.IMMUTABLE) {
-          named.merge(check[0], v, Volatility::max);
+        while (rs.next()) { // pgjdbc has read every row: textVolatility may query meanwhile
+          Volatility v = textVolatility(c, Objects.toString(rs.getString(2), ""));
+          if (v != Volatility.IMMUTABLE) {
+            named.merge(rs.getString(1), v, Volatility::max);
+          }
         }
       }
     }

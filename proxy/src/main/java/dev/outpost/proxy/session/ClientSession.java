@@ -270,11 +270,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   /** The request-routing state, for a test's failure message when a client is left waiting. */
   public String routingState() {
-    return "pending=" + pending.size() + " expected=" + expected.size() + " conn=" + conn + " waiter=" + (waiter != null)
-        + " txn=" + txnStatus + " inBatch=" + inBatch + " skipping=" + skipping + " localSkipping=" + localSkipping
-        + " copyIn=" + copyIn + " fillWait=" + (fillWait != null) + " resume=" + waitingForResume
-        + " originPaused=" + originPaused + " clientPaused=" + clientPaused + " writable=" + client.isWritable()
-        + " open=" + client.isActive();
+    return "pending=" + pending.size() + " expected=" + expected.size() + " conn=" + conn
+        + " waiter=" + (waiter != null) + " txn=" + (char) txnStatus + " inBatch=" + inBatch
+        + " skipping=" + skipping + " localSkipping=" + localSkipping + " copyIn=" + copyIn
+        + " fillWait=" + (fillWait != null) + " resume=" + waitingForResume + " originPaused=" + originPaused
+        + " clientPaused=" + clientPaused + " writable=" + client.isWritable() + " open=" + client.isActive();
   }
 
   /** idle, active (holding an origin connection) or waiting (for one). */
