@@ -343,6 +343,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       dispatchPending();
     } catch (PgWireException e) {
       fatal(e); // malformed input
+      return;
+    }
+    if (!closed) {
+      resumeClientReads();
     }
   }
 
@@ -496,10 +500,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       conn.send(out);
     }
     router.emitSynthetic();
-    if (clientPaused && (conn == null || conn.isWritable())) {
-      clientPaused = false;
-      client.config().setAutoRead(true);
-    }
+    resumeClientReads();
     if (conn != null && !conn.isWritable() && !clientPaused) {
       clientPaused = true;
       client.config().setAutoRead(false);
@@ -773,11 +774,27 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     OriginConnection c = conn;
     conn = null;
+    resumeClientReads();
     if (originPaused) {
       originPaused = false;
       c.autoRead(true);
     }
     pool.release(c, true, false);
+  }
+
+  /**
+   * The session let go of its origin connection: a pause of the client's reads for that
+   * connection's backpressure ends with it. Kept, the client's next request would never be read
+   * (a closed connection counts as not writable, so a request sent on a connection that had just
+   * died paused the client — the OriginOutageIT hang). Also called when pending requests were
+   * answered without the origin (cache, local errors): only the pending high-water mark and a
+   * held connection's backpressure keep the client paused.
+   */
+  private void resumeClientReads() {
+    if (clientPaused && pendingBytes <= PENDING_HIGH_WATER && (conn == null || conn.isWritable())) {
+      clientPaused = false;
+      client.config().setAutoRead(true);
+    }
   }
 
   // ---------------------------------------------------------------- origin side
@@ -816,6 +833,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     conn = null;
+    resumeClientReads();
     log.warn("client {} ({}@{}): origin connection {} lost: {}", client.remoteAddress(), user.name(), database, c,
         cause.getMessage());
     router.connectionLost();
