@@ -187,6 +187,12 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
       onUnboundFrame(frame);
       return;
     }
+    if (batchListener != null && batchListener != l) {
+      // The connection changed hands within this read (a session got its ReadyForQuery and
+      // released it, another bound it from its own loop): the first one's part of the read is
+      // complete, and it must hear so — it flushes its client on that notice.
+      endBatch();
+    }
     batchListener = l;
     if (l.eventLoop().inEventLoop()) {
       l.onOriginFrame(this, frame);
@@ -200,6 +206,11 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    endBatch();
+  }
+
+  /** Delivers the frames read for {@link #batchListener} on its loop and tells it the read is complete. */
+  private void endBatch() {
     OriginListener l = batchListener;
     batchListener = null;
     List<Frame> batch = pendingForOtherLoop;
