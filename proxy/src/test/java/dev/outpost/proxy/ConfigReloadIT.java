@@ -7,6 +7,8 @@ import dev.outpost.proxy.config.ConfigDiff;
 import dev.outpost.proxy.config.ConfigLoader;
 import dev.outpost.proxy.server.OutpostNode;
 import dev.outpost.testkit.TestOrigin;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannelConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -54,5 +56,60 @@ class ConfigReloadIT {
     } finally {
       Files.deleteIfExists(file);
     }
+  }
+  /**
+   * Origin connections carry the keepalive timing and TCP_USER_TIMEOUT that make a silently lost
+   * origin noticed (read back from the kernel with getsockopt), and a reload applies new values —
+   * and a new connect timeout — to connections opened afterwards.
+   */
+  @Test
+  void reload_originSocketSettings_applyToNewOriginConnections() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(),
+        "TCP_USER_TIMEOUT is set through the epoll transport");
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("sockets");
+    Path file = Files.createTempFile("outpost-sockets-", ".yaml");
+    String base = "listen: 127.0.0.1:0\norigin: " + origin.originUrl(db) + "\npool-min-idle: 0\n";
+    Files.writeString(file, base); // the defaults: keepalive after 30 s idle, user timeout 60 s
+    ConfigLoader loader = new ConfigLoader(file, Map.of(), Map.of());
+    String url = "jdbc:postgresql://127.0.0.1:%d/" + db + "?user=" + TestOrigin.APP_USER + "&password="
+        + TestOrigin.APP_PASSWORD;
+    try (OutpostNode node = new OutpostNode(loader.load().config()).start();
+        Connection first = DriverManager.getConnection(url.formatted(node.port()));
+        Connection second = DriverManager.getConnection(url.formatted(node.port()))) {
+      node.configSource(loader::load);
+      first.setAutoCommit(false);
+      assertThat(Sql.value(first, "SELECT 1")).isEqualTo("1"); // holds its origin connection: the next one is new
+      EpollSocketChannelConfig before = onlyConnection(node).config();
+      assertThat(before.isKeepAlive()).isTrue();
+      assertThat(before.getTcpKeepIdle()).isEqualTo(30);
+      assertThat(before.getTcpKeepIntvl()).isEqualTo(10);
+      assertThat(before.getTcpKeepCnt()).isEqualTo(3);
+      assertThat(before.getTcpUserTimeout()).isEqualTo(60_000);
+
+      Files.writeString(file, base + "origin-keepalive: 45s\norigin-tcp-user-timeout: 20s\npool-connect-timeout: 3s\n");
+      ConfigDiff diff = node.reloadFromSource();
+      assertThat(diff.liveChanges()).extracting(ConfigDiff.Change::key)
+          .contains("origin-keepalive", "origin-tcp-user-timeout", "pool-connect-timeout");
+      assertThat(node.connector().settings().connectTimeout()).isEqualTo(java.time.Duration.ofSeconds(3));
+
+      assertThat(Sql.value(second, "SELECT 2")).isEqualTo("2");
+      EpollSocketChannel opened = node.pools().iterator().next().connections().stream()
+          .map(c -> (EpollSocketChannel) c.channel()).filter(ch -> ch.config() != before).findFirst().orElseThrow();
+      assertThat(opened.config().getTcpKeepIdle()).isEqualTo(45);
+      assertThat(opened.config().getTcpKeepIntvl()).isEqualTo(15);
+      assertThat(opened.config().getTcpUserTimeout()).isEqualTo(20_000);
+      assertThat(before.getTcpKeepIdle()).as("an open connection keeps its settings").isEqualTo(30);
+      first.rollback();
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  private static EpollSocketChannel onlyConnection(OutpostNode node) {
+    assertThat(node.pools()).hasSize(1);
+    java.util.List<dev.outpost.proxy.origin.OriginConnection> all = node.pools().iterator().next().connections();
+    assertThat(all).hasSize(1);
+    return (EpollSocketChannel) all.get(0).channel();
   }
 }

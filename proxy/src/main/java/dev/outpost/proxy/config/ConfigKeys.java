@@ -52,6 +52,14 @@ public final class ConfigKeys {
           ValueTypes.duration(false, "never"), LIVE, ProxyConfig::idleTimeout, ProxyConfig.Builder::idleTimeout),
       key("pool-connect-timeout", "Timeout for opening and authenticating an origin connection.",
           ValueTypes.duration(true, null), LIVE, ProxyConfig::connectTimeout, ProxyConfig.Builder::connectTimeout),
+      key("origin-keepalive", "Idle time before an origin connection is probed with TCP keepalives (then every"
+          + " third of it; 3 unanswered probes close it). New connections.",
+          ValueTypes.duration(false, "the system's timing"), LIVE, ProxyConfig::originKeepalive,
+          ProxyConfig.Builder::originKeepalive),
+      key("origin-tcp-user-timeout", "How long data sent to the origin may go unacknowledged before the"
+          + " connection counts as lost (TCP_USER_TIMEOUT). New connections.",
+          ValueTypes.duration(false, "the system default"), LIVE, ProxyConfig::originTcpUserTimeout,
+          ProxyConfig.Builder::originTcpUserTimeout),
       key("pool-acquire-timeout", "How long a client waits for an origin connection before SQLSTATE 53300.",
           ValueTypes.duration(true, null), LIVE, ProxyConfig::acquireTimeout, ProxyConfig.Builder::acquireTimeout),
       key("prepared-statements-per-connection", "Prepared statements each origin connection keeps (LRU).",

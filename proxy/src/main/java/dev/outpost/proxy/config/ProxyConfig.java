@@ -26,6 +26,9 @@ import java.util.Set;
  * @param users the configured users; empty means clients log in with the origin URL's credentials
  * @param admin the admin console's credentials ({@link AdminCredentials#NONE} when off)
  * @param metrics the Prometheus endpoint's address, or null when it is off
+ * @param originKeepalive idle time before TCP keepalive probes on origin connections (0: the
+ *     system's timing); see {@code OriginSocketSettings}
+ * @param originTcpUserTimeout TCP_USER_TIMEOUT of origin connections (0: the system default)
  */
 public record ProxyConfig(
     String listenHost,
@@ -38,6 +41,8 @@ public record ProxyConfig(
     Duration idleTimeout,
     Duration connectTimeout,
     Duration acquireTimeout,
+    Duration originKeepalive,
+    Duration originTcpUserTimeout,
     int preparedStatementsPerConnection,
     AuthMethod authMethod,
     Duration authTimeout,
@@ -66,6 +71,10 @@ public record ProxyConfig(
   public static final int MAX_MESSAGE_SIZE = 1 << 30;
   /** No duration setting goes beyond a year (and so never overflows a nanosecond count). */
   public static final Duration MAX_DURATION = Duration.ofDays(365);
+  /** TCP_KEEPIDLE's limit, in seconds. */
+  public static final int MAX_KEEPALIVE_SECONDS = 32_767;
+  /** TCP_USER_TIMEOUT is an int of milliseconds; a day is far beyond any useful value. */
+  public static final Duration MAX_TCP_USER_TIMEOUT = Duration.ofDays(1);
 
   /** Checks every rule of the class comment and reports all broken ones together. */
   public ProxyConfig {
@@ -85,6 +94,14 @@ public record ProxyConfig(
     range(p, "origin-max-connections", originMaxConnections, 0, MAX_ORIGIN_CONNECTIONS);
     duration(p, "pool-connect-timeout", connectTimeout, true);
     duration(p, "pool-acquire-timeout", acquireTimeout, true);
+    duration(p, "origin-keepalive", originKeepalive, false);
+    p.check(originKeepalive.toSeconds() <= MAX_KEEPALIVE_SECONDS,
+        () -> "origin-keepalive: " + ConfigValues.format(originKeepalive) + " is out of range (allowed: 0 (the"
+            + " system's timing) up to " + MAX_KEEPALIVE_SECONDS + "s)");
+    duration(p, "origin-tcp-user-timeout", originTcpUserTimeout, false);
+    p.check(originTcpUserTimeout.compareTo(MAX_TCP_USER_TIMEOUT) <= 0,
+        () -> "origin-tcp-user-timeout: " + ConfigValues.format(originTcpUserTimeout) + " is out of range (allowed:"
+            + " 0 (the system default) up to 24h)");
     duration(p, "auth-timeout", authTimeout, true);
     duration(p, "pool-max-lifetime", maxLifetime, false);
     duration(p, "pool-idle-timeout", idleTimeout, false);
@@ -160,6 +177,8 @@ public record ProxyConfig(
     b.idleTimeout = idleTimeout;
     b.connectTimeout = connectTimeout;
     b.acquireTimeout = acquireTimeout;
+    b.originKeepalive = originKeepalive;
+    b.originTcpUserTimeout = originTcpUserTimeout;
     b.preparedStatementsPerConnection = preparedStatementsPerConnection;
     b.authMethod = authMethod;
     b.authTimeout = authTimeout;
@@ -200,6 +219,8 @@ public record ProxyConfig(
     private Duration idleTimeout = Duration.ofMinutes(10);
     private Duration connectTimeout = Duration.ofSeconds(15);
     private Duration acquireTimeout = Duration.ofSeconds(15);
+    private Duration originKeepalive = Duration.ofSeconds(30);
+    private Duration originTcpUserTimeout = Duration.ofSeconds(60);
     private int preparedStatementsPerConnection = 500;
     private AuthMethod authMethod = AuthMethod.SCRAM;
     private Duration authTimeout = Duration.ofSeconds(10);
@@ -239,6 +260,8 @@ public record ProxyConfig(
     public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
     public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
     public Builder acquireTimeout(Duration v) { acquireTimeout = v; return this; }
+    public Builder originKeepalive(Duration v) { originKeepalive = v; return this; }
+    public Builder originTcpUserTimeout(Duration v) { originTcpUserTimeout = v; return this; }
     public Builder preparedStatementsPerConnection(int v) { preparedStatementsPerConnection = v; return this; }
     public Builder authMethod(AuthMethod v) { authMethod = v; return this; }
     public Builder authTimeout(Duration v) { authTimeout = v; return this; }
@@ -317,7 +340,8 @@ public record ProxyConfig(
           changeFeedSlot), ChangeFeedSettings.OFF);
       OriginUrl finalOrigin = o;
       ProxyConfig config = p.attempt(() -> new ProxyConfig(listenHost, listenPort, finalOrigin, poolMode, poolSize,
-          minIdle, maxLifetime, idleTimeout, connectTimeout, acquireTimeout, preparedStatementsPerConnection,
+          minIdle, maxLifetime, idleTimeout, connectTimeout, acquireTimeout, originKeepalive, originTcpUserTimeout,
+          preparedStatementsPerConnection,
           authMethod, authTimeout, maxMessageSize, workerThreads, sessionFeatures, maxClientConnections,
           clientIdleTimeout, shutdownTimeout, originMaxConnections, users, a, t, c, metrics, cl, cf,
           logLevel), null);

@@ -16,6 +16,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
@@ -26,6 +29,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * Opens logged-in connections to the origin: TCP, optional TLS (SSLRequest first, as libpq does),
@@ -33,17 +37,60 @@ import java.util.Map;
  * {@code [ssl] → frames → connection}.
  */
 public final class OriginConnector {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OriginConnector.class);
   static final String FRAME_DECODER = "frames";
   static final String CONNECTION_HANDLER = "connection";
   /** Largest message accepted from the origin: a DataRow may carry a 1 GiB field. */
   private static final int MAX_ORIGIN_MESSAGE = Integer.MAX_VALUE - 1;
 
   private final Class<? extends SocketChannel> channelClass;
-  private final Duration connectTimeout;
+  private volatile OriginSocketSettings settings;
 
-  public OriginConnector(Class<? extends SocketChannel> channelClass, Duration connectTimeout) {
+  public OriginConnector(Class<? extends SocketChannel> channelClass, OriginSocketSettings settings) {
     this.channelClass = channelClass;
-    this.connectTimeout = connectTimeout;
+    settings(settings);
+  }
+
+  /** Applies to connections opened from now on (a configuration reload). */
+  public void settings(OriginSocketSettings s) {
+    if (!s.userTimeout().isZero() && !isEpoll(channelClass)) {
+      log.warn("origin-tcp-user-timeout needs the epoll transport; with {} the system default applies",
+          channelClass.getSimpleName());
+    }
+    settings = s;
+  }
+
+  public OriginSocketSettings settings() {
+    return settings;
+  }
+
+  private static boolean isEpoll(Class<?> channelClass) {
+    return EpollSocketChannel.class.isAssignableFrom(channelClass);
+  }
+
+  /**
+   * Keepalive timing and the user timeout on {@code b} (SO_KEEPALIVE is always on): through epoll's
+   * options natively, through the JDK's extended socket options with NIO (no user timeout there).
+   */
+  private void liveness(Bootstrap b, OriginSocketSettings s) {
+    b.option(ChannelOption.SO_KEEPALIVE, true);
+    boolean epoll = isEpoll(channelClass);
+    if (!s.keepalive().isZero()) {
+      int idle = s.keepaliveIdleSeconds();
+      int interval = s.keepaliveIntervalSeconds();
+      if (epoll) {
+        b.option(EpollChannelOption.TCP_KEEPIDLE, idle)
+            .option(EpollChannelOption.TCP_KEEPINTVL, interval)
+            .option(EpollChannelOption.TCP_KEEPCNT, OriginSocketSettings.KEEPALIVE_PROBES);
+      } else {
+        b.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idle)
+            .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), interval)
+            .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), OriginSocketSettings.KEEPALIVE_PROBES);
+      }
+    }
+    if (!s.userTimeout().isZero() && epoll) {
+      b.option(EpollChannelOption.TCP_USER_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, s.userTimeout().toMillis()));
+    }
   }
 
   /**
@@ -74,12 +121,13 @@ public final class OriginConnector {
       Map<String, String> extraStartupParameters) {
     Promise<OriginConnection> promise = loop.newPromise();
     OriginTls tls = OriginTls.forOrigin(target);
+    OriginSocketSettings s = settings;
+    Duration connectTimeout = s.connectTimeout();
     Bootstrap b = new Bootstrap()
         .group(loop)
         .channel(channelClass)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
@@ -87,6 +135,7 @@ public final class OriginConnector {
             // handlers are added once connected, depending on TLS
           }
         });
+    liveness(b, s);
     ChannelFuture cf = b.connect(target.host(), target.port());
     // The whole login is bounded by the connect timeout, not only the TCP connect.
     io.netty.util.concurrent.ScheduledFuture<?> timeout = loop.schedule(() -> {
@@ -195,6 +244,7 @@ public final class OriginConnector {
    */
   public void cancel(EventLoop loop, OriginUrl target, CancelRequest request) {
     OriginTls tls = OriginTls.forOrigin(target);
+    Duration connectTimeout = settings.connectTimeout();
     new Bootstrap().group(loop).channel(channelClass)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .handler(new ChannelInitializer<SocketChannel>() {

@@ -8,13 +8,14 @@ import dev.outpost.proxy.config.CacheSettings;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.ProxyConfig;
 import dev.outpost.proxy.config.UserEntry;
+import dev.outpost.proxy.origin.OriginSocketSettings;
 import dev.outpost.wire.auth.ScramVerifier;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The configuration's cache settings and users in the forms the node works with. Used at start
- * and on every reload.
+ * The configuration's cache settings, users and origin socket settings in the forms the node
+ * works with. Used at start and on every reload.
  */
 public final class NodeSettings {
   private NodeSettings() {}
@@ -26,6 +27,11 @@ public final class NodeSettings {
       rules.add(new CacheRule(r.table().toString(), r.enabled(), r.maxAge(), r.staleWhileRevalidate()));
     }
     return new CachePolicy(s.enabled(), s.maxAge(), s.staleWhileRevalidate(), s.maxBytes(), s.maxEntrySize(), rules);
+  }
+
+  /** How origin connections are opened and watched (connect timeout, keepalive, user timeout). */
+  public static OriginSocketSettings originSockets(ProxyConfig c) {
+    return new OriginSocketSettings(c.connectTimeout(), c.originKeepalive(), c.originTcpUserTimeout());
   }
 
   /**

@@ -139,7 +139,7 @@ public final class OutpostNode implements AutoCloseable {
     this.users = options.users() != null ? options.users() : NodeSettings.users(config);
     this.bossGroup = transport.newGroup(1, "outpost-accept");
     this.workerGroup = transport.newGroup(config.effectiveWorkerThreads(), "outpost-io");
-    this.connector = new OriginConnector(transport.clientChannel(), config.connectTimeout());
+    this.connector = new OriginConnector(transport.clientChannel(), NodeSettings.originSockets(config));
   }
 
   private static CacheService cacheService(ProxyConfig config, Options options, ClusterNode cluster, Metrics metrics) {
@@ -410,6 +410,7 @@ public final class OutpostNode implements AutoCloseable {
     for (OriginPool p : pools.values()) {
       p.settings(poolSettings(next).withMaxSize(poolMaxSize(next)));
     }
+    connector.settings(NodeSettings.originSockets(next));
     next.logLevel().apply();
     log.info("configuration reloaded: {}", diff.summary());
     return diff;

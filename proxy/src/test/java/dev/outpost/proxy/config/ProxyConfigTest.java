@@ -23,6 +23,8 @@ class ProxyConfigTest {
     assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(10));
     assertThat(c.connectTimeout()).isEqualTo(Duration.ofSeconds(15));
     assertThat(c.acquireTimeout()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(c.originKeepalive()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.originTcpUserTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.preparedStatementsPerConnection()).isEqualTo(500);
     assertThat(c.authMethod()).isEqualTo(AuthMethod.SCRAM);
     assertThat(c.authTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -57,6 +59,18 @@ class ProxyConfigTest {
             "cache-max-entry-size: 1GiB is out of range (allowed: 1..256MiB, at most cache-max-bytes)",
             "pool-size: 0 is out of range (allowed: 1..10000)",
             "auth-timeout: 0s is out of range (allowed: more than 0, at most 365d)"));
+  }
+
+  @Test
+  void originSocketSettings_beyondWhatTheKernelTakes_areRejected() {
+    assertThatThrownBy(() -> ProxyConfig.builder(ORIGIN).originKeepalive(Duration.ofHours(10))
+        .originTcpUserTimeout(Duration.ofDays(2)).build())
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
+            "origin-keepalive: 10h is out of range (allowed: 0 (the system's timing) up to 32767s)",
+            "origin-tcp-user-timeout: 48h is out of range (allowed: 0 (the system default) up to 24h)"));
+    assertThat(ProxyConfig.builder(ORIGIN).originKeepalive(Duration.ZERO).originTcpUserTimeout(Duration.ZERO).build()
+        .originKeepalive()).isZero();
   }
 
   @Test
