@@ -3,7 +3,9 @@ package dev.outpost.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.proxy.admin.AdminConsole;
+import dev.outpost.proxy.config.PoolMode;
 import dev.outpost.testkit.TestOrigin;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -146,6 +148,51 @@ class OriginOutageIT {
       assertThat(new String(after.get(1).body(), java.nio.charset.StandardCharsets.UTF_8)).contains("read again");
       admin.rollback();
     }
+  }
+
+  /**
+   * The origin backend behind a client that depends on it — inside a transaction in transaction
+   * pooling, or idle in session pooling — is terminated between two requests: the client reads
+   * Postgres's own FATAL (57P01) and the end of the connection, as it would directly. (It read
+   * 08P01 "Outpost lost track of the protocol state", and the node logged a protocol desync.)
+   */
+  @Test
+  void backendTerminatedBetweenRequests_theClientReadsPostgresOwnError() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("terminated");
+    try (Connection admin = DriverManager.getConnection(origin.superJdbcUrl(db));
+        TestNode transactions = TestNode.start(origin, db, b -> b.poolSize(2));
+        TestNode sessions = TestNode.start(origin, db, b -> b.poolSize(2).poolMode(PoolMode.SESSION));
+        RawClient inTransaction = new RawClient(transactions.port());
+        RawClient idleSession = new RawClient(sessions.port())) {
+      inTransaction.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      inTransaction.send(RawClient.query("BEGIN"));
+      inTransaction.readUntilReady();
+      idleSession.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      for (RawClient client : List.of(inTransaction, idleSession)) {
+        String pid = backendPid(client);
+        Sql.exec(admin, "SELECT pg_terminate_backend(" + pid + ")");
+        RawClient.Message m = client.read();
+        assertThat(m.type()).isEqualTo('E');
+        assertThat(m.field('S')).isEqualTo("FATAL");
+        assertThat(m.field('C')).isEqualTo("57P01");
+        assertThat(client.read()).as("the connection ends after the error").isNull();
+      }
+      try (Connection again = transactions.connect(); Connection again2 = sessions.connect()) {
+        assertThat(Sql.value(again, "SELECT 'served'")).isEqualTo("served");
+        assertThat(Sql.value(again2, "SELECT 'served'")).isEqualTo("served");
+      }
+    }
+  }
+
+  private static String backendPid(RawClient client) throws Exception {
+    client.send(RawClient.query("SELECT pg_backend_pid()"));
+    RawClient.Message row = client.readUntilReady().stream().filter(m -> m.type() == 'D').findFirst().orElseThrow();
+    ByteBuffer b = ByteBuffer.wrap(row.body());
+    b.getShort(); // one column
+    byte[] value = new byte[b.getInt()];
+    b.get(value);
+    return new String(value, java.nio.charset.StandardCharsets.US_ASCII);
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

@@ -872,6 +872,32 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     flushClient();
   }
 
+  /**
+   * The held origin connection sent a FATAL error while no request was in flight (its backend was
+   * terminated, the origin shuts down, or its idle timeouts fired); the socket closes next. A
+   * client that depends on that backend — in a transaction, pinned, or in session pooling — gets
+   * the origin's own error and is closed, exactly as with Postgres directly (a transaction there
+   * is gone). Otherwise the client does not notice: its next request takes another connection.
+   */
+  void originEndedBetweenRequests(Frame error, ErrorFields fields) {
+    OriginConnection c = conn;
+    c.markBroken();
+    log.info("client {} ({}@{}): origin connection {} ended between requests: {}", client.remoteAddress(),
+        user.name(), database, c, fields);
+    if (txnStatus == 'I' && !pinned && mode == PoolMode.TRANSACTION && !copyIn) {
+      error.release();
+      conn = null;
+      resumeClientReads();
+      pool.release(c, false, false);
+      dispatch();
+      flushClient();
+      return;
+    }
+    out.drain(); // what the client was already sent comes before the error
+    client.writeAndFlush(error.content()).addListener(ChannelFutureListener.CLOSE);
+    shutdownLocally();
+  }
+
   /** A CancelRequest with this session's key arrived (on another connection, any thread). */
   void cancelFromClient() {
     eventLoop().execute(() -> {

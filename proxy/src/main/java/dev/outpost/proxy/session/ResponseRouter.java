@@ -7,6 +7,7 @@ import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
 import dev.outpost.wire.PgBuf;
 import dev.outpost.wire.backend.EmptyResponse;
+import dev.outpost.wire.backend.ErrorFields;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +85,15 @@ final class ResponseRouter {
       return;
     }
     if (head == null) {
+      if (type == BackendType.ERROR_RESPONSE) {
+        ErrorFields error = ErrorFields.decode(frame.body());
+        if (error.isFatal()) {
+          // the backend ends between requests: pg_terminate_backend, a shutdown, the origin's
+          // idle timeouts. Not a desync: the session learns it as Postgres would tell it.
+          s.originEndedBetweenRequests(frame, error);
+          return;
+        }
+      }
       frame.release();
       s.desync("unexpected " + type + " with no request in flight");
       return;
