@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.cache.QueryCache;
+import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -263,6 +264,7 @@ class CacheBehaviorIT {
     try (Connection c = node.connect()) {
       String read = "SELECT n FROM kv WHERE k = 16";
       untilHit(() -> Sql.value(c, read));
+      node.plan(appLogin(), "SELECT 16 ##> 10"); // the catalog has described the operator
       long volatileBefore = count(CacheStatus.VOLATILE);
       // each call adds 10 to k = 16 and answers the new n: a cached answer would repeat itself
       List<String> answers = new ArrayList<>();
@@ -270,8 +272,7 @@ class CacheBehaviorIT {
         answers.add(Sql.value(c, "SELECT 16 ##> 10"));
       }
       assertThat(answers).containsExactly("26", "36", "46");
-      assertThat(count(CacheStatus.VOLATILE) - volatileBefore).as("the operator's catalog facts were ready")
-          .isGreaterThanOrEqualTo(1);
+      assertThat(count(CacheStatus.VOLATILE) - volatileBefore).as("each run was refused as volatile").isEqualTo(3);
       assertThat(Sql.value(c, read)).as("the operator's write invalidated the cached read").isEqualTo("46");
       assertThat(Sql.value(c, "SELECT 16 OPERATOR(public.##>) 1")).isEqualTo("47");
       assertThat(Sql.value(c, read)).isEqualTo("47");
@@ -283,6 +284,7 @@ class CacheBehaviorIT {
     try (Connection c = node.connect()) {
       String read = "SELECT n FROM kv WHERE k = 18";
       untilHit(() -> Sql.value(c, read));
+      node.plan(appLogin(), "SELECT bump_sum(x) FROM (VALUES (5)) AS v(x)"); // … and the aggregate
       long volatileBefore = count(CacheStatus.VOLATILE);
       // each run adds 5 to k = 18 through the state function: a cached answer would repeat itself
       List<String> answers = new ArrayList<>();
@@ -290,8 +292,7 @@ class CacheBehaviorIT {
         answers.add(Sql.value(c, "SELECT bump_sum(x) FROM (VALUES (5)) AS v(x)"));
       }
       assertThat(answers).containsExactly("23", "28", "33");
-      assertThat(count(CacheStatus.VOLATILE) - volatileBefore).as("the aggregate's catalog facts were ready")
-          .isGreaterThanOrEqualTo(1);
+      assertThat(count(CacheStatus.VOLATILE) - volatileBefore).as("each run was refused as volatile").isEqualTo(3);
       assertThat(Sql.value(c, read)).as("the state function's write invalidated the cached read").isEqualTo("33");
     }
   }
@@ -409,11 +410,20 @@ class CacheBehaviorIT {
     }
   }
 
+  /** The login the node's clients use here, for {@link TestNode#plan}. */
+  private static CatalogInspector.Login appLogin() {
+    return new CatalogInspector.Login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+  }
+
   @Test
   void relativeTimeInput_asLiteralOrParameter_isNeverServedFromTheCache() throws Exception {
+    String literal = "SELECT 'now'::timestamptz::text";
+    // until the catalog has described the database, a read goes uncached as a MISS (right, but not
+    // the status counted below): the fresh-clone CI run of 2eb0b1f counted 2 of 5
+    node.plan(appLogin(), literal);
+    node.plan(appLogin(), "SELECT CAST($1 AS timestamptz)::text");
     try (Connection c = node.connect("stringtype=unspecified")) {
       long volatileBefore = count(CacheStatus.VOLATILE);
-      String literal = "SELECT 'now'::timestamptz::text";
       String first = Sql.value(c, literal);
       Thread.sleep(5);
       assertThat(Sql.value(c, literal)).as("'now' read the clock again").isNotEqualTo(first);
