@@ -884,6 +884,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     c.markBroken();
     log.info("client {} ({}@{}): origin connection {} ended between requests: {}", client.remoteAddress(),
         user.name(), database, c, fields);
+    router.connectionLost(); // as for any lost connection: the transaction's bookkeeping ends here
     if (txnStatus == 'I' && !pinned && mode == PoolMode.TRANSACTION && !copyIn) {
       error.release();
       conn = null;
