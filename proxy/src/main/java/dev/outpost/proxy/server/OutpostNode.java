@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -62,6 +63,9 @@ public final class OutpostNode implements AutoCloseable {
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final OriginConnector connector;
+  private final Executor textAnalysis;
+  /** The text-analysis pool this node made itself (shut down with it), or null. */
+  private final java.util.concurrent.ExecutorService ownTextAnalysis;
   private final ConcurrentMap<String, OriginPool> pools = new ConcurrentHashMap<>();
   private final CancelRegistry cancels = new CancelRegistry();
   private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
@@ -92,32 +96,38 @@ public final class OutpostNode implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** What a node is built with besides its configuration (tests inject clocks and buses here). */
-  public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus, UserDirectory users, Metrics metrics) {
+  public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus, UserDirectory users, Metrics metrics,
+      Executor textAnalysis) {
     /** Everything from the configuration. */
     public static Options defaults() {
-      return new Options(null, null, null, null, null);
+      return new Options(null, null, null, null, null, null);
     }
 
     public Options withCachePolicy(CachePolicy p) {
-      return new Options(p, ticker, bus, users, metrics);
+      return new Options(p, ticker, bus, users, metrics, textAnalysis);
     }
 
     public Options withTicker(Ticker t) {
-      return new Options(cachePolicy, t, bus, users, metrics);
+      return new Options(cachePolicy, t, bus, users, metrics, textAnalysis);
     }
 
     public Options withBus(CacheBus b) {
-      return new Options(cachePolicy, ticker, b, users, metrics);
+      return new Options(cachePolicy, ticker, b, users, metrics, textAnalysis);
     }
 
     /** Users that may log in (instead of the origin URL's single user). */
     public Options withUsers(UserDirectory u) {
-      return new Options(cachePolicy, ticker, bus, u, metrics);
+      return new Options(cachePolicy, ticker, bus, u, metrics, textAnalysis);
     }
 
     /** The registry to record into (a node makes its own otherwise). */
     public Options withMetrics(Metrics m) {
-      return new Options(cachePolicy, ticker, bus, users, m);
+      return new Options(cachePolicy, ticker, bus, users, m, textAnalysis);
+    }
+
+    /** Where long statement texts are analysed (the node keeps a small pool of its own otherwise). */
+    public Options withTextAnalysis(Executor e) {
+      return new Options(cachePolicy, ticker, bus, users, metrics, e);
     }
   }
 
@@ -140,6 +150,23 @@ public final class OutpostNode implements AutoCloseable {
     this.bossGroup = transport.newGroup(1, "outpost-accept");
     this.workerGroup = transport.newGroup(config.effectiveWorkerThreads(), "outpost-io");
     this.connector = new OriginConnector(transport.clientChannel(), NodeSettings.originSockets(config));
+    if (options.textAnalysis() != null) {
+      this.ownTextAnalysis = null;
+      this.textAnalysis = options.textAnalysis();
+    } else {
+      this.ownTextAnalysis = java.util.concurrent.Executors.newFixedThreadPool(
+          Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+          new io.netty.util.concurrent.DefaultThreadFactory("outpost-text", true));
+      this.textAnalysis = ownTextAnalysis;
+    }
+  }
+
+  /**
+   * Where sessions lex and classify statement texts too long to analyse on their event loop
+   * (see {@code ClientSession.LONG_TEXT}): there, other clients of the loop would wait.
+   */
+  public Executor textAnalysis() {
+    return textAnalysis;
   }
 
   private static CacheService cacheService(ProxyConfig config, Options options, ClusterNode cluster, Metrics metrics) {
@@ -586,6 +613,9 @@ public final class OutpostNode implements AutoCloseable {
     }
     bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    if (ownTextAnalysis != null) {
+      ownTextAnalysis.shutdownNow();
+    }
     log.info("outpost stopped");
   }
 }

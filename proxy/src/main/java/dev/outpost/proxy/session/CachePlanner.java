@@ -81,7 +81,7 @@ final class CachePlanner {
       s.plannedStatus = CacheStatus.UNCACHEABLE; // an earlier call may have changed settings
       return Outcome.FORWARD;
     }
-    Classification c = service.classify(r.sql());
+    Classification c = s.classify(r.sql());
     ReadPlan plan = service.planRead(s.catalogLogin(), c, s.sessionCacheOn);
     if (plan == null) {
       s.plannedStatus = CacheStatus.MISS; // catalog facts on their way: this one goes uncached

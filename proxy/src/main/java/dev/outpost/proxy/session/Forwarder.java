@@ -289,7 +289,8 @@ final class Forwarder {
    */
   private Optional<String> sessionScopedFeature(String sql) {
     if (!sql.equals(lastInspectedSql)) {
-      lastFeature = SqlInspector.sessionScopedFeature(sql);
+      Optional<String> analyzed = s.analyzedSessionFeature(sql);
+      lastFeature = analyzed != null ? analyzed : SqlInspector.sessionScopedFeature(sql);
       lastInspectedSql = sql;
     }
     return lastFeature;
@@ -337,7 +338,7 @@ final class Forwarder {
       if (sql != null && s.sharesBackends()) {
         // the cache is off, but a shared backend must still not carry a role or setting that a
         // user-defined function set to the next client: the catalog says which functions those are
-        noteStateChanges(svc, svc.classify(sql));
+        noteStateChanges(svc, s.classify(sql));
       }
       return CacheStatus.BYPASS;
     }
@@ -346,7 +347,7 @@ final class Forwarder {
     if (sql == null) {
       return status != null ? status : CacheStatus.UNCACHEABLE;
     }
-    Classification c = svc.classify(sql);
+    Classification c = s.classify(sql);
     CacheService.UserCode userCode = noteStateChanges(svc, c);
     // a function call may write; so may an operator, when the catalog says (or has not yet said)
     // that a user-defined volatile function is behind it

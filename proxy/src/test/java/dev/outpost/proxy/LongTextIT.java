@@ -1,0 +1,141 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.cache.CacheStatus;
+import dev.outpost.proxy.server.OutpostNode;
+import dev.outpost.testkit.TestOrigin;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Statement texts of {@link dev.outpost.proxy.session.ClientSession#LONG_TEXT} characters or more
+ * are lexed and classified on the node's text-analysis pool, not on the client's event loop:
+ * while one client's long text waits for its analysis, another client of the same (only) event
+ * loop is served; the long statements themselves run and cache as any other.
+ */
+class LongTextIT {
+  private static final ExecutorService pool = Executors.newCachedThreadPool();
+  private static final AtomicInteger analysed = new AtomicInteger();
+  /** Holds every analysis until a test opens it; the first test closes it once. */
+  private static volatile CountDownLatch gate = new CountDownLatch(0);
+  private static TestNode node;
+  private static String db;
+
+  @BeforeAll
+  static void start() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    db = origin.createDatabase("longtext");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE bulk (id int PRIMARY KEY, v text)", "ALTER TABLE bulk OWNER TO " + TestOrigin.APP_USER);
+    }
+    OutpostNode.Options options = OutpostNode.Options.defaults().withTextAnalysis(task -> {
+      analysed.incrementAndGet();
+      CountDownLatch g = gate;
+      pool.execute(() -> {
+        try {
+          g.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        task.run();
+      });
+    });
+    node = TestNode.start(origin, db, b -> b.workerThreads(1), options);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+    pool.shutdownNow();
+  }
+
+  /** {@code SELECT count(*) FROM (VALUES (1), (2), …) v(x)} of about {@code chars} characters. */
+  private static String longCount(int rows) {
+    StringBuilder b = new StringBuilder("SELECT count(*) FROM (VALUES (1)");
+    for (int i = 2; i <= rows; i++) {
+      b.append(", (").append(i).append(')');
+    }
+    return b.append(") v(x)").toString();
+  }
+
+  @Test
+  void aLongTextWaitsForItsAnalysis_whileAnotherClientOfTheLoopIsServed() throws Exception {
+    String longRead = longCount(20_000);
+    assertThat(longRead.length()).isGreaterThan(64 * 1024);
+    int before = analysed.get();
+    gate = new CountDownLatch(1);
+    try (Connection slow = node.connect(); Connection quick = node.connect()) {
+      CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Sql.value(slow, longRead);
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
+        }
+      }, pool);
+      for (int i = 0; i < 500 && analysed.get() == before; i++) {
+        Thread.sleep(10);
+      }
+      assertThat(analysed.get()).as("the long text went to the text-analysis pool").isEqualTo(before + 1);
+
+      assertThat(Sql.value(quick, "SELECT 'served meanwhile'")).isEqualTo("served meanwhile");
+      assertThat(result).as("the long text waits for its analysis").isNotDone();
+
+      gate.countDown();
+      assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo("20000");
+    } finally {
+      gate.countDown();
+    }
+  }
+
+  @Test
+  void longTexts_runAndCacheAsAnyOther_inEveryProtocolAndInTransactions() throws Exception {
+    String longRead = longCount(15_000);
+    try (Connection c = node.connect(); Connection prepared = node.connect("prepareThreshold=1")) {
+      long hits = node.node().cacheService().cache().stats().count(CacheStatus.HIT);
+      for (int i = 0; i < 50 && node.node().cacheService().cache().stats().count(CacheStatus.HIT) == hits; i++) {
+        assertThat(Sql.value(c, longRead)).isEqualTo("15000");
+      }
+      assertThat(node.node().cacheService().cache().stats().count(CacheStatus.HIT)).as("a long read is cached")
+          .isGreaterThan(hits);
+
+      StringBuilder insert = new StringBuilder("INSERT INTO bulk VALUES (0, 'row 0')");
+      for (int i = 1; i < 5_000; i++) {
+        insert.append(", (").append(i).append(", 'row ").append(i).append("')");
+      }
+      c.setAutoCommit(false);
+      Sql.exec(c, insert.toString());
+      c.commit();
+      c.setAutoCommit(true);
+      assertThat(Sql.value(c, "SELECT count(*) FROM bulk")).isEqualTo("5000");
+
+      try (PreparedStatement ps = prepared.prepareStatement(longRead.replace("VALUES (1)", "VALUES (?::int)"))) {
+        for (int i = 0; i < 3; i++) {
+          ps.setInt(1, 1);
+          try (ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(15_000);
+          }
+        }
+      }
+      assertThatThrownBy(() -> Sql.value(c, longRead.replace("FROM (VALUES", "FROM (VALUS")))
+          .isInstanceOf(SQLException.class)
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42601"));
+      assertThat(Sql.value(c, "SELECT 'after the error'")).isEqualTo("after the error");
+    }
+  }
+}
