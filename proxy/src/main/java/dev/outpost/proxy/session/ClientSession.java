@@ -380,21 +380,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return false;
     }
     for (Frame f : pending) {
-      if (f.size() < LONG_TEXT || analyzedFrames.contains(f)) {
-        continue;
-      }
       byte t = f.type();
+      if (f.size() < LONG_TEXT || (t != FrontendType.QUERY.code() && t != FrontendType.PARSE.code())
+          || analyzedFrames.contains(f)) {
+        continue; // COPY data, long Bind values and texts seen already go their usual way
+      }
       String sql;
       if (t == FrontendType.QUERY.code()) {
         sql = f.firstString();
-      } else if (t == FrontendType.PARSE.code()) {
+      } else {
         try {
           sql = dev.outpost.wire.frontend.Parse.of(f).sql();
         } catch (RuntimeException malformed) {
           continue; // answered as a protocol violation where it is forwarded
         }
-      } else {
-        continue;
       }
       analyzedFrames.add(f);
       CacheService service = cacheService;
