@@ -5,6 +5,7 @@ import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
 import dev.outpost.wire.PgWireException;
 import dev.outpost.wire.Sqlstate;
+import dev.outpost.wire.backend.ErrorFields;
 import dev.outpost.wire.frontend.Query;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -367,7 +368,7 @@ public final class OriginPool {
       connecting--;
       connectFailures.increment();
       if (cause instanceof OriginErrorException oe) {
-        error = PgWireException.relay(oe.fields());
+        error = refusedBy(oe.fields());
         lastError = oe.getMessage();
       } else {
         String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
@@ -388,6 +389,20 @@ public final class OriginPool {
     for (PoolWaiter w : failed) {
       w.fail(error);
     }
+  }
+
+  /**
+   * The origin's refusal of a new connection (FATAL: shutting down, starting up, too many
+   * connections, a changed password), for clients that waited for one. Their own sessions go on,
+   * so it reaches them as an ERROR with the origin's SQLSTATE and a message that says the origin
+   * refused — as FATAL, a client would take its own session for ended.
+   */
+  static PgWireException refusedBy(ErrorFields origin) {
+    Map<Character, String> fields = new java.util.LinkedHashMap<>(origin.fields());
+    fields.put('S', "ERROR");
+    fields.put('V', "ERROR");
+    fields.put('M', "the origin refused a new connection: " + origin.message());
+    return PgWireException.relay(new ErrorFields(fields));
   }
 
   private PgWireException originDown() {
