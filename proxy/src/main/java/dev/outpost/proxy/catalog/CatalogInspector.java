@@ -644,7 +644,10 @@ public final class CatalogInspector implements AutoCloseable {
     HikariConfig hc = new HikariConfig();
     StringBuilder url = new StringBuilder("jdbc:postgresql://").append(origin.address()).append('/')
         .append(URLEncoder.encode(login.database(), StandardCharsets.UTF_8))
-        .append("?ApplicationName=outpost-catalog&assumeMinServerVersion=12&sslmode=")
+        // a lookup on a connection the network dropped silently fails after 30 s and is asked
+        // again later, instead of holding the catalog thread for the kernel's ~15 minutes
+        .append("?ApplicationName=outpost-catalog&assumeMinServerVersion=12&tcpKeepAlive=true&socketTimeout=30")
+        .append("&sslmode=")
         .append(origin.sslMode().name().toLowerCase(Locale.ROOT).replace('_', '-'));
     if (origin.sslRootCert() != null) {
       url.append("&sslrootcert=").append(URLEncoder.encode(origin.sslRootCert(), StandardCharsets.UTF_8));
