@@ -131,10 +131,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   static final int LONG_TEXT = 64 * 1024;
   /** The analysis of a long text running off the loop; the session waits for it. */
   private CompletableFuture<?> analysisWait;
-  /** Long texts of the pending requests, analysed off the loop (dropped once nothing is pending). */
+  /**
+   * Long texts of the pending requests, analysed off the loop (a failed analysis with null
+   * answers); dropped once nothing is pending.
+   */
   private final List<TextAnalysis> analyses = new ArrayList<>(0);
-  /** Frames whose text was analysed or is being analysed. */
-  private final java.util.Set<Frame> analyzedFrames = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
   /** After a failed follower wait, the head request goes to the origin without the planner. */
   private boolean bypassPlannerOnce;
   /** The node is paused and this session's next request needs the origin. */
@@ -360,9 +361,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     if (!closed) {
       resumeClientReads();
-      if (pending.isEmpty() && !analyzedFrames.isEmpty()) {
-        analyzedFrames.clear(); // every analysed request has been used
-        analyses.clear();
+      if (pending.isEmpty() && !analyses.isEmpty()) {
+        analyses.clear(); // every analysed request has been used
       }
     }
   }
@@ -381,9 +381,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     for (Frame f : pending) {
       byte t = f.type();
-      if (f.size() < LONG_TEXT || (t != FrontendType.QUERY.code() && t != FrontendType.PARSE.code())
-          || analyzedFrames.contains(f)) {
-        continue; // COPY data, long Bind values and texts seen already go their usual way
+      if (f.size() < LONG_TEXT || (t != FrontendType.QUERY.code() && t != FrontendType.PARSE.code())) {
+        continue; // COPY data and long Bind values go their usual way
       }
       String sql;
       if (t == FrontendType.QUERY.code()) {
@@ -395,7 +394,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
           continue; // answered as a protocol violation where it is forwarded
         }
       }
-      analyzedFrames.add(f);
+      if (analysisOf(sql) != null) {
+        continue; // analysed already (the frame keeps its decoded text: usually the same instance)
+      }
       CacheService service = cacheService;
       CompletableFuture<TextAnalysis> work = CompletableFuture.supplyAsync(() -> new TextAnalysis(sql,
           service.classify(sql), SqlInspector.sessionScopedFeature(sql)), node.textAnalysis());
@@ -405,9 +406,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
           return;
         }
         analysisWait = null;
-        if (analysis != null) {
-          analyses.add(analysis);
-        } else {
+        analyses.add(analysis != null ? analysis : new TextAnalysis(sql, null, null));
+        if (analysis == null) {
           log.warn("client {} ({}@{}): analysing a {}-character statement failed; analysing it on the event loop",
               client.remoteAddress(), user.name(), database, sql.length(), error);
         }
@@ -419,28 +419,28 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     return false;
   }
 
-  /** {@link CacheService#classify}, answered from the off-loop analysis of a long pending text. */
-  Classification classify(String sql) {
+  /** The off-loop analysis of a pending text, or null when it had none. */
+  private TextAnalysis analysisOf(String sql) {
     if (sql.length() >= LONG_TEXT) {
       for (TextAnalysis a : analyses) {
         if (a.sql() == sql || a.sql().equals(sql)) {
-          return a.classification();
-        }
-      }
-    }
-    return cacheService.classify(sql);
-  }
-
-  /** The session-scoped feature of a long pending text analysed off the loop, or null when it was not. */
-  java.util.Optional<String> analyzedSessionFeature(String sql) {
-    if (sql.length() >= LONG_TEXT) {
-      for (TextAnalysis a : analyses) {
-        if (a.sql() == sql || a.sql().equals(sql)) {
-          return a.sessionFeature();
+          return a;
         }
       }
     }
     return null;
+  }
+
+  /** {@link CacheService#classify}, answered from the off-loop analysis of a long pending text. */
+  Classification classify(String sql) {
+    TextAnalysis a = analysisOf(sql);
+    return a != null && a.classification() != null ? a.classification() : cacheService.classify(sql);
+  }
+
+  /** The session-scoped feature of a long pending text analysed off the loop, or null when it was not. */
+  java.util.Optional<String> analyzedSessionFeature(String sql) {
+    TextAnalysis a = analysisOf(sql);
+    return a == null ? null : a.sessionFeature();
   }
 
   private void dispatchPending() {
