@@ -472,6 +472,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         continue;
       }
       if (planner != null && !bypassPlannerOnce && cacheService.enabled()) {
+        abandonArmedCapture(); // planned for a request that was answered without the origin, or is planned again
         CachePlanner.Outcome outcome = planner.plan(pending.iterator());
         if (outcome == CachePlanner.Outcome.SERVED) {
           continue;
@@ -730,12 +731,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     expected.clear();
   }
 
-  /** Gives up every result capture in flight (client or connection gone). */
-  void abandonCaptures() {
+  /**
+   * Gives up a capture that was armed for a request not (yet) forwarded. A capture belongs to the
+   * request it was planned for: kept past that request's failure, it was attached to the session's
+   * next forwarded request and stored that request's result under the planned key (a wrong hit),
+   * and its single-flight followers waited the whole acquire timeout.
+   */
+  private void abandonArmedCapture() {
     if (armedCapture != null) {
       armedCapture.abandon();
       armedCapture = null;
     }
+  }
+
+  /** Gives up every result capture in flight (client or connection gone). */
+  void abandonCaptures() {
+    abandonArmedCapture();
     for (Expectation e : expected) {
       if (e.capture != null) {
         e.capture.abandon();
@@ -844,6 +855,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     if (head == null) {
       return;
     }
+    abandonArmedCapture(); // its request will not run: followers go to the origin themselves
     writeError(error.toErrorFields());
     if (head.type() == FrontendType.QUERY.code() || head.type() == FrontendType.FUNCTION_CALL.code()) {
       Frame f = pending.pollFirst();
