@@ -113,7 +113,7 @@ final class CachePlanner {
     }
     FillTicket ticket = service.cache().begin(key);
     if (ticket instanceof FillTicket.Leader leader) {
-      s.armedCapture = new ResultCapture(leader, plan, service, service.policy().maxEntrySize());
+      s.armedCapture = new ResultCapture(leader, plan, r.sql(), service, service.policy().maxEntrySize());
       s.plannedStatus = null; // recorded when the capture finishes
       return Outcome.FORWARD;
     }

@@ -277,10 +277,28 @@ final class Forwarder {
     Expectation e = Expectation.query(sql, false);
     e.status = status;
     e.startNanos = s.requestStartNanos();
-    e.capture = s.armedCapture;
+    e.capture = armedCaptureFor(sql);
     s.armedCapture = null;
     s.expected.addLast(e);
     transactionThisBatch = false;
+  }
+
+  /**
+   * The armed capture, when it was planned for a request with this text. One planned for another
+   * request is given up, never attached: its result would be stored under the other request's key.
+   * (That happened when a miss failed without reaching the origin and its capture stayed armed;
+   * the session now drops it then, and this check keeps any other path from doing the same.)
+   */
+  private ResultCapture armedCaptureFor(String sql) {
+    ResultCapture c = s.armedCapture;
+    if (c == null || c.plannedFor(sql)) {
+      return c;
+    }
+    s.armedCapture = null;
+    c.abandon();
+    // the statement text may hold secrets: not logged
+    log.warn("session {}: a result capture planned for another request was dropped; please report this", s);
+    return null;
   }
 
   /**
@@ -489,8 +507,9 @@ final class Forwarder {
     if (!d.isStatement()) {
       out.add(f);
       Expectation e = Expectation.of(Kind.DESCRIBE_PORTAL);
-      e.capture = s.armedCapture;
-      describedThisBatch = s.armedCapture != null;
+      ClientStatement described = portals.get(d.name());
+      e.capture = armedCaptureFor(described == null ? null : described.sql);
+      describedThisBatch = e.capture != null;
       s.expected.addLast(e);
       return;
     }
@@ -510,7 +529,7 @@ final class Forwarder {
     String portal = PgBuf.readCString(f.body());
     ClientStatement cs = portals.get(portal);
     CacheStatus status = account(cs == null ? null : cs.sql);
-    ResultCapture capture = s.armedCapture;
+    ResultCapture capture = armedCaptureFor(cs == null ? null : cs.sql);
     if (capture != null && !describedThisBatch) {
       // every stored entry carries its RowDescription, whether or not this client asked for it
       out.add(new Describe(Describe.PORTAL, portal).encode(alloc));

@@ -70,7 +70,7 @@ final class RefreshQuery implements OriginListener, PoolWaiter {
       request.add(new Execute("", 0).encode(alloc));
       request.add(Sync.INSTANCE.encode(alloc));
     }
-    ResultCapture capture = new ResultCapture(ticket, plan, s.cacheService(),
+    ResultCapture capture = new ResultCapture(ticket, plan, sql, s.cacheService(),
         s.cacheService().policy().maxEntrySize());
     new RefreshQuery(s.eventLoop(), s.pool, capture, s.settings.current(), request).begin();
   }

@@ -31,12 +31,19 @@ final class ResultCapture {
   private boolean oversized;
   private boolean finished;
   private final long startNanos = System.nanoTime();
+  private final String plannedSql;
 
-  ResultCapture(FillTicket.Leader leader, ReadPlan plan, CacheService service, long maxEntrySize) {
+  ResultCapture(FillTicket.Leader leader, ReadPlan plan, String plannedSql, CacheService service, long maxEntrySize) {
     this.leader = leader;
+    this.plannedSql = plannedSql;
     this.plan = plan;
     this.service = service;
     this.maxEntrySize = maxEntrySize;
+  }
+
+  /** Whether this capture was planned for a request with this statement text (null: no text known). */
+  boolean plannedFor(String sql) {
+    return sql != null && sql.equals(plannedSql);
   }
 
   /** RowDescription or NoData of the result. */

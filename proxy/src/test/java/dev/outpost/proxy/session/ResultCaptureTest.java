@@ -39,7 +39,7 @@ class ResultCaptureTest {
   private CacheStatus captureAndFinish(CacheKey key, ReadPlan plan, Runnable beforeTheResultEnds) {
     FillTicket ticket = cache.begin(key);
     assertThat(ticket).isInstanceOf(FillTicket.Leader.class);
-    ResultCapture capture = new ResultCapture((FillTicket.Leader) ticket, plan, service, 1 << 20);
+    ResultCapture capture = new ResultCapture((FillTicket.Leader) ticket, plan, "SELECT 1", service, 1 << 20);
     capture.describe(frame('T', 0, 0));
     capture.row(frame('D', 0, 1, 0, 0, 0, 1, '1'));
     beforeTheResultEnds.run();
