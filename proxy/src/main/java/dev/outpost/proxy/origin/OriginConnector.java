@@ -38,6 +38,25 @@ import jdk.net.ExtendedSocketOptions;
  */
 public final class OriginConnector {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OriginConnector.class);
+  private static final String EARLY_ERRORS = "early-errors";
+
+  /**
+   * Takes the errors of a socket that has no protocol handler yet — a connect the origin refuses or
+   * resets while it shuts down, a cancel connection — and closes it; the connect's own future
+   * reports the failure. Without it Netty logged "an exceptionCaught() event … reached at the tail
+   * of the pipeline" with a stack trace (NotYetConnectedException) at WARN, seen in soak runs
+   * whenever the origin restarted.
+   */
+  @io.netty.channel.ChannelHandler.Sharable
+  static final class EarlyErrors extends io.netty.channel.ChannelInboundHandlerAdapter {
+    static final EarlyErrors INSTANCE = new EarlyErrors();
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug("origin socket {} failed before its login began: {}", ctx.channel(), cause.toString());
+      ctx.close();
+    }
+  }
   static final String FRAME_DECODER = "frames";
   static final String CONNECTION_HANDLER = "connection";
   /** Largest message accepted from the origin: a DataRow may carry a 1 GiB field. */
@@ -94,11 +113,6 @@ public final class OriginConnector {
   }
 
   /**
-   * Connects and logs in as {@code target}'s user to its database, on {@code loop}. The future
-   * fails with an {@link OriginErrorException} when the origin refuses (wrong password, unknown
-   * database, too many connections), or with an I/O exception when it cannot be reached.
-   */
-  /**
    * Logs in as {@code target}'s user once, only to learn whether the origin accepts its password,
    * and closes the connection (passthrough authentication).
    */
@@ -117,6 +131,11 @@ public final class OriginConnector {
     return p;
   }
 
+  /**
+   * Connects and logs in as {@code target}'s user to its database, on {@code loop}. The future
+   * fails with an {@link OriginErrorException} when the origin refuses (wrong password, unknown
+   * database, too many connections), or with an I/O exception when it cannot be reached.
+   */
   Future<OriginConnection> connect(EventLoop loop, OriginUrl target, OriginPool pool, int preparedCapacity,
       Map<String, String> extraStartupParameters) {
     Promise<OriginConnection> promise = loop.newPromise();
@@ -132,7 +151,8 @@ public final class OriginConnector {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            // handlers are added once connected, depending on TLS
+            // the login's handlers are added once connected, depending on TLS
+            ch.pipeline().addLast(EARLY_ERRORS, EarlyErrors.INSTANCE);
           }
         });
     liveness(b, s);
@@ -151,6 +171,9 @@ public final class OriginConnector {
         return;
       }
       Channel ch = f.channel();
+      if (ch.pipeline().get(EARLY_ERRORS) != null) {
+        ch.pipeline().remove(EARLY_ERRORS); // from here the login's handlers take the socket's errors
+      }
       StartupMessage startup = startupMessage(target, extraStartupParameters);
       if (tls == null) {
         startPlain(ch, target, pool, preparedCapacity, promise, startup);
@@ -272,6 +295,7 @@ public final class OriginConnector {
                 }
               });
             }
+            ch.pipeline().addLast(EARLY_ERRORS, EarlyErrors.INSTANCE); // a cancel is fire-and-forget
           }
         })
         .connect(target.host(), target.port())
