@@ -3,6 +3,7 @@ package dev.outpost.bench;
 import dev.outpost.bench.cli.AllCommand;
 import dev.outpost.bench.cli.ListCommand;
 import dev.outpost.bench.cli.RunCommand;
+import dev.outpost.bench.cli.SoakCommand;
 import dev.outpost.bench.cli.WanCommand;
 import java.util.List;
 import picocli.CommandLine;
@@ -12,10 +13,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code outpost-bench} command line: {@code all}, {@code run SCENARIO...}, {@code list} and
- * {@code wan}. Exit code 0 on success, 1 when a run could not be carried out, 2 on a usage error.
+ * {@code wan}. Exit code 0 on success, 1 when a run could not be carried out, 2 on a usage error, 3 when a
+ * soak found a problem.
  */
 @Command(name = "outpost-bench", mixinStandardHelpOptions = true, versionProvider = BenchMain.Version.class,
-    subcommands = {AllCommand.class, RunCommand.class, ListCommand.class, WanCommand.class},
+    subcommands = {AllCommand.class, RunCommand.class, ListCommand.class, WanCommand.class, SoakCommand.class},
     description = {"Benchmarks Outpost side by side with direct Postgres and peers such as PgBouncer.",
         "Quick start: java -jar bench/target/outpost-bench.jar all --quick"})
 public final class BenchMain implements Runnable {

@@ -29,21 +29,51 @@ public final class EmbeddedOrigin implements AutoCloseable {
   /** Loopback-only throwaway server; the password only has to exercise SCRAM. */
   private static final String PASSWORD = "bench-secret-1";
 
-  private final EmbeddedPostgres postgres;
+  private final Path dataDirectory;
   private final PgAddress address;
+  /** The running server, or null while {@link #restart} has it stopped. */
+  private EmbeddedPostgres postgres;
 
-  private EmbeddedOrigin(EmbeddedPostgres postgres, PgAddress address) {
+  private EmbeddedOrigin(EmbeddedPostgres postgres, Path dataDirectory, PgAddress address) {
     this.postgres = postgres;
+    this.dataDirectory = dataDirectory;
     this.address = address;
   }
 
   /** Starts a fresh server in a temporary directory (deleted on close). */
   public static EmbeddedOrigin start() throws IOException, SQLException {
     Path dir = Files.createTempDirectory("outpost-bench-origin-");
+    EmbeddedPostgres pg;
+    try {
+      pg = server(dir, 0);
+    } catch (IOException | RuntimeException e) {
+      deleteTree(dir);
+      throw e;
+    }
+    try {
+      prepare(pg, dir);
+    } catch (SQLException | IOException e) {
+      pg.close();
+      deleteTree(dir);
+      throw e;
+    }
+    PgAddress address = new PgAddress("127.0.0.1", pg.getPort(), DATABASE, USER, PASSWORD);
+    log.info("embedded origin: Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dir);
+    return new EmbeddedOrigin(pg, dir, address);
+  }
+
+  /**
+   * A server on {@code dir}: initialised there when the directory is new, else started on the data
+   * it holds. The directory is ours to delete ({@link #close}), so that {@link #restart} keeps it.
+   */
+  private static EmbeddedPostgres server(Path dir, int port) throws IOException {
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
         .setDataDirectory(dir)
-        .setCleanDataDirectory(true)
+        .setCleanDataDirectory(false)
         .setPGStartupWait(Duration.ofSeconds(60));
+    if (port > 0) {
+      builder.setPort(port);
+    }
     Map<String, String> config = Map.of(
         "listen_addresses", "127.0.0.1",
         "max_connections", "300",
@@ -54,16 +84,7 @@ public final class EmbeddedOrigin implements AutoCloseable {
         "synchronous_commit", "off",
         "full_page_writes", "off");
     config.forEach(builder::setServerConfig);
-    EmbeddedPostgres pg = builder.start();
-    try {
-      prepare(pg, dir);
-    } catch (SQLException | IOException e) {
-      pg.close();
-      throw e;
-    }
-    PgAddress address = new PgAddress("127.0.0.1", pg.getPort(), DATABASE, USER, PASSWORD);
-    log.info("embedded origin: Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dir);
-    return new EmbeddedOrigin(pg, address);
+    return builder.start();
   }
 
   private static void prepare(EmbeddedPostgres pg, Path dir) throws SQLException, IOException {
@@ -94,9 +115,44 @@ public final class EmbeddedOrigin implements AutoCloseable {
     return address;
   }
 
+  /** The superuser's JDBC URL (trusted on loopback), for what the application role may not do. */
+  public String superJdbcUrl() {
+    return "jdbc:postgresql://127.0.0.1:" + address.port() + "/" + DATABASE + "?user=postgres";
+  }
+
+  /**
+   * Stops the server (fast shutdown: sessions are ended, as for a failover or a restart by an
+   * operator), keeps it down for {@code down}, and starts it again on the same port and data.
+   */
+  public synchronized void restart(Duration down) throws IOException, InterruptedException {
+    EmbeddedPostgres running = postgres;
+    postgres = null;
+    running.close();
+    Thread.sleep(down.toMillis());
+    postgres = server(dataDirectory, address.port());
+  }
+
   @Override
-  public void close() throws IOException {
-    postgres.close();
-    log.info("embedded origin stopped");
+  public synchronized void close() throws IOException {
+    try {
+      if (postgres != null) {
+        postgres.close();
+        postgres = null;
+        log.info("embedded origin stopped");
+      }
+    } finally {
+      deleteTree(dataDirectory);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 }

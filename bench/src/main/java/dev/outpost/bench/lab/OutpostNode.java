@@ -26,15 +26,27 @@ import java.util.Objects;
 public final class OutpostNode implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-  /** How the bench runs a node. {@code cacheMaxAge} and {@code cluster} may be null (flag omitted). */
+  /**
+   * How the bench runs a node. {@code cacheMaxAge} and {@code cluster} may be null (flag omitted);
+   * {@code poolMode} is {@code transaction} or {@code session}; {@code extraFlags} go last.
+   */
   public record Spec(String name, PgAddress origin, int poolSize, boolean cache, String cacheMaxAge,
-      Cluster cluster) {
+      Cluster cluster, String poolMode, List<String> extraFlags) {
     public Spec {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(origin, "origin");
       if (poolSize < 1) {
         throw new IllegalArgumentException("pool size must be positive: " + poolSize);
       }
+      if (!"transaction".equals(poolMode) && !"session".equals(poolMode)) {
+        throw new IllegalArgumentException("pool mode must be transaction or session: " + poolMode);
+      }
+      extraFlags = List.copyOf(extraFlags);
+    }
+
+    /** A transaction-pooling node with no further flags. */
+    public Spec(String name, PgAddress origin, int poolSize, boolean cache, String cacheMaxAge, Cluster cluster) {
+      this(name, origin, poolSize, cache, cacheMaxAge, cluster, "transaction", List.of());
     }
   }
 
@@ -102,7 +114,7 @@ public final class OutpostNode implements AutoCloseable {
     int port = Ports.freeLoopbackPort();
     List<String> command = new ArrayList<>(javaCommand(jvmOptions, jar));
     command.addAll(List.of("serve", "--listen", "127.0.0.1:" + port, "--origin", spec.origin().url(),
-        "--pool-mode", "transaction", "--pool-size", Integer.toString(spec.poolSize())));
+        "--pool-mode", spec.poolMode(), "--pool-size", Integer.toString(spec.poolSize())));
     if (cacheFlag) {
       command.addAll(List.of("--cache", spec.cache() ? "on" : "off"));
     }
@@ -123,6 +135,7 @@ public final class OutpostNode implements AutoCloseable {
         }
       }
     }
+    command.addAll(spec.extraFlags());
     List<String> printable = command.stream().map(Secrets::mask).toList();
     ChildProcess process;
     try {
@@ -173,7 +186,7 @@ public final class OutpostNode implements AutoCloseable {
 
   /** The feature flags of a spec, for "not available" reasons. */
   private static String flagsOf(Spec spec, boolean cacheFlag) {
-    StringBuilder b = new StringBuilder(" --pool-mode transaction");
+    StringBuilder b = new StringBuilder(" --pool-mode ").append(spec.poolMode());
     if (cacheFlag) {
       b.append(" --cache ").append(spec.cache() ? "on" : "off");
     }
@@ -184,6 +197,7 @@ public final class OutpostNode implements AutoCloseable {
       b.append(" --region ").append(spec.cluster().region()).append(" --cluster-…")
           .append(spec.cluster().relayed() ? " --relay-…" : "");
     }
+    spec.extraFlags().forEach(f -> b.append(' ').append(f));
     return b.toString();
   }
 
@@ -218,6 +232,11 @@ public final class OutpostNode implements AutoCloseable {
 
   public Path logFile() {
     return process.logFile();
+  }
+
+  /** Whether the node's process is still running. */
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   @Override

@@ -61,6 +61,16 @@ class BenchMainTest {
   }
 
   @Test
+  void soak_withBadValues_isAUsageErrorBeforeAnythingStarts() {
+    assertThat(BenchMain.run("soak", "--duration", "0s")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--duration must be between 1s and 24h");
+    assertThat(BenchMain.run("soak", "--pool-mode", "statement")).isEqualTo(2);
+    assertThat(BenchMain.run("soak", "--cache", "maybe")).isEqualTo(2);
+    assertThat(BenchMain.run("soak", "--restart-every", "10ms")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--restart-every must be 0 (none) or at least 1s");
+  }
+
+  @Test
   void wan_withoutTarget_isAUsageError() {
     assertThat(BenchMain.run("wan", "--delay", "25ms")).isEqualTo(2);
 

@@ -1,0 +1,318 @@
+package dev.outpost.bench.soak;
+
+import dev.outpost.bench.lab.Availability;
+import dev.outpost.bench.lab.EmbeddedOrigin;
+import dev.outpost.bench.lab.OutpostNode;
+import dev.outpost.bench.lab.PgAddress;
+import dev.outpost.bench.util.Durations;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
+
+/**
+ * A soak: an embedded origin, one Outpost node in front of it, and application clients working
+ * through the node while the origin's backends are terminated at random and the origin is restarted
+ * — then the verdict: no stale read, no unexpected error, no hung operation, every client finished,
+ * and the node serves again once the faults stop.
+ *
+ * <p>The origin is always embedded: the soak terminates backends and restarts the server, which it
+ * must not do to a database it did not start.
+ */
+public final class Soak {
+  /** How long the node has, after the faults stop, to serve every client again. */
+  private static final Duration RECOVERY = Duration.ofSeconds(60);
+  /** Log lines of the node that mean it lost its footing, whatever the clients saw. */
+  private static final List<String> NODE_LOG_ALARMS = List.of(" ERROR ", "lost track of the protocol state",
+      "reached at the tail of the pipeline", "LEAK:", "OutOfMemoryError");
+
+  private final SoakSettings settings;
+  private final Consumer<String> progress;
+  private final SoakTally tally = new SoakTally();
+  private final Map<String, String> facts = new LinkedHashMap<>();
+
+  private Soak(SoakSettings settings, Consumer<String> progress) {
+    this.settings = settings;
+    this.progress = progress;
+  }
+
+  /** Runs a soak and writes {@code soak.md} into the settings' output directory. */
+  public static SoakTally run(SoakSettings settings, List<String> command, PrintWriter out)
+      throws IOException, SQLException, InterruptedException {
+    Soak soak = new Soak(settings, line -> {
+      out.println(line);
+      out.flush();
+    });
+    Instant started = Instant.now();
+    soak.execute();
+    Path report = SoakReport.write(settings, command, soak.facts, soak.tally, started, Instant.now());
+    out.println((soak.tally.passed() ? "soak passed" : "soak FAILED") + ": " + report);
+    soak.tally.problems().forEach(p -> out.println("  problem: " + p));
+    out.flush();
+    return soak.tally;
+  }
+
+  private void execute() throws IOException, SQLException, InterruptedException {
+    Files.createDirectories(settings.out());
+    progress.accept("starting an embedded origin");
+    try (EmbeddedOrigin origin = EmbeddedOrigin.start()) {
+      facts.put("Postgres", serverVersion(origin));
+      prepareTables(origin);
+      OutpostNode.Spec spec = new OutpostNode.Spec("soak", origin.address(), settings.poolSize(), settings.cache(),
+          null, null, settings.poolMode(), settings.outpostFlags());
+      Availability<OutpostNode> started = OutpostNode.start(settings.outpostJar(), settings.outpostJvmOptions(), spec,
+          settings.out());
+      if (!started.isPresent()) {
+        throw new IOException("the Outpost node did not start: " + started.reason());
+      }
+      try (OutpostNode node = started.value()) {
+        facts.put("node", node.printableCommand());
+        facts.put("node log", node.logFile().toString());
+        progress.accept("node ready on " + node.address().host() + ":" + node.address().port() + "; "
+            + settings.clients() + " clients for " + Durations.format(settings.duration()));
+        soak(origin, node);
+        checkRecovery(node.address());
+        if (!node.isAlive()) {
+          tally.problem("the node's process ended during the soak (see " + node.logFile() + ")");
+        }
+        scanNodeLog(node.logFile());
+      }
+    }
+  }
+
+  private void soak(EmbeddedOrigin origin, OutpostNode node) throws InterruptedException {
+    PgAddress at = node.address();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLongArray committed = new AtomicLongArray(settings.clients());
+    ScheduledExecutorService cancels = Executors.newScheduledThreadPool(2, daemon("soak-cancel"));
+    ExecutorService clients = Executors.newFixedThreadPool(settings.clients(), daemon("soak-client"));
+    ExecutorService faults = Executors.newFixedThreadPool(2, daemon("soak-faults"));
+    List<SoakClient> all = new ArrayList<>();
+    List<Future<?>> running = new ArrayList<>();
+    try {
+      for (int i = 0; i < settings.clients(); i++) {
+        SoakClient c = new SoakClient(i, at.jdbcUrl(), at.user(), at.password(), tally, committed, stop, cancels,
+            settings.operationBound(), settings.seed());
+        all.add(c);
+        running.add(clients.submit(c));
+      }
+      Future<?> terminator = settings.terminateEvery().isZero() ? null
+          : faults.submit(() -> terminateBackends(origin, stop));
+      Future<?> restarter = settings.restartEvery().isZero() ? null : faults.submit(() -> restartOrigin(origin, stop));
+      long end = System.nanoTime() + settings.duration().toNanos();
+      long began = System.nanoTime();
+      while (System.nanoTime() < end) {
+        Thread.sleep(Math.min(5_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+        progress.accept(String.format("  %3ds: %,d operations, %,d errors, %,d freshness checks, %d stale or wrong, "
+                + "%,d backends terminated, %d restarts", (System.nanoTime() - began) / 1_000_000_000L,
+            tally.operations(), tally.errors(), tally.freshnessChecks(), tally.staleReads() + tally.wrongAnswers(),
+            tally.terminations(),
+            tally.restarts()));
+      }
+      stop.set(true);
+      awaitFault(terminator, "the backend terminator");
+      awaitFault(restarter, "the origin restarter");
+      long deadline = System.nanoTime() + settings.operationBound().plusSeconds(60).toNanos();
+      for (int i = 0; i < running.size(); i++) {
+        try {
+          running.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          tally.problem("client " + i + " (" + all.get(i).queryMode() + ") did not finish its operation "
+              + Durations.format(Duration.ofNanos(System.nanoTime() - all.get(i).lastProgressNanos()))
+              + " after its last progress");
+        } catch (java.util.concurrent.ExecutionException e) {
+          tally.problem("client " + i + " stopped with " + e.getCause());
+        }
+      }
+    } finally {
+      stop.set(true);
+      clients.shutdownNow();
+      faults.shutdownNow();
+      cancels.shutdownNow();
+    }
+  }
+
+  private void awaitFault(Future<?> fault, String what) throws InterruptedException {
+    if (fault == null) {
+      return;
+    }
+    try {
+      fault.get(settings.downFor().plusSeconds(90).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      tally.problem(what + " did not stop (the soak's own fault, not the node's)");
+    } catch (java.util.concurrent.ExecutionException e) {
+      tally.problem(what + " failed: " + e.getCause());
+    }
+  }
+
+  /** Terminates one random backend of the application role (pool or catalog) at a time. */
+  private Void terminateBackends(EmbeddedOrigin origin, AtomicBoolean stop) throws InterruptedException {
+    Random random = new Random(settings.seed());
+    long mean = settings.terminateEvery().toMillis();
+    String kill = "SELECT count(pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity"
+        + " WHERE usename = '" + EmbeddedOrigin.USER + "' AND backend_type = 'client backend'"
+        + " ORDER BY random() LIMIT 1) chosen";
+    while (!stop.get()) {
+      try (Connection c = DriverManager.getConnection(origin.superJdbcUrl()); Statement s = c.createStatement()) {
+        while (!stop.get()) {
+          Thread.sleep(mean * 4 / 10 + (long) (random.nextDouble() * mean * 12 / 10));
+          try (ResultSet rs = s.executeQuery(kill)) {
+            rs.next();
+            tally.terminated(rs.getInt(1));
+          }
+        }
+      } catch (SQLException e) {
+        Thread.sleep(200); // the origin is restarting
+      }
+    }
+    return null;
+  }
+
+  private Void restartOrigin(EmbeddedOrigin origin, AtomicBoolean stop) throws IOException, InterruptedException {
+    long every = settings.restartEvery().toMillis();
+    long next = System.currentTimeMillis() + every;
+    while (!stop.get()) {
+      Thread.sleep(Math.min(200, Math.max(1, next - System.currentTimeMillis())));
+      if (!stop.get() && System.currentTimeMillis() >= next) {
+        origin.restart(settings.downFor());
+        tally.restarted();
+        progress.accept("  origin restarted (down " + Durations.format(settings.downFor()) + ")");
+        next = System.currentTimeMillis() + every;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * With the faults stopped, a new connection for each client's row reads back a fresh write within
+   * {@link #RECOVERY}: the node serves again without being restarted.
+   */
+  private void checkRecovery(PgAddress at) throws InterruptedException {
+    long deadline = System.nanoTime() + RECOVERY.toNanos();
+    String last = null;
+    int checked = 0;
+    for (int client = 0; client < settings.clients(); client++) {
+      while (true) {
+        try {
+          recoveredReadYourWrite(at, SoakClient.OWN_ROW_BASE + client);
+          checked++;
+          break;
+        } catch (SQLException e) {
+          last = e.getSQLState() + " " + e.getMessage();
+          if (System.nanoTime() > deadline) {
+            tally.problem("the node did not serve again within " + Durations.format(RECOVERY)
+                + " after the faults stopped: " + last);
+            return;
+          }
+          Thread.sleep(250);
+        }
+      }
+    }
+    facts.put("after the faults", "read-your-writes on all " + checked + " client rows through new connections: "
+        + (tally.problems().isEmpty() ? "served" : "see problems"));
+  }
+
+  private void recoveredReadYourWrite(PgAddress at, int row) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", at.user());
+    p.setProperty("password", at.password());
+    p.setProperty("connectTimeout", "10");
+    p.setProperty("socketTimeout", "30");
+    try (Connection c = DriverManager.getConnection(at.jdbcUrl(), p)) {
+      long written;
+      try (PreparedStatement ps = c.prepareStatement(SoakClient.UPDATE_RETURNING)) {
+        ps.setInt(1, row);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          written = rs.getLong(1);
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(SoakClient.READ)) {
+        ps.setInt(1, row);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          long seen = rs.getLong(2);
+          tally.freshnessChecked();
+          if (seen < written) {
+            tally.stale(-1, "row " + row + " after the faults", seen, written);
+          }
+        }
+      }
+    }
+  }
+
+  private void scanNodeLog(Path log) throws IOException {
+    if (!Files.isRegularFile(log)) {
+      return;
+    }
+    Map<String, Integer> alarms = new LinkedHashMap<>();
+    List<String> examples = new ArrayList<>();
+    try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+      lines.forEach(line -> {
+        for (String alarm : NODE_LOG_ALARMS) {
+          if (line.contains(alarm)) {
+            alarms.merge(alarm.strip(), 1, Integer::sum);
+            if (examples.size() < SoakTally.EXAMPLES) {
+              examples.add(line.strip());
+            }
+          }
+        }
+      });
+    }
+    if (!alarms.isEmpty()) {
+      tally.problem("the node's log has " + alarms + ": " + String.join(" | ", examples));
+    }
+  }
+
+  private void prepareTables(EmbeddedOrigin origin) throws SQLException {
+    PgAddress a = origin.address();
+    try (Connection c = DriverManager.getConnection(a.jdbcUrl(), a.user(), a.password());
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE outpost_soak_accounts (id int PRIMARY KEY, balance bigint NOT NULL)");
+      s.execute("INSERT INTO outpost_soak_accounts SELECT g, 0 FROM generate_series(1, " + SoakClient.SHARED_ROWS + ") g");
+      s.execute("INSERT INTO outpost_soak_accounts SELECT " + SoakClient.OWN_ROW_BASE + " + g, 0"
+          + " FROM generate_series(0, " + (settings.clients() - 1) + ") g");
+      s.execute("CREATE TABLE outpost_soak_events (id bigserial PRIMARY KEY, client int NOT NULL, at timestamptz NOT NULL)");
+    }
+  }
+
+  private static String serverVersion(EmbeddedOrigin origin) throws SQLException {
+    try (Connection c = DriverManager.getConnection(origin.superJdbcUrl()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SHOW server_version")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

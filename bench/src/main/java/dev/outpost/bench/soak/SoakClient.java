@@ -1,0 +1,266 @@
+package dev.outpost.bench.soak;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * One application connection of a soak: a mix of cacheable reads, writes in transactions,
+ * read-your-writes checks, inserts and cancelled statements, in one pgjdbc query mode, until told to
+ * stop. A lost connection is opened again, as an application's pool would.
+ *
+ * <p>Freshness checks: each client owns one row ({@code id = OWN_ROW_BASE + client}) that only it
+ * updates. After a committed update it reads the row back through the node and must see at least the
+ * value its UPDATE returned (read-your-writes); any client reading another client's row must see at
+ * least the value that client had seen committed before the read began (a commit acknowledged
+ * through the node reaches every session's next read through it, DESIGN §6.5).
+ */
+final class SoakClient implements Runnable {
+  static final int SHARED_ROWS = 200;
+  static final int OWN_ROW_BASE = 1_000;
+
+  static final String READ = "SELECT id, balance FROM outpost_soak_accounts WHERE id = ?";
+  static final String AGGREGATE = "SELECT count(*), sum(balance) FROM outpost_soak_accounts WHERE id <= " + SHARED_ROWS;
+  static final String UPDATE_RETURNING = "UPDATE outpost_soak_accounts SET balance = balance + 1 WHERE id = ? RETURNING balance";
+  static final String UPDATE = "UPDATE outpost_soak_accounts SET balance = balance + 1 WHERE id = ?";
+  static final String INSERT = "INSERT INTO outpost_soak_events (client, at) VALUES (?, now())";
+  static final String SLOW = "SELECT pg_sleep(0.02), count(*) FROM generate_series(1, 1000)";
+
+  private static final String[] QUERY_MODES = {"simple", "extended", "extendedForPrepared"};
+
+  private final int id;
+  private final String jdbcUrl;
+  private final Properties login;
+  private final SoakTally tally;
+  private final AtomicLongArray committed;
+  private final AtomicBoolean stop;
+  private final ScheduledExecutorService cancels;
+  private final Duration bound;
+  private final Random random;
+  private volatile long lastProgressNanos = System.nanoTime();
+  private Connection connection;
+  private boolean connectedBefore;
+
+  SoakClient(int id, String jdbcUrl, String user, String password, SoakTally tally, AtomicLongArray committed,
+      AtomicBoolean stop, ScheduledExecutorService cancels, Duration bound, long seed) {
+    this.id = id;
+    this.jdbcUrl = jdbcUrl;
+    this.tally = tally;
+    this.committed = committed;
+    this.stop = stop;
+    this.cancels = cancels;
+    this.bound = bound;
+    this.random = new Random(seed * 1_000_003L + id);
+    this.login = new Properties();
+    login.setProperty("user", user);
+    login.setProperty("password", password);
+    login.setProperty("preferQueryMode", QUERY_MODES[id % QUERY_MODES.length]);
+    login.setProperty("prepareThreshold", id % 2 == 0 ? "1" : "5");
+    login.setProperty("ApplicationName", "outpost-soak");
+    login.setProperty("connectTimeout", "10");
+    login.setProperty("loginTimeout", "10");
+    // Longer than the bound: a hang shows as an operation over the bound, then ends.
+    login.setProperty("socketTimeout", Long.toString(bound.toSeconds() + 30));
+  }
+
+  String queryMode() {
+    return login.getProperty("preferQueryMode");
+  }
+
+  long lastProgressNanos() {
+    return lastProgressNanos;
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (!stop.get()) {
+        String kind = pick();
+        long start = System.nanoTime();
+        try {
+          perform(kind);
+          tally.succeeded(kind, System.nanoTime() - start);
+        } catch (SQLException e) {
+          tally.failed(id, kind, e, System.nanoTime() - start);
+          recover();
+        }
+        long took = System.nanoTime() - start;
+        if (took > bound.toNanos()) {
+          tally.hung(id, kind, Duration.ofNanos(took));
+        }
+        lastProgressNanos = System.nanoTime();
+      }
+    } finally {
+      closeQuietly();
+    }
+  }
+
+  private String pick() {
+    int r = random.nextInt(100);
+    if (r < 25) {
+      return "read";
+    } else if (r < 45) {
+      return "write-then-read-own";
+    } else if (r < 60) {
+      return "read-others-row";
+    } else if (r < 70) {
+      return "write-in-transaction";
+    } else if (r < 80) {
+      return "aggregate";
+    } else if (r < 90) {
+      return "insert";
+    }
+    return "cancelled-statement";
+  }
+
+  private void perform(String kind) throws SQLException {
+    Connection c = connection();
+    switch (kind) {
+      case "read" -> readBalance(c, 1 + random.nextInt(SHARED_ROWS));
+      case "write-then-read-own" -> writeThenReadOwn(c);
+      case "read-others-row" -> readOthersRow(c);
+      case "write-in-transaction" -> writeInTransaction(c);
+      case "aggregate" -> {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(AGGREGATE)) {
+          long rows = rs.next() && rs.getMetaData().getColumnCount() == 2 ? rs.getLong(1) : -1;
+          if (rows != SHARED_ROWS) {
+            tally.wrongAnswer(id, "the aggregate over " + SHARED_ROWS + " rows counted " + rows);
+          }
+        }
+      }
+      case "insert" -> {
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+          ps.setInt(1, id);
+          ps.executeUpdate();
+        }
+      }
+      case "cancelled-statement" -> cancelledStatement(c);
+      default -> throw new IllegalStateException("no operation " + kind);
+    }
+  }
+
+  private long readBalance(Connection c, int row) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(READ)) {
+      ps.setInt(1, row);
+      try (ResultSet rs = ps.executeQuery()) {
+        // the answer must be this row's: a result stored under another query's key would not be
+        boolean own = rs.next() && rs.getMetaData().getColumnCount() == 2 && rs.getInt(1) == row;
+        long balance = own ? rs.getLong(2) : Long.MAX_VALUE; // a wrong answer gets no freshness verdict
+        if (!own || rs.next()) {
+          tally.wrongAnswer(id, "the read of row " + row + " returned another result");
+        }
+        return balance;
+      }
+    }
+  }
+
+  private void writeThenReadOwn(Connection c) throws SQLException {
+    int row = OWN_ROW_BASE + id;
+    long value;
+    c.setAutoCommit(false);
+    try (PreparedStatement ps = c.prepareStatement(UPDATE_RETURNING)) {
+      ps.setInt(1, row);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        value = rs.getLong(1);
+      }
+    }
+    c.commit();
+    c.setAutoCommit(true);
+    // Only an acknowledged commit counts: when the reply was lost, the outcome is unknown.
+    committed.accumulateAndGet(id, value, Math::max);
+    long seen = readBalance(c, row);
+    tally.freshnessChecked();
+    if (seen < value) {
+      tally.stale(id, "own row " + row + " (read-your-writes)", seen, value);
+    }
+  }
+
+  private void readOthersRow(Connection c) throws SQLException {
+    int other = random.nextInt(committed.length());
+    long known = committed.get(other); // before the read begins
+    long seen = readBalance(c, OWN_ROW_BASE + other);
+    tally.freshnessChecked();
+    if (seen < known) {
+      tally.stale(id, "row " + (OWN_ROW_BASE + other) + " of client " + other, seen, known);
+    }
+  }
+
+  private void writeInTransaction(Connection c) throws SQLException {
+    c.setAutoCommit(false);
+    try (PreparedStatement ps = c.prepareStatement(UPDATE)) {
+      ps.setInt(1, 1 + random.nextInt(SHARED_ROWS));
+      ps.executeUpdate();
+    }
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_sleep(0.005)")) {
+      rs.next(); // holds the origin connection for a moment, inside the transaction
+    }
+    c.commit();
+    c.setAutoCommit(true);
+  }
+
+  private void cancelledStatement(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      ScheduledFuture<?> cancel = cancels.schedule(() -> {
+        try {
+          s.cancel();
+        } catch (SQLException e) {
+          // the statement ended first, or the connection did: nothing to cancel
+        }
+      }, random.nextInt(40), TimeUnit.MILLISECONDS);
+      try (ResultSet rs = s.executeQuery(SLOW)) {
+        rs.next();
+      } finally {
+        cancel.cancel(false);
+      }
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null || connection.isClosed()) {
+      if (connectedBefore) {
+        tally.reconnected();
+      }
+      connectedBefore = true;
+      connection = DriverManager.getConnection(jdbcUrl, login);
+    }
+    return connection;
+  }
+
+  /** After an error: roll back what is open, or drop a connection that cannot go on. */
+  private void recover() {
+    if (connection == null) {
+      return;
+    }
+    try {
+      if (!connection.isClosed() && !connection.getAutoCommit()) {
+        connection.rollback();
+        connection.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      closeQuietly();
+    }
+  }
+
+  private void closeQuietly() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        // already gone
+      }
+      connection = null;
+    }
+  }
+}

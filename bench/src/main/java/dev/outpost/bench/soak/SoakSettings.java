@@ -1,0 +1,67 @@
+package dev.outpost.bench.soak;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a soak run goes.
+ *
+ * @param duration how long the clients run while faults are injected
+ * @param clients concurrent client connections (pgjdbc), in all three query modes
+ * @param poolSize {@code --pool-size} of the node
+ * @param poolMode {@code transaction} or {@code session}
+ * @param cache whether the node caches ({@code --cache on})
+ * @param terminateEvery mean time between two {@code pg_terminate_backend} of a random backend of the
+ *     application role (each wait is drawn from 0.4–1.6 times it); zero: none
+ * @param restartEvery time between two restarts of the origin (fast shutdown); zero: none
+ * @param downFor how long the origin stays down at each restart
+ * @param operationBound an operation that takes longer counts as hung: on loopback every operation,
+ *     failed or not, ends within a second or two (measured: slowest 1.2–1.5 s over 50 s soaks with
+ *     restarts), while one left waiting for an orphaned single-flight leader waited out the node's
+ *     15 s acquire timeout
+ * @param seed the clients' random choices
+ * @param outpostJar the jar the node is started from
+ * @param outpostJvmOptions JVM options of the node
+ * @param outpostFlags more flags of {@code outpost serve}, after the soak's own
+ * @param out where the report and the logs go
+ */
+public record SoakSettings(Duration duration, int clients, int poolSize, String poolMode, boolean cache,
+    Duration terminateEvery, Duration restartEvery, Duration downFor, Duration operationBound, long seed,
+    Path outpostJar, List<String> outpostJvmOptions, List<String> outpostFlags, Path out) {
+
+  /** The longest soak the command accepts: every load loop is bounded. */
+  public static final Duration MAX_DURATION = Duration.ofHours(24);
+
+  public SoakSettings {
+    Objects.requireNonNull(outpostJar, "outpostJar");
+    Objects.requireNonNull(out, "out");
+    outpostJvmOptions = List.copyOf(outpostJvmOptions);
+    outpostFlags = List.copyOf(outpostFlags);
+    if (duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException("--duration must be between 1s and 24h, not " + duration);
+    }
+    if (clients < 1 || clients > 500) {
+      throw new IllegalArgumentException("--clients must be between 1 and 500, not " + clients);
+    }
+    if (poolSize < 1) {
+      throw new IllegalArgumentException("--pool-size must be positive, not " + poolSize);
+    }
+    if (!poolMode.equals("transaction") && !poolMode.equals("session")) {
+      throw new IllegalArgumentException("--pool-mode must be transaction or session, not " + poolMode);
+    }
+    if (terminateEvery.isNegative() || (!terminateEvery.isZero() && terminateEvery.toMillis() < 10)) {
+      throw new IllegalArgumentException("--terminate-every must be 0 (none) or at least 10ms, not " + terminateEvery);
+    }
+    if (restartEvery.isNegative() || (!restartEvery.isZero() && restartEvery.compareTo(Duration.ofSeconds(1)) < 0)) {
+      throw new IllegalArgumentException("--restart-every must be 0 (none) or at least 1s, not " + restartEvery);
+    }
+    if (downFor.isNegative() || downFor.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException("--down-for must be between 0 and 5m, not " + downFor);
+    }
+    if (operationBound.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("--operation-bound must be at least 1s, not " + operationBound);
+    }
+  }
+}
