@@ -42,21 +42,31 @@ public final class OriginConnector {
 
   /**
    * Takes the errors of a socket that has no protocol handler yet — a connect the origin refuses or
-   * resets while it shuts down, a cancel connection — and closes it; the connect's own future
-   * reports the failure. Without it Netty logged "an exceptionCaught() event … reached at the tail
-   * of the pipeline" with a stack trace (NotYetConnectedException) at WARN, seen in soak runs
-   * whenever the origin restarted.
+   * resets while it shuts down, a cancel connection. Without it Netty logged "an exceptionCaught()
+   * event … reached at the tail of the pipeline" with a stack trace (NotYetConnectedException) at
+   * WARN, seen in soak runs whenever the origin restarted. A connect is left to fail on its own, so
+   * that its future reports the socket's error (closing it here made that a ClosedChannelException);
+   * a cancel connection, which nobody waits for, is closed.
    */
   @io.netty.channel.ChannelHandler.Sharable
   static final class EarlyErrors extends io.netty.channel.ChannelInboundHandlerAdapter {
-    static final EarlyErrors INSTANCE = new EarlyErrors();
+    static final EarlyErrors CONNECTING = new EarlyErrors(false);
+    static final EarlyErrors CANCEL = new EarlyErrors(true);
+    private final boolean close;
+
+    private EarlyErrors(boolean close) {
+      this.close = close;
+    }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       log.debug("origin socket {} failed before its login began: {}", ctx.channel(), cause.toString());
-      ctx.close();
+      if (close) {
+        ctx.close();
+      }
     }
   }
+
   static final String FRAME_DECODER = "frames";
   static final String CONNECTION_HANDLER = "connection";
   /** Largest message accepted from the origin: a DataRow may carry a 1 GiB field. */
@@ -152,7 +162,7 @@ public final class OriginConnector {
           @Override
           protected void initChannel(SocketChannel ch) {
             // the login's handlers are added once connected, depending on TLS
-            ch.pipeline().addLast(EARLY_ERRORS, EarlyErrors.INSTANCE);
+            ch.pipeline().addLast(EARLY_ERRORS, EarlyErrors.CONNECTING);
           }
         });
     liveness(b, s);
@@ -295,7 +305,7 @@ public final class OriginConnector {
                 }
               });
             }
-            ch.pipeline().addLast(EARLY_ERRORS, EarlyErrors.INSTANCE); // a cancel is fire-and-forget
+            ch.pipeline().addLast(EARLY_ERRORS, EarlyErrors.CANCEL); // a cancel is fire-and-forget
           }
         })
         .connect(target.host(), target.port())

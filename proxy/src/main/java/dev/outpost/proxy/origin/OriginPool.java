@@ -378,7 +378,7 @@ public final class OriginPool {
         error = refusedBy(oe.fields());
         lastError = oe.getMessage();
       } else {
-        String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        String reason = reason(cause);
         lastError = reason;
         if (!down) {
           log.warn("pool {}: cannot reach the origin {}: {}", name, target.address(), reason);
@@ -410,6 +410,14 @@ public final class OriginPool {
     fields.put('V', "ERROR");
     fields.put('M', "the origin refused a new connection: " + origin.message());
     return PgWireException.relay(new ErrorFields(fields));
+  }
+
+  /** What went wrong, in words for a client's error message (never a bare exception class name). */
+  static String reason(Throwable cause) {
+    if (cause instanceof java.nio.channels.ClosedChannelException) {
+      return "the connection closed before the login completed";
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
   }
 
   private PgWireException originDown() {
