@@ -856,6 +856,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     abandonArmedCapture(); // its request will not run: followers go to the origin themselves
+    plannedStatus = null; // nor count under the status planned for it
     writeError(error.toErrorFields());
     if (head.type() == FrontendType.QUERY.code() || head.type() == FrontendType.FUNCTION_CALL.code()) {
       Frame f = pending.pollFirst();
