@@ -15,9 +15,12 @@ public final class Durations {
 
   private Durations() {}
 
-  /** Parses {@code text}; a bare number is rejected because its unit would be a guess. */
+  /** Parses {@code text}; a bare number is rejected because its unit would be a guess (0 needs none). */
   public static Duration parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
+    if (t.equals("0")) {
+      return Duration.ZERO;
+    }
     if (t.startsWith("pt")) {
       return Duration.parse(t.toUpperCase(Locale.ROOT));
     }

@@ -16,6 +16,7 @@ class DurationsTest {
     assertThat(Durations.parse("10m")).isEqualTo(Duration.ofMinutes(10));
     assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
     assertThat(Durations.parse(" 0ms ")).isZero();
+    assertThat(Durations.parse("0")).as("zero needs no unit").isZero();
   }
 
   @Test
