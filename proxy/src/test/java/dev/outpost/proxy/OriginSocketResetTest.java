@@ -70,7 +70,8 @@ class OriginSocketResetTest {
       // and connections the origin's kernel accepted but the origin closed its listening socket on
       // (a shutdown): the loop is busy meanwhile, so the connect's completion and the reset arrive
       // in one event
-      try (ServerSocket closing = new ServerSocket(0, 500, InetAddress.getLoopbackAddress())) {
+      ServerSocket closing = new ServerSocket(0, 500, InetAddress.getLoopbackAddress());
+      try {
         OriginUrl shuttingDown = OriginUrl.parse("postgresql://app:secret@127.0.0.1:" + closing.getLocalPort()
             + "/db?sslmode=disable");
         io.netty.channel.EventLoop loop = group.next();
@@ -93,6 +94,8 @@ class OriginSocketResetTest {
         closing.close();
         resume.countDown();
         assertThat(ended.await(30, TimeUnit.SECONDS)).as("every connect to the closed listener ended").isTrue();
+      } finally {
+        closing.close(); // closed above already, unless an assertion failed before
       }
       group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
       assertThat(captured.lines()).noneMatch(l -> l.contains("reached at the tail of the pipeline"));
