@@ -60,7 +60,7 @@ final class SoakReport {
     row(b, "unexpected errors", Long.toString(tally.unexpectedErrors()));
     row(b, "operations over " + Durations.format(s.operationBound()), Long.toString(tally.hungOperations()));
     row(b, "connections opened again", String.format("%,d", tally.reconnects()));
-    row(b, "slowest operation", tally.slowestOperation().toMillis() + " ms");
+    row(b, "slowest operation", tally.slowestOperation().toMillis() + " ms, " + tally.slowestOperationKind());
     b.append('\n');
     if (!tally.errorsByKind().isEmpty()) {
       b.append("Errors by SQLSTATE and message (numbers shown as N). Expected under these faults: class 08 but 08P01,"

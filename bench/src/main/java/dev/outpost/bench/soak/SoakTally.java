@@ -34,6 +34,7 @@ public final class SoakTally {
   private final LongAdder terminations = new LongAdder();
   private final LongAdder restarts = new LongAdder();
   private final AtomicLong slowestOperationNanos = new AtomicLong();
+  private volatile String slowestOperationKind = "";
   private final List<String> staleReads = Collections.synchronizedList(new ArrayList<>());
   private final List<String> hungOperations = Collections.synchronizedList(new ArrayList<>());
   private final List<String> unexpectedErrors = Collections.synchronizedList(new ArrayList<>());
@@ -57,7 +58,13 @@ public final class SoakTally {
   /** An operation of kind {@code kind} completed in {@code nanos}. */
   void succeeded(String kind, long nanos) {
     operations.computeIfAbsent(kind, k -> new LongAdder()).increment();
-    slowestOperationNanos.accumulateAndGet(nanos, Math::max);
+    noteDuration(kind + " (completed)", nanos);
+  }
+
+  private void noteDuration(String what, long nanos) {
+    if (slowestOperationNanos.accumulateAndGet(nanos, Math::max) == nanos) {
+      slowestOperationKind = what; // racy between two equal maxima: either is right
+    }
   }
 
   /** An operation failed; {@code client} and {@code kind} say where, for the report. */
@@ -66,7 +73,7 @@ public final class SoakTally {
     String message = firstLine(e.getMessage());
     errors.computeIfAbsent((state == null ? "(none)" : state) + "  " + normalized(message), k -> new LongAdder())
         .increment();
-    slowestOperationNanos.accumulateAndGet(nanos, Math::max);
+    noteDuration(kind + " (failed: " + state + ")", nanos);
     if (!expectedUnderFaults(state)) {
       unexpectedCount.incrementAndGet();
       example(unexpectedErrors, "client " + client + ", " + kind + ": " + state + " " + message);
@@ -175,6 +182,11 @@ public final class SoakTally {
 
   public Duration slowestOperation() {
     return Duration.ofNanos(slowestOperationNanos.get());
+  }
+
+  /** Which kind of operation was the slowest, and how it ended. */
+  public String slowestOperationKind() {
+    return slowestOperationKind;
   }
 
   public long staleReads() {
