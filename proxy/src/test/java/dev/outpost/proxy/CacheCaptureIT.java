@@ -1,6 +1,7 @@
 package dev.outpost.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.testkit.TestOrigin;
@@ -9,6 +10,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,15 +28,19 @@ import org.junit.jupiter.api.Test;
  * for the whole acquire timeout (seen in {@code outpost-bench soak}: all clients still for 15 s after
  * an origin restart). The forwarder also refuses to attach a capture to a request it was not
  * planned for (a second line of defence, which logs a WARN when it has to act).
+ *
+ * <p>Also here: a request that waits inside the node for its single-flight leader can be cancelled,
+ * as a query on Postgres can.
  */
 class CacheCaptureIT {
   private static TestOrigin origin;
   private static TestNode node;
+  private static String db;
 
   @BeforeAll
   static void start() throws Exception {
     origin = TestOrigin.shared();
-    String db = origin.createDatabase("cachecapture");
+    db = origin.createDatabase("cachecapture");
     try (Connection c = origin.superConnection(db)) {
       Sql.exec(c, "CREATE TABLE kv (k int PRIMARY KEY, v text)",
           "INSERT INTO kv SELECT g, 'v' || g FROM generate_series(1, 10) g",
@@ -55,19 +65,70 @@ class CacheCaptureIT {
   }
 
   private static long count(CacheStatus s) {
-    return node.node().cacheService().cache().stats().count(s);
+    return count(node, s);
+  }
+
+  private static long count(TestNode n, CacheStatus s) {
+    return n.node().cacheService().cache().stats().count(s);
+  }
+
+  /** Reads key 10 until it is a hit: the catalog has described kv, its reads are cacheable. */
+  private static void warm(TestNode n, Connection c) throws Exception {
+    for (int i = 0; i < 50 && count(n, CacheStatus.HIT) == 0; i++) {
+      assertThat(readV(c, 10)).isEqualTo("v10");
+      Thread.sleep(20);
+    }
+    assertThat(count(n, CacheStatus.HIT)).as("reads of kv became hits").isPositive();
+  }
+
+  /**
+   * A follower waits for its leader for up to the acquire timeout (30 s here). A cancel ends its
+   * wait with 57014 at once; the leader's query goes on. Without, the cancel was ignored and the
+   * follower waited out the timeout.
+   */
+  @Test
+  void aFollowerWaitingForItsLeader_isCancelled_andTheLeaderGoesOn() throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try (TestNode patient = TestNode.start(origin, db, b -> b.poolSize(2).acquireTimeout(Duration.ofSeconds(30)));
+        Connection admin = origin.superConnection(db); Connection leader = patient.connect();
+        Connection follower = patient.connect()) {
+      warm(patient, leader);
+      admin.setAutoCommit(false);
+      Sql.exec(admin, "LOCK TABLE kv IN ACCESS EXCLUSIVE MODE"); // the leader's read waits for it
+      Future<String> led = threads.submit(() -> readV(leader, 7));
+      for (int i = 0; i < 500 && Sql.longValue(admin, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+          + " AND query LIKE 'SELECT v FROM kv%'") == 0; i++) {
+        Thread.sleep(20);
+      }
+      PreparedStatement ps = follower.prepareStatement("SELECT v FROM kv WHERE k = ?");
+      ps.setInt(1, 7);
+      Future<ResultSet> followed = threads.submit(() -> ps.executeQuery());
+      for (int i = 0; i < 500 && patient.node().sessions().stream().noneMatch(x -> x.routingState().contains("fillWait=true"));
+          i++) {
+        Thread.sleep(20);
+      }
+      assertThat(patient.node().sessions()).as("the follower waits for its leader")
+          .anyMatch(x -> x.routingState().contains("fillWait=true"));
+
+      ps.cancel();
+      Throwable t = catchThrowable(() -> followed.get(20, TimeUnit.SECONDS));
+      assertThat(t).as("the follower's query ended by the cancel").isInstanceOf(ExecutionException.class);
+      assertThat(((SQLException) t.getCause()).getSQLState()).isEqualTo("57014");
+      assertThat(led.isDone()).as("the leader still waits for the lock").isFalse();
+
+      admin.rollback();
+      assertThat(led.get(20, TimeUnit.SECONDS)).isEqualTo("v7");
+      assertThat(readV(follower, 7)).as("the follower's session goes on").isEqualTo("v7");
+    } finally {
+      threads.shutdownNow();
+    }
   }
 
   @Test
   void aMissThatTimedOutWaitingForAConnection_capturesNothing_andLeavesNoOneWaiting() throws Exception {
     try (CapturedLog log = CapturedLog.attach(); Connection warm = node.connect(); Connection holder = node.connect();
         Connection client = node.connect(); Connection other = node.connect()) {
-      // the catalog has described the table once key 10 is a hit: reads of kv are cacheable from here
-      for (int i = 0; i < 50 && count(CacheStatus.HIT) == 0; i++) {
-        assertThat(readV(warm, 10)).isEqualTo("v10");
-        Thread.sleep(20);
-      }
-      assertThat(count(CacheStatus.HIT)).as("reads of kv became hits").isPositive();
+      warm(node, warm);
 
       holder.setAutoCommit(false);
       assertThat(Sql.value(holder, "SELECT 'holds the only origin connection'")).isNotNull();

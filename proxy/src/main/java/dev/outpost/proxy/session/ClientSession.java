@@ -1023,6 +1023,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         Waiter w = waiter;
         w.giveUp();
         onAcquireFailed(w, new PgWireException(Sqlstate.QUERY_CANCELED, "canceling statement due to user request"));
+      } else if (fillWait != null || analysisWait != null || waitingForResume) {
+        // The request waits inside the node — for a single-flight leader's result (up to the
+        // acquire timeout), its long text's analysis, or RESUME — and ends here, as Postgres would
+        // end it. The leader, the analysis and the pause go on without it.
+        fillWait = null;
+        analysisWait = null;
+        waitingForResume = false;
+        failPendingBatch(new PgWireException(Sqlstate.QUERY_CANCELED, "canceling statement due to user request"));
+        dispatch();
+        flushClient();
       }
     });
   }
