@@ -71,6 +71,12 @@ public final class SoakCommand implements Callable<Integer> {
           + "timeout was left waiting)")
   Duration operationBound;
 
+  @Option(names = "--wan-delay", defaultValue = "0", converter = Converters.DurationConverter.class,
+      description = "one-way delay of an emulated WAN between the node and the origin, as a distant origin "
+          + "behind a relay: while the origin is down the relay accepts and then closes (default ${DEFAULT-VALUE}: "
+          + "none)")
+  Duration wanDelay;
+
   @Option(names = "--seed", defaultValue = "1", description = "seed of the clients' random choices (default ${DEFAULT-VALUE})")
   long seed;
 
@@ -96,7 +102,7 @@ public final class SoakCommand implements Callable<Integer> {
     }
     Path dir = out != null ? out : Path.of("bench", "results", "soak-" + STAMP.format(Instant.now()));
     SoakSettings settings = new SoakSettings(duration, clients, poolSize, poolMode, cache.equals("on"),
-        terminateEvery, restartEvery, downFor, operationBound, seed, outpostJar, outpostJvmOptions, outpostFlags, dir);
+        terminateEvery, restartEvery, downFor, operationBound, wanDelay, seed, outpostJar, outpostJvmOptions, outpostFlags, dir);
     PrintWriter printer = spec.commandLine().getOut();
     List<String> command = new ArrayList<>(List.of("outpost-bench"));
     command.addAll(((BenchMain) spec.parent().userObject()).args());

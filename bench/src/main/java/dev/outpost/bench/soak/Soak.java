@@ -5,6 +5,7 @@ import dev.outpost.bench.lab.EmbeddedOrigin;
 import dev.outpost.bench.lab.OutpostNode;
 import dev.outpost.bench.lab.PgAddress;
 import dev.outpost.bench.util.Durations;
+import dev.outpost.wan.WanEmulator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -82,25 +83,44 @@ public final class Soak {
     try (EmbeddedOrigin origin = EmbeddedOrigin.start()) {
       facts.put("Postgres", serverVersion(origin));
       prepareTables(origin);
-      OutpostNode.Spec spec = new OutpostNode.Spec("soak", origin.address(), settings.poolSize(), settings.cache(),
-          null, null, settings.poolMode(), settings.outpostFlags());
-      Availability<OutpostNode> started = OutpostNode.start(settings.outpostJar(), settings.outpostJvmOptions(), spec,
-          settings.out());
-      if (!started.isPresent()) {
-        throw new IOException("the Outpost node did not start: " + started.reason());
+      WanEmulator wan = null;
+      PgAddress nodeOrigin = origin.address();
+      if (!settings.wanDelay().isZero()) {
+        wan = WanEmulator.builder().listen("127.0.0.1", 0).target("127.0.0.1", origin.address().port())
+            .delay(settings.wanDelay()).start();
+        nodeOrigin = origin.address().at(wan.host(), wan.port());
+        facts.put("WAN", "node → origin through an emulated WAN, " + Durations.format(settings.wanDelay())
+            + " each way");
       }
-      try (OutpostNode node = started.value()) {
-        facts.put("node", node.printableCommand());
-        facts.put("node log", node.logFile().toString());
-        progress.accept("node ready on " + node.address().host() + ":" + node.address().port() + "; "
-            + settings.clients() + " clients for " + Durations.format(settings.duration()));
-        soak(origin, node);
-        checkRecovery(node.address());
-        if (!node.isAlive()) {
-          tally.problem("the node's process ended during the soak (see " + node.logFile() + ")");
+      try {
+        soakThrough(origin, nodeOrigin);
+      } finally {
+        if (wan != null) {
+          wan.close();
         }
-        scanNodeLog(node.logFile());
       }
+    }
+  }
+
+  private void soakThrough(EmbeddedOrigin origin, PgAddress nodeOrigin) throws IOException, InterruptedException {
+    OutpostNode.Spec spec = new OutpostNode.Spec("soak", nodeOrigin, settings.poolSize(), settings.cache(),
+        null, null, settings.poolMode(), settings.outpostFlags());
+    Availability<OutpostNode> started = OutpostNode.start(settings.outpostJar(), settings.outpostJvmOptions(), spec,
+        settings.out());
+    if (!started.isPresent()) {
+      throw new IOException("the Outpost node did not start: " + started.reason());
+    }
+    try (OutpostNode node = started.value()) {
+      facts.put("node", node.printableCommand());
+      facts.put("node log", node.logFile().toString());
+      progress.accept("node ready on " + node.address().host() + ":" + node.address().port() + "; "
+          + settings.clients() + " clients for " + Durations.format(settings.duration()));
+      soak(origin, node);
+      checkRecovery(node.address());
+      if (!node.isAlive()) {
+        tally.problem("the node's process ended during the soak (see " + node.logFile() + ")");
+      }
+      scanNodeLog(node.logFile());
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.Objects;
  *     failed or not, ends within a second or two (measured: slowest 1.2–1.5 s over 50 s soaks with
  *     restarts), while one left waiting for an orphaned single-flight leader waited out the node's
  *     15 s acquire timeout
+ * @param wanDelay one-way delay of an emulated WAN between the node and the origin; zero: none
  * @param seed the clients' random choices
  * @param outpostJar the jar the node is started from
  * @param outpostJvmOptions JVM options of the node
@@ -28,7 +29,8 @@ import java.util.Objects;
  * @param out where the report and the logs go
  */
 public record SoakSettings(Duration duration, int clients, int poolSize, String poolMode, boolean cache,
-    Duration terminateEvery, Duration restartEvery, Duration downFor, Duration operationBound, long seed,
+    Duration terminateEvery, Duration restartEvery, Duration downFor, Duration operationBound, Duration wanDelay,
+    long seed,
     Path outpostJar, List<String> outpostJvmOptions, List<String> outpostFlags, Path out) {
 
   /** The longest soak the command accepts: every load loop is bounded. */
@@ -59,6 +61,9 @@ public record SoakSettings(Duration duration, int clients, int poolSize, String 
     }
     if (downFor.isNegative() || downFor.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("--down-for must be between 0 and 5m, not " + downFor);
+    }
+    if (wanDelay.isNegative() || wanDelay.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw new IllegalArgumentException("--wan-delay must be between 0 and 1s, not " + wanDelay);
     }
     if (operationBound.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException("--operation-bound must be at least 1s, not " + operationBound);
