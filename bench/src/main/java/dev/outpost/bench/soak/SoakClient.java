@@ -106,6 +106,16 @@ final class SoakClient implements Runnable {
     }
   }
 
+  /**
+   * After the faults: one read-your-writes of this client's row through a new connection, as an
+   * application that reconnects would do it. Throws while the node does not serve.
+   */
+  void readYourWriteOnNewConnection() throws SQLException {
+    try (Connection c = DriverManager.getConnection(jdbcUrl, login)) {
+      writeThenReadOwn(c);
+    }
+  }
+
   private String pick() {
     int r = random.nextInt(100);
     if (r < 25) {
