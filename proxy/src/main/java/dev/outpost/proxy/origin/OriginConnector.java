@@ -10,7 +10,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -30,6 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import jdk.net.ExtendedSocketOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens logged-in connections to the origin: TCP, optional TLS (SSLRequest first, as libpq does),
@@ -37,7 +41,7 @@ import jdk.net.ExtendedSocketOptions;
  * {@code [ssl] → frames → connection}.
  */
 public final class OriginConnector {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OriginConnector.class);
+  private static final Logger log = LoggerFactory.getLogger(OriginConnector.class);
   private static final String EARLY_ERRORS = "early-errors";
 
   /**
@@ -48,8 +52,8 @@ public final class OriginConnector {
    * that its future reports the socket's error (closing it here made that a ClosedChannelException);
    * a cancel connection, which nobody waits for, is closed.
    */
-  @io.netty.channel.ChannelHandler.Sharable
-  static final class EarlyErrors extends io.netty.channel.ChannelInboundHandlerAdapter {
+  @ChannelHandler.Sharable
+  static final class EarlyErrors extends ChannelInboundHandlerAdapter {
     static final EarlyErrors CONNECTING = new EarlyErrors(false);
     static final EarlyErrors CANCEL = new EarlyErrors(true);
     private final boolean close;
