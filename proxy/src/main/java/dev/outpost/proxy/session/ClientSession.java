@@ -22,6 +22,7 @@ import dev.outpost.wire.backend.ErrorResponse;
 import dev.outpost.wire.backend.ReadyForQuery;
 import dev.outpost.wire.codec.WriteCoalescer;
 import dev.outpost.wire.frontend.CancelRequest;
+import dev.outpost.wire.frontend.Parse;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -35,6 +36,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -368,7 +370,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   }
 
   /** A long statement text and what the session asks about it, worked out off the event loop. */
-  private record TextAnalysis(String sql, Classification classification, java.util.Optional<String> sessionFeature) {}
+  private record TextAnalysis(String sql, Classification classification, Optional<String> sessionFeature) {}
 
   /**
    * Starts the analysis of the first pending long text not analysed yet on the node's
@@ -389,7 +391,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         sql = f.firstString();
       } else {
         try {
-          sql = dev.outpost.wire.frontend.Parse.of(f).sql();
+          sql = Parse.of(f).sql();
         } catch (RuntimeException malformed) {
           continue; // answered as a protocol violation where it is forwarded
         }
@@ -438,7 +440,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   }
 
   /** The session-scoped feature of a long pending text analysed off the loop, or null when it was not. */
-  java.util.Optional<String> analyzedSessionFeature(String sql) {
+  Optional<String> analyzedSessionFeature(String sql) {
     TextAnalysis a = analysisOf(sql);
     return a == null ? null : a.sessionFeature();
   }
