@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  * and the origin restarts; exit 0 when the verdict is "passed", 3 when the soak found a problem.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true,
-    description = {"Runs clients through an Outpost node while origin backends are terminated and the (embedded) "
+    description = {"Runs clients through an Outpost node (or a region of nodes) while origin backends are terminated and the (embedded) "
         + "origin restarts, and checks that no read is stale, no error is unexpected, nothing hangs, and the node "
         + "serves again afterwards. Exit code 3 when it found a problem.",
         "Example: java -jar bench/target/outpost-bench.jar soak --duration 2m"})
@@ -42,7 +42,16 @@ public final class SoakCommand implements Callable<Integer> {
   @Option(names = "--clients", defaultValue = "16", description = "client connections (default ${DEFAULT-VALUE})")
   int clients;
 
-  @Option(names = "--pool-size", defaultValue = "4", description = "--pool-size of the node (default ${DEFAULT-VALUE})")
+  @Option(names = "--nodes", defaultValue = "1", description = "Outpost nodes, 1 to 5; more than one form a region "
+      + "(JGroups on loopback) and the clients are spread over them (default ${DEFAULT-VALUE})")
+  int nodes;
+
+  @Option(names = "--propagation-bound", defaultValue = "1s", converter = Converters.DurationConverter.class,
+      description = "with several nodes: a read through one node must show every commit acknowledged through "
+          + "another this long before it began (default ${DEFAULT-VALUE})")
+  Duration propagationBound;
+
+  @Option(names = "--pool-size", defaultValue = "4", description = "--pool-size of each node (default ${DEFAULT-VALUE})")
   int poolSize;
 
   @Option(names = "--pool-mode", defaultValue = "transaction",
@@ -101,7 +110,7 @@ public final class SoakCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cache must be on or off, not " + cache);
     }
     Path dir = out != null ? out : Path.of("bench", "results", "soak-" + STAMP.format(Instant.now()));
-    SoakSettings settings = new SoakSettings(duration, clients, poolSize, poolMode, cache.equals("on"),
+    SoakSettings settings = new SoakSettings(duration, clients, nodes, propagationBound, poolSize, poolMode, cache.equals("on"),
         terminateEvery, restartEvery, downFor, operationBound, wanDelay, seed, outpostJar, outpostJvmOptions, outpostFlags, dir);
     PrintWriter printer = spec.commandLine().getOut();
     List<String> command = new ArrayList<>(List.of("outpost-bench"));

@@ -4,6 +4,7 @@ import dev.outpost.bench.lab.Availability;
 import dev.outpost.bench.lab.EmbeddedOrigin;
 import dev.outpost.bench.lab.OutpostNode;
 import dev.outpost.bench.lab.PgAddress;
+import dev.outpost.bench.lab.Ports;
 import dev.outpost.bench.util.Durations;
 import dev.outpost.wan.WanEmulator;
 import java.io.IOException;
@@ -31,12 +32,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 
 /**
- * A soak: an embedded origin, one Outpost node in front of it, and application clients working
- * through the node while the origin's backends are terminated at random and the origin is restarted
+ * A soak: an embedded origin, one Outpost node (or a region of them) in front of it, and application
+ * clients working through the nodes while the origin's backends are terminated at random and the origin is restarted
  * — then the verdict: no stale read, no unexpected error, no hung operation, every client finished,
  * and the node serves again once the faults stop.
  *
@@ -102,32 +102,63 @@ public final class Soak {
   }
 
   private void soakThrough(EmbeddedOrigin origin, PgAddress nodeOrigin) throws IOException, InterruptedException {
-    OutpostNode.Spec spec = new OutpostNode.Spec("soak", nodeOrigin, settings.poolSize(), settings.cache(),
-        null, null, settings.poolMode(), settings.outpostFlags());
-    Availability<OutpostNode> started = OutpostNode.start(settings.outpostJar(), settings.outpostJvmOptions(), spec,
-        settings.out());
-    if (!started.isPresent()) {
-      throw new IOException("the Outpost node did not start: " + started.reason());
-    }
-    try (OutpostNode node = started.value()) {
-      facts.put("node", node.printableCommand());
-      facts.put("node log", node.logFile().toString());
-      progress.accept("node ready on " + node.address().host() + ":" + node.address().port() + "; "
+    List<OutpostNode> nodes = new ArrayList<>();
+    try {
+      startNodes(nodeOrigin, nodes);
+      progress.accept((nodes.size() == 1 ? "node ready on " : "region of " + nodes.size() + " nodes ready on ")
+          + String.join(", ", nodes.stream().map(n -> n.address().host() + ":" + n.address().port()).toList()) + "; "
           + settings.clients() + " clients for " + Durations.format(settings.duration()));
-      List<SoakClient> clients = soak(origin, node);
+      List<SoakClient> clients = soak(origin, nodes);
       checkRecovery(clients);
-      if (!node.isAlive()) {
-        tally.problem("the node's process ended during the soak (see " + node.logFile() + ")");
+      for (OutpostNode node : nodes) {
+        if (!node.isAlive()) {
+          tally.problem("the process of node " + node.spec().name() + " ended during the soak (see " + node.logFile()
+              + ")");
+        }
+        scanNodeLog(node);
       }
-      scanNodeLog(node.logFile());
+    } finally {
+      nodes.forEach(OutpostNode::close);
+    }
+  }
+
+  /**
+   * Starts the node, or the nodes of one region (JGroups over loopback, static peers), into
+   * {@code started} (which the caller closes, also when a later one fails to start).
+   */
+  private void startNodes(PgAddress nodeOrigin, List<OutpostNode> started) throws IOException, InterruptedException {
+    int n = settings.nodes();
+    List<Integer> clusterPorts = new ArrayList<>();
+    for (int i = 0; i < n && n > 1; i++) {
+      clusterPorts.add(Ports.freeLoopbackPort());
+    }
+    String peers = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    for (int i = 0; i < n; i++) {
+      OutpostNode.Cluster cluster = n == 1 ? null
+          : OutpostNode.Cluster.regionOnly("soak", "127.0.0.1:" + clusterPorts.get(i), peers);
+      String name = n == 1 ? "soak" : "soak-" + (i + 1);
+      OutpostNode.Spec spec = new OutpostNode.Spec(name, nodeOrigin, settings.poolSize(), settings.cache(),
+          null, cluster, settings.poolMode(), settings.outpostFlags());
+      Availability<OutpostNode> node = OutpostNode.start(settings.outpostJar(), settings.outpostJvmOptions(), spec,
+          settings.out());
+      if (!node.isPresent()) {
+        throw new IOException("the Outpost node " + name + " did not start: " + node.reason());
+      }
+      started.add(node.value());
+      String label = n == 1 ? "node" : "node " + (i + 1);
+      facts.put(label, node.value().printableCommand());
+      facts.put(label + " log", node.value().logFile().toString());
+    }
+    if (n > 1) {
+      facts.put("region", n + " nodes, client i through node i % " + n + "; a read through another node than the"
+          + " write's must show commits acknowledged " + Durations.format(settings.propagationBound()) + " before it");
     }
   }
 
   /** Runs the clients under the faults; returns them, finished. */
-  private List<SoakClient> soak(EmbeddedOrigin origin, OutpostNode node) throws InterruptedException {
-    PgAddress at = node.address();
+  private List<SoakClient> soak(EmbeddedOrigin origin, List<OutpostNode> nodes) throws InterruptedException {
     AtomicBoolean stop = new AtomicBoolean();
-    AtomicLongArray committed = new AtomicLongArray(settings.clients());
+    CommitHistory history = new CommitHistory(settings.clients());
     ScheduledExecutorService cancels = Executors.newScheduledThreadPool(2, daemon("soak-cancel"));
     ExecutorService clients = Executors.newFixedThreadPool(settings.clients(), daemon("soak-client"));
     ExecutorService faults = Executors.newFixedThreadPool(2, daemon("soak-faults"));
@@ -135,8 +166,9 @@ public final class Soak {
     List<Future<?>> running = new ArrayList<>();
     try {
       for (int i = 0; i < settings.clients(); i++) {
-        SoakClient c = new SoakClient(i, at.jdbcUrl(), at.user(), at.password(), tally, committed, stop, cancels,
-            settings.operationBound(), settings.seed());
+        PgAddress at = nodes.get(i % nodes.size()).address();
+        SoakClient c = new SoakClient(i, at.jdbcUrl(), at.user(), at.password(), tally, history, nodes.size(),
+            settings.propagationBound(), stop, cancels, settings.operationBound(), settings.seed());
         all.add(c);
         running.add(clients.submit(c));
       }
@@ -252,7 +284,8 @@ public final class Soak {
         + " client rows through new connections: served");
   }
 
-  private void scanNodeLog(Path log) throws IOException {
+  private void scanNodeLog(OutpostNode node) throws IOException {
+    Path log = node.logFile();
     if (!Files.isRegularFile(log)) {
       return;
     }
@@ -271,7 +304,7 @@ public final class Soak {
       });
     }
     if (!alarms.isEmpty()) {
-      tally.problem("the node's log has " + alarms + ": " + String.join(" | ", examples));
+      tally.problem("the log of node " + node.spec().name() + " has " + alarms + ": " + String.join(" | ", examples));
     }
   }
 
@@ -281,8 +314,12 @@ public final class Soak {
         Statement s = c.createStatement()) {
       s.execute("CREATE TABLE outpost_soak_accounts (id int PRIMARY KEY, balance bigint NOT NULL)");
       s.execute("INSERT INTO outpost_soak_accounts SELECT g, 0 FROM generate_series(1, " + SoakClient.SHARED_ROWS + ") g");
-      s.execute("INSERT INTO outpost_soak_accounts SELECT " + SoakClient.OWN_ROW_BASE + " + g, 0"
-          + " FROM generate_series(0, " + (settings.clients() - 1) + ") g");
+      for (int node = 0; node < settings.nodes(); node++) {
+        String own = SoakClient.ownTable(node);
+        s.execute("CREATE TABLE " + own + " (id int PRIMARY KEY, balance bigint NOT NULL)");
+        s.execute("INSERT INTO " + own + " SELECT " + SoakClient.OWN_ROW_BASE + " + g, 0"
+            + " FROM generate_series(0, " + (settings.clients() - 1) + ") g");
+      }
       s.execute("CREATE TABLE outpost_soak_events (id bigserial PRIMARY KEY, client int NOT NULL, at timestamptz NOT NULL)");
     }
   }

@@ -13,7 +13,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * One application connection of a soak: a mix of cacheable reads, writes in transactions,
@@ -21,18 +20,25 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * stop. A lost connection is opened again, as an application's pool would.
  *
  * <p>Freshness checks: each client owns one row ({@code id = OWN_ROW_BASE + client}) that only it
- * updates. After a committed update it reads the row back through the node and must see at least the
- * value its UPDATE returned (read-your-writes); any client reading another client's row must see at
- * least the value that client had seen committed before the read began (a commit acknowledged
- * through the node reaches every session's next read through it, DESIGN §6.5).
+ * updates, in the table of its node ({@link #ownTable}: only clients of that node write it, so that
+ * another node's cached reads of it are kept fresh by the region's invalidations alone, not by writes
+ * of its own clients to the same table). After a committed update it reads the row back through its node and must see at least
+ * the value its UPDATE returned (read-your-writes); any client reading another client's row must see
+ * at least the value that client had seen committed before the read began when both use the same
+ * node (a commit acknowledged through the node reaches every session's next read through it, DESIGN
+ * §6.5), or committed the propagation bound before the read began when the writer uses another node
+ * of the region (§6.6: the invalidation's propagation time).
+ *
+ * <p>With several nodes, client {@code i} works through node {@code i % nodes}.
  */
 final class SoakClient implements Runnable {
   static final int SHARED_ROWS = 200;
   static final int OWN_ROW_BASE = 1_000;
 
-  static final String READ = "SELECT id, balance FROM outpost_soak_accounts WHERE id = ?";
+  static final String READ = "SELECT id, balance FROM %s WHERE id = ?";
+  static final String SHARED_TABLE = "outpost_soak_accounts";
   static final String AGGREGATE = "SELECT count(*), sum(balance) FROM outpost_soak_accounts WHERE id <= " + SHARED_ROWS;
-  static final String UPDATE_RETURNING = "UPDATE outpost_soak_accounts SET balance = balance + 1 WHERE id = ? RETURNING balance";
+  static final String UPDATE_RETURNING = "UPDATE %s SET balance = balance + 1 WHERE id = ? RETURNING balance";
   static final String UPDATE = "UPDATE outpost_soak_accounts SET balance = balance + 1 WHERE id = ?";
   static final String INSERT = "INSERT INTO outpost_soak_events (client, at) VALUES (?, now())";
   static final String SLOW = "SELECT pg_sleep(0.02), count(*) FROM generate_series(1, 1000)";
@@ -43,7 +49,9 @@ final class SoakClient implements Runnable {
   private final String jdbcUrl;
   private final Properties login;
   private final SoakTally tally;
-  private final AtomicLongArray committed;
+  private final CommitHistory history;
+  private final int nodes;
+  private final long propagationBoundNanos;
   private final AtomicBoolean stop;
   private final ScheduledExecutorService cancels;
   private final Duration bound;
@@ -52,12 +60,15 @@ final class SoakClient implements Runnable {
   private Connection connection;
   private boolean connectedBefore;
 
-  SoakClient(int id, String jdbcUrl, String user, String password, SoakTally tally, AtomicLongArray committed,
-      AtomicBoolean stop, ScheduledExecutorService cancels, Duration bound, long seed) {
+  SoakClient(int id, String jdbcUrl, String user, String password, SoakTally tally, CommitHistory history,
+      int nodes, Duration propagationBound, AtomicBoolean stop, ScheduledExecutorService cancels, Duration bound,
+      long seed) {
     this.id = id;
     this.jdbcUrl = jdbcUrl;
     this.tally = tally;
-    this.committed = committed;
+    this.history = history;
+    this.nodes = nodes;
+    this.propagationBoundNanos = propagationBound.toNanos();
     this.stop = stop;
     this.cancels = cancels;
     this.bound = bound;
@@ -137,7 +148,7 @@ final class SoakClient implements Runnable {
   private void perform(String kind) throws SQLException {
     Connection c = connection();
     switch (kind) {
-      case "read" -> readBalance(c, 1 + random.nextInt(SHARED_ROWS));
+      case "read" -> readBalance(c, SHARED_TABLE, 1 + random.nextInt(SHARED_ROWS));
       case "write-then-read-own" -> writeThenReadOwn(c);
       case "read-others-row" -> readOthersRow(c);
       case "write-in-transaction" -> writeInTransaction(c);
@@ -160,15 +171,20 @@ final class SoakClient implements Runnable {
     }
   }
 
-  private long readBalance(Connection c, int row) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(READ)) {
+  /** The table of the client rows written through node {@code node} (0-based). */
+  static String ownTable(int node) {
+    return "outpost_soak_own_" + (node + 1);
+  }
+
+  private long readBalance(Connection c, String table, int row) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(String.format(READ, table))) {
       ps.setInt(1, row);
       try (ResultSet rs = ps.executeQuery()) {
         // the answer must be this row's: a result stored under another query's key would not be
         boolean own = rs.next() && rs.getMetaData().getColumnCount() == 2 && rs.getInt(1) == row;
         long balance = own ? rs.getLong(2) : Long.MAX_VALUE; // a wrong answer gets no freshness verdict
         if (!own || rs.next()) {
-          tally.wrongAnswer(id, "the read of row " + row + " returned another result");
+          tally.wrongAnswer(id, "the read of row " + row + " of " + table + " returned another result");
         }
         return balance;
       }
@@ -179,7 +195,7 @@ final class SoakClient implements Runnable {
     int row = OWN_ROW_BASE + id;
     long value;
     c.setAutoCommit(false);
-    try (PreparedStatement ps = c.prepareStatement(UPDATE_RETURNING)) {
+    try (PreparedStatement ps = c.prepareStatement(String.format(UPDATE_RETURNING, ownTable(id % nodes)))) {
       ps.setInt(1, row);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -189,8 +205,8 @@ final class SoakClient implements Runnable {
     c.commit();
     c.setAutoCommit(true);
     // Only an acknowledged commit counts: when the reply was lost, the outcome is unknown.
-    committed.accumulateAndGet(id, value, Math::max);
-    long seen = readBalance(c, row);
+    history.acknowledged(id, value, System.nanoTime());
+    long seen = readBalance(c, ownTable(id % nodes), row);
     tally.freshnessChecked();
     if (seen < value) {
       tally.stale(id, "own row " + row + " (read-your-writes)", seen, value);
@@ -198,12 +214,21 @@ final class SoakClient implements Runnable {
   }
 
   private void readOthersRow(Connection c) throws SQLException {
-    int other = random.nextInt(committed.length());
-    long known = committed.get(other); // before the read begins
-    long seen = readBalance(c, OWN_ROW_BASE + other);
+    int other = random.nextInt(history.clients());
+    boolean sameNode = other % nodes == id % nodes;
+    long began = System.nanoTime();
+    // what the read must show is fixed before it begins
+    long known = history.acknowledgedBy(other, sameNode ? began : began - propagationBoundNanos);
+    long seen = readBalance(c, ownTable(other % nodes), OWN_ROW_BASE + other);
+    if (known < 0) {
+      return; // the cut-off is older than the history kept: not judged
+    }
     tally.freshnessChecked();
     if (seen < known) {
-      tally.stale(id, "row " + (OWN_ROW_BASE + other) + " of client " + other, seen, known);
+      tally.stale(id, "row " + (OWN_ROW_BASE + other) + " of client " + other
+          + (sameNode ? "" : " (written through node " + (other % nodes + 1) + ", read through node "
+              + (id % nodes + 1) + ", committed more than " + propagationBoundNanos / 1_000_000 + " ms before)"),
+          seen, known);
     }
   }
 

@@ -22,7 +22,8 @@ final class SoakReport {
     b.append("# Soak: ").append(tally.passed() ? "passed" : "FAILED").append("\n\n");
     if (tally.passed()) {
       b.append("No wrong answer, no stale read, no unexpected error, no operation over ").append(Durations.format(s.operationBound()))
-          .append(", every client finished, and the node served again once the faults stopped.\n\n");
+          .append(", every client finished, and ").append(s.nodes() == 1 ? "the node" : "every node")
+          .append(" served again once the faults stopped.\n\n");
     } else {
       b.append("Problems:\n\n");
       tally.problems().forEach(p -> b.append("* ").append(oneLine(p)).append('\n'));
@@ -36,7 +37,8 @@ final class SoakReport {
     b.append("| | |\n| --- | --- |\n");
     row(b, "clients", s.clients() + " pgjdbc connections, query modes simple / extended / extendedForPrepared in turn,"
         + " prepareThreshold 1 or 5");
-    row(b, "node", "pool " + s.poolMode() + ", size " + s.poolSize() + ", cache " + (s.cache() ? "on" : "off"));
+    row(b, s.nodes() == 1 ? "node" : "nodes", (s.nodes() == 1 ? "" : s.nodes() + " in one region, each with ")
+        + "pool " + s.poolMode() + ", size " + s.poolSize() + ", cache " + (s.cache() ? "on" : "off"));
     row(b, "faults", (s.terminateEvery().isZero() ? "no backend terminated"
         : "`pg_terminate_backend` of a random backend of the application role every "
             + Durations.format(s.terminateEvery()) + " on average (" + tally.terminations() + " in all)")

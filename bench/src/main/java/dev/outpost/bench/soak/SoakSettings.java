@@ -10,6 +10,10 @@ import java.util.Objects;
  *
  * @param duration how long the clients run while faults are injected
  * @param clients concurrent client connections (pgjdbc), in all three query modes
+ * @param nodes Outpost nodes; more than one form a region (JGroups on loopback) and the clients are
+ *     spread over them ({@code i % nodes})
+ * @param propagationBound through another node of the region, a read must show every commit
+ *     acknowledged at least this long before it began (the invalidation's propagation, DESIGN §6.6)
  * @param poolSize {@code --pool-size} of the node
  * @param poolMode {@code transaction} or {@code session}
  * @param cache whether the node caches ({@code --cache on})
@@ -28,7 +32,7 @@ import java.util.Objects;
  * @param outpostFlags more flags of {@code outpost serve}, after the soak's own
  * @param out where the report and the logs go
  */
-public record SoakSettings(Duration duration, int clients, int poolSize, String poolMode, boolean cache,
+public record SoakSettings(Duration duration, int clients, int nodes, Duration propagationBound, int poolSize, String poolMode, boolean cache,
     Duration terminateEvery, Duration restartEvery, Duration downFor, Duration operationBound, Duration wanDelay,
     long seed,
     Path outpostJar, List<String> outpostJvmOptions, List<String> outpostFlags, Path out) {
@@ -46,6 +50,12 @@ public record SoakSettings(Duration duration, int clients, int poolSize, String 
     }
     if (clients < 1 || clients > 500) {
       throw new IllegalArgumentException("--clients must be between 1 and 500, not " + clients);
+    }
+    if (nodes < 1 || nodes > 5) {
+      throw new IllegalArgumentException("--nodes must be between 1 and 5, not " + nodes);
+    }
+    if (propagationBound.isNegative() || propagationBound.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException("--propagation-bound must be between 0 and 1m, not " + propagationBound);
     }
     if (poolSize < 1) {
       throw new IllegalArgumentException("--pool-size must be positive, not " + poolSize);

@@ -40,6 +40,33 @@ class SoakIT {
     assertThat(report).contains("read-your-writes on all 6 client rows through new connections: served");
   }
 
+  /**
+   * A region of two nodes (JGroups on loopback) with the cache on: the clients are spread over both,
+   * and a read through one node of a row written through the other must show every commit
+   * acknowledged a second before it (the invalidation crossed the region; no fill that began before
+   * it was stored), under the same faults.
+   */
+  @Test
+  void aShortSoakOfARegionOfTwoNodes_passes() throws Exception {
+    Path jar = Path.of("..", "proxy", "target", "outpost.jar");
+    assertThat(jar).as("the node's jar is built by the proxy module first").isRegularFile();
+
+    int exit = BenchMain.run("soak", "--nodes", "2", "--duration", "10s", "--clients", "6", "--terminate-every",
+        "100ms", "--restart-every", "4s", "--down-for", "1s", "--outpost-jar", jar.toString(), "--out",
+        out.toString());
+
+    String report = Files.readString(out.resolve("soak.md"), StandardCharsets.UTF_8);
+    assertThat(exit).as(report).isZero();
+    assertThat(report).startsWith("# Soak: passed").contains("| stale reads | 0 |", "| unexpected errors | 0 |",
+        "| region | `2 nodes, client i through node i % 2;");
+    assertThat(out.resolve("outpost-soak-1.log")).isRegularFile();
+    assertThat(Files.readString(out.resolve("outpost-soak-2.log"), StandardCharsets.UTF_8))
+        .as("node 2 joined node 1's region").contains("2 member(s)");
+    assertThat(number(report, "\\| freshness checks \\(read-your-writes, other clients' committed rows\\) \\| ([\\d,]+) \\|"))
+        .isPositive();
+    assertThat(report).contains("read-your-writes on all 6 client rows through new connections: served");
+  }
+
   private static long number(String text, String regex) {
     Matcher m = Pattern.compile(regex).matcher(text);
     assertThat(m.find()).as("report has " + regex).isTrue();
