@@ -223,7 +223,11 @@ final class SoakClient implements Runnable {
     if (known < 0) {
       return; // the cut-off is older than the history kept: not judged
     }
-    tally.freshnessChecked();
+    if (sameNode) {
+      tally.freshnessChecked();
+    } else {
+      tally.crossNodeFreshnessChecked();
+    }
     if (seen < known) {
       tally.stale(id, "row " + (OWN_ROW_BASE + other) + " of client " + other
           + (sameNode ? "" : " (written through node " + (other % nodes + 1) + ", read through node "

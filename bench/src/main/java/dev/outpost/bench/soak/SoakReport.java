@@ -57,6 +57,9 @@ final class SoakReport {
     row(b, "errors", String.format("%,d", tally.errors()));
     row(b, "freshness checks (read-your-writes, other clients' committed rows)", String.format("%,d",
         tally.freshnessChecks()));
+    if (s.nodes() > 1) {
+      row(b, "of them, reads through another node than the write's", String.format("%,d", tally.crossNodeFreshnessChecks()));
+    }
     row(b, "wrong answers (another row or another query's result)", Long.toString(tally.wrongAnswers()));
     row(b, "stale reads", Long.toString(tally.staleReads()));
     row(b, "unexpected errors", Long.toString(tally.unexpectedErrors()));

@@ -31,6 +31,7 @@ public final class SoakTally {
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final LongAdder reconnects = new LongAdder();
   private final LongAdder freshnessChecks = new LongAdder();
+  private final LongAdder crossNodeChecks = new LongAdder();
   private final LongAdder terminations = new LongAdder();
   private final LongAdder restarts = new LongAdder();
   private final AtomicLong slowestOperationNanos = new AtomicLong();
@@ -102,6 +103,12 @@ public final class SoakTally {
     freshnessChecks.increment();
   }
 
+  /** A freshness check of a row written through another node of the region (also counted in all). */
+  void crossNodeFreshnessChecked() {
+    freshnessChecks.increment();
+    crossNodeChecks.increment();
+  }
+
   void reconnected() {
     reconnects.increment();
   }
@@ -166,6 +173,10 @@ public final class SoakTally {
 
   public long reconnects() {
     return reconnects.sum();
+  }
+
+  public long crossNodeFreshnessChecks() {
+    return crossNodeChecks.sum();
   }
 
   public long freshnessChecks() {

@@ -59,6 +59,8 @@ class SoakIT {
     assertThat(exit).as(report).isZero();
     assertThat(report).startsWith("# Soak: passed").contains("| stale reads | 0 |", "| unexpected errors | 0 |",
         "| region | `2 nodes, client i through node i % 2;");
+    assertThat(number(report, "\\| of them, reads through another node than the write's \\| ([\\d,]+) \\|"))
+        .as("reads of rows written through the other node").isPositive();
     assertThat(out.resolve("outpost-soak-1.log")).isRegularFile();
     assertThat(Files.readString(out.resolve("outpost-soak-2.log"), StandardCharsets.UTF_8))
         .as("node 2 joined node 1's region").contains("2 member(s)");
