@@ -418,8 +418,18 @@ public final class OriginPool {
     if (cause instanceof java.nio.channels.ClosedChannelException) {
       return "the connection closed before the login completed";
     }
-    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    if (cause.getMessage() == null) {
+      return cause.getClass().getSimpleName();
+    }
+    // Netty's native transport names its system call and errno ("finishConnect(..) failed with
+    // error(-111): Connection refused: /10.0.0.5:5432"); the client's message already names the
+    // origin, so only the operating system's words are kept.
+    java.util.regex.Matcher m = NATIVE_IO_MESSAGE.matcher(cause.getMessage());
+    return m.matches() ? m.group(1) : cause.getMessage();
   }
+
+  private static final java.util.regex.Pattern NATIVE_IO_MESSAGE =
+      java.util.regex.Pattern.compile("\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: (.+?)(?:: \\S*/[^\\s/]+:\\d+)?");
 
   private PgWireException originDown() {
     return new PgWireException(Sqlstate.CONNECTION_FAILURE,
