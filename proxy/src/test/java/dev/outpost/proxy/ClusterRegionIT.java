@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,10 @@ class ClusterRegionIT {
     region.close();
   }
 
+  private static long fillsReceived(TestNode n) {
+    return n.node().cluster().snapshot().stats().fillsReceived();
+  }
+
   private static long hits(TestNode n) {
     return n.node().cacheService().cache().stats().count(CacheStatus.HIT);
   }
@@ -80,10 +85,16 @@ class ClusterRegionIT {
         }
       }
       // node 1 misses and fills; the fill is replicated to the region
+      long received2 = fillsReceived(region.get(1));
+      long received3 = fillsReceived(region.get(2));
       long before = hits(region.get(0));
       for (int i = 0; i < 50 && hits(region.get(0)) == before; i++) {
         assertThat(Sql.value(c1, read)).isEqualTo("v5");
       }
+      // each node stores the fill when the region's order delivers it to that node: node 1's own hit
+      // says nothing about when nodes 2 and 3 have it (CI once read through node 2 a moment before)
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> fillsReceived(region.get(1)) > received2
+          && fillsReceived(region.get(2)) > received3);
       stats.reset();
       long h2 = hits(region.get(1));
       long h3 = hits(region.get(2));
