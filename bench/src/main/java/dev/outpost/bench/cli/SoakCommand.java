@@ -70,8 +70,13 @@ public final class SoakCommand implements Callable<Integer> {
       description = "time between two restarts of the origin; 0 for none (default ${DEFAULT-VALUE})")
   Duration restartEvery;
 
+  @Option(names = "--node-restart-every", defaultValue = "0", converter = Converters.DurationConverter.class,
+      description = "time between two restarts of an Outpost node, the nodes in turn (SIGTERM, down for --down-for, "
+          + "started again on the same port: a rolling deploy); 0 for none (default ${DEFAULT-VALUE})")
+  Duration nodeRestartEvery;
+
   @Option(names = "--down-for", defaultValue = "2s", converter = Converters.DurationConverter.class,
-      description = "how long the origin stays down at a restart (default ${DEFAULT-VALUE})")
+      description = "how long the origin, or a node, stays down at a restart (default ${DEFAULT-VALUE})")
   Duration downFor;
 
   @Option(names = "--operation-bound", defaultValue = "10s", converter = Converters.DurationConverter.class,
@@ -111,7 +116,7 @@ public final class SoakCommand implements Callable<Integer> {
     }
     Path dir = out != null ? out : Path.of("bench", "results", "soak-" + STAMP.format(Instant.now()));
     SoakSettings settings = new SoakSettings(duration, clients, nodes, propagationBound, poolSize, poolMode, cache.equals("on"),
-        terminateEvery, restartEvery, downFor, operationBound, wanDelay, seed, outpostJar, outpostJvmOptions, outpostFlags, dir);
+        terminateEvery, restartEvery, nodeRestartEvery, downFor, operationBound, wanDelay, seed, outpostJar, outpostJvmOptions, outpostFlags, dir);
     PrintWriter printer = spec.commandLine().getOut();
     List<String> command = new ArrayList<>(List.of("outpost-bench"));
     command.addAll(((BenchMain) spec.parent().userObject()).args());

@@ -78,14 +78,17 @@ public final class OutpostNode implements AutoCloseable {
   }
 
   private final Spec spec;
-  private final ChildProcess process;
+  private volatile ChildProcess process;
   private final PgAddress address;
+  private final List<String> command;
   private final List<String> printableCommand;
 
-  private OutpostNode(Spec spec, ChildProcess process, PgAddress address, List<String> printableCommand) {
+  private OutpostNode(Spec spec, ChildProcess process, PgAddress address, List<String> command,
+      List<String> printableCommand) {
     this.spec = spec;
     this.process = process;
     this.address = address;
+    this.command = List.copyOf(command);
     this.printableCommand = printableCommand;
   }
 
@@ -155,7 +158,7 @@ public final class OutpostNode implements AutoCloseable {
       process.close();
       return Availability.missing("node " + spec.name() + " listens but SELECT 1 through it failed: " + probe);
     }
-    return Availability.present(new OutpostNode(spec, process, address, printable));
+    return Availability.present(new OutpostNode(spec, process, address, command, printable));
   }
 
   /** The value of {@code outpost version}, or a note why it is unknown. */
@@ -237,6 +240,29 @@ public final class OutpostNode implements AutoCloseable {
   /** Whether the node's process is still running. */
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /**
+   * Stops the node as a deploy would (SIGTERM; SIGKILL after 10 s), leaves it down for {@code down},
+   * and starts it again with the same command — the same port, peers and log file (appended to).
+   * Returns null once {@code SELECT 1} works through it again, else what went wrong.
+   */
+  public synchronized String restart(Duration down) throws InterruptedException {
+    process.close();
+    Thread.sleep(down.toMillis());
+    ChildProcess next;
+    try {
+      next = ChildProcess.start("outpost " + spec.name(), command, process.logFile());
+    } catch (IOException e) {
+      return "could not launch it again: " + e.getMessage();
+    }
+    process = next;
+    try {
+      next.awaitPort(address.host(), address.port(), START_TIMEOUT);
+    } catch (ChildProcess.StartFailure e) {
+      return e.getMessage();
+    }
+    return selectOne(address);
   }
 
   @Override

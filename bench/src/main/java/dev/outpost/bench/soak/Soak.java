@@ -161,7 +161,7 @@ public final class Soak {
     CommitHistory history = new CommitHistory(settings.clients());
     ScheduledExecutorService cancels = Executors.newScheduledThreadPool(2, daemon("soak-cancel"));
     ExecutorService clients = Executors.newFixedThreadPool(settings.clients(), daemon("soak-client"));
-    ExecutorService faults = Executors.newFixedThreadPool(2, daemon("soak-faults"));
+    ExecutorService faults = Executors.newFixedThreadPool(3, daemon("soak-faults"));
     List<SoakClient> all = new ArrayList<>();
     List<Future<?>> running = new ArrayList<>();
     try {
@@ -175,18 +175,22 @@ public final class Soak {
       Future<?> terminator = settings.terminateEvery().isZero() ? null
           : faults.submit(() -> terminateBackends(origin, stop));
       Future<?> restarter = settings.restartEvery().isZero() ? null : faults.submit(() -> restartOrigin(origin, stop));
+      Future<?> nodeRestarter = settings.nodeRestartEvery().isZero() ? null
+          : faults.submit(() -> restartNodes(nodes, stop));
       long end = System.nanoTime() + settings.duration().toNanos();
       long began = System.nanoTime();
       while (System.nanoTime() < end) {
         Thread.sleep(Math.min(5_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
         progress.accept(String.format("  %3ds: %,d operations, %,d errors, %,d freshness checks, %d stale or wrong, "
-                + "%,d backends terminated, %d restarts", (System.nanoTime() - began) / 1_000_000_000L,
+                + "%,d backends terminated, %d restarts%s", (System.nanoTime() - began) / 1_000_000_000L,
             tally.operations(), tally.errors(), tally.freshnessChecks(), tally.staleReads() + tally.wrongAnswers(),
-            tally.terminations(), tally.restarts()));
+            tally.terminations(), tally.restarts(),
+            settings.nodeRestartEvery().isZero() ? "" : ", " + tally.nodeRestarts() + " node restarts"));
       }
       stop.set(true);
       awaitFault(terminator, "the backend terminator");
       awaitFault(restarter, "the origin restarter");
+      awaitFault(nodeRestarter, "the node restarter");
       long deadline = System.nanoTime() + settings.operationBound().plusSeconds(60).toNanos();
       for (int i = 0; i < running.size(); i++) {
         try {
@@ -253,6 +257,31 @@ public final class Soak {
         origin.restart(settings.downFor());
         tally.restarted();
         progress.accept("  origin restarted (down " + Durations.format(settings.downFor()) + ")");
+        next = System.currentTimeMillis() + every;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Restarts the nodes in turn, one every {@code --node-restart-every}, as a rolling deploy would;
+   * a node that does not serve again is a problem of the run.
+   */
+  private Void restartNodes(List<OutpostNode> nodes, AtomicBoolean stop) throws InterruptedException {
+    long every = settings.nodeRestartEvery().toMillis();
+    long next = System.currentTimeMillis() + every;
+    int turn = 0;
+    while (!stop.get()) {
+      Thread.sleep(Math.min(200, Math.max(1, next - System.currentTimeMillis())));
+      if (!stop.get() && System.currentTimeMillis() >= next) {
+        OutpostNode node = nodes.get(turn++ % nodes.size());
+        String failure = node.restart(settings.downFor());
+        tally.nodeRestarted();
+        if (failure != null) {
+          tally.problem("node " + node.spec().name() + " did not serve again after its restart: " + failure);
+        }
+        progress.accept("  node " + node.spec().name() + " restarted (down " + Durations.format(settings.downFor()) + ")"
+            + (failure == null ? "" : ": " + failure));
         next = System.currentTimeMillis() + every;
       }
     }

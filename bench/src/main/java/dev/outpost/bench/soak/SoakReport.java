@@ -44,7 +44,10 @@ final class SoakReport {
             + Durations.format(s.terminateEvery()) + " on average (" + tally.terminations() + " in all)")
         + "; " + (s.restartEvery().isZero() ? "no origin restart"
         : "origin restarted (fast shutdown, down " + Durations.format(s.downFor()) + ") every "
-            + Durations.format(s.restartEvery()) + " (" + tally.restarts() + " in all)"));
+            + Durations.format(s.restartEvery()) + " (" + tally.restarts() + " in all)")
+        + (s.nodeRestartEvery().isZero() ? "" : "; a node restarted (SIGTERM, down " + Durations.format(s.downFor())
+            + ", same port and peers), the nodes in turn, every " + Durations.format(s.nodeRestartEvery()) + " ("
+            + tally.nodeRestarts() + " in all)"));
     row(b, "duration", Durations.format(s.duration()) + " of load, seed " + s.seed());
     facts.forEach((k, v) -> row(b, k, "`" + Secrets.mask(v) + "`"));
     MachineInfo.describe().forEach((k, v) -> row(b, k, v));

@@ -20,7 +20,9 @@ import java.util.Objects;
  * @param terminateEvery mean time between two {@code pg_terminate_backend} of a random backend of the
  *     application role (each wait is drawn from 0.4–1.6 times it); zero: none
  * @param restartEvery time between two restarts of the origin (fast shutdown); zero: none
- * @param downFor how long the origin stays down at each restart
+ * @param nodeRestartEvery time between two restarts of a node, the nodes in turn (SIGTERM, down for
+ *     {@code downFor}, started again on the same port and peers, as a rolling deploy); zero: none
+ * @param downFor how long the origin, or a node, stays down at each restart
  * @param operationBound an operation that takes longer counts as hung: on loopback every operation,
  *     failed or not, ends within a second or two (measured: slowest 1.2–1.5 s over 50 s soaks with
  *     restarts), while one left waiting for an orphaned single-flight leader waited out the node's
@@ -33,7 +35,7 @@ import java.util.Objects;
  * @param out where the report and the logs go
  */
 public record SoakSettings(Duration duration, int clients, int nodes, Duration propagationBound, int poolSize, String poolMode, boolean cache,
-    Duration terminateEvery, Duration restartEvery, Duration downFor, Duration operationBound, Duration wanDelay,
+    Duration terminateEvery, Duration restartEvery, Duration nodeRestartEvery, Duration downFor, Duration operationBound, Duration wanDelay,
     long seed,
     Path outpostJar, List<String> outpostJvmOptions, List<String> outpostFlags, Path out) {
 
@@ -68,6 +70,10 @@ public record SoakSettings(Duration duration, int clients, int nodes, Duration p
     }
     if (restartEvery.isNegative() || (!restartEvery.isZero() && restartEvery.compareTo(Duration.ofSeconds(1)) < 0)) {
       throw new IllegalArgumentException("--restart-every must be 0 (none) or at least 1s, not " + restartEvery);
+    }
+    if (nodeRestartEvery.isNegative()
+        || (!nodeRestartEvery.isZero() && nodeRestartEvery.compareTo(Duration.ofSeconds(2)) < 0)) {
+      throw new IllegalArgumentException("--node-restart-every must be 0 (none) or at least 2s, not " + nodeRestartEvery);
     }
     if (downFor.isNegative() || downFor.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("--down-for must be between 0 and 5m, not " + downFor);

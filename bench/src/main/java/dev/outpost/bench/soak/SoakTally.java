@@ -34,6 +34,7 @@ public final class SoakTally {
   private final LongAdder crossNodeChecks = new LongAdder();
   private final LongAdder terminations = new LongAdder();
   private final LongAdder restarts = new LongAdder();
+  private final LongAdder nodeRestarts = new LongAdder();
   private final AtomicLong slowestOperationNanos = new AtomicLong();
   private volatile String slowestOperationKind = "";
   private final List<String> staleReads = Collections.synchronizedList(new ArrayList<>());
@@ -121,6 +122,10 @@ public final class SoakTally {
     restarts.increment();
   }
 
+  void nodeRestarted() {
+    nodeRestarts.increment();
+  }
+
   /** A problem found outside the clients' operations (a client that did not finish, the node's log). */
   void problem(String what) {
     otherProblems.add(what);
@@ -189,6 +194,10 @@ public final class SoakTally {
 
   public long restarts() {
     return restarts.sum();
+  }
+
+  public long nodeRestarts() {
+    return nodeRestarts.sum();
   }
 
   public Duration slowestOperation() {

@@ -44,7 +44,8 @@ class SoakIT {
    * A region of two nodes (JGroups on loopback) with the cache on: the clients are spread over both,
    * and a read through one node of a row written through the other must show every commit
    * acknowledged a second before it (the invalidation crossed the region; no fill that began before
-   * it was stored), under the same faults.
+   * it was stored), under the same faults and a node restarted every 4 s (a rolling deploy: the
+   * restarted node must join the region again, or the reads through it would go stale).
    */
   @Test
   void aShortSoakOfARegionOfTwoNodes_passes() throws Exception {
@@ -52,13 +53,15 @@ class SoakIT {
     assertThat(jar).as("the node's jar is built by the proxy module first").isRegularFile();
 
     int exit = BenchMain.run("soak", "--nodes", "2", "--duration", "10s", "--clients", "6", "--terminate-every",
-        "100ms", "--restart-every", "4s", "--down-for", "1s", "--outpost-jar", jar.toString(), "--out",
-        out.toString());
+        "100ms", "--restart-every", "4s", "--node-restart-every", "4s", "--down-for", "1s", "--outpost-jar",
+        jar.toString(), "--out", out.toString());
 
     String report = Files.readString(out.resolve("soak.md"), StandardCharsets.UTF_8);
     assertThat(exit).as(report).isZero();
     assertThat(report).startsWith("# Soak: passed").contains("| stale reads | 0 |", "| unexpected errors | 0 |",
         "| region | `2 nodes, client i through node i % 2;");
+    assertThat(number(report, "the nodes in turn, every 4s \\((\\d+) in all\\)")).as("node restarts")
+        .isGreaterThanOrEqualTo(1);
     assertThat(number(report, "\\| of them, reads through another node than the write's \\| ([\\d,]+) \\|"))
         .as("reads of rows written through the other node").isPositive();
     assertThat(out.resolve("outpost-soak-1.log")).isRegularFile();
