@@ -242,6 +242,11 @@ public final class OutpostNode implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Null when {@code SELECT 1} through the node works, else what went wrong. */
+  public String probe() {
+    return selectOne(address);
+  }
+
   /**
    * Stops the node as a deploy would (SIGTERM; SIGKILL after 10 s), leaves it down for {@code down},
    * and starts it again with the same command — the same port, peers and log file (appended to).

@@ -46,6 +46,8 @@ import java.util.function.Consumer;
 public final class Soak {
   /** How long the node has, after the faults stop, to serve every client again. */
   private static final Duration RECOVERY = Duration.ofSeconds(60);
+  /** Beyond its down time, how long a restarted node (or the origin it needs) has to serve again. */
+  private static final Duration RESTART_GRACE = Duration.ofSeconds(30);
   /** Log lines of the node that mean it lost its footing, whatever the clients saw. */
   private static final List<String> NODE_LOG_ALARMS = List.of(" ERROR ", "lost track of the protocol state",
       "reached at the tail of the pipeline", "LEAK:", "OutOfMemoryError");
@@ -276,6 +278,12 @@ public final class Soak {
       if (!stop.get() && System.currentTimeMillis() >= next) {
         OutpostNode node = nodes.get(turn++ % nodes.size());
         String failure = node.restart(settings.downFor());
+        // the origin may be down for its own restart just then: give it the time it needs to return
+        long until = System.nanoTime() + settings.downFor().plus(RESTART_GRACE).toNanos();
+        while (failure != null && node.isAlive() && System.nanoTime() - until < 0) {
+          Thread.sleep(250);
+          failure = node.probe();
+        }
         tally.nodeRestarted();
         if (failure != null) {
           tally.problem("node " + node.spec().name() + " did not serve again after its restart: " + failure);
