@@ -42,9 +42,13 @@ public final class SoakCommand implements Callable<Integer> {
   @Option(names = "--clients", defaultValue = "16", description = "client connections (default ${DEFAULT-VALUE})")
   int clients;
 
-  @Option(names = "--nodes", defaultValue = "1", description = "Outpost nodes, 1 to 5; more than one form a region "
+  @Option(names = "--nodes", defaultValue = "1", description = "Outpost nodes, 1 to 6; more than one form a region "
       + "(JGroups on loopback) and the clients are spread over them (default ${DEFAULT-VALUE})")
   int nodes;
+
+  @Option(names = "--regions", defaultValue = "1", description = "regions the nodes are split into, 1 to 3 (node i "
+      + "in region i % regions), bridged by JGroups RELAY on loopback (default ${DEFAULT-VALUE})")
+  int regions;
 
   @Option(names = "--propagation-bound", defaultValue = "1s", converter = Converters.DurationConverter.class,
       description = "with several nodes: a read through one node must show every commit acknowledged through "
@@ -115,7 +119,7 @@ public final class SoakCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cache must be on or off, not " + cache);
     }
     Path dir = out != null ? out : Path.of("bench", "results", "soak-" + STAMP.format(Instant.now()));
-    SoakSettings settings = new SoakSettings(duration, clients, nodes, propagationBound, poolSize, poolMode, cache.equals("on"),
+    SoakSettings settings = new SoakSettings(duration, clients, nodes, regions, propagationBound, poolSize, poolMode, cache.equals("on"),
         terminateEvery, restartEvery, nodeRestartEvery, downFor, operationBound, wanDelay, seed, outpostJar, outpostJvmOptions, outpostFlags, dir);
     PrintWriter printer = spec.commandLine().getOut();
     List<String> command = new ArrayList<>(List.of("outpost-bench"));

@@ -107,7 +107,8 @@ public final class Soak {
     List<OutpostNode> nodes = new ArrayList<>();
     try {
       startNodes(nodeOrigin, nodes);
-      progress.accept((nodes.size() == 1 ? "node ready on " : "region of " + nodes.size() + " nodes ready on ")
+      progress.accept((nodes.size() == 1 ? "node ready on " : nodes.size() + " nodes in " + settings.regions()
+          + " region(s) ready on ")
           + String.join(", ", nodes.stream().map(n -> n.address().host() + ":" + n.address().port()).toList()) + "; "
           + settings.clients() + " clients for " + Durations.format(settings.duration()));
       List<SoakClient> clients = soak(origin, nodes);
@@ -130,14 +131,30 @@ public final class Soak {
    */
   private void startNodes(PgAddress nodeOrigin, List<OutpostNode> started) throws IOException, InterruptedException {
     int n = settings.nodes();
-    List<Integer> clusterPorts = new ArrayList<>();
+    int regions = settings.regions();
+    List<String> clusterBinds = new ArrayList<>();
+    List<String> relayBinds = new ArrayList<>();
     for (int i = 0; i < n && n > 1; i++) {
-      clusterPorts.add(Ports.freeLoopbackPort());
+      clusterBinds.add("127.0.0.1:" + Ports.freeLoopbackPort());
+      relayBinds.add("127.0.0.1:" + Ports.freeLoopbackPort());
     }
-    String peers = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
     for (int i = 0; i < n; i++) {
-      OutpostNode.Cluster cluster = n == 1 ? null
-          : OutpostNode.Cluster.regionOnly("soak", "127.0.0.1:" + clusterPorts.get(i), peers);
+      OutpostNode.Cluster cluster = null;
+      if (n > 1) {
+        int region = i % regions;
+        List<String> peers = new ArrayList<>();
+        List<String> relayPeers = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+          if (k % regions == region) {
+            peers.add(clusterBinds.get(k));
+          } else {
+            relayPeers.add(relayBinds.get(k));
+          }
+        }
+        cluster = regions == 1 ? OutpostNode.Cluster.regionOnly("soak", clusterBinds.get(i), String.join(",", peers))
+            : new OutpostNode.Cluster(regionName(region), clusterBinds.get(i), String.join(",", peers),
+                relayBinds.get(i), null, String.join(",", relayPeers));
+      }
       String name = n == 1 ? "soak" : "soak-" + (i + 1);
       OutpostNode.Spec spec = new OutpostNode.Spec(name, nodeOrigin, settings.poolSize(), settings.cache(),
           null, cluster, settings.poolMode(), settings.outpostFlags());
@@ -152,9 +169,16 @@ public final class Soak {
       facts.put(label + " log", node.value().logFile().toString());
     }
     if (n > 1) {
-      facts.put("region", n + " nodes, client i through node i % " + n + "; a read through another node than the"
-          + " write's must show commits acknowledged " + Durations.format(settings.propagationBound()) + " before it");
+      facts.put("region", n + " nodes" + (regions == 1 ? "" : " in " + regions + " regions (node i in region "
+          + String.join("/", java.util.stream.IntStream.range(0, regions).mapToObj(Soak::regionName).toList())
+          + "[i % " + regions + "], bridged by RELAY)") + ", client i through node i % " + n + "; a read through another"
+          + " node than the write's must show commits acknowledged " + Durations.format(settings.propagationBound())
+          + " before it");
     }
+  }
+
+  private static String regionName(int region) {
+    return "soak-" + (char) ('a' + region);
   }
 
   /** Runs the clients under the faults; returns them, finished. */

@@ -37,7 +37,8 @@ final class SoakReport {
     b.append("| | |\n| --- | --- |\n");
     row(b, "clients", s.clients() + " pgjdbc connections, query modes simple / extended / extendedForPrepared in turn,"
         + " prepareThreshold 1 or 5");
-    row(b, s.nodes() == 1 ? "node" : "nodes", (s.nodes() == 1 ? "" : s.nodes() + " in one region, each with ")
+    row(b, s.nodes() == 1 ? "node" : "nodes", (s.nodes() == 1 ? "" : s.nodes() + (s.regions() == 1 ? " in one region" : " in " + s.regions() + " regions")
+        + ", each with ")
         + "pool " + s.poolMode() + ", size " + s.poolSize() + ", cache " + (s.cache() ? "on" : "off"));
     row(b, "faults", (s.terminateEvery().isZero() ? "no backend terminated"
         : "`pg_terminate_backend` of a random backend of the application role every "

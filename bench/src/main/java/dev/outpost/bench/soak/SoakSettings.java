@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param clients concurrent client connections (pgjdbc), in all three query modes
  * @param nodes Outpost nodes; more than one form a region (JGroups on loopback) and the clients are
  *     spread over them ({@code i % nodes})
+ * @param regions regions the nodes are split into (node {@code i} in region {@code i % regions}),
+ *     bridged by JGroups RELAY on loopback: invalidations cross, fills do not
  * @param propagationBound through another node of the region, a read must show every commit
  *     acknowledged at least this long before it began (the invalidation's propagation, DESIGN §6.6)
  * @param poolSize {@code --pool-size} of the node
@@ -34,7 +36,7 @@ import java.util.Objects;
  * @param outpostFlags more flags of {@code outpost serve}, after the soak's own
  * @param out where the report and the logs go
  */
-public record SoakSettings(Duration duration, int clients, int nodes, Duration propagationBound, int poolSize, String poolMode, boolean cache,
+public record SoakSettings(Duration duration, int clients, int nodes, int regions, Duration propagationBound, int poolSize, String poolMode, boolean cache,
     Duration terminateEvery, Duration restartEvery, Duration nodeRestartEvery, Duration downFor, Duration operationBound, Duration wanDelay,
     long seed,
     Path outpostJar, List<String> outpostJvmOptions, List<String> outpostFlags, Path out) {
@@ -53,8 +55,12 @@ public record SoakSettings(Duration duration, int clients, int nodes, Duration p
     if (clients < 1 || clients > 500) {
       throw new IllegalArgumentException("--clients must be between 1 and 500, not " + clients);
     }
-    if (nodes < 1 || nodes > 5) {
-      throw new IllegalArgumentException("--nodes must be between 1 and 5, not " + nodes);
+    if (nodes < 1 || nodes > 6) {
+      throw new IllegalArgumentException("--nodes must be between 1 and 6, not " + nodes);
+    }
+    if (regions < 1 || regions > nodes || regions > 3) {
+      throw new IllegalArgumentException("--regions must be between 1 and 3 and at most --nodes (" + nodes + "), not "
+          + regions);
     }
     if (propagationBound.isNegative() || propagationBound.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new IllegalArgumentException("--propagation-bound must be between 0 and 1m, not " + propagationBound);

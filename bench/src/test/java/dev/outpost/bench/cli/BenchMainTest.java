@@ -68,6 +68,11 @@ class BenchMainTest {
     assertThat(BenchMain.run("soak", "--cache", "maybe")).isEqualTo(2);
     assertThat(BenchMain.run("soak", "--restart-every", "10ms")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--restart-every must be 0 (none) or at least 1s");
+    assertThat(BenchMain.run("soak", "--nodes", "2", "--regions", "3")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--regions must be between 1 and 3 and at most --nodes (2)");
+    assertThat(BenchMain.run("soak", "--nodes", "7")).isEqualTo(2);
+    assertThat(BenchMain.run("soak", "--node-restart-every", "1s")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--node-restart-every must be 0 (none) or at least 2s");
   }
 
   @Test

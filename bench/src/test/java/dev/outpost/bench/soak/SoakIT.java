@@ -41,32 +41,36 @@ class SoakIT {
   }
 
   /**
-   * A region of two nodes (JGroups on loopback) with the cache on: the clients are spread over both,
-   * and a read through one node of a row written through the other must show every commit
-   * acknowledged a second before it (the invalidation crossed the region; no fill that began before
-   * it was stored), under the same faults and a node restarted every 4 s (a rolling deploy: the
-   * restarted node must join the region again, or the reads through it would go stale).
+   * Three nodes in two regions (nodes 1 and 3 in region a, node 2 alone in region b, bridged by
+   * RELAY on loopback) with the cache on: the clients are spread over them, and a read through one
+   * node of a row written through another must show every commit acknowledged a second before it
+   * (the invalidation crossed the region or the bridge; no fill that began before it was stored),
+   * under the same faults and a node restarted every 4 s (a rolling deploy: the restarted node must
+   * rejoin, or the reads through it would go stale).
    */
   @Test
-  void aShortSoakOfARegionOfTwoNodes_passes() throws Exception {
+  void aShortSoakOfThreeNodesInTwoRegions_passes() throws Exception {
     Path jar = Path.of("..", "proxy", "target", "outpost.jar");
     assertThat(jar).as("the node's jar is built by the proxy module first").isRegularFile();
 
-    int exit = BenchMain.run("soak", "--nodes", "2", "--duration", "10s", "--clients", "6", "--terminate-every",
+    int exit = BenchMain.run("soak", "--nodes", "3", "--regions", "2", "--duration", "10s", "--clients", "6", "--terminate-every",
         "100ms", "--restart-every", "4s", "--node-restart-every", "4s", "--down-for", "1s", "--outpost-jar",
         jar.toString(), "--out", out.toString());
 
     String report = Files.readString(out.resolve("soak.md"), StandardCharsets.UTF_8);
     assertThat(exit).as(report).isZero();
     assertThat(report).startsWith("# Soak: passed").contains("| stale reads | 0 |", "| unexpected errors | 0 |",
-        "| region | `2 nodes, client i through node i % 2;");
+        "| region | `3 nodes in 2 regions (node i in region soak-a/soak-b[i % 2], bridged by RELAY), client i through"
+            + " node i % 3;");
     assertThat(number(report, "the nodes in turn, every 4s \\((\\d+) in all\\)")).as("node restarts")
         .isGreaterThanOrEqualTo(1);
     assertThat(number(report, "\\| of them, reads through another node than the write's \\| ([\\d,]+) \\|"))
         .as("reads of rows written through the other node").isPositive();
     assertThat(out.resolve("outpost-soak-1.log")).isRegularFile();
+    assertThat(Files.readString(out.resolve("outpost-soak-3.log"), StandardCharsets.UTF_8))
+        .as("node 3 joined node 1's region").contains("2 member(s)");
     assertThat(Files.readString(out.resolve("outpost-soak-2.log"), StandardCharsets.UTF_8))
-        .as("node 2 joined node 1's region").contains("2 member(s)");
+        .as("node 2 reached region a over the bridge").contains("regions reachable over the relay: soak-a");
     assertThat(number(report, "\\| freshness checks \\(read-your-writes, other clients' committed rows\\) \\| ([\\d,]+) \\|"))
         .isPositive();
     assertThat(report).contains("read-your-writes on all 6 client rows through new connections: served");
