@@ -50,6 +50,16 @@ public final class SoakCommand implements Callable<Integer> {
       + "in region i % regions), bridged by JGroups RELAY on loopback (default ${DEFAULT-VALUE})")
   int regions;
 
+  @Option(names = "--direct-writers", defaultValue = "0", description = "more clients that write straight to the "
+      + "origin, bypassing Outpost; turns on the nodes' change feed, through which alone they learn of those writes "
+      + "(default ${DEFAULT-VALUE})")
+  int directWriters;
+
+  @Option(names = "--change-feed-bound", defaultValue = "10s", converter = Converters.DurationConverter.class,
+      description = "with --direct-writers: a read through any node must show every commit made straight to the "
+          + "origin this long before it began (default ${DEFAULT-VALUE})")
+  Duration changeFeedBound;
+
   @Option(names = "--propagation-bound", defaultValue = "1s", converter = Converters.DurationConverter.class,
       description = "with several nodes: a read through one node must show every commit acknowledged through "
           + "another this long before it began (default ${DEFAULT-VALUE})")
@@ -119,7 +129,7 @@ public final class SoakCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cache must be on or off, not " + cache);
     }
     Path dir = out != null ? out : Path.of("bench", "results", "soak-" + STAMP.format(Instant.now()));
-    SoakSettings settings = new SoakSettings(duration, clients, nodes, regions, propagationBound, poolSize, poolMode, cache.equals("on"),
+    SoakSettings settings = new SoakSettings(duration, clients, nodes, regions, directWriters, changeFeedBound, propagationBound, poolSize, poolMode, cache.equals("on"),
         terminateEvery, restartEvery, nodeRestartEvery, downFor, operationBound, wanDelay, seed, outpostJar, outpostJvmOptions, outpostFlags, dir);
     PrintWriter printer = spec.commandLine().getOut();
     List<String> command = new ArrayList<>(List.of("outpost-bench"));

@@ -31,27 +31,38 @@ public final class EmbeddedOrigin implements AutoCloseable {
 
   private final Path dataDirectory;
   private final PgAddress address;
+  private final boolean logical;
   /** The running server, or null while {@link #restart} has it stopped. */
   private EmbeddedPostgres postgres;
 
-  private EmbeddedOrigin(EmbeddedPostgres postgres, Path dataDirectory, PgAddress address) {
+  private EmbeddedOrigin(EmbeddedPostgres postgres, Path dataDirectory, PgAddress address, boolean logical) {
     this.postgres = postgres;
     this.dataDirectory = dataDirectory;
     this.address = address;
+    this.logical = logical;
   }
 
   /** Starts a fresh server in a temporary directory (deleted on close). */
   public static EmbeddedOrigin start() throws IOException, SQLException {
+    return start(false);
+  }
+
+  /**
+   * Starts a fresh server in a temporary directory (deleted on close); with {@code logical}, it has
+   * {@code wal_level = logical} and the application role may replicate, as Outpost's change feed
+   * needs.
+   */
+  public static EmbeddedOrigin start(boolean logical) throws IOException, SQLException {
     Path dir = Files.createTempDirectory("outpost-bench-origin-");
     EmbeddedPostgres pg;
     try {
-      pg = server(dir, 0);
+      pg = server(dir, 0, logical);
     } catch (IOException | RuntimeException e) {
       deleteTree(dir);
       throw e;
     }
     try {
-      prepare(pg, dir);
+      prepare(pg, dir, logical);
     } catch (SQLException | IOException e) {
       pg.close();
       deleteTree(dir);
@@ -59,14 +70,14 @@ public final class EmbeddedOrigin implements AutoCloseable {
     }
     PgAddress address = new PgAddress("127.0.0.1", pg.getPort(), DATABASE, USER, PASSWORD);
     log.info("embedded origin: Postgres on 127.0.0.1:{} (data {})", pg.getPort(), dir);
-    return new EmbeddedOrigin(pg, dir, address);
+    return new EmbeddedOrigin(pg, dir, address, logical);
   }
 
   /**
    * A server on {@code dir}: initialised there when the directory is new, else started on the data
    * it holds. The directory is ours to delete ({@link #close}), so that {@link #restart} keeps it.
    */
-  private static EmbeddedPostgres server(Path dir, int port) throws IOException {
+  private static EmbeddedPostgres server(Path dir, int port, boolean logical) throws IOException {
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
         .setDataDirectory(dir)
         .setCleanDataDirectory(false)
@@ -84,14 +95,17 @@ public final class EmbeddedOrigin implements AutoCloseable {
         "synchronous_commit", "off",
         "full_page_writes", "off");
     config.forEach(builder::setServerConfig);
+    if (logical) {
+      builder.setServerConfig("wal_level", "logical");
+    }
     return builder.start();
   }
 
-  private static void prepare(EmbeddedPostgres pg, Path dir) throws SQLException, IOException {
+  private static void prepare(EmbeddedPostgres pg, Path dir, boolean logical) throws SQLException, IOException {
     String superUrl = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres?user=postgres";
     try (Connection c = DriverManager.getConnection(superUrl); Statement s = c.createStatement()) {
       s.execute("SET password_encryption = 'scram-sha-256'");
-      s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
+      s.execute("CREATE ROLE " + USER + " LOGIN " + (logical ? "REPLICATION " : "") + "PASSWORD '" + PASSWORD + "'");
       s.execute("GRANT pg_read_all_stats TO " + USER);
       s.execute("CREATE DATABASE " + DATABASE + " OWNER " + USER);
     }
@@ -129,7 +143,7 @@ public final class EmbeddedOrigin implements AutoCloseable {
     postgres = null;
     running.close();
     Thread.sleep(down.toMillis());
-    postgres = server(dataDirectory, address.port());
+    postgres = server(dataDirectory, address.port(), logical);
   }
 
   @Override

@@ -81,7 +81,7 @@ public final class Soak {
   private void execute() throws IOException, SQLException, InterruptedException {
     Files.createDirectories(settings.out());
     progress.accept("starting an embedded origin");
-    try (EmbeddedOrigin origin = EmbeddedOrigin.start()) {
+    try (EmbeddedOrigin origin = EmbeddedOrigin.start(settings.directWriters() > 0)) {
       facts.put("Postgres", serverVersion(origin));
       prepareTables(origin);
       WanEmulator wan = null;
@@ -156,8 +156,12 @@ public final class Soak {
                 relayBinds.get(i), null, String.join(",", relayPeers));
       }
       String name = n == 1 ? "soak" : "soak-" + (i + 1);
+      List<String> flags = new ArrayList<>(settings.outpostFlags());
+      if (settings.directWriters() > 0) {
+        flags.addAll(List.of("--change-feed", "on"));
+      }
       OutpostNode.Spec spec = new OutpostNode.Spec(name, nodeOrigin, settings.poolSize(), settings.cache(),
-          null, cluster, settings.poolMode(), settings.outpostFlags());
+          null, cluster, settings.poolMode(), flags);
       Availability<OutpostNode> node = OutpostNode.start(settings.outpostJar(), settings.outpostJvmOptions(), spec,
           settings.out());
       if (!node.isPresent()) {
@@ -184,17 +188,19 @@ public final class Soak {
   /** Runs the clients under the faults; returns them, finished. */
   private List<SoakClient> soak(EmbeddedOrigin origin, List<OutpostNode> nodes) throws InterruptedException {
     AtomicBoolean stop = new AtomicBoolean();
-    CommitHistory history = new CommitHistory(settings.clients());
+    SoakLayout layout = new SoakLayout(nodes.size(), settings.clients(), settings.directWriters(),
+        settings.propagationBound(), settings.changeFeedBound());
+    CommitHistory history = new CommitHistory(layout.clients());
     ScheduledExecutorService cancels = Executors.newScheduledThreadPool(2, daemon("soak-cancel"));
-    ExecutorService clients = Executors.newFixedThreadPool(settings.clients(), daemon("soak-client"));
+    ExecutorService clients = Executors.newFixedThreadPool(layout.clients(), daemon("soak-client"));
     ExecutorService faults = Executors.newFixedThreadPool(3, daemon("soak-faults"));
     List<SoakClient> all = new ArrayList<>();
     List<Future<?>> running = new ArrayList<>();
     try {
-      for (int i = 0; i < settings.clients(); i++) {
-        PgAddress at = nodes.get(i % nodes.size()).address();
-        SoakClient c = new SoakClient(i, at.jdbcUrl(), at.user(), at.password(), tally, history, nodes.size(),
-            settings.propagationBound(), stop, cancels, settings.operationBound(), settings.seed());
+      for (int i = 0; i < layout.clients(); i++) {
+        PgAddress at = layout.isDirect(i) ? origin.address() : nodes.get(layout.node(i)).address();
+        SoakClient c = new SoakClient(i, at.jdbcUrl(), at.user(), at.password(), tally, history, layout, stop,
+            cancels, settings.operationBound(), settings.seed());
         all.add(c);
         running.add(clients.submit(c));
       }
@@ -375,13 +381,28 @@ public final class Soak {
         Statement s = c.createStatement()) {
       s.execute("CREATE TABLE outpost_soak_accounts (id int PRIMARY KEY, balance bigint NOT NULL)");
       s.execute("INSERT INTO outpost_soak_accounts SELECT g, 0 FROM generate_series(1, " + SoakClient.SHARED_ROWS + ") g");
+      List<String> own = new ArrayList<>();
       for (int node = 0; node < settings.nodes(); node++) {
-        String own = SoakClient.ownTable(node);
-        s.execute("CREATE TABLE " + own + " (id int PRIMARY KEY, balance bigint NOT NULL)");
-        s.execute("INSERT INTO " + own + " SELECT " + SoakClient.OWN_ROW_BASE + " + g, 0"
-            + " FROM generate_series(0, " + (settings.clients() - 1) + ") g");
+        own.add(SoakLayout.nodeTable(node));
+      }
+      if (settings.directWriters() > 0) {
+        own.add(SoakLayout.DIRECT_TABLE);
+      }
+      for (String table : own) {
+        s.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, balance bigint NOT NULL)");
+        s.execute("INSERT INTO " + table + " SELECT " + SoakClient.OWN_ROW_BASE + " + g, 0"
+            + " FROM generate_series(0, " + (settings.clients() + settings.directWriters() - 1) + ") g");
       }
       s.execute("CREATE TABLE outpost_soak_events (id bigserial PRIMARY KEY, client int NOT NULL, at timestamptz NOT NULL)");
+    }
+    if (settings.directWriters() > 0) {
+      // FOR ALL TABLES takes a superuser; the nodes create their slots themselves (REPLICATION role)
+      try (Connection c = DriverManager.getConnection(origin.superJdbcUrl()); Statement s = c.createStatement()) {
+        s.execute("CREATE PUBLICATION outpost FOR ALL TABLES");
+      }
+      facts.put("change feed", "on; " + settings.directWriters() + " more client(s) write straight to the origin, and a"
+          + " read through any node must show their commits acknowledged " + Durations.format(settings.changeFeedBound())
+          + " before it");
     }
   }
 

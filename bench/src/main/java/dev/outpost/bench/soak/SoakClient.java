@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * stop. A lost connection is opened again, as an application's pool would.
  *
  * <p>Freshness checks: each client owns one row ({@code id = OWN_ROW_BASE + client}) that only it
- * updates, in the table of its node ({@link #ownTable}: only clients of that node write it, so that
+ * updates, in the table {@link SoakLayout#ownTable} names (only clients of its node write it, so that
  * another node's cached reads of it are kept fresh by the region's invalidations alone, not by writes
- * of its own clients to the same table). After a committed update it reads the row back through its node and must see at least
+ * of its own clients to the same table). A client of the layout's direct writers only updates its
+ * row straight at the origin; the nodes learn of it from the change feed. After a committed update it reads the row back through its node and must see at least
  * the value its UPDATE returned (read-your-writes); any client reading another client's row must see
  * at least the value that client had seen committed before the read began when both use the same
  * node (a commit acknowledged through the node reaches every session's next read through it, DESIGN
@@ -50,8 +51,7 @@ final class SoakClient implements Runnable {
   private final Properties login;
   private final SoakTally tally;
   private final CommitHistory history;
-  private final int nodes;
-  private final long propagationBoundNanos;
+  private final SoakLayout layout;
   private final AtomicBoolean stop;
   private final ScheduledExecutorService cancels;
   private final Duration bound;
@@ -61,14 +61,12 @@ final class SoakClient implements Runnable {
   private boolean connectedBefore;
 
   SoakClient(int id, String jdbcUrl, String user, String password, SoakTally tally, CommitHistory history,
-      int nodes, Duration propagationBound, AtomicBoolean stop, ScheduledExecutorService cancels, Duration bound,
-      long seed) {
+      SoakLayout layout, AtomicBoolean stop, ScheduledExecutorService cancels, Duration bound, long seed) {
     this.id = id;
     this.jdbcUrl = jdbcUrl;
     this.tally = tally;
     this.history = history;
-    this.nodes = nodes;
-    this.propagationBoundNanos = propagationBound.toNanos();
+    this.layout = layout;
     this.stop = stop;
     this.cancels = cancels;
     this.bound = bound;
@@ -128,6 +126,9 @@ final class SoakClient implements Runnable {
   }
 
   private String pick() {
+    if (layout.isDirect(id)) {
+      return "write-straight-to-origin";
+    }
     int r = random.nextInt(100);
     if (r < 25) {
       return "read";
@@ -150,6 +151,10 @@ final class SoakClient implements Runnable {
     switch (kind) {
       case "read" -> readBalance(c, SHARED_TABLE, 1 + random.nextInt(SHARED_ROWS));
       case "write-then-read-own" -> writeThenReadOwn(c);
+      case "write-straight-to-origin" -> {
+        writeThenReadOwn(c);
+        pause(); // a writer beside the application, not a flood
+      }
       case "read-others-row" -> readOthersRow(c);
       case "write-in-transaction" -> writeInTransaction(c);
       case "aggregate" -> {
@@ -171,11 +176,6 @@ final class SoakClient implements Runnable {
     }
   }
 
-  /** The table of the client rows written through node {@code node} (0-based). */
-  static String ownTable(int node) {
-    return "outpost_soak_own_" + (node + 1);
-  }
-
   private long readBalance(Connection c, String table, int row) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(String.format(READ, table))) {
       ps.setInt(1, row);
@@ -195,7 +195,7 @@ final class SoakClient implements Runnable {
     int row = OWN_ROW_BASE + id;
     long value;
     c.setAutoCommit(false);
-    try (PreparedStatement ps = c.prepareStatement(String.format(UPDATE_RETURNING, ownTable(id % nodes)))) {
+    try (PreparedStatement ps = c.prepareStatement(String.format(UPDATE_RETURNING, layout.ownTable(id)))) {
       ps.setInt(1, row);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -206,7 +206,7 @@ final class SoakClient implements Runnable {
     c.setAutoCommit(true);
     // Only an acknowledged commit counts: when the reply was lost, the outcome is unknown.
     history.acknowledged(id, value, System.nanoTime());
-    long seen = readBalance(c, ownTable(id % nodes), row);
+    long seen = readBalance(c, layout.ownTable(id), row);
     tally.freshnessChecked();
     if (seen < value) {
       tally.stale(id, "own row " + row + " (read-your-writes)", seen, value);
@@ -214,24 +214,26 @@ final class SoakClient implements Runnable {
   }
 
   private void readOthersRow(Connection c) throws SQLException {
-    int other = random.nextInt(history.clients());
-    boolean sameNode = other % nodes == id % nodes;
+    int other = random.nextInt(layout.clients());
+    Duration lag = layout.allowedLag(id, other);
     long began = System.nanoTime();
     // what the read must show is fixed before it begins
-    long known = history.acknowledgedBy(other, sameNode ? began : began - propagationBoundNanos);
-    long seen = readBalance(c, ownTable(other % nodes), OWN_ROW_BASE + other);
+    long known = history.acknowledgedBy(other, began - lag.toNanos());
+    long seen = readBalance(c, layout.ownTable(other), OWN_ROW_BASE + other);
     if (known < 0) {
       return; // the cut-off is older than the history kept: not judged
     }
-    if (sameNode) {
+    if (layout.isDirect(other)) {
+      tally.changeFeedFreshnessChecked();
+    } else if (lag.isZero()) {
       tally.freshnessChecked();
     } else {
       tally.crossNodeFreshnessChecked();
     }
     if (seen < known) {
       tally.stale(id, "row " + (OWN_ROW_BASE + other) + " of client " + other
-          + (sameNode ? "" : " (written through node " + (other % nodes + 1) + ", read through node "
-              + (id % nodes + 1) + ", committed more than " + propagationBoundNanos / 1_000_000 + " ms before)"),
+          + (lag.isZero() ? "" : " (written " + layout.route(other) + ", read through node " + (layout.node(id) + 1)
+              + ", committed more than " + lag.toMillis() + " ms before)"),
           seen, known);
     }
   }
@@ -263,6 +265,14 @@ final class SoakClient implements Runnable {
       } finally {
         cancel.cancel(false);
       }
+    }
+  }
+
+  private void pause() {
+    try {
+      Thread.sleep(5 + random.nextInt(20));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -61,6 +61,10 @@ final class SoakReport {
     row(b, "errors", String.format("%,d", tally.errors()));
     row(b, "freshness checks (read-your-writes, other clients' committed rows)", String.format("%,d",
         tally.freshnessChecks()));
+    if (s.directWriters() > 0) {
+      row(b, "of them, reads of rows written straight to the origin", String.format("%,d",
+          tally.changeFeedFreshnessChecks()));
+    }
     if (s.nodes() > 1) {
       row(b, "of them, reads through another node than the write's", String.format("%,d", tally.crossNodeFreshnessChecks()));
     }

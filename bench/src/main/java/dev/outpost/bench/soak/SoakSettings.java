@@ -14,6 +14,11 @@ import java.util.Objects;
  *     spread over them ({@code i % nodes})
  * @param regions regions the nodes are split into (node {@code i} in region {@code i % regions}),
  *     bridged by JGroups RELAY on loopback: invalidations cross, fills do not
+ * @param directWriters clients that write straight to the origin, bypassing Outpost; more than zero
+ *     turns on the nodes' change feed ({@code --change-feed on}, the origin with {@code wal_level =
+ *     logical}), through which alone the nodes learn of those writes
+ * @param changeFeedBound through any node, a read must show every commit made straight to the origin
+ *     at least this long before it began
  * @param propagationBound through another node of the region, a read must show every commit
  *     acknowledged at least this long before it began (the invalidation's propagation, DESIGN §6.6)
  * @param poolSize {@code --pool-size} of the node
@@ -36,7 +41,8 @@ import java.util.Objects;
  * @param outpostFlags more flags of {@code outpost serve}, after the soak's own
  * @param out where the report and the logs go
  */
-public record SoakSettings(Duration duration, int clients, int nodes, int regions, Duration propagationBound, int poolSize, String poolMode, boolean cache,
+public record SoakSettings(Duration duration, int clients, int nodes, int regions, int directWriters,
+    Duration changeFeedBound, Duration propagationBound, int poolSize, String poolMode, boolean cache,
     Duration terminateEvery, Duration restartEvery, Duration nodeRestartEvery, Duration downFor, Duration operationBound, Duration wanDelay,
     long seed,
     Path outpostJar, List<String> outpostJvmOptions, List<String> outpostFlags, Path out) {
@@ -61,6 +67,12 @@ public record SoakSettings(Duration duration, int clients, int nodes, int region
     if (regions < 1 || regions > nodes || regions > 3) {
       throw new IllegalArgumentException("--regions must be between 1 and 3 and at most --nodes (" + nodes + "), not "
           + regions);
+    }
+    if (directWriters < 0 || directWriters > 50) {
+      throw new IllegalArgumentException("--direct-writers must be between 0 and 50, not " + directWriters);
+    }
+    if (changeFeedBound.isNegative() || changeFeedBound.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException("--change-feed-bound must be between 0 and 5m, not " + changeFeedBound);
     }
     if (propagationBound.isNegative() || propagationBound.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new IllegalArgumentException("--propagation-bound must be between 0 and 1m, not " + propagationBound);

@@ -32,6 +32,7 @@ public final class SoakTally {
   private final LongAdder reconnects = new LongAdder();
   private final LongAdder freshnessChecks = new LongAdder();
   private final LongAdder crossNodeChecks = new LongAdder();
+  private final LongAdder changeFeedChecks = new LongAdder();
   private final LongAdder terminations = new LongAdder();
   private final LongAdder restarts = new LongAdder();
   private final LongAdder nodeRestarts = new LongAdder();
@@ -102,6 +103,16 @@ public final class SoakTally {
 
   void freshnessChecked() {
     freshnessChecks.increment();
+  }
+
+  /** A freshness check of a row written straight to the origin (also counted in all). */
+  void changeFeedFreshnessChecked() {
+    freshnessChecks.increment();
+    changeFeedChecks.increment();
+  }
+
+  public long changeFeedFreshnessChecks() {
+    return changeFeedChecks.sum();
   }
 
   /** A freshness check of a row written through another node of the region (also counted in all). */

@@ -71,6 +71,8 @@ class BenchMainTest {
     assertThat(BenchMain.run("soak", "--nodes", "2", "--regions", "3")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--regions must be between 1 and 3 and at most --nodes (2)");
     assertThat(BenchMain.run("soak", "--nodes", "7")).isEqualTo(2);
+    assertThat(BenchMain.run("soak", "--direct-writers", "-1")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--direct-writers must be between 0 and 50");
     assertThat(BenchMain.run("soak", "--node-restart-every", "1s")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--node-restart-every must be 0 (none) or at least 2s");
   }
