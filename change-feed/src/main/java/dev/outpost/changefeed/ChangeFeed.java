@@ -129,8 +129,12 @@ public final class ChangeFeed implements AutoCloseable {
         origin.properties(options.connectTimeout(), options.connectTimeout().multipliedBy(3)))) {
       OriginInspector.judge(OriginInspector.inspect(c, options), options, false, problems, warnings);
     } catch (SQLException e) {
-      problems.add("cannot connect to the origin " + origin + ": " + FeedException.oneLine(e.getMessage()));
-      return CheckResult.of(problems, warnings);
+      String problem = "cannot connect to the origin " + origin + ": " + FeedException.oneLine(e.getMessage());
+      // down, restarting or not accepting connections (class 08, 57P03) says nothing of its settings;
+      // a refused login, a missing database or a TLS mismatch does
+      String state = e.getSQLState();
+      boolean unreachable = state == null || state.startsWith("08") || state.equals("57P03");
+      return unreachable ? CheckResult.unreachable(problem, warnings) : CheckResult.of(List.of(problem), warnings);
     }
     if (problems.isEmpty()) {
       try (Connection r = DriverManager.getConnection(origin.replicationUrl(),

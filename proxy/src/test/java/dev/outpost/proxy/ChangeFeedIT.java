@@ -284,6 +284,28 @@ class ChangeFeedIT {
     assertThat(rows).anySatisfy(r -> assertThat(r.get(0)).isEqualTo("lag_bytes"));
   }
 
+  /**
+   * A node with the feed on must come up while its origin is down (a rolling restart during an
+   * origin outage: the soak's node died here with "change-feed is on but the origin cannot provide
+   * it: cannot connect"), with the feed retrying, and not refuse to start as for an origin that
+   * lacks logical replication.
+   */
+  @Test
+  void anOriginDownAtStart_doesNotStopTheNode_theFeedRetries() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    ProxyConfig config = ProxyConfig.builder(OriginUrl.parse("postgresql://" + TestOrigin.APP_USER + ":"
+            + TestOrigin.APP_PASSWORD + "@127.0.0.1:" + closed + "/" + db + "?sslmode=disable"))
+        .listen("127.0.0.1", 0).minIdle(0).changeFeedEnabled(true).build();
+    try (OutpostNode node = new OutpostNode(config).start()) {
+      assertThat(node.changeFeed()).as("started with the feed").isNotNull();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+          assertThat(node.changeFeed().status().state()).isEqualTo(dev.outpost.changefeed.ChangeFeedStatus.State.RECONNECTING));
+    }
+  }
+
   @Test
   void wal_levelReplica_isAClearStartupError_orAWarningAndNoFeed() throws Exception {
     try (TestOrigin replica = TestOrigin.dedicated(Map.of("wal_level", "replica"))) {
