@@ -130,11 +130,7 @@ public final class ChangeFeed implements AutoCloseable {
       OriginInspector.judge(OriginInspector.inspect(c, options), options, false, problems, warnings);
     } catch (SQLException e) {
       String problem = "cannot connect to the origin " + origin + ": " + FeedException.oneLine(e.getMessage());
-      // down, restarting or not accepting connections (class 08, 57P03) says nothing of its settings;
-      // a refused login, a missing database or a TLS mismatch does
-      String state = e.getSQLState();
-      boolean unreachable = state == null || state.startsWith("08") || state.equals("57P03");
-      return unreachable ? CheckResult.unreachable(problem, warnings) : CheckResult.of(List.of(problem), warnings);
+      return couldNotAnswer(e) ? CheckResult.notJudged(problem, warnings) : CheckResult.of(List.of(problem), warnings);
     }
     if (problems.isEmpty()) {
       try (Connection r = DriverManager.getConnection(origin.replicationUrl(),
@@ -143,12 +139,26 @@ public final class ChangeFeed implements AutoCloseable {
           s.execute("IDENTIFY_SYSTEM"); // proves the walsender answers replication commands
         }
       } catch (SQLException e) {
-        problems.add("role " + origin.user() + " cannot open a logical replication connection to database "
+        String problem = "role " + origin.user() + " cannot open a logical replication connection to database "
             + origin.database() + ": " + FeedException.oneLine(e.getMessage()) + " (pg_hba.conf must admit the role"
-            + " to the database as for an ordinary connection; the role needs REPLICATION; a WAL sender must be free)");
+            + " to the database as for an ordinary connection; the role needs REPLICATION; a WAL sender must be free)";
+        if (couldNotAnswer(e)) {
+          return CheckResult.notJudged(problem, warnings);
+        }
+        problems.add(problem);
       }
     }
     return CheckResult.of(problems, warnings);
+  }
+
+  /**
+   * Whether {@code e} means that the origin could not answer at all — unreachable, starting up or
+   * shutting down, out of connections, the session terminated (SQLSTATE class 08, 53, 57, or none)
+   * — rather than that it answered no (a refused login, a missing database, a missing privilege).
+   */
+  static boolean couldNotAnswer(SQLException e) {
+    String state = e.getSQLState();
+    return state == null || state.startsWith("08") || state.startsWith("53") || state.startsWith("57");
   }
 
   /** {@link #check(ConnectionInfo, ChangeFeedOptions)} with default options for {@code slotName}. */

@@ -8,17 +8,18 @@ import java.util.Objects;
  * if not, every reason with what the operator has to do.
  *
  * <p>Guarantees: {@code ok} is true exactly when {@code problems} is empty; each problem and
- * warning is one self-contained sentence naming the setting, attribute or privilege involved; an
- * origin that could not be reached at all ({@code originReachable} false) was not judged: its
- * problem says so, and nothing is known of what it supports.
+ * warning is one self-contained sentence naming the setting, attribute or privilege involved; a
+ * check that the origin could not answer ({@code judged} false: down, restarting, shutting down,
+ * out of connections, the session terminated) says so in its problem, and nothing is known of what
+ * the origin supports.
  *
  * @param ok true when the feed can start
  * @param problems what prevents the feed from starting
  * @param warnings what the operator should know but does not prevent starting
- * @param originReachable false when no connection to the origin could be opened (down, restarting,
- *     refusing connections), so that the check says nothing of its settings
+ * @param judged false when the origin could not answer the check (a connection failure, SQLSTATE
+ *     class 08, 53 or 57), so that it says nothing of the origin's settings
  */
-public record CheckResult(boolean ok, List<String> problems, List<String> warnings, boolean originReachable) {
+public record CheckResult(boolean ok, List<String> problems, List<String> warnings, boolean judged) {
 
   /** Freezes the lists and ties {@code ok} to them. */
   public CheckResult {
@@ -27,23 +28,23 @@ public record CheckResult(boolean ok, List<String> problems, List<String> warnin
     if (ok != problems.isEmpty()) {
       throw new IllegalArgumentException("ok must be true exactly when there are no problems");
     }
-    if (!originReachable && ok) {
-      throw new IllegalArgumentException("an origin that was not reached cannot have passed the check");
+    if (!judged && ok) {
+      throw new IllegalArgumentException("a check the origin could not answer cannot have passed");
     }
   }
 
-  /** The result of a check that reached the origin. */
+  /** The result of a check the origin answered. */
   public CheckResult(boolean ok, List<String> problems, List<String> warnings) {
     this(ok, problems, warnings, true);
   }
 
-  /** A result from its findings, the origin reached. */
+  /** A result from its findings, the origin having answered. */
   public static CheckResult of(List<String> problems, List<String> warnings) {
     return new CheckResult(problems.isEmpty(), problems, warnings, true);
   }
 
-  /** The origin could not be reached: {@code problem} says why; nothing was judged. */
-  public static CheckResult unreachable(String problem, List<String> warnings) {
+  /** The origin could not answer the check: {@code problem} says why; nothing was judged. */
+  public static CheckResult notJudged(String problem, List<String> warnings) {
     return new CheckResult(false, List.of(problem), warnings, false);
   }
 

@@ -145,7 +145,7 @@ class OriginCheckIT {
     ConnectionInfo nowhere = ConnectionInfo.plain("127.0.0.1", 1, "postgres", "u", "p");
     CheckResult r = ChangeFeed.check(nowhere, "check_nowhere");
     assertThat(r.ok()).isFalse();
-    assertThat(r.originReachable()).as("nothing was judged").isFalse();
+    assertThat(r.judged()).as("nothing was judged").isFalse();
     assertThat(r.summary()).startsWith("cannot connect to the origin").doesNotContain(":p@");
   }
 
@@ -155,7 +155,7 @@ class OriginCheckIT {
         "not-the-password");
     CheckResult r = ChangeFeed.check(wrong, "check_wrong_password");
     assertThat(r.ok()).isFalse();
-    assertThat(r.originReachable()).as("the origin answered: it refused the login").isTrue();
+    assertThat(r.judged()).as("the origin answered: it refused the login").isTrue();
     assertThat(r.summary()).startsWith("cannot connect to the origin").doesNotContain("not-the-password");
   }
 

@@ -49,8 +49,8 @@ public final class NodeChangeFeed implements AutoCloseable {
 
   /**
    * Checks the origin and returns the feed (not yet started), or null when it is unsupported and
-   * the settings say to run without it. An origin that cannot be reached right now (down,
-   * restarting) is not judged: the node starts with the feed, which connects, checks and streams
+   * the settings say to run without it. An origin that cannot answer right now (down,
+   * restarting, shutting down, out of connections) is not judged: the node starts with the feed, which connects, checks and streams
    * once the origin answers — retrying meanwhile, and failing visibly (admin console, log) if the
    * origin then turns out not to support it. A node must come up during an origin outage, as it
    * does without the feed (DESIGN §5.5).
@@ -61,7 +61,7 @@ public final class NodeChangeFeed implements AutoCloseable {
     ConnectionInfo info = connectionInfo(origin);
     CheckResult check = ChangeFeed.check(info, slot);
     check.warnings().forEach(w -> log.warn("change feed {}: {}", slot, w));
-    if (!check.originReachable()) {
+    if (!check.judged()) {
       log.warn("change feed {}: not checked at start: {}; the feed checks the origin and streams once it answers",
           slot, String.join("; ", check.problems()));
       return new NodeChangeFeed(info, slot, cache);
