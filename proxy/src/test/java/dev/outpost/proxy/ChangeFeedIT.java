@@ -303,6 +303,10 @@ class ChangeFeedIT {
       assertThat(node.changeFeed()).as("started with the feed").isNotNull();
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
           assertThat(node.changeFeed().status().state()).isEqualTo(dev.outpost.changefeed.ChangeFeedStatus.State.RECONNECTING));
+      assertThat(node.changeFeedView().rows().rows()).as("SHOW CHANGE FEED").anySatisfy(r -> {
+        assertThat(r.get(0)).isEqualTo("state");
+        assertThat(String.valueOf(r.get(1))).startsWith("reconnecting");
+      });
     }
   }
 

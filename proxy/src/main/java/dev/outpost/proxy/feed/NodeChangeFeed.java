@@ -49,10 +49,10 @@ public final class NodeChangeFeed implements AutoCloseable {
 
   /**
    * Checks the origin and returns the feed (not yet started), or null when it is unsupported and
-   * the settings say to run without it. An origin that cannot answer right now (down,
-   * restarting, shutting down, out of connections) is not judged: the node starts with the feed, which connects, checks and streams
-   * once the origin answers — retrying meanwhile, and failing visibly (admin console, log) if the
-   * origin then turns out not to support it. A node must come up during an origin outage, as it
+   * the settings say to run without it. An origin that cannot answer right now (down, restarting,
+   * shutting down, out of connections) is not judged: the node starts with the feed, which connects,
+   * checks and streams once the origin answers — retrying meanwhile, and failing visibly (admin
+   * console, log) if the origin then turns out not to support it. A node must come up during an origin outage, as it
    * does without the feed (DESIGN §5.5).
    *
    * @throws IllegalStateException naming what the origin lacks, when the settings say error

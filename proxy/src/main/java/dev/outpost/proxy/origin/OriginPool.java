@@ -11,6 +11,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,6 +21,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +52,9 @@ public final class OriginPool {
    * Postgres that is down.
    */
   private static final long MAX_BACKOFF_MS = 1_000;
+  /** Netty's native transport's message: system call, errno, the OS's words, then the address. */
+  private static final Pattern NATIVE_IO_MESSAGE = Pattern.compile(
+      "\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: (.+?)(?:: \\S*/[^\\s/]+:\\d+)?");
 
   private final String name;
   private volatile OriginUrl target;
@@ -415,7 +421,7 @@ public final class OriginPool {
 
   /** What went wrong, in words for a client's error message (never a bare exception class name). */
   static String reason(Throwable cause) {
-    if (cause instanceof java.nio.channels.ClosedChannelException) {
+    if (cause instanceof ClosedChannelException) {
       return "the connection closed before the login completed";
     }
     if (cause.getMessage() == null) {
@@ -424,12 +430,9 @@ public final class OriginPool {
     // Netty's native transport names its system call and errno ("finishConnect(..) failed with
     // error(-111): Connection refused: /10.0.0.5:5432"); the client's message already names the
     // origin, so only the operating system's words are kept.
-    java.util.regex.Matcher m = NATIVE_IO_MESSAGE.matcher(cause.getMessage());
+    Matcher m = NATIVE_IO_MESSAGE.matcher(cause.getMessage());
     return m.matches() ? m.group(1) : cause.getMessage();
   }
-
-  private static final java.util.regex.Pattern NATIVE_IO_MESSAGE =
-      java.util.regex.Pattern.compile("\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: (.+?)(?:: \\S*/[^\\s/]+:\\d+)?");
 
   private PgWireException originDown() {
     return new PgWireException(Sqlstate.CONNECTION_FAILURE,

@@ -1024,7 +1024,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       } else if (waiter != null) {
         Waiter w = waiter;
         w.giveUp();
-        onAcquireFailed(w, new PgWireException(Sqlstate.QUERY_CANCELED, "canceling statement due to user request"));
+        onAcquireFailed(w, canceledByUser());
       } else if (fillWait != null || analysisWait != null || waitingForResume) {
         // The request waits inside the node — for a single-flight leader's result (up to the
         // acquire timeout), its long text's analysis, or RESUME — and ends here, as Postgres would
@@ -1032,11 +1032,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         fillWait = null;
         analysisWait = null;
         waitingForResume = false;
-        failPendingBatch(new PgWireException(Sqlstate.QUERY_CANCELED, "canceling statement due to user request"));
+        failPendingBatch(canceledByUser());
         dispatch();
         flushClient();
       }
     });
+  }
+
+  /** What a request ended by the client's cancel gets: Postgres's own words and SQLSTATE. */
+  private static PgWireException canceledByUser() {
+    return new PgWireException(Sqlstate.QUERY_CANCELED, "canceling statement due to user request");
   }
 
   // ---------------------------------------------------------------- writing to the client
