@@ -56,7 +56,7 @@ final class BenchRun {
     Map<String, String> machine = MachineInfo.describe();
     List<ScenarioResult> results = new ArrayList<>();
     Map<String, String> setup;
-    Lab.Config config = new Lab.Config(o.origin, o.outpostJar, o.outpostJvmOptions, o.outpostUrls, o.peers,
+    Lab.Config config = new Lab.Config(o.origin, o.node.outpostJar, o.node.outpostJvmOptions, o.outpostUrls, o.peers,
         o.pgbouncer, o.pgpool, o.wanDelay, o.wanJitter, o.regionDelay, o.outpostPoolSize, o.cacheMaxAge, work);
     try (Lab lab = new Lab(config)) {
       // Ctrl-C must not leave nodes, poolers or the embedded origin running.

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options shared by {@code all} and {@code run}: where to measure, what with, how long. */
@@ -24,17 +25,12 @@ public final class RunOptions {
       + "(default: start an embedded one)")
   String origin;
 
-  @Option(names = "--outpost-jar", defaultValue = "proxy/target/outpost.jar",
-      description = "the Outpost jar to start nodes from (default ${DEFAULT-VALUE})")
-  Path outpostJar;
+  @Mixin
+  NodeLaunchOptions node;
 
   @Option(names = "--outpost-url", description = "use this running node instead of starting any (repeat: "
       + "the second is region b for freshness; region-sharing takes three nodes of one region)")
   List<String> outpostUrls = new ArrayList<>();
-
-  @Option(names = "--outpost-jvm-opts", defaultValue = "-Xmx512m", split = " ",
-      description = "JVM options of started nodes (default ${DEFAULT-VALUE})")
-  List<String> outpostJvmOptions = new ArrayList<>();
 
   @Option(names = "--outpost-pool-size", defaultValue = "20", description = "--pool-size of started nodes "
       + "(default ${DEFAULT-VALUE}, as PgBouncer's)")

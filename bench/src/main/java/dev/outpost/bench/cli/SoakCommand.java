@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -108,13 +109,8 @@ public final class SoakCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "seed of the clients' random choices (default ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--outpost-jar", defaultValue = "proxy/target/outpost.jar",
-      description = "the Outpost jar to start the node from (default ${DEFAULT-VALUE})")
-  Path outpostJar;
-
-  @Option(names = "--outpost-jvm-opts", defaultValue = "-Xmx512m", split = " ",
-      description = "JVM options of the node (default ${DEFAULT-VALUE})")
-  List<String> outpostJvmOptions = new ArrayList<>();
+  @Mixin
+  NodeLaunchOptions node;
 
   @Option(names = "--outpost-flag", description = "one more flag of `outpost serve`, e.g. "
       + "--outpost-flag=--cache-max-age=5s (repeatable)")
@@ -129,8 +125,9 @@ public final class SoakCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cache must be on or off, not " + cache);
     }
     Path dir = out != null ? out : Path.of("bench", "results", "soak-" + STAMP.format(Instant.now()));
-    SoakSettings settings = new SoakSettings(duration, clients, nodes, regions, directWriters, changeFeedBound, propagationBound, poolSize, poolMode, cache.equals("on"),
-        terminateEvery, restartEvery, nodeRestartEvery, downFor, operationBound, wanDelay, seed, outpostJar, outpostJvmOptions, outpostFlags, dir);
+    SoakSettings settings = new SoakSettings(duration, clients, nodes, regions, directWriters, changeFeedBound,
+        propagationBound, poolSize, poolMode, cache.equals("on"), terminateEvery, restartEvery, nodeRestartEvery, downFor,
+        operationBound, wanDelay, seed, node.outpostJar, node.outpostJvmOptions, outpostFlags, dir);
     PrintWriter printer = spec.commandLine().getOut();
     List<String> command = new ArrayList<>(List.of("outpost-bench"));
     command.addAll(((BenchMain) spec.parent().userObject()).args());

@@ -81,15 +81,12 @@ public final class OutpostNode implements AutoCloseable {
   private volatile ChildProcess process;
   private final PgAddress address;
   private final List<String> command;
-  private final List<String> printableCommand;
 
-  private OutpostNode(Spec spec, ChildProcess process, PgAddress address, List<String> command,
-      List<String> printableCommand) {
+  private OutpostNode(Spec spec, ChildProcess process, PgAddress address, List<String> command) {
     this.spec = spec;
     this.process = process;
     this.address = address;
     this.command = List.copyOf(command);
-    this.printableCommand = printableCommand;
   }
 
   /**
@@ -139,12 +136,11 @@ public final class OutpostNode implements AutoCloseable {
       }
     }
     command.addAll(spec.extraFlags());
-    List<String> printable = command.stream().map(Secrets::mask).toList();
     ChildProcess process;
     try {
       process = ChildProcess.start("outpost " + spec.name(), command, logDir.resolve("outpost-" + spec.name() + ".log"));
     } catch (IOException e) {
-      return Availability.missing("could not launch " + String.join(" ", printable.subList(0, 4)) + ": " + e.getMessage());
+      return Availability.missing("could not launch " + Secrets.mask(String.join(" ", command.subList(0, 4))) + ": " + e.getMessage());
     }
     try {
       process.awaitPort("127.0.0.1", port, START_TIMEOUT);
@@ -158,7 +154,7 @@ public final class OutpostNode implements AutoCloseable {
       process.close();
       return Availability.missing("node " + spec.name() + " listens but SELECT 1 through it failed: " + probe);
     }
-    return Availability.present(new OutpostNode(spec, process, address, command, printable));
+    return Availability.present(new OutpostNode(spec, process, address, command));
   }
 
   /** The value of {@code outpost version}, or a note why it is unknown. */
@@ -230,7 +226,7 @@ public final class OutpostNode implements AutoCloseable {
 
   /** The command line that started the node, password masked. */
   public String printableCommand() {
-    return String.join(" ", printableCommand);
+    return Secrets.mask(String.join(" ", command));
   }
 
   public Path logFile() {

@@ -57,12 +57,4 @@ final class CommitHistory {
       return n > KEPT ? -1 : 0;
     }
   }
-
-  /** The highest value of {@code client} acknowledged so far (0 when none was). */
-  long latest(int client) {
-    synchronized (at[client]) {
-      int n = count[client];
-      return n == 0 ? 0 : values[client][(n - 1) % KEPT];
-    }
-  }
 }

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * A soak: an embedded origin, one Outpost node (or a region of them) in front of it, and application
@@ -126,8 +127,10 @@ public final class Soak {
   }
 
   /**
-   * Starts the node, or the nodes of one region (JGroups over loopback, static peers), into
-   * {@code started} (which the caller closes, also when a later one fails to start).
+   * Starts the node, or the nodes of the regions (JGroups over loopback, static peers; node i in
+   * region i % regions, the regions bridged by RELAY), into {@code started} (which the caller
+   * closes, also when a later one fails to start). With direct writers every node runs the change
+   * feed.
    */
   private void startNodes(PgAddress nodeOrigin, List<OutpostNode> started) throws IOException, InterruptedException {
     int n = settings.nodes();
@@ -137,6 +140,10 @@ public final class Soak {
     for (int i = 0; i < n && n > 1; i++) {
       clusterBinds.add("127.0.0.1:" + Ports.freeLoopbackPort());
       relayBinds.add("127.0.0.1:" + Ports.freeLoopbackPort());
+    }
+    List<String> flags = new ArrayList<>(settings.outpostFlags());
+    if (settings.directWriters() > 0) {
+      flags.addAll(List.of("--change-feed", "on"));
     }
     for (int i = 0; i < n; i++) {
       OutpostNode.Cluster cluster = null;
@@ -156,10 +163,6 @@ public final class Soak {
                 relayBinds.get(i), null, String.join(",", relayPeers));
       }
       String name = n == 1 ? "soak" : "soak-" + (i + 1);
-      List<String> flags = new ArrayList<>(settings.outpostFlags());
-      if (settings.directWriters() > 0) {
-        flags.addAll(List.of("--change-feed", "on"));
-      }
       OutpostNode.Spec spec = new OutpostNode.Spec(name, nodeOrigin, settings.poolSize(), settings.cache(),
           null, cluster, settings.poolMode(), flags);
       Availability<OutpostNode> node = OutpostNode.start(settings.outpostJar(), settings.outpostJvmOptions(), spec,
@@ -174,7 +177,7 @@ public final class Soak {
     }
     if (n > 1) {
       facts.put("region", n + " nodes" + (regions == 1 ? "" : " in " + regions + " regions (node i in region "
-          + String.join("/", java.util.stream.IntStream.range(0, regions).mapToObj(Soak::regionName).toList())
+          + String.join("/", IntStream.range(0, regions).mapToObj(Soak::regionName).toList())
           + "[i % " + regions + "], bridged by RELAY)") + ", client i through node i % " + n + "; a read through another"
           + " node than the write's must show commits acknowledged " + Durations.format(settings.propagationBound())
           + " before it");
@@ -220,9 +223,11 @@ public final class Soak {
             settings.nodeRestartEvery().isZero() ? "" : ", " + tally.nodeRestarts() + " node restarts"));
       }
       stop.set(true);
-      awaitFault(terminator, "the backend terminator");
-      awaitFault(restarter, "the origin restarter");
-      awaitFault(nodeRestarter, "the node restarter");
+      Duration restartBound = settings.downFor().plusSeconds(90);
+      awaitFault(terminator, "the backend terminator", restartBound);
+      awaitFault(restarter, "the origin restarter", restartBound);
+      // a node restart: up to 10 s for SIGTERM, its start (90 s at most) and the grace after it
+      awaitFault(nodeRestarter, "the node restarter", restartBound.plusSeconds(10).plus(RESTART_GRACE));
       long deadline = System.nanoTime() + settings.operationBound().plusSeconds(60).toNanos();
       for (int i = 0; i < running.size(); i++) {
         try {
@@ -244,12 +249,12 @@ public final class Soak {
     return all;
   }
 
-  private void awaitFault(Future<?> fault, String what) throws InterruptedException {
+  private void awaitFault(Future<?> fault, String what, Duration bound) throws InterruptedException {
     if (fault == null) {
       return;
     }
     try {
-      fault.get(settings.downFor().plusSeconds(90).toMillis(), TimeUnit.MILLISECONDS);
+      fault.get(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       tally.problem(what + " did not stop (the soak's own fault, not the node's)");
     } catch (ExecutionException e) {
@@ -280,50 +285,57 @@ public final class Soak {
     return null;
   }
 
-  private Void restartOrigin(EmbeddedOrigin origin, AtomicBoolean stop) throws IOException, InterruptedException {
-    long every = settings.restartEvery().toMillis();
-    long next = System.currentTimeMillis() + every;
+  /** A fault injected again and again. */
+  private interface Fault {
+    void inject() throws IOException, InterruptedException;
+  }
+
+  /**
+   * Injects {@code fault} every {@code period} until {@code stop}; the period counts from the end
+   * of the previous injection (a restart takes its time), and an injection under way is finished.
+   */
+  private static Void every(Duration period, AtomicBoolean stop, Fault fault) throws IOException, InterruptedException {
+    long next = System.currentTimeMillis() + period.toMillis();
     while (!stop.get()) {
       Thread.sleep(Math.min(200, Math.max(1, next - System.currentTimeMillis())));
       if (!stop.get() && System.currentTimeMillis() >= next) {
-        origin.restart(settings.downFor());
-        tally.restarted();
-        progress.accept("  origin restarted (down " + Durations.format(settings.downFor()) + ")");
-        next = System.currentTimeMillis() + every;
+        fault.inject();
+        next = System.currentTimeMillis() + period.toMillis();
       }
     }
     return null;
+  }
+
+  private Void restartOrigin(EmbeddedOrigin origin, AtomicBoolean stop) throws IOException, InterruptedException {
+    return every(settings.restartEvery(), stop, () -> {
+      origin.restart(settings.downFor());
+      tally.restarted();
+      progress.accept("  origin restarted (down " + Durations.format(settings.downFor()) + ")");
+    });
   }
 
   /**
    * Restarts the nodes in turn, one every {@code --node-restart-every}, as a rolling deploy would;
    * a node that does not serve again is a problem of the run.
    */
-  private Void restartNodes(List<OutpostNode> nodes, AtomicBoolean stop) throws InterruptedException {
-    long every = settings.nodeRestartEvery().toMillis();
-    long next = System.currentTimeMillis() + every;
-    int turn = 0;
-    while (!stop.get()) {
-      Thread.sleep(Math.min(200, Math.max(1, next - System.currentTimeMillis())));
-      if (!stop.get() && System.currentTimeMillis() >= next) {
-        OutpostNode node = nodes.get(turn++ % nodes.size());
-        String failure = node.restart(settings.downFor());
-        // the origin may be down for its own restart just then: give it the time it needs to return
-        long until = System.nanoTime() + settings.downFor().plus(RESTART_GRACE).toNanos();
-        while (failure != null && node.isAlive() && System.nanoTime() - until < 0) {
-          Thread.sleep(250);
-          failure = node.probe();
-        }
-        tally.nodeRestarted();
-        if (failure != null) {
-          tally.problem("node " + node.spec().name() + " did not serve again after its restart: " + failure);
-        }
-        progress.accept("  node " + node.spec().name() + " restarted (down " + Durations.format(settings.downFor()) + ")"
-            + (failure == null ? "" : ": " + failure));
-        next = System.currentTimeMillis() + every;
+  private Void restartNodes(List<OutpostNode> nodes, AtomicBoolean stop) throws IOException, InterruptedException {
+    int[] turn = {0};
+    return every(settings.nodeRestartEvery(), stop, () -> {
+      OutpostNode node = nodes.get(turn[0]++ % nodes.size());
+      String failure = node.restart(settings.downFor());
+      // the origin may be down for its own restart just then: give it the time it needs to return
+      long until = System.nanoTime() + settings.downFor().plus(RESTART_GRACE).toNanos();
+      while (failure != null && node.isAlive() && System.nanoTime() - until < 0) {
+        Thread.sleep(250);
+        failure = node.probe();
       }
-    }
-    return null;
+      tally.nodeRestarted();
+      if (failure != null) {
+        tally.problem("node " + node.spec().name() + " did not serve again after its restart: " + failure);
+      }
+      progress.accept("  node " + node.spec().name() + " restarted (down " + Durations.format(settings.downFor()) + ")"
+          + (failure == null ? "" : ": " + failure));
+    });
   }
 
   /**

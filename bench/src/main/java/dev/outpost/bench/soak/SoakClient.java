@@ -20,15 +20,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * stop. A lost connection is opened again, as an application's pool would.
  *
  * <p>Freshness checks: each client owns one row ({@code id = OWN_ROW_BASE + client}) that only it
- * updates, in the table {@link SoakLayout#ownTable} names (only clients of its node write it, so that
- * another node's cached reads of it are kept fresh by the region's invalidations alone, not by writes
- * of its own clients to the same table). A client of the layout's direct writers only updates its
- * row straight at the origin; the nodes learn of it from the change feed. After a committed update it reads the row back through its node and must see at least
- * the value its UPDATE returned (read-your-writes); any client reading another client's row must see
- * at least the value that client had seen committed before the read began when both use the same
- * node (a commit acknowledged through the node reaches every session's next read through it, DESIGN
- * §6.5), or committed the propagation bound before the read began when the writer uses another node
- * of the region (§6.6: the invalidation's propagation time).
+ * updates, in the table {@link SoakLayout#ownTable} names. After a committed update it reads the row
+ * back through its node and must see at least the value its UPDATE returned (read-your-writes). A
+ * client reading another client's row must see at least the value that client had seen committed
+ * {@link SoakLayout#allowedLag} before the read began: at once through the same node (DESIGN §6.5),
+ * the propagation bound through another node (§6.6), the change feed's bound for a row written
+ * straight to the origin by one of the layout's direct writers (which only do that).
  *
  * <p>With several nodes, client {@code i} works through node {@code i % nodes}.
  */
@@ -207,7 +204,7 @@ final class SoakClient implements Runnable {
     // Only an acknowledged commit counts: when the reply was lost, the outcome is unknown.
     history.acknowledged(id, value, System.nanoTime());
     long seen = readBalance(c, layout.ownTable(id), row);
-    tally.freshnessChecked();
+    tally.freshnessChecked(SoakLayout.Route.SAME_NODE);
     if (seen < value) {
       tally.stale(id, "own row " + row + " (read-your-writes)", seen, value);
     }
@@ -215,7 +212,8 @@ final class SoakClient implements Runnable {
 
   private void readOthersRow(Connection c) throws SQLException {
     int other = random.nextInt(layout.clients());
-    Duration lag = layout.allowedLag(id, other);
+    SoakLayout.Route route = layout.route(id, other);
+    Duration lag = layout.allowedLag(route);
     long began = System.nanoTime();
     // what the read must show is fixed before it begins
     long known = history.acknowledgedBy(other, began - lag.toNanos());
@@ -223,16 +221,10 @@ final class SoakClient implements Runnable {
     if (known < 0) {
       return; // the cut-off is older than the history kept: not judged
     }
-    if (layout.isDirect(other)) {
-      tally.changeFeedFreshnessChecked();
-    } else if (lag.isZero()) {
-      tally.freshnessChecked();
-    } else {
-      tally.crossNodeFreshnessChecked();
-    }
+    tally.freshnessChecked(route);
     if (seen < known) {
       tally.stale(id, "row " + (OWN_ROW_BASE + other) + " of client " + other
-          + (lag.isZero() ? "" : " (written " + layout.route(other) + ", read through node " + (layout.node(id) + 1)
+          + (route == SoakLayout.Route.SAME_NODE ? "" : " (written " + layout.writesGoTo(other) + ", read through node " + (layout.node(id) + 1)
               + ", committed more than " + lag.toMillis() + " ms before)"),
           seen, known);
     }

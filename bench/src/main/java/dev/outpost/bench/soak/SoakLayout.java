@@ -23,9 +23,14 @@ import java.time.Duration;
 record SoakLayout(int nodes, int throughNodes, int direct, Duration propagationBound, Duration changeFeedBound) {
   static final String DIRECT_TABLE = "outpost_soak_direct";
 
-  /** One node, every client through it. */
-  static SoakLayout oneNode(int clients) {
-    return new SoakLayout(1, clients, 0, Duration.ZERO, Duration.ZERO);
+  /** How a write reached the reader's node. */
+  enum Route {
+    /** Through the reader's own node: seen by its next read (§6.5). */
+    SAME_NODE,
+    /** Through another node of the region or of another region: within the propagation bound (§6.6). */
+    OTHER_NODE,
+    /** Straight to the origin, bypassing Outpost: within the change feed's bound (§8). */
+    STRAIGHT_TO_ORIGIN
   }
 
   int clients() {
@@ -51,20 +56,28 @@ record SoakLayout(int nodes, int throughNodes, int direct, Duration propagationB
     return isDirect(client) ? DIRECT_TABLE : nodeTable(node(client));
   }
 
-  /**
-   * How long before a read by {@code reader} a commit of {@code writer} must have been acknowledged
-   * for the read to be held to it: zero through the same node (§6.5), the propagation bound through
-   * another node, the change feed's bound for a write that bypassed Outpost.
-   */
-  Duration allowedLag(int reader, int writer) {
+  /** How {@code writer}'s commits reach the node {@code reader} reads through. */
+  Route route(int reader, int writer) {
     if (isDirect(writer)) {
-      return changeFeedBound;
+      return Route.STRAIGHT_TO_ORIGIN;
     }
-    return node(reader) == node(writer) ? Duration.ZERO : propagationBound;
+    return node(reader) == node(writer) ? Route.SAME_NODE : Route.OTHER_NODE;
+  }
+
+  /**
+   * How long before a read a commit that took {@code route} must have been acknowledged for the
+   * read to be held to it.
+   */
+  Duration allowedLag(Route route) {
+    return switch (route) {
+      case SAME_NODE -> Duration.ZERO;
+      case OTHER_NODE -> propagationBound;
+      case STRAIGHT_TO_ORIGIN -> changeFeedBound;
+    };
   }
 
   /** Where {@code client}'s writes go, for a stale read's description. */
-  String route(int client) {
+  String writesGoTo(int client) {
     return isDirect(client) ? "straight to the origin" : "through node " + (node(client) + 1);
   }
 }

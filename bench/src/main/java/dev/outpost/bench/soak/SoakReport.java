@@ -63,10 +63,11 @@ final class SoakReport {
         tally.freshnessChecks()));
     if (s.directWriters() > 0) {
       row(b, "of them, reads of rows written straight to the origin", String.format("%,d",
-          tally.changeFeedFreshnessChecks()));
+          tally.freshnessChecks(SoakLayout.Route.STRAIGHT_TO_ORIGIN)));
     }
     if (s.nodes() > 1) {
-      row(b, "of them, reads through another node than the write's", String.format("%,d", tally.crossNodeFreshnessChecks()));
+      row(b, "of them, reads through another node than the write's", String.format("%,d",
+          tally.freshnessChecks(SoakLayout.Route.OTHER_NODE)));
     }
     row(b, "wrong answers (another row or another query's result)", Long.toString(tally.wrongAnswers()));
     row(b, "stale reads", Long.toString(tally.staleReads()));

@@ -43,9 +43,8 @@ import java.util.Objects;
  */
 public record SoakSettings(Duration duration, int clients, int nodes, int regions, int directWriters,
     Duration changeFeedBound, Duration propagationBound, int poolSize, String poolMode, boolean cache,
-    Duration terminateEvery, Duration restartEvery, Duration nodeRestartEvery, Duration downFor, Duration operationBound, Duration wanDelay,
-    long seed,
-    Path outpostJar, List<String> outpostJvmOptions, List<String> outpostFlags, Path out) {
+    Duration terminateEvery, Duration restartEvery, Duration nodeRestartEvery, Duration downFor,
+    Duration operationBound, Duration wanDelay, long seed, Path outpostJar, List<String> outpostJvmOptions, List<String> outpostFlags, Path out) {
 
   /** The longest soak the command accepts: every load loop is bounded. */
   public static final Duration MAX_DURATION = Duration.ofHours(24);

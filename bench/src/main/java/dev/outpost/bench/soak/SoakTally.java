@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +31,7 @@ public final class SoakTally {
   private final Map<String, LongAdder> operations = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final LongAdder reconnects = new LongAdder();
-  private final LongAdder freshnessChecks = new LongAdder();
-  private final LongAdder crossNodeChecks = new LongAdder();
-  private final LongAdder changeFeedChecks = new LongAdder();
+  private final Map<SoakLayout.Route, LongAdder> freshnessChecks = new EnumMap<>(SoakLayout.Route.class);
   private final LongAdder terminations = new LongAdder();
   private final LongAdder restarts = new LongAdder();
   private final LongAdder nodeRestarts = new LongAdder();
@@ -47,6 +46,12 @@ public final class SoakTally {
   private final AtomicLong wrongCount = new AtomicLong();
   private final AtomicLong hungCount = new AtomicLong();
   private final AtomicLong unexpectedCount = new AtomicLong();
+
+  public SoakTally() {
+    for (SoakLayout.Route r : SoakLayout.Route.values()) {
+      freshnessChecks.put(r, new LongAdder());
+    }
+  }
 
   /** Whether a client may see this SQLSTATE while backends are terminated and the origin restarts. */
   public static boolean expectedUnderFaults(String sqlState) {
@@ -101,24 +106,9 @@ public final class SoakTally {
     example(staleReads, "client " + client + ", " + what + ": read " + seen + " after " + committed + " was committed");
   }
 
-  void freshnessChecked() {
-    freshnessChecks.increment();
-  }
-
-  /** A freshness check of a row written straight to the origin (also counted in all). */
-  void changeFeedFreshnessChecked() {
-    freshnessChecks.increment();
-    changeFeedChecks.increment();
-  }
-
-  public long changeFeedFreshnessChecks() {
-    return changeFeedChecks.sum();
-  }
-
-  /** A freshness check of a row written through another node of the region (also counted in all). */
-  void crossNodeFreshnessChecked() {
-    freshnessChecks.increment();
-    crossNodeChecks.increment();
+  /** A read of a committed row was checked; {@code route}: how the write reached the reader's node. */
+  void freshnessChecked(SoakLayout.Route route) {
+    freshnessChecks.get(route).increment();
   }
 
   void reconnected() {
@@ -191,12 +181,14 @@ public final class SoakTally {
     return reconnects.sum();
   }
 
-  public long crossNodeFreshnessChecks() {
-    return crossNodeChecks.sum();
+  /** Freshness checks of every route. */
+  public long freshnessChecks() {
+    return freshnessChecks.values().stream().mapToLong(LongAdder::sum).sum();
   }
 
-  public long freshnessChecks() {
-    return freshnessChecks.sum();
+  /** Freshness checks of writes that took {@code route}. */
+  long freshnessChecks(SoakLayout.Route route) {
+    return freshnessChecks.get(route).sum();
   }
 
   public long terminations() {

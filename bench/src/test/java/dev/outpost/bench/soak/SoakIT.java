@@ -6,6 +6,8 @@ import dev.outpost.bench.BenchMain;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -22,21 +24,17 @@ class SoakIT {
   @TempDir
   Path out;
 
+  private static final String FRESHNESS_CHECKS =
+      "\\| freshness checks \\(read-your-writes, other clients' committed rows\\) \\| ([\\d,]+) \\|";
+
   @Test
   void aShortSoakWithTerminationsAndRestarts_passes() throws Exception {
-    Path jar = Path.of("..", "proxy", "target", "outpost.jar");
-    assertThat(jar).as("the node's jar is built by the proxy module first").isRegularFile();
+    String report = passingSoak("--duration", "10s", "--clients", "6", "--terminate-every", "100ms",
+        "--restart-every", "4s", "--down-for", "1s");
 
-    int exit = BenchMain.run("soak", "--duration", "10s", "--clients", "6", "--terminate-every", "100ms",
-        "--restart-every", "4s", "--down-for", "1s", "--outpost-jar", jar.toString(), "--out", out.toString());
-
-    String report = Files.readString(out.resolve("soak.md"), StandardCharsets.UTF_8);
-    assertThat(exit).as(report).isZero();
-    assertThat(report).startsWith("# Soak: passed").contains("| stale reads | 0 |", "| unexpected errors | 0 |");
     assertThat(number(report, "\\((\\d+) in all\\); origin restarted")).as("backends terminated").isPositive();
     assertThat(number(report, "every 4s \\((\\d+) in all\\)")).as("origin restarts").isGreaterThanOrEqualTo(1);
-    assertThat(number(report, "\\| freshness checks \\(read-your-writes, other clients' committed rows\\) \\| ([\\d,]+) \\|"))
-        .isPositive();
+    assertThat(number(report, FRESHNESS_CHECKS)).isPositive();
     assertThat(report).contains("read-your-writes on all 6 client rows through new connections: served");
   }
 
@@ -50,29 +48,20 @@ class SoakIT {
    */
   @Test
   void aShortSoakOfThreeNodesInTwoRegions_passes() throws Exception {
-    Path jar = Path.of("..", "proxy", "target", "outpost.jar");
-    assertThat(jar).as("the node's jar is built by the proxy module first").isRegularFile();
+    String report = passingSoak("--nodes", "3", "--regions", "2", "--duration", "10s", "--clients", "6",
+        "--terminate-every", "100ms", "--restart-every", "4s", "--node-restart-every", "4s", "--down-for", "1s");
 
-    int exit = BenchMain.run("soak", "--nodes", "3", "--regions", "2", "--duration", "10s", "--clients", "6", "--terminate-every",
-        "100ms", "--restart-every", "4s", "--node-restart-every", "4s", "--down-for", "1s", "--outpost-jar",
-        jar.toString(), "--out", out.toString());
-
-    String report = Files.readString(out.resolve("soak.md"), StandardCharsets.UTF_8);
-    assertThat(exit).as(report).isZero();
-    assertThat(report).startsWith("# Soak: passed").contains("| stale reads | 0 |", "| unexpected errors | 0 |",
-        "| region | `3 nodes in 2 regions (node i in region soak-a/soak-b[i % 2], bridged by RELAY), client i through"
-            + " node i % 3;");
+    assertThat(report).contains("| region | `3 nodes in 2 regions (node i in region soak-a/soak-b[i % 2], bridged by"
+        + " RELAY), client i through node i % 3;");
     assertThat(number(report, "the nodes in turn, every 4s \\((\\d+) in all\\)")).as("node restarts")
         .isGreaterThanOrEqualTo(1);
     assertThat(number(report, "\\| of them, reads through another node than the write's \\| ([\\d,]+) \\|"))
         .as("reads of rows written through the other node").isPositive();
     assertThat(out.resolve("outpost-soak-1.log")).isRegularFile();
-    assertThat(Files.readString(out.resolve("outpost-soak-3.log"), StandardCharsets.UTF_8))
-        .as("node 3 joined node 1's region").contains("2 member(s)");
-    assertThat(Files.readString(out.resolve("outpost-soak-2.log"), StandardCharsets.UTF_8))
-        .as("node 2 reached region a over the bridge").contains("regions reachable over the relay: soak-a");
-    assertThat(number(report, "\\| freshness checks \\(read-your-writes, other clients' committed rows\\) \\| ([\\d,]+) \\|"))
-        .isPositive();
+    assertThat(nodeLog("soak-3")).as("node 3 joined node 1's region").contains("2 member(s)");
+    assertThat(nodeLog("soak-2")).as("node 2 reached region a over the bridge")
+        .contains("regions reachable over the relay: soak-a");
+    assertThat(number(report, FRESHNESS_CHECKS)).isPositive();
     assertThat(report).contains("read-your-writes on all 6 client rows through new connections: served");
   }
 
@@ -85,20 +74,36 @@ class SoakIT {
    */
   @Test
   void writesStraightToTheOrigin_reachTheCacheThroughTheChangeFeed() throws Exception {
+    String report = passingSoak("--direct-writers", "2", "--change-feed-bound", "2s", "--duration", "8s",
+        "--clients", "6", "--terminate-every", "0", "--restart-every", "0");
+
+    assertThat(report).contains("| change feed | `on; 2 more");
+    assertThat(number(report, "\\| of them, reads of rows written straight to the origin \\| ([\\d,]+) \\|"))
+        .isPositive();
+    assertThat(nodeLog("soak")).contains("change feed outpost: streaming database");
+  }
+
+  /**
+   * Runs {@code outpost-bench soak} with {@code args} on the built node jar into {@link #out} and
+   * returns its report, which must say passed, with no stale read and no unexpected error.
+   */
+  private String passingSoak(String... args) throws Exception {
     Path jar = Path.of("..", "proxy", "target", "outpost.jar");
     assertThat(jar).as("the node's jar is built by the proxy module first").isRegularFile();
+    List<String> command = new ArrayList<>(List.of("soak"));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--outpost-jar", jar.toString(), "--out", out.toString()));
 
-    int exit = BenchMain.run("soak", "--direct-writers", "2", "--change-feed-bound", "2s", "--duration", "8s",
-        "--clients", "6", "--terminate-every", "0", "--restart-every", "0", "--outpost-jar", jar.toString(), "--out",
-        out.toString());
+    int exit = BenchMain.run(command.toArray(String[]::new));
 
     String report = Files.readString(out.resolve("soak.md"), StandardCharsets.UTF_8);
     assertThat(exit).as(report).isZero();
-    assertThat(report).startsWith("# Soak: passed").contains("| stale reads | 0 |", "| change feed | `on; 2 more");
-    assertThat(number(report, "\\| of them, reads of rows written straight to the origin \\| ([\\d,]+) \\|"))
-        .isPositive();
-    assertThat(Files.readString(out.resolve("outpost-soak.log"), StandardCharsets.UTF_8))
-        .contains("change feed outpost: streaming database");
+    assertThat(report).startsWith("# Soak: passed").contains("| stale reads | 0 |", "| unexpected errors | 0 |");
+    return report;
+  }
+
+  private String nodeLog(String node) throws Exception {
+    return Files.readString(out.resolve("outpost-" + node + ".log"), StandardCharsets.UTF_8);
   }
 
   private static long number(String text, String regex) {
