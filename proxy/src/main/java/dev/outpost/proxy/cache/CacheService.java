@@ -6,6 +6,7 @@ import dev.outpost.cache.Freshness;
 import dev.outpost.cache.QueryCache;
 import dev.outpost.cache.sql.Classification;
 import dev.outpost.cache.sql.ClassificationCache;
+import dev.outpost.cache.sql.CodeFacts;
 import dev.outpost.cache.sql.FunctionRef;
 import dev.outpost.cache.sql.Hints;
 import dev.outpost.cache.sql.StatementClassifier;
@@ -85,6 +86,11 @@ public final class CacheService implements AutoCloseable {
     return classifications.classify(sql);
   }
 
+  /** What {@code sql} may run and change, memoized by its shape (see {@link ClassificationCache#codeFacts}). */
+  public CodeFacts codeFacts(String sql) {
+    return classifications.codeFacts(sql);
+  }
+
   /**
    * The plan for a read, or null when catalog facts are still being fetched (then the read must
    * go to the origin uncached; the facts will be ready for the next one).
@@ -127,7 +133,7 @@ public final class CacheService implements AutoCloseable {
       relations.add(catalog.relation(login, t));
     }
     CompletableFuture<OperatorFacts> operatorFacts = c.operators().isEmpty() ? null : catalog.operators(login);
-    Volatility implicit = implicitCode(login, c);
+    Volatility implicit = implicitCode(login, CodeFacts.of(c));
     if (implicit == null) {
       return null;
     }
@@ -242,7 +248,7 @@ public final class CacheService implements AutoCloseable {
           .anyMatch(op -> operators.volatility(op) == Volatility.VOLATILE);
     }
     if (!everything) {
-      Volatility implicit = implicitCode(login, c);
+      Volatility implicit = implicitCode(login, CodeFacts.of(c));
       everything = implicit == null || implicit == Volatility.VOLATILE;
     }
     boolean ddl = isDdl(c);
@@ -270,7 +276,7 @@ public final class CacheService implements AutoCloseable {
    * which may change settings or the role behind Outpost's back as set_config() does.
    * pg_catalog's own functions do not count: set_config() itself is found by the classifier.
    */
-  public UserCode userCode(CatalogInspector.Login login, Classification c) {
+  public UserCode userCode(CatalogInspector.Login login, CodeFacts c) {
     Volatility implicit = implicitCode(login, c);
     if (implicit == Volatility.VOLATILE) {
       return UserCode.VOLATILE;
@@ -309,7 +315,7 @@ public final class CacheService implements AutoCloseable {
    * texts run none; a read — or SHOW, EXPLAIN, COPY … TO, a cursor — runs what its text names or
    * any statement runs; a write may store values of any type, so it counts all of it.
    */
-  private Volatility implicitCode(CatalogInspector.Login login, Classification c) {
+  private Volatility implicitCode(CatalogInspector.Login login, CodeFacts c) {
     StatementKind kind = c.kind();
     if (kind == StatementKind.EMPTY || kind == StatementKind.TRANSACTION || kind == StatementKind.SESSION) {
       return Volatility.IMMUTABLE;
@@ -318,8 +324,7 @@ public final class CacheService implements AutoCloseable {
     if (facts == null) {
       return null;
     }
-    boolean writes = kind == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto();
-    return writes ? facts.forWrite() : facts.forRead(c.normalizedText());
+    return c.writes() ? facts.forWrite() : facts.forRead(c.mentionText());
   }
 
   /**

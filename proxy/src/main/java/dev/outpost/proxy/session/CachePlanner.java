@@ -8,6 +8,7 @@ import dev.outpost.cache.FillTicket;
 import dev.outpost.cache.Lookup;
 import dev.outpost.cache.QueryProtocol;
 import dev.outpost.cache.sql.Classification;
+import dev.outpost.cache.sql.CodeFacts;
 import dev.outpost.cache.sql.TimeLiterals;
 import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.cache.ReadPlan;
@@ -144,7 +145,7 @@ final class CachePlanner {
    * them; false while some are still unknown.
    */
   private boolean uncertainCallsResolved() {
-    Iterator<Classification> it = s.uncertainCalls.iterator();
+    Iterator<CodeFacts> it = s.uncertainCalls.iterator();
     while (it.hasNext()) {
       switch (service.userCode(s.catalogLogin(), it.next())) {
         case VOLATILE -> {

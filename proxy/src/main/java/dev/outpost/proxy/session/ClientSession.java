@@ -2,6 +2,7 @@ package dev.outpost.proxy.session;
 
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.cache.sql.Classification;
+import dev.outpost.cache.sql.CodeFacts;
 import dev.outpost.proxy.auth.User;
 import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.catalog.CatalogInspector;
@@ -122,7 +123,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
    * Statements this session sent that call functions the catalog had not described yet: until it
    * has, nobody knows whether they changed settings, and the session reads nothing from the cache.
    */
-  final List<dev.outpost.cache.sql.Classification> uncertainCalls = new ArrayList<>(0);
+  final List<dev.outpost.cache.sql.CodeFacts> uncertainCalls = new ArrayList<>(0);
   /** A single-flight follower's wait for its leader's result. */
   private CompletableFuture<?> fillWait;
   /**
@@ -437,6 +438,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   Classification classify(String sql) {
     TextAnalysis a = analysisOf(sql);
     return a != null && a.classification() != null ? a.classification() : cacheService.classify(sql);
+  }
+
+  /** {@link CacheService#codeFacts}, answered from the off-loop analysis of a long pending text. */
+  CodeFacts codeFacts(String sql) {
+    TextAnalysis a = analysisOf(sql);
+    return a != null && a.classification() != null ? CodeFacts.of(a.classification()) : cacheService.codeFacts(sql);
   }
 
   /** The session-scoped feature of a long pending text analysed off the loop, or null when it was not. */

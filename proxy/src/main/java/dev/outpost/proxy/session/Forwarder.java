@@ -2,6 +2,7 @@ package dev.outpost.proxy.session;
 
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.cache.sql.Classification;
+import dev.outpost.cache.sql.CodeFacts;
 import dev.outpost.cache.sql.StatementKind;
 import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.config.PoolMode;
@@ -321,7 +322,7 @@ final class Forwarder {
    * session asks again before its next cached read. Answers what the catalog said about user code,
    * including the code a statement runs without naming it (a user-defined cast, type or domain).
    */
-  private CacheService.UserCode noteStateChanges(CacheService svc, Classification c) {
+  private CacheService.UserCode noteStateChanges(CacheService svc, CodeFacts c) {
     if (c.untrackedStateChange().isPresent()) {
       s.noteUntrackedState(c.untrackedStateChange().get());
       return CacheService.UserCode.NONE;
@@ -356,7 +357,8 @@ final class Forwarder {
       if (sql != null && s.sharesBackends()) {
         // the cache is off, but a shared backend must still not carry a role or setting that a
         // user-defined function set to the next client: the catalog says which functions those are
-        noteStateChanges(svc, s.classify(sql));
+        // (facts by the text's shape: a client sending its values inline is not parsed each time)
+        noteStateChanges(svc, s.codeFacts(sql));
       }
       return CacheStatus.BYPASS;
     }
@@ -366,7 +368,7 @@ final class Forwarder {
       return status != null ? status : CacheStatus.UNCACHEABLE;
     }
     Classification c = s.classify(sql);
-    CacheService.UserCode userCode = noteStateChanges(svc, c);
+    CacheService.UserCode userCode = noteStateChanges(svc, CodeFacts.of(c));
     // a function call may write; so may an operator, when the catalog says (or has not yet said)
     // that a user-defined volatile function is behind it
     if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()

@@ -1,0 +1,116 @@
+package dev.outpost.cache.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link ClassificationCache#codeFacts} remembers facts per shape: that is only right if no fact
+ * depends on the value of a constant. Every text of the classifier's table, and random texts made
+ * of the fuzz test's fragments, must have the facts of the same text with other constants.
+ */
+class CodeFactsByShapeTest {
+
+  static Stream<String> tableTexts() {
+    return StatementClassifierTableTest.rows().stream().map(r -> r.sql);
+  }
+
+  @ParameterizedTest
+  @MethodSource("tableTexts")
+  void codeFacts_ofATableText_areThoseOfTheTextWithOtherConstants(String sql) {
+    assertSameFactsWithOtherConstants(sql);
+  }
+
+  @Test
+  void codeFacts_ofRandomFragmentTexts_areThoseOfTheTextWithOtherConstants() {
+    List<String> fragments = List.of("SELECT", "FROM t", "WHERE", "a", "=", "42", "'now'", "1.5e3", "E'x\\'y'",
+        "$$body$$", "$1", "(", ")", ",", ";", "set_config(", "DO", "CALL p(", "UPDATE pg_settings SET", "INSERT INTO",
+        "VALUES", "WITH w AS (", "DELETE FROM u", "RETURNING *", "f(", "s.g(", "::", "mytype", "INTERVAL", "'1 day'",
+        "||", "@>", "?", "'{1,2}'", "CASE", "WHEN", "THEN", "END", "INTO", "x", "'case'", "'end'", "'from'");
+    Random random = new Random(20261129L);
+    for (int i = 0; i < 3_000; i++) {
+      StringBuilder s = new StringBuilder();
+      int n = 1 + random.nextInt(14);
+      for (int j = 0; j < n; j++) {
+        s.append(fragments.get(random.nextInt(fragments.size()))).append(random.nextInt(4) == 0 ? "" : " ");
+      }
+      assertSameFactsWithOtherConstants(s.toString());
+    }
+  }
+
+  @Test
+  void codeFacts_ofTextsOfOneShape_classifyTheFirstOnly() {
+    ClassificationCache cache = new ClassificationCache(1 << 20, Runnable::run);
+    CodeFacts first = cache.codeFacts("SELECT abalance FROM pgbench_accounts WHERE aid = 12345 /* trace 1 */");
+    CodeFacts second = cache.codeFacts("SELECT abalance  FROM pgbench_accounts WHERE aid = 7");
+    assertThat(second).isSameAs(first);
+    assertThat(cache.size()).as("no text was kept").isZero();
+    assertThat(cache.codeFacts("SELECT abalance FROM pgbench_accounts WHERE aid = 7 + f(1)"))
+        .as("another shape")
+        .isNotSameAs(first)
+        .extracting(CodeFacts::functionCalls).isEqualTo(java.util.Set.of(FunctionRef.of(null, "f")));
+  }
+
+  @Test
+  void codeFacts_ofAClassifiedText_areItsClassificationsFacts() {
+    ClassificationCache cache = new ClassificationCache(1 << 20, Runnable::run);
+    String sql = "SELECT set_config('role', 'x', false) FROM t WHERE a = 'mytype'";
+    Classification c = cache.classify(sql);
+    assertThat(cache.codeFacts(sql)).isEqualTo(CodeFacts.of(c));
+    assertThat(cache.codeFacts(sql).untrackedStateChange()).contains("set_config()");
+  }
+
+  @Test
+  void shape_constantsAndOperatorsNeverCollide() {
+    // a string, the operator ?, a string — against the operator ?? and a string: other operators
+    assertThat(shape("SELECT '1'?'2'")).isNotEqualTo(shape("SELECT ??'2'"));
+    assertThat(shape("SELECT 1?2")).isNotEqualTo(shape("SELECT '1'?2"));
+    assertThat(shape("SELECT a FROM t WHERE b = 'x' -- c")).isEqualTo(shape("SELECT a FROM t  WHERE b = 'yy'"));
+  }
+
+  @Test
+  void shape_ofAnUnterminatedOrInvalidText_isNone() {
+    assertThat(shape("SELECT 'abc")).isNull();
+    assertThat(shape("SELECT \"abc")).isNull();
+    assertThat(shape("SELECT 1 \\ 2")).isNull();
+    ClassificationCache cache = new ClassificationCache(1 << 20, Runnable::run);
+    assertThat(cache.codeFacts("SELECT 'abc").kind()).isEqualTo(StatementKind.OTHER);
+  }
+
+  private static String shape(String sql) {
+    return ClassificationCache.shapeOf(sql, SqlLexer.tokenize(sql));
+  }
+
+  /** Facts of {@code sql}, then of the same text with each constant replaced, through a shared cache. */
+  private static void assertSameFactsWithOtherConstants(String sql) {
+    List<Token> tokens = SqlLexer.tokenize(sql);
+    String other = withOtherConstants(sql, tokens);
+    CodeFacts direct = CodeFacts.of(StatementClassifier.classify(sql));
+    CodeFacts ofOther = CodeFacts.of(StatementClassifier.classify(other));
+    assertThat(withoutText(ofOther)).as("facts of %s and of %s", sql, other).isEqualTo(withoutText(direct));
+    ClassificationCache cache = new ClassificationCache(1 << 20, Runnable::run);
+    cache.codeFacts(other); // the shape's first text
+    assertThat(withoutText(cache.codeFacts(sql))).as("by shape: %s", sql).isEqualTo(withoutText(direct));
+  }
+
+  private static String withOtherConstants(String sql, List<Token> tokens) {
+    StringBuilder out = new StringBuilder();
+    int at = 0;
+    for (Token t : tokens) {
+      if (t.terminated() && (t.is(TokenType.STRING) || t.is(TokenType.NUMBER))) {
+        out.append(sql, at, t.start()).append(t.is(TokenType.STRING) ? "'zz'" : "7");
+        at = t.end();
+      }
+    }
+    return out.append(sql, at, sql.length()).toString();
+  }
+
+  private static CodeFacts withoutText(CodeFacts f) {
+    return new CodeFacts(f.kind(), f.writes(), f.functionCalls(), f.operators(), f.untrackedStateChange(), "");
+  }
+}
