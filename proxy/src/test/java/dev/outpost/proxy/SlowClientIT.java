@@ -53,7 +53,7 @@ class SlowClientIT {
       long rows = 0;
       RawClient.Message m;
       while ((m = stalled.read()) != null && m.type() != 'C') {
-        assertThat(m.type()).as("message %s", m.type()).isIn('T', 'D');
+        assertThat(m.type()).as("message %s: %s", m.type(), new String(m.body(), java.nio.charset.StandardCharsets.UTF_8)).isIn('T', 'D');
         if (m.type() == 'D') {
           rows++;
         }

@@ -58,6 +58,9 @@ final class Forwarder {
   /** The last text {@link #sessionScopedFeature} was asked about, and its answer. */
   private String lastInspectedSql;
   private Optional<String> lastFeature;
+  /** The last text {@link #codeFacts} was asked about, and its answer. */
+  private String lastFactsSql;
+  private CodeFacts lastFacts;
   /** The current extended batch described its portal (so a capture needs no injected Describe). */
   private boolean describedThisBatch;
   /** The current batch opened a transaction block (BEGIN before Sync). */
@@ -346,6 +349,19 @@ final class Forwarder {
   }
 
   /**
+   * The code facts of {@code sql}, memoized for the last text (a client repeating a statement —
+   * an unnamed one parsed again each time — asks about the same text again and again) and else by
+   * the text's shape: a client sending its values inline is not parsed each time.
+   */
+  private CodeFacts codeFacts(String sql) {
+    if (!sql.equals(lastFactsSql)) {
+      lastFacts = s.codeFacts(sql);
+      lastFactsSql = sql;
+    }
+    return lastFacts;
+  }
+
+  /**
    * Decides the query's one cache status (null for the leader of a fill, whose status is known at
    * its end) and remembers statements that may write, for the invalidation when their transaction
    * commits.
@@ -357,8 +373,7 @@ final class Forwarder {
       if (sql != null && s.sharesBackends()) {
         // the cache is off, but a shared backend must still not carry a role or setting that a
         // user-defined function set to the next client: the catalog says which functions those are
-        // (facts by the text's shape: a client sending its values inline is not parsed each time)
-        noteStateChanges(svc, s.codeFacts(sql));
+        noteStateChanges(svc, codeFacts(sql));
       }
       return CacheStatus.BYPASS;
     }
