@@ -214,7 +214,7 @@ final class CachePlanner {
     Frame f = first;
     int frames = 1;
     if (f.type() == FrontendType.PARSE.code()) {
-      parse = Parse.of(f);
+      parse = s.parses.of(f);
       if (!parse.statement().isEmpty() && s.forwarder.statements.containsKey(parse.statement())) {
         return null; // duplicate name: the origin must answer that
       }

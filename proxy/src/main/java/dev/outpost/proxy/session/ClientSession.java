@@ -123,6 +123,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
    * Statements this session sent that call functions the catalog had not described yet: until it
    * has, nobody knows whether they changed settings, and the session reads nothing from the cache.
    */
+  /** Decodes the client's Parse messages, a repeated one once. */
+  final RepeatedParse parses = new RepeatedParse();
   final List<dev.outpost.cache.sql.CodeFacts> uncertainCalls = new ArrayList<>(0);
   /** A single-flight follower's wait for its leader's result. */
   private CompletableFuture<?> fillWait;
@@ -392,7 +394,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         sql = f.firstString();
       } else {
         try {
-          sql = Parse.of(f).sql();
+          sql = parses.of(f).sql();
         } catch (RuntimeException malformed) {
           continue; // answered as a protocol violation where it is forwarded
         }

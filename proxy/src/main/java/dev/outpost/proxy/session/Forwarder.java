@@ -102,7 +102,7 @@ final class Forwarder {
     if (t == FrontendType.PARSE.code()) {
       Parse p;
       try {
-        p = Parse.of(f); // decoded once for every later stage
+        p = s.parses.of(f); // decoded once for every later stage
       } catch (RuntimeException malformed) {
         return null; // forwarding decodes it again and answers the protocol violation
       }
@@ -154,7 +154,7 @@ final class Forwarder {
       Frame f = pending.pollFirst();
       consumed.accept(f);
       try {
-        Parse p = Parse.of(f);
+        Parse p = s.parses.of(f);
         statements.put(p.statement(), ClientStatement.named(p.sql(), p.parameterTypes()));
       } finally {
         f.release();
@@ -422,7 +422,7 @@ final class Forwarder {
     s.inBatch = true;
     Parse p;
     try {
-      p = Parse.of(f);
+      p = s.parses.of(f);
     } catch (RuntimeException e) {
       f.release();
       throw e;
