@@ -2,7 +2,6 @@ package dev.outpost.cache.sql;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.util.List;
 
 /**
  * Remembers classifications by exact statement text, so that a statement a client runs over and
@@ -62,11 +61,12 @@ public final class ClassificationCache {
 
   /**
    * The code facts of {@code sql}: from its classification when that is remembered, else by its
-   * shape — the text with every numeric and string constant replaced by a placeholder and
-   * comments left out, much as pg_stat_statements groups statements — classifying only the first text of each
-   * shape. A client that sends its values inline ({@code WHERE id = 42}, then {@code 43} …) thus
-   * costs a lexer pass per statement instead of a parse and a cache entry per text. A text with an
-   * unterminated or invalid token has no shape: it is classified as it is.
+   * {@linkplain SqlLexer#shape shape} — the text with every numeric and string constant replaced by
+   * a placeholder and comments left out, much as pg_stat_statements groups statements —
+   * classifying only the first text of each shape. A client that sends its values inline ({@code
+   * WHERE id = 42}, then {@code 43} …) thus costs one scan of the text per statement instead of a
+   * parse and a cache entry per text. A text with an unterminated or invalid token has no shape: it
+   * is classified as it is.
    */
   public CodeFacts codeFacts(String sql) {
     Classification known = cache.getIfPresent(sql);
@@ -74,33 +74,16 @@ public final class ClassificationCache {
       return CodeFacts.of(known);
     }
     String text = sql == null ? "" : sql;
-    List<Token> tokens = SqlLexer.tokenize(text);
-    String shape = shapeOf(text, tokens);
+    String shape = SqlLexer.shape(text);
     if (shape == null) {
       return CodeFacts.of(classify(sql));
     }
     CodeFacts facts = shapes.getIfPresent(shape);
     if (facts == null) {
-      facts = CodeFacts.of(StatementClassifier.classify(text, tokens));
+      facts = CodeFacts.of(StatementClassifier.classify(text));
       shapes.put(shape, facts);
     }
     return facts;
-  }
-
-  /**
-   * The shape of a text: its code tokens as written, separated as {@link SqlStatements#normalize}
-   * separates them, with each string constant as U+0001 and each numeric one as U+0002 —
-   * characters that no other token outside a quoted identifier can hold, so two texts of one shape
-   * differ in their constants only. Null when a token is unterminated or one Postgres would reject
-   * ({@link TokenType#OTHER}, which may be anything).
-   */
-  static String shapeOf(String source, List<Token> tokens) {
-    for (Token t : tokens) {
-      if (!t.terminated() || t.is(TokenType.OTHER)) {
-        return null;
-      }
-    }
-    return SqlStatements.normalize(source, tokens, true);
   }
 
   /** Number of texts remembered (approximate). */

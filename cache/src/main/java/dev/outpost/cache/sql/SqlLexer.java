@@ -34,10 +34,23 @@ public final class SqlLexer {
   private final boolean standardConformingStrings;
   private final List<Token> tokens = new ArrayList<>();
   private int pos;
+  /**
+   * In shape mode (see {@link #shape}) the shape being written instead of tokens, else null; values
+   * are then not decoded, and {@link #scratch} collects what a value would have held.
+   */
+  private final StringBuilder shape;
+  private final StringBuilder scratch;
+  /** Shape mode: a token without a shape was met (unterminated, or one Postgres would reject). */
+  private boolean shapeless;
+  /** Shape mode: the last code token's type and end (-1 before the first). */
+  private TokenType shapePrevious;
+  private int shapePreviousEnd = -1;
 
-  private SqlLexer(String sql, boolean standardConformingStrings) {
+  private SqlLexer(String sql, boolean standardConformingStrings, boolean shapeMode) {
     this.sql = sql;
     this.standardConformingStrings = standardConformingStrings;
+    this.shape = shapeMode ? new StringBuilder(sql.length()) : null;
+    this.scratch = shapeMode ? new StringBuilder() : null;
   }
 
   /** Tokenizes {@code sql} assuming {@code standard_conforming_strings = on} (the default since 9.1). */
@@ -50,14 +63,37 @@ public final class SqlLexer {
    * plain '…' strings too, as they do on a server with that setting off.
    */
   public static List<Token> tokenize(String sql, boolean standardConformingStrings) {
-    SqlLexer lexer = new SqlLexer(sql == null ? "" : sql, standardConformingStrings);
+    SqlLexer lexer = new SqlLexer(sql == null ? "" : sql, standardConformingStrings, false);
     lexer.run();
     return List.copyOf(lexer.tokens);
   }
 
+  /**
+   * The shape of {@code sql}: its code tokens as written, separated as {@link
+   * SqlStatements#normalize} separates them, with each string constant as U+0001 and each numeric
+   * one as U+0002 — characters that no other token outside a quoted identifier can hold, so two
+   * texts of one shape differ in their constants only. Scanned exactly as {@link #tokenize(String)}
+   * scans, without making tokens or decoding values. Null when a token is unterminated or one
+   * Postgres would reject ({@link TokenType#OTHER}, which may be anything).
+   */
+  static String shape(String sql) {
+    SqlLexer lexer = new SqlLexer(sql == null ? "" : sql, true, true);
+    lexer.run();
+    return lexer.shapeless ? null : lexer.shape.toString();
+  }
+
+  /** A builder for a value being decoded: a fresh one, or in shape mode the emptied scratch. */
+  private StringBuilder valueBuilder() {
+    if (scratch == null) {
+      return new StringBuilder();
+    }
+    scratch.setLength(0);
+    return scratch;
+  }
+
   private void run() {
     int n = sql.length();
-    while (pos < n) {
+    while (pos < n && !shapeless) {
       char c = sql.charAt(pos);
       if (isSpace(c)) {
         pos++;
@@ -87,7 +123,7 @@ public final class SqlLexer {
     while (end < sql.length() && sql.charAt(end) != '\n' && sql.charAt(end) != '\r') {
       end++;
     }
-    add(TokenType.LINE_COMMENT, start, end, sql.substring(start + 2, end), false, true);
+    add(TokenType.LINE_COMMENT, start, end, shape != null ? null : sql.substring(start + 2, end), false, true);
   }
 
   private void blockComment() {
@@ -102,14 +138,14 @@ public final class SqlLexer {
         depth--;
         i += 2;
         if (depth == 0) {
-          add(TokenType.BLOCK_COMMENT, start, i, sql.substring(start + 2, i - 2), false, true);
+          add(TokenType.BLOCK_COMMENT, start, i, shape != null ? null : sql.substring(start + 2, i - 2), false, true);
           return;
         }
       } else {
         i++;
       }
     }
-    add(TokenType.BLOCK_COMMENT, start, i, sql.substring(start + 2), false, false);
+    add(TokenType.BLOCK_COMMENT, start, i, shape != null ? null : sql.substring(start + 2), false, false);
   }
 
   /**
@@ -117,7 +153,7 @@ public final class SqlLexer {
    * that a prefix (E, B, X, N, U&amp;) is part of it.
    */
   private void string(int start, int quote, boolean backslashEscapes) {
-    StringBuilder value = new StringBuilder();
+    StringBuilder value = valueBuilder();
     int i = quote + 1;
     int n = sql.length();
     while (i < n) {
@@ -128,7 +164,7 @@ public final class SqlLexer {
           i += 2;
           continue;
         }
-        add(TokenType.STRING, start, i + 1, value.toString(), false, true);
+        add(TokenType.STRING, start, i + 1, shape != null ? null : value.toString(), false, true);
         return;
       }
       if (c == '\\' && backslashEscapes) {
@@ -138,7 +174,7 @@ public final class SqlLexer {
       value.append(c);
       i++;
     }
-    add(TokenType.STRING, start, n, value.toString(), false, false);
+    add(TokenType.STRING, start, n, shape != null ? null : value.toString(), false, false);
   }
 
   /** Decodes one backslash escape of an E'…' string at {@code i}; returns the index after it. */
@@ -184,7 +220,7 @@ public final class SqlLexer {
   }
 
   private void quotedIdentifier(int start, int quote) {
-    StringBuilder value = new StringBuilder();
+    StringBuilder value = valueBuilder();
     int i = quote + 1;
     int n = sql.length();
     while (i < n) {
@@ -195,6 +231,10 @@ public final class SqlLexer {
           i += 2;
           continue;
         }
+        if (shape != null) {
+          add(TokenType.IDENTIFIER, start, i + 1, null, true, true);
+          return;
+        }
         String name = start == quote ? value.toString() : LiteralDecoding.decodeUnicodeEscapes(value.toString());
         add(TokenType.IDENTIFIER, start, i + 1, LiteralDecoding.truncate(name), true, true);
         return;
@@ -202,7 +242,7 @@ public final class SqlLexer {
       value.append(c);
       i++;
     }
-    add(TokenType.IDENTIFIER, start, n, LiteralDecoding.truncate(value.toString()), true, false);
+    add(TokenType.IDENTIFIER, start, n, shape != null ? null : LiteralDecoding.truncate(value.toString()), true, false);
   }
 
   private void wordOrPrefixedLiteral() {
@@ -222,6 +262,10 @@ public final class SqlLexer {
       }
     }
     if ((c == 'u' || c == 'U') && next == '&') {
+      if (peek(2) == '\'' && shape != null) {
+        string(pos, pos + 2, false); // the decoded value is not needed
+        return;
+      }
       if (peek(2) == '\'') {
         int before = tokens.size();
         string(pos, pos + 2, false);
@@ -239,6 +283,10 @@ public final class SqlLexer {
     }
     int start = pos;
     int end = scanWhile(start + 1, sql.length(), SqlLexer::isIdentPart);
+    if (shape != null) {
+      add(TokenType.IDENTIFIER, start, end, null, false, true);
+      return;
+    }
     String text = sql.substring(start, end);
     add(TokenType.IDENTIFIER, start, end, LiteralDecoding.truncate(LiteralDecoding.asciiLower(text)), false, true);
   }
@@ -289,9 +337,10 @@ public final class SqlLexer {
       int bodyStart = tagEnd + 1;
       int close = sql.indexOf(tag, bodyStart);
       if (close < 0) {
-        add(TokenType.STRING, start, n, sql.substring(bodyStart), false, false);
+        add(TokenType.STRING, start, n, shape != null ? null : sql.substring(bodyStart), false, false);
       } else {
-        add(TokenType.STRING, start, close + tag.length(), sql.substring(bodyStart, close), false, true);
+        add(TokenType.STRING, start, close + tag.length(), shape != null ? null : sql.substring(bodyStart, close), false,
+            true);
       }
       return;
     }
@@ -347,14 +396,50 @@ public final class SqlLexer {
   }
 
   private void add(TokenType type, int start, int end, String value, boolean quoted, boolean terminated) {
-    tokens.add(new Token(type, sql.substring(start, end), value, start, end, quoted, terminated));
+    if (shape != null) {
+      addToShape(type, start, end, terminated);
+    } else {
+      tokens.add(new Token(type, sql.substring(start, end), value, start, end, quoted, terminated));
+    }
     pos = end;
   }
 
   private void addText(TokenType type, int start, int end) {
-    String text = sql.substring(start, end);
-    tokens.add(new Token(type, text, text, start, end, false, true));
+    if (shape != null) {
+      addToShape(type, start, end, true);
+    } else {
+      String text = sql.substring(start, end);
+      tokens.add(new Token(type, text, text, start, end, false, true));
+    }
     pos = end;
+  }
+
+  /** Shape mode: writes one token as {@link SqlStatements#normalize} would with placeholders. */
+  private void addToShape(TokenType type, int start, int end, boolean terminated) {
+    if (!terminated || type == TokenType.OTHER) {
+      shapeless = true;
+      return;
+    }
+    if (type.isComment()) {
+      return;
+    }
+    if (shapePreviousEnd >= 0 && start > shapePreviousEnd) {
+      boolean keepNewline = false;
+      if (shapePrevious == TokenType.STRING && type == TokenType.STRING) {
+        int newline = sql.indexOf('\n', shapePreviousEnd);
+        keepNewline = newline >= 0 && newline < start;
+      }
+      shape.append(keepNewline ? '\n' : ' ');
+    }
+    if (type == TokenType.STRING) {
+      shape.append('\u0001');
+    } else if (type == TokenType.NUMBER) {
+      shape.append('\u0002');
+    } else {
+      shape.append(sql, start, end);
+    }
+    shapePrevious = type;
+    shapePreviousEnd = end;
   }
 
   private char peek(int ahead) {

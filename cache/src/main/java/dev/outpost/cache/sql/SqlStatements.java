@@ -72,15 +72,7 @@ public final class SqlStatements {
   }
 
   static String normalize(String source, List<Token> tokens) {
-    return normalize(source, tokens, false);
-  }
-
-  /**
-   * {@link #normalize}, with every string constant written as U+0001 and every numeric one as
-   * U+0002 when asked (the shape of {@link ClassificationCache#codeFacts}).
-   */
-  static String normalize(String source, List<Token> tokens, boolean constantsAsPlaceholders) {
-    StringBuilder out = new StringBuilder(source.length());
+    StringBuilder out = new StringBuilder();
     Token previous = null;
     for (Token t : tokens) {
       if (t.type().isComment()) {
@@ -93,13 +85,7 @@ public final class SqlStatements {
                 && source.substring(previous.end(), t.start()).indexOf('\n') >= 0;
         out.append(keepNewline ? '\n' : ' ');
       }
-      if (constantsAsPlaceholders && t.is(TokenType.STRING)) {
-        out.append('\u0001');
-      } else if (constantsAsPlaceholders && t.is(TokenType.NUMBER)) {
-        out.append('\u0002');
-      } else {
-        out.append(t.text());
-      }
+      out.append(t.text());
       previous = t;
     }
     return out.toString();

@@ -47,11 +47,7 @@ public final class StatementClassifier {
   /** Classifies a whole text: one statement or several, combined conservatively. */
   public static Classification classify(String sql) {
     String text = sql == null ? "" : sql;
-    return classify(text, SqlLexer.tokenize(text));
-  }
-
-  /** Classifies {@code text}, already split into {@code tokens} by {@link SqlLexer#tokenize(String)}. */
-  static Classification classify(String text, List<Token> tokens) {
+    List<Token> tokens = SqlLexer.tokenize(text);
     List<Classification> parts = classifyStatements(text, SqlStatements.splitTokens(tokens));
     Hints hints = Hints.fromComments(tokens);
     String normalized = SqlStatements.normalize(text, tokens);

@@ -83,7 +83,54 @@ class CodeFactsByShapeTest {
   }
 
   private static String shape(String sql) {
-    return ClassificationCache.shapeOf(sql, SqlLexer.tokenize(sql));
+    return SqlLexer.shape(sql);
+  }
+
+  /**
+   * The shape by its definition, from the tokens: normalized, with constants as U+0001 (strings)
+   * and U+0002 (numbers); none when a token is unterminated or rejected.
+   */
+  private static String shapeFromTokens(String sql) {
+    List<Token> tokens = SqlLexer.tokenize(sql);
+    List<Token> masked = new java.util.ArrayList<>();
+    for (Token t : tokens) {
+      if (!t.terminated() || t.is(TokenType.OTHER)) {
+        return null;
+      }
+      String placeholder = t.is(TokenType.STRING) ? "\u0001" : t.is(TokenType.NUMBER) ? "\u0002" : null;
+      masked.add(placeholder == null ? t
+          : new Token(t.type(), placeholder, t.value(), t.start(), t.end(), t.quoted(), true));
+    }
+    return SqlStatements.normalize(sql, masked);
+  }
+
+  static Stream<String> lexerTexts() {
+    Random random = new Random(11L);
+    String alphabet = "abcSELECTfromWHERE()[],;.:'\"$-/*+=<>!@#%^&|`?\\{}_0123456789 \t\nEe&Uu\u00e9\u4e2d";
+    List<String> fragments = List.of("SELECT", "'a'", "'b'\n'c'", "E'\\''", "$$x$$", "$t$y$t$", "/* c */", "-- c\n",
+        "\"Q\"", "U&'d'", "U&\"e\"", "B'1'", "X'f'", "1.5e3", "0x1F", ".5", "$1", "::", "||", "?", " ", "\n", "t1",
+        "'unterminated", "\"unterminated", "/* unterminated", "\\");
+    Stream.Builder<String> texts = Stream.builder();
+    tableTexts().forEach(texts::add);
+    for (int i = 0; i < 2_000; i++) {
+      StringBuilder s = new StringBuilder();
+      int n = random.nextInt(60);
+      for (int j = 0; j < n; j++) {
+        s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      texts.add(s.toString());
+      StringBuilder f = new StringBuilder();
+      for (int j = random.nextInt(12); j >= 0; j--) {
+        f.append(fragments.get(random.nextInt(fragments.size())));
+      }
+      texts.add(f.toString());
+    }
+    return texts.build();
+  }
+
+  @Test
+  void shape_scannedWithoutTokens_isTheShapeOfTheTokens() {
+    lexerTexts().forEach(sql -> assertThat(SqlLexer.shape(sql)).as("shape of %s", sql).isEqualTo(shapeFromTokens(sql)));
   }
 
   /** Facts of {@code sql}, then of the same text with each constant replaced, through a shared cache. */
