@@ -80,7 +80,7 @@ public final class ClassificationCache {
     }
     CodeFacts facts = shapes.getIfPresent(shape);
     if (facts == null) {
-      facts = CodeFacts.of(StatementClassifier.classify(text));
+      facts = CodeFacts.of(StatementClassifier.classify(text)).mentioning(shape);
       shapes.put(shape, facts);
     }
     return facts;

@@ -18,8 +18,9 @@ import java.util.Set;
  * @param operators operator names used (see {@link Classification#operators()})
  * @param untrackedStateChange see {@link Classification#untrackedStateChange()}
  * @param mentionText the text to look for type names in: the normalized text, or for facts
- *     remembered by shape the normalized text of another text of the shape — which differs only
- *     inside constants, where a type name is never needed (see {@code ImplicitCodeFacts})
+ *     remembered by shape the shape itself — the text without its constants, where a type name is
+ *     never needed (see {@code ImplicitCodeFacts}); so facts remembered by shape hold no constant
+ *     of any client's statement
  */
 public record CodeFacts(
     StatementKind kind,
@@ -35,6 +36,11 @@ public record CodeFacts(
     operators = Set.copyOf(operators);
     Objects.requireNonNull(untrackedStateChange, "untrackedStateChange");
     Objects.requireNonNull(mentionText, "mentionText");
+  }
+
+  /** These facts, with another text to look for type names in. */
+  public CodeFacts mentioning(String text) {
+    return new CodeFacts(kind, writes, functionCalls, operators, untrackedStateChange, text);
   }
 
   /** The code facts of a classified text. */

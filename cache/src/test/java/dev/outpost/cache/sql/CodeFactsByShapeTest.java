@@ -57,6 +57,13 @@ class CodeFactsByShapeTest {
   }
 
   @Test
+  void codeFacts_byShape_holdNoConstant() {
+    ClassificationCache cache = new ClassificationCache(1 << 20, Runnable::run);
+    CodeFacts f = cache.codeFacts("SELECT secret FROM accounts WHERE password = 'hunter2' AND id = 42 AND x::mytype = 1");
+    assertThat(f.mentionText()).doesNotContain("hunter2").doesNotContain("42").contains("mytype");
+  }
+
+  @Test
   void codeFacts_ofAClassifiedText_areItsClassificationsFacts() {
     ClassificationCache cache = new ClassificationCache(1 << 20, Runnable::run);
     String sql = "SELECT set_config('role', 'x', false) FROM t WHERE a = 'mytype'";
@@ -158,6 +165,6 @@ class CodeFactsByShapeTest {
   }
 
   private static CodeFacts withoutText(CodeFacts f) {
-    return new CodeFacts(f.kind(), f.writes(), f.functionCalls(), f.operators(), f.untrackedStateChange(), "");
+    return f.mentioning("");
   }
 }
