@@ -106,10 +106,16 @@ public record ClusterConfig(
   }
 
   private static boolean failureDetectorClash(HostPort a, HostPort b) {
-    if (!a.host().equals(b.host()) || a.port() == 0 || b.port() == 0) {
-      return false;
-    }
-    int apart = Math.abs(a.port() - b.port());
+    return a.host().equals(b.host()) && a.port() != 0 && b.port() != 0 && failureDetectorsClash(a.port(), b.port());
+  }
+
+  /**
+   * Whether two transports on one host with these ports would have one's failure detector on the
+   * other's port (they lie {@link #FAILURE_DETECTOR_OFFSET} to {@link #FAILURE_DETECTOR_OFFSET} +
+   * {@link #FAILURE_DETECTOR_PORT_RANGE} - 1 apart).
+   */
+  public static boolean failureDetectorsClash(int portA, int portB) {
+    int apart = Math.abs(portA - portB);
     return apart >= FAILURE_DETECTOR_OFFSET && apart < FAILURE_DETECTOR_OFFSET + FAILURE_DETECTOR_PORT_RANGE;
   }
 

@@ -32,7 +32,7 @@ final class FreePorts {
         s.setReuseAddress(true);
         held.add(s); // held until the end, so a refused port is not offered again
         int port = s.getLocalPort();
-        if (chosen.stream().noneMatch(other -> Math.abs(port - other) >= 100 && Math.abs(port - other) <= 104)) {
+        if (chosen.stream().noneMatch(other -> ClusterConfig.failureDetectorsClash(port, other))) {
           chosen.add(port);
           out.add(new HostPort("127.0.0.1", port));
         }

@@ -49,8 +49,7 @@ final class NodeProcess implements AutoCloseable {
       }
       boolean clear = true;
       for (int other : HANDED_OUT) {
-        int gap = Math.abs(port - other);
-        if (gap == 0 || (gap >= 100 && gap <= 104)) {
+        if (port == other || dev.outpost.cluster.ClusterConfig.failureDetectorsClash(port, other)) {
           clear = false; // handed out already (a test may still hold it), or a failure detector's port
         }
       }

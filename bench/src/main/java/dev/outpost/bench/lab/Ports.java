@@ -17,7 +17,9 @@ public final class Ports {
   /**
    * A port that was free a moment ago, never one handed out before nor 100 to 104 away from one: a
    * node's cluster transport has its failure detector on its port + 100 (up to + 104), and a node
-   * refuses a cluster and relay port in that range of each other. Another process may take the
+   * refuses a cluster and relay port in that range of each other (the rule of the cluster module's
+   * {@code ClusterConfig.failureDetectorsClash}, restated: the bench runs nodes as processes and
+   * does not depend on that module). Another process may take the
    * port before the child binds; the child then fails to start and says so, which the bench reports.
    */
   public static synchronized int freeLoopbackPort() {
