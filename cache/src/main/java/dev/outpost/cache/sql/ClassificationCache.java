@@ -8,7 +8,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * over is lexed once. Classification depends on nothing but the text, so entries never go stale;
  * the bound only limits memory, and it counts bytes, not texts: a bulk loader's distinct
  * megabyte-long INSERTs must not fill the heap (an entry holds its text twice, as the key and as
- * the normalized text). Thread-safe.
+ * the normalized text). Beside them, {@linkplain #codeFacts code facts} by shape, in a quarter of
+ * the bytes. Thread-safe.
  */
 public final class ClassificationCache {
   private final Cache<String, Classification> cache;
@@ -33,13 +34,14 @@ public final class ClassificationCache {
         .build();
     this.shapes = Caffeine.newBuilder()
         .maximumWeight(Math.max(1, maxBytes / 4))
-        .weigher((String shape, CodeFacts f) -> shapeWeight(shape, f))
+        .weigher((String shape, CodeFacts f) -> shapeWeight(shape))
         .executor(executor)
         .build();
   }
 
-  static int shapeWeight(String shape, CodeFacts f) {
-    long w = 256L + 2L * shape.length() + 2L * f.mentionText().length();
+  /** Bytes a shape's entry holds, at most: the shape (also the facts' mention text) and the objects. */
+  static int shapeWeight(String shape) {
+    long w = 256L + 2L * shape.length();
     return (int) Math.min(Integer.MAX_VALUE, w);
   }
 
