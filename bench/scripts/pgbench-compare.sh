@@ -233,12 +233,16 @@ tps_of() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$1" | head -1; }
 lat_of() { sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$1" | head -1; }
 conn_of() { sed -n 's/^average connection time = \([0-9.]*\) ms/\1/p' "$1" | head -1; }
 failed_of() { grep -m1 -E 'ERROR|FATAL|failed|aborted' "$1" | cut -c1-100 || true; }
-# errors in a finished run: clients that aborted plus failed transactions (pgbench 15+ counts those)
+# errors in a finished run: clients that aborted, failed transactions (pgbench 15+ counts those),
+# and every other error pgbench reported — an error while it prepares its statements (PgBouncer's
+# "prepared statement "P_0" already exists" in -M prepared) neither aborts a client nor fails a
+# transaction, yet it is an error the application would have seen
 errors_of() {
-  local aborted failed
+  local aborted failed other
   aborted=$(grep -c 'aborted in command' "$1" || true)
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$1" | head -1)
-  echo $((aborted + ${failed:-0}))
+  other=$(grep '^pgbench: error:' "$1" | grep -vc 'aborted in command' || true)
+  echo $((aborted + ${failed:-0} + other))
 }
 warm() { # label mode clients script
   [ -n "${PORT[$1]:-}" ] && [ "$WARMUP" -gt 0 ] || return 0
