@@ -503,14 +503,20 @@ public final class OutpostNode implements AutoCloseable {
     log.info("paused: new requests wait for RESUME");
   }
 
-  /** Lets held requests go on. */
+  /** Lets held requests go on (logged only when the node was paused or held a request). */
   public void resume() {
+    boolean wasPaused = paused;
     paused = false;
+    int held = 0;
     for (ClientSession s : waitingForResume) {
-      waitingForResume.remove(s);
-      s.resumed();
+      if (waitingForResume.remove(s)) {
+        held++;
+        s.resumed();
+      }
     }
-    log.info("resumed");
+    if (wasPaused || held > 0) {
+      log.info("resumed: {} held session(s) go on", held);
+    }
   }
 
   public boolean paused() {
@@ -544,7 +550,7 @@ public final class OutpostNode implements AutoCloseable {
     }
     log.info("shutting down: {} client(s) connected, waiting up to {} ms for open transactions",
         sessions.size(), timeout.toMillis());
-    resume();
+    resume(); // requests held by PAUSE go on, so that their transactions can end
     for (ClientSession s : sessions) {
       s.closeWhenIdle();
     }
