@@ -41,9 +41,15 @@ class LongTextIT {
     try (Connection c = origin.superConnection(db)) {
       Sql.exec(c, "CREATE TABLE bulk (id int PRIMARY KEY, v text)", "ALTER TABLE bulk OWNER TO " + TestOrigin.APP_USER);
     }
-    OutpostNode.Options options = OutpostNode.Options.defaults().withTextAnalysis(task -> {
-      analysed.incrementAndGet();
-      CountDownLatch g = gate;
+    OutpostNode.Options options = OutpostNode.Options.defaults().withTextAnalysis(heldBy(analysed, () -> gate));
+    node = TestNode.start(origin, db, b -> b.workerThreads(1), options);
+  }
+
+  /** Analyses on {@link #pool}, each only once the gate {@code gate} gives at hand-over is open. */
+  private static java.util.concurrent.Executor heldBy(AtomicInteger handed, java.util.function.Supplier<CountDownLatch> gate) {
+    return task -> {
+      handed.incrementAndGet();
+      CountDownLatch g = gate.get();
       pool.execute(() -> {
         try {
           g.await(30, TimeUnit.SECONDS);
@@ -52,8 +58,18 @@ class LongTextIT {
         }
         task.run();
       });
-    });
-    node = TestNode.start(origin, db, b -> b.workerThreads(1), options);
+    };
+  }
+
+  /** Runs {@code sql} on {@code c} in the background and gives its single value. */
+  private static CompletableFuture<String> valueLater(Connection c, String sql) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return Sql.value(c, sql);
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    }, pool);
   }
 
   @AfterAll
@@ -80,13 +96,7 @@ class LongTextIT {
     int before = analysed.get();
     gate = new CountDownLatch(1);
     try (Connection slow = node.connect(); Connection quick = node.connect()) {
-      CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> {
-        try {
-          return Sql.value(slow, longRead);
-        } catch (SQLException e) {
-          throw new IllegalStateException(e);
-        }
-      }, pool);
+      CompletableFuture<String> result = valueLater(slow, longRead);
       for (int i = 0; i < 500 && analysed.get() == before; i++) {
         Thread.sleep(10);
       }
@@ -99,6 +109,54 @@ class LongTextIT {
       assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo("20000");
     } finally {
       gate.countDown();
+    }
+  }
+
+  /**
+   * The pool takes long texts only up to its budget of characters: beyond it a client's text waits
+   * for room (its neighbours on the loop are still served), and the text of a client that
+   * disconnected while it was queued is skipped, not analysed — so clients that send long texts
+   * and leave, again and again, cannot pile decoded texts up in the node.
+   */
+  @Test
+  void beyondTheBudget_aLongTextWaitsForRoom_andTheTextOfAClientThatLeftIsSkipped() throws Exception {
+    String longRead = longCount(20_000);
+    CountDownLatch open = new CountDownLatch(1);
+    AtomicInteger handed = new AtomicInteger();
+    OutpostNode.Options options = OutpostNode.Options.defaults()
+        .withTextAnalysis(heldBy(handed, () -> open))
+        .withTextAnalysisBudget(longRead.length() + 1_000); // one such text at a time
+    try (TestNode small = TestNode.start(TestOrigin.shared(), db, b -> b.workerThreads(1), options)) {
+      dev.outpost.proxy.session.TextAnalysisPool texts = small.node().textAnalysis();
+      // a client sends its long text and disconnects while the text is queued
+      try (RawClient leaver = new RawClient(small.port())) {
+        leaver.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+        leaver.send(RawClient.query(longRead));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> handed.get() == 1);
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> small.node().sessions().isEmpty());
+
+      try (Connection waiter = small.connect(); Connection quick = small.connect()) {
+        CompletableFuture<String> result = valueLater(waiter, longRead);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            .until(() -> texts.load().waitingClients() == 1);
+        assertThat(handed).as("the second text is not handed over beside the first").hasValue(1);
+        assertThat(Sql.value(quick, "SELECT 'served meanwhile'")).isEqualTo("served meanwhile");
+        assertThat(result).isNotDone();
+
+        open.countDown();
+        assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo("20000");
+        assertThat(handed).as("the waiting text went once there was room").hasValue(2);
+        assertThat(texts.load().skipped()).as("the text of the client that left").isEqualTo(1);
+        assertThat(texts.load().waits()).isGreaterThanOrEqualTo(1);
+        assertThat(texts.load().chars()).isZero();
+        assertThat(small.node().metrics().scrape())
+            .contains("outpost_text_analysis_skipped_total 1.0")
+            .contains("outpost_text_analysis_waiting_clients 0.0");
+      }
+    } finally {
+      open.countDown();
     }
   }
 

@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  *       latency ({@link #database(String)} gives a {@link QueryMetrics} handle to keep per
  *       session), and client connections, rejections and failed logins;
  *   <li>numbers another component already keeps, exported by reading it when scraped: pools
- *       ({@link #bindPool}), the cache ({@link #bindCache}), the cluster ({@link #bindCluster}) and
- *       the change feed ({@link #bindChangeFeed}). A supplier that throws is logged once and its
- *       last good sample is shown, so counters never go backwards and a scrape never fails.
+ *       ({@link #bindPool}), the cache ({@link #bindCache}), the cluster ({@link #bindCluster}),
+ *       the change feed ({@link #bindChangeFeed}) and the text-analysis pool
+ *       ({@link #bindTextAnalysis}). A supplier that throws is logged once and its last good
+ *       sample is shown, so counters never go backwards and a scrape never fails.
  * </ul>
  *
  * <p>Thread-safe. Recording costs an array index and atomic updates; no meter is looked up by
@@ -207,6 +208,21 @@ public final class Metrics implements AutoCloseable {
           c -> c.stats().fillsReceived());
       b.counter("outpost.cluster.fills.dropped", "Cache fills dropped (out of order, unbound, over a bound)", none,
           c -> c.stats().fillsDropped());
+    });
+  }
+
+  /** Exports the load of the pool that analyses long statement texts. Binding again replaces. */
+  public Binding bindTextAnalysis(Supplier<TextAnalysisLoad> load) {
+    return bind("text-analysis", load, b -> {
+      String[] none = {};
+      b.gauge("outpost.text.analysis.chars", "Characters of long statement texts handed to the text-analysis pool",
+          none, TextAnalysisLoad::chars);
+      b.gauge("outpost.text.analysis.waiting.clients", "Clients whose long statement text waits for room in the"
+          + " text-analysis budget", none, TextAnalysisLoad::waitingClients);
+      b.counter("outpost.text.analysis.waits", "Long statement texts that found the text-analysis budget full",
+          none, TextAnalysisLoad::waits);
+      b.counter("outpost.text.analysis.skipped", "Long statement texts not analysed because their client had gone",
+          none, TextAnalysisLoad::skipped);
     });
   }
 

@@ -30,6 +30,7 @@ import dev.outpost.proxy.origin.PoolSettings;
 import dev.outpost.proxy.session.CancelRegistry;
 import dev.outpost.proxy.session.StartupHandler;
 import dev.outpost.proxy.session.ClientSession;
+import dev.outpost.proxy.session.TextAnalysisPool;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -63,7 +64,13 @@ public final class OutpostNode implements AutoCloseable {
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final OriginConnector connector;
-  private final Executor textAnalysis;
+  /**
+   * Characters of long statement texts that may wait for or be in analysis at once (see
+   * {@link TextAnalysisPool}): 32 Mi, i.e. 32 to 64 MiB of heap, whatever the clients send.
+   */
+  public static final long TEXT_ANALYSIS_BUDGET_CHARS = 32L << 20;
+
+  private final TextAnalysisPool textAnalysis;
   /** The text-analysis pool this node made itself (shut down with it), or null. */
   private final java.util.concurrent.ExecutorService ownTextAnalysis;
   private final ConcurrentMap<String, OriginPool> pools = new ConcurrentHashMap<>();
@@ -97,37 +104,42 @@ public final class OutpostNode implements AutoCloseable {
 
   /** What a node is built with besides its configuration (tests inject clocks and buses here). */
   public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus, UserDirectory users, Metrics metrics,
-      Executor textAnalysis) {
+      Executor textAnalysis, long textAnalysisBudgetChars) {
     /** Everything from the configuration. */
     public static Options defaults() {
-      return new Options(null, null, null, null, null, null);
+      return new Options(null, null, null, null, null, null, TEXT_ANALYSIS_BUDGET_CHARS);
     }
 
     public Options withCachePolicy(CachePolicy p) {
-      return new Options(p, ticker, bus, users, metrics, textAnalysis);
+      return new Options(p, ticker, bus, users, metrics, textAnalysis, textAnalysisBudgetChars);
     }
 
     public Options withTicker(Ticker t) {
-      return new Options(cachePolicy, t, bus, users, metrics, textAnalysis);
+      return new Options(cachePolicy, t, bus, users, metrics, textAnalysis, textAnalysisBudgetChars);
     }
 
     public Options withBus(CacheBus b) {
-      return new Options(cachePolicy, ticker, b, users, metrics, textAnalysis);
+      return new Options(cachePolicy, ticker, b, users, metrics, textAnalysis, textAnalysisBudgetChars);
     }
 
     /** Users that may log in (instead of the origin URL's single user). */
     public Options withUsers(UserDirectory u) {
-      return new Options(cachePolicy, ticker, bus, u, metrics, textAnalysis);
+      return new Options(cachePolicy, ticker, bus, u, metrics, textAnalysis, textAnalysisBudgetChars);
     }
 
     /** The registry to record into (a node makes its own otherwise). */
     public Options withMetrics(Metrics m) {
-      return new Options(cachePolicy, ticker, bus, users, m, textAnalysis);
+      return new Options(cachePolicy, ticker, bus, users, m, textAnalysis, textAnalysisBudgetChars);
     }
 
     /** Where long statement texts are analysed (the node keeps a small pool of its own otherwise). */
     public Options withTextAnalysis(Executor e) {
-      return new Options(cachePolicy, ticker, bus, users, metrics, e);
+      return new Options(cachePolicy, ticker, bus, users, metrics, e, textAnalysisBudgetChars);
+    }
+
+    /** How many characters of long texts may be handed to the text-analysis pool at once. */
+    public Options withTextAnalysisBudget(long chars) {
+      return new Options(cachePolicy, ticker, bus, users, metrics, textAnalysis, chars);
     }
   }
 
@@ -150,22 +162,25 @@ public final class OutpostNode implements AutoCloseable {
     this.bossGroup = transport.newGroup(1, "outpost-accept");
     this.workerGroup = transport.newGroup(config.effectiveWorkerThreads(), "outpost-io");
     this.connector = new OriginConnector(transport.clientChannel(), NodeSettings.originSockets(config));
+    Executor analysts;
     if (options.textAnalysis() != null) {
       this.ownTextAnalysis = null;
-      this.textAnalysis = options.textAnalysis();
+      analysts = options.textAnalysis();
     } else {
       this.ownTextAnalysis = java.util.concurrent.Executors.newFixedThreadPool(
           Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
           new io.netty.util.concurrent.DefaultThreadFactory("outpost-text", true));
-      this.textAnalysis = ownTextAnalysis;
+      analysts = ownTextAnalysis;
     }
+    this.textAnalysis = new TextAnalysisPool(analysts, options.textAnalysisBudgetChars());
+    this.metrics.bindTextAnalysis(textAnalysis::load);
   }
 
   /**
    * Where sessions lex and classify statement texts too long to analyse on their event loop
    * (see {@code ClientSession.LONG_TEXT}): there, other clients of the loop would wait.
    */
-  public Executor textAnalysis() {
+  public TextAnalysisPool textAnalysis() {
     return textAnalysis;
   }
 

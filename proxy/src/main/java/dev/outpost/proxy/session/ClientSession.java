@@ -104,7 +104,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   private boolean originPaused;
   private boolean clientPaused;
   private boolean needsFlush;
-  private boolean closed;
+  /** Volatile: the text-analysis pool reads it to skip the texts of sessions that have gone. */
+  private volatile boolean closed;
   /** Small messages to the client, copied into one write per flush. */
   private final WriteCoalescer out;
   /** Local answers: skipping a batch that failed before reaching the origin, until its Sync. */
@@ -403,8 +404,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         continue; // analysed already (the frame keeps its decoded text: usually the same instance)
       }
       CacheService service = cacheService;
-      CompletableFuture<TextAnalysis> work = CompletableFuture.supplyAsync(() -> new TextAnalysis(sql,
-          service.classify(sql), SqlInspector.sessionScopedFeature(sql)), node.textAnalysis());
+      TextAnalysisPool texts = node.textAnalysis();
+      CompletableFuture<TextAnalysis> work = texts.trySubmit(sql.length(), () -> new TextAnalysis(sql,
+          service.classify(sql), SqlInspector.sessionScopedFeature(sql)), () -> closed);
+      if (work == null) {
+        // the pool holds its budget of texts already: wait for room, then try again
+        CompletableFuture<Void> room = texts.whenRoom();
+        analysisWait = room;
+        room.whenComplete((ignored, error) -> eventLoop().execute(() -> {
+          if (closed || analysisWait != room) {
+            return;
+          }
+          analysisWait = null;
+          dispatch();
+          flushClient();
+        }));
+        return true;
+      }
       analysisWait = work;
       work.whenComplete((analysis, error) -> eventLoop().execute(() -> {
         if (closed || analysisWait != work) {
