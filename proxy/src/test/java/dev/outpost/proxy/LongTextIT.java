@@ -160,6 +160,41 @@ class LongTextIT {
     }
   }
 
+  /**
+   * A text longer than the whole budget is not analysed — its analysis could exhaust the heap —
+   * but refused with SQLSTATE 54000, in order and through the origin inside a transaction (which
+   * it aborts, as any error would), in simple and extended protocol; the connection goes on.
+   */
+  @Test
+  void aTextLongerThanTheWholeBudget_isRefusedWith54000_andTheSessionGoesOn() throws Exception {
+    String tooLong = longCount(20_000);
+    String fits = longCount(10_000);
+    assertThat(fits.length()).isGreaterThan(64 * 1024).isLessThan(100_000);
+    assertThat(tooLong.length()).isGreaterThan(100_000);
+    OutpostNode.Options options = OutpostNode.Options.defaults().withTextAnalysisBudget(100_000);
+    try (TestNode small = TestNode.start(TestOrigin.shared(), db, b -> b, options)) {
+      for (String mode : new String[] {"preferQueryMode=simple", "preferQueryMode=extended"}) {
+        try (Connection c = small.connect(mode)) {
+          SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+              () -> Sql.value(c, tooLong));
+          assertThat(refused.getSQLState()).as(mode).isEqualTo("54000");
+          assertThat(refused.getMessage()).contains("longer than this Outpost node analyses", "COPY");
+          assertThat(Sql.value(c, fits)).as(mode).isEqualTo("10000");
+
+          c.setAutoCommit(false);
+          assertThat(Sql.value(c, "SELECT 'in a transaction'")).isEqualTo("in a transaction");
+          assertThat(Sql.sqlstateOf(() -> Sql.value(c, tooLong))).as(mode).isEqualTo("54000");
+          assertThat(Sql.sqlstateOf(() -> Sql.value(c, "SELECT 1")))
+              .as("the origin's transaction saw the error too").isEqualTo("25P02");
+          c.rollback();
+          c.setAutoCommit(true);
+          assertThat(Sql.value(c, "SELECT 'goes on'")).isEqualTo("goes on");
+        }
+      }
+      assertThat(small.node().textAnalysis().load().chars()).isZero();
+    }
+  }
+
   @Test
   void longTexts_runAndCacheAsAnyOther_inEveryProtocolAndInTransactions() throws Exception {
     String longRead = longCount(15_000);

@@ -123,7 +123,10 @@ class OriginOutageIT {
     TestOrigin origin = TestOrigin.shared();
     String db = origin.createDatabase("paused");
     try (Connection admin = DriverManager.getConnection(origin.superJdbcUrl(db));
-        TestNode node = TestNode.start(origin, db, b -> b.poolSize(2).cacheEnabled(false));
+        // the 24 MB text below must be forwarded whatever this JVM's heap (the default budget for
+        // texts is a quarter of the heap's worth; past it a text is refused with 54000)
+        TestNode node = TestNode.start(origin, db, b -> b.poolSize(2).cacheEnabled(false),
+            OutpostNode.Options.defaults().withTextAnalysisBudget(32L << 20));
         RawClient client = new RawClient(node.port())) {
       Sql.exec(admin, "CREATE TABLE locked (id int); GRANT SELECT ON locked TO " + TestOrigin.APP_USER);
       admin.setAutoCommit(false);

@@ -65,10 +65,11 @@ public final class OutpostNode implements AutoCloseable {
   private final EventLoopGroup workerGroup;
   private final OriginConnector connector;
   /**
-   * Characters of long statement texts that may wait for or be in analysis at once (see
-   * {@link TextAnalysisPool}): 32 Mi, i.e. 32 to 64 MiB of heap, whatever the clients send.
+   * Characters of long statement texts that may be in analysis at once, and the longest text
+   * analysed (see {@link TextAnalysisPool}): a quarter of the heap's worth.
    */
-  public static final long TEXT_ANALYSIS_BUDGET_CHARS = 32L << 20;
+  public static final long TEXT_ANALYSIS_BUDGET_CHARS =
+      TextAnalysisPool.defaultBudgetChars(Runtime.getRuntime().maxMemory());
 
   private final TextAnalysisPool textAnalysis;
   /** The text-analysis pool this node made itself (shut down with it), or null. */

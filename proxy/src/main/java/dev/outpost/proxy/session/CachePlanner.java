@@ -207,6 +207,9 @@ final class CachePlanner {
       return null;
     }
     Frame first = it.next();
+    if (s.tooLongToAnalyse(first)) {
+      return null; // forwarded, to be refused in order (Forwarder.tooLong)
+    }
     if (first.type() == FrontendType.QUERY.code()) {
       return new Request(first.firstString(), QueryProtocol.SIMPLE, null, null, null, false, 1);
     }

@@ -390,6 +390,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       if (f.size() < LONG_TEXT || (t != FrontendType.QUERY.code() && t != FrontendType.PARSE.code())) {
         continue; // COPY data and long Bind values go their usual way
       }
+      if (tooLongToAnalyse(f)) {
+        continue; // refused when it is forwarded (Forwarder.tooLong), never decoded for analysis
+      }
       String sql;
       if (t == FrontendType.QUERY.code()) {
         sql = f.firstString();
@@ -438,6 +441,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether {@code f} is a Query or Parse whose text is longer than this node analyses (its size in
+   * bytes bounds its characters): such a request is refused with SQLSTATE 54000, not classified.
+   */
+  boolean tooLongToAnalyse(Frame f) {
+    byte t = f.type();
+    return (t == FrontendType.QUERY.code() || t == FrontendType.PARSE.code())
+        && !node.textAnalysis().fits(f.size());
   }
 
   /** The off-loop analysis of a pending text, or null when it had none. */

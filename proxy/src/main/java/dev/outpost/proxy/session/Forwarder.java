@@ -96,6 +96,10 @@ final class Forwarder {
    */
   ErrorFields check(Frame f) {
     byte t = f.type();
+    ErrorFields tooLong = tooLong(f);
+    if (tooLong != null) {
+      return tooLong;
+    }
     if (t == FrontendType.QUERY.code()) {
       return featureViolation(f.firstString());
     }
@@ -166,6 +170,19 @@ final class Forwarder {
     sync.release();
     s.writeReady();
     return true;
+  }
+
+  /** The error for a Query or Parse whose text is longer than this node analyses, else null. */
+  private ErrorFields tooLong(Frame f) {
+    if (!s.tooLongToAnalyse(f)) {
+      return null;
+    }
+    return ErrorFields.of("ERROR", Sqlstate.PROGRAM_LIMIT_EXCEEDED,
+        "statement text of " + f.size() + " bytes is longer than this Outpost node analyses ("
+            + s.node.textAnalysis().budgetChars() + " bytes, a quarter of its heap at "
+            + TextAnalysisPool.ANALYSIS_BYTES_PER_CHAR + " bytes of analysis per byte of text)",
+        null, "send bulk data with COPY or in smaller statements, or give the node a larger heap"
+            + " (OUTPOST_JAVA_OPTS=-Xmx...)");
   }
 
   private ErrorFields featureViolation(String sql) {
@@ -267,8 +284,11 @@ final class Forwarder {
   }
 
   private void query(Frame f, List<Object> out) {
-    String sql = f.firstString();
-    ErrorFields error = featureViolation(sql);
+    ErrorFields error = tooLong(f);
+    String sql = error == null ? f.firstString() : null;
+    if (error == null) {
+      error = featureViolation(sql);
+    }
     if (error != null) {
       f.release();
       String raise = raiseSql(error);
@@ -420,6 +440,12 @@ final class Forwarder {
 
   private void parse(Frame f, List<Object> out) {
     s.inBatch = true;
+    ErrorFields tooLong = tooLong(f);
+    if (tooLong != null) {
+      f.release();
+      raise(tooLong, out);
+      return;
+    }
     Parse p;
     try {
       p = s.parses.of(f);

@@ -13,9 +13,12 @@ import java.util.function.Supplier;
  * {@link ClientSession#LONG_TEXT}), within a budget of characters.
  *
  * <p>A text is handed to the executor only while the texts already handed over (queued or being
- * analysed) total less than the budget; a text larger than the whole budget goes alone. Over the
- * budget, the session waits for room ({@link #whenRoom()}) holding nothing but its own pending
- * message, and tries again. A text whose session has gone by the time its turn comes is skipped,
+ * analysed) leave room for it in the budget. Over the budget, the session waits for room
+ * ({@link #whenRoom()}) holding nothing but its own pending message, and tries again. A text longer
+ * than the whole budget is not analysed at all ({@link #fits}): the session refuses it with SQLSTATE
+ * 54000, because analysing it could exhaust the heap — classification holds about
+ * {@value #ANALYSIS_BYTES_PER_CHAR} bytes per character of text while it runs (measured on a
+ * multi-row VALUES list, the densest kind of text). A text whose session has gone by the time its turn comes is skipped,
  * not analysed. So however many clients send long texts — or send one and disconnect, again and
  * again — the node holds at most about the budget in texts decoded for analysis, and the work of
  * clients that left does not delay the others.
@@ -23,6 +26,9 @@ import java.util.function.Supplier;
  * <p>Thread-safe: sessions submit from their event loops, the executor's threads finish.
  */
 public final class TextAnalysisPool {
+  /** Heap that classifying one character of text may hold at its peak, in bytes (measured). */
+  public static final int ANALYSIS_BYTES_PER_CHAR = 50;
+
   private final Executor executor;
   private final long budgetChars;
   private final Object lock = new Object();
@@ -37,8 +43,16 @@ public final class TextAnalysisPool {
   private long skipped;
 
   /**
+   * The default budget for a heap of {@code maxHeapBytes}: texts in analysis may hold a quarter of
+   * it, and never less than 1 Mi characters.
+   */
+  public static long defaultBudgetChars(long maxHeapBytes) {
+    return Math.max(1L << 20, maxHeapBytes / 4 / ANALYSIS_BYTES_PER_CHAR);
+  }
+
+  /**
    * @param executor runs the analyses (its queue holds at most the budget's worth of texts)
-   * @param budgetChars characters that may be handed over at once; at least one
+   * @param budgetChars characters that may be handed over at once, and the longest text analysed
    */
   public TextAnalysisPool(Executor executor, long budgetChars) {
     this.executor = Objects.requireNonNull(executor, "executor");
@@ -55,8 +69,11 @@ public final class TextAnalysisPool {
    * is skipped and the future completes with null.
    */
   <T> CompletableFuture<T> trySubmit(int chars, Supplier<T> work, BooleanSupplier abandoned) {
+    if (!fits(chars)) {
+      throw new IllegalArgumentException("a text of " + chars + " characters is over the whole budget of " + budgetChars);
+    }
     synchronized (lock) {
-      if (inFlight > 0 && inFlightChars + chars > budgetChars) {
+      if (inFlightChars + chars > budgetChars) {
         return null;
       }
       inFlight++;
@@ -116,6 +133,11 @@ public final class TextAnalysisPool {
       waiting.clear();
     }
     wake.forEach(w -> w.complete(null));
+  }
+
+  /** Whether a text of {@code length} characters (or bytes, an upper bound) may be analysed at all. */
+  public boolean fits(long length) {
+    return length <= budgetChars;
   }
 
   /** The pool's load now, for the metrics. */

@@ -67,18 +67,22 @@ class TextAnalysisPoolTest {
   }
 
   @Test
-  void aTextLargerThanTheWholeBudget_goesAlone() throws Exception {
+  void aTextLongerThanTheWholeBudget_doesNotFit_andIsNeverHandedOver() {
     HeldExecutor ex = new HeldExecutor();
     TextAnalysisPool pool = new TextAnalysisPool(ex, 100);
-    CompletableFuture<String> small = pool.trySubmit(10, () -> "small", () -> false);
-    assertThat(pool.<String>trySubmit(500, () -> "huge", () -> false)).as("not beside another text").isNull();
-    ex.runNext();
-    assertThat(small.get()).isEqualTo("small");
-    CompletableFuture<String> huge = pool.trySubmit(500, () -> "huge", () -> false);
-    assertThat(huge).as("alone, it goes").isNotNull();
-    assertThat(pool.<String>trySubmit(1, () -> "tiny", () -> false)).as("nothing beside it").isNull();
-    ex.runNext();
-    assertThat(huge.get()).isEqualTo("huge");
+    assertThat(pool.fits(100)).isTrue();
+    assertThat(pool.fits(101)).isFalse();
+    assertThatThrownBy(() -> pool.trySubmit(101, () -> "huge", () -> false))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(ex.queued).isEmpty();
+    assertThat(pool.load().chars()).isZero();
+  }
+
+  @Test
+  void theDefaultBudget_isAQuarterOfTheHeap_atTheMeasuredCostPerCharacter_andAtLeastOneMebichar() {
+    assertThat(TextAnalysisPool.defaultBudgetChars(4L << 30))
+        .isEqualTo((4L << 30) / 4 / TextAnalysisPool.ANALYSIS_BYTES_PER_CHAR);
+    assertThat(TextAnalysisPool.defaultBudgetChars(64L << 20)).isEqualTo(1L << 20);
   }
 
   @Test
