@@ -687,6 +687,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       fatal(pe);
     } else if (c instanceof java.io.IOException) {
       ctx.close();
+    } else if (c instanceof OutOfMemoryError oom) {
+      // resource exhaustion, not a bug: say which memory and what helps, without a stack trace
+      log.warn("client {} ({}@{}): out of memory ({}); closing the connection. Give the node more heap"
+              + " (-Xmx, which also bounds its direct memory) or lower max-message-size", client.remoteAddress(),
+          user.name(), database, oom.getMessage());
+      fatal(new PgWireException(Sqlstate.OUT_OF_MEMORY, "out of memory in Outpost: " + oom.getMessage(), null,
+          "retry later; if it recurs, the node's operator should give it more memory or lower max-message-size",
+          true));
     } else {
       log.error("client {} ({}@{}): unexpected failure; closing the connection", client.remoteAddress(),
           user.name(), database, c);
