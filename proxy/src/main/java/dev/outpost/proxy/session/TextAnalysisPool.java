@@ -14,14 +14,14 @@ import java.util.function.Supplier;
  *
  * <p>A text is handed to the executor only while the texts already handed over (queued or being
  * analysed) leave room for it in the budget. Over the budget, the session waits for room
- * ({@link #whenRoom()}) holding nothing but its own pending message, and tries again. A text longer
- * than the whole budget is not analysed at all ({@link #fits}): the session refuses it with SQLSTATE
- * 54000, because analysing it could exhaust the heap — classification holds about
+ * ({@link #whenRoom()}) holding nothing but its own pending message, and tries again. A text whose
+ * session has gone by the time its turn comes is skipped, not analysed. A text longer than the
+ * whole budget is not analysed at all ({@link #fits}): the session refuses it with SQLSTATE 54000,
+ * because analysing it could exhaust the heap — classification holds about
  * {@value #ANALYSIS_BYTES_PER_CHAR} bytes per character of text while it runs (measured on a
- * multi-row VALUES list, the densest kind of text). A text whose session has gone by the time its turn comes is skipped,
- * not analysed. So however many clients send long texts — or send one and disconnect, again and
- * again — the node holds at most about the budget in texts decoded for analysis, and the work of
- * clients that left does not delay the others.
+ * multi-row VALUES list, the densest kind of text). So however many clients send long texts — or
+ * send one and disconnect, again and again — the node holds at most about the budget in texts
+ * decoded for analysis, and the work of clients that left does not delay the others.
  *
  * <p>Thread-safe: sessions submit from their event loops, the executor's threads finish.
  */
@@ -70,7 +70,8 @@ public final class TextAnalysisPool {
    */
   <T> CompletableFuture<T> trySubmit(int chars, Supplier<T> work, BooleanSupplier abandoned) {
     if (!fits(chars)) {
-      throw new IllegalArgumentException("a text of " + chars + " characters is over the whole budget of " + budgetChars);
+      throw new IllegalArgumentException(
+          "a text of " + chars + " characters is over the whole budget of " + budgetChars);
     }
     synchronized (lock) {
       if (inFlightChars + chars > budgetChars) {
@@ -111,8 +112,8 @@ public final class TextAnalysisPool {
   CompletableFuture<Void> whenRoom() {
     CompletableFuture<Void> room = new CompletableFuture<>();
     synchronized (lock) {
-      waits++;
       if (inFlight > 0) {
+        waits++;
         waiting.addLast(room);
         return room;
       }
