@@ -89,6 +89,7 @@ class TextAnalysisPoolTest {
   void whenRoom_withNothingInFlight_isDoneAtOnce() {
     TextAnalysisPool pool = new TextAnalysisPool(new HeldExecutor(), 100);
     assertThat(pool.whenRoom()).isDone();
+    assertThat(pool.load().waits()).as("no wait happened").isZero();
   }
 
   @Test
