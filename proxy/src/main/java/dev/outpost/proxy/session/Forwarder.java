@@ -285,8 +285,9 @@ final class Forwarder {
 
   private void query(Frame f, List<Object> out) {
     ErrorFields error = tooLong(f);
-    String sql = error == null ? f.firstString() : null;
-    if (error == null) {
+    String sql = null;
+    if (error == null) { // a text too long to analyse is not decoded either
+      sql = f.firstString();
       error = featureViolation(sql);
     }
     if (error != null) {
