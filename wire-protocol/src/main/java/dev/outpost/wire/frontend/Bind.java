@@ -40,44 +40,51 @@ public final class Bind extends DefaultByteBufHolder implements FrontendMessage 
   public static Bind decode(ByteBuf body) {
     String portal = PgBuf.readCString(body);
     String statement = PgBuf.readCString(body);
-    validateTail(body.duplicate());
+    validateTail(body);
     return new Bind(portal, statement, body.readRetainedSlice(body.readableBytes()));
   }
 
+  /** Checks the formats and values that follow the names, by index (the reader does not move). */
   private static void validateTail(ByteBuf t) {
-    int nf = readCount(t, "parameter format count");
-    need(t, 2 * nf, "parameter formats");
-    t.skipBytes(2 * nf);
-    int np = readCount(t, "parameter count");
+    int at = t.readerIndex();
+    int end = t.writerIndex();
+    int nf = readCount(t, at, end, "parameter format count");
+    at += 2;
+    need(at, end, 2L * nf, "parameter formats");
+    at += 2 * nf;
+    int np = readCount(t, at, end, "parameter count");
+    at += 2;
     if (nf > 1 && nf != np) {
       throw invalid("parameter format count " + nf + " does not match parameter count " + np);
     }
     for (int i = 0; i < np; i++) {
-      need(t, 4, "parameter length");
-      int len = t.readInt();
+      need(at, end, 4, "parameter length");
+      int len = t.getInt(at);
+      at += 4;
       if (len < -1) {
         throw invalid("negative parameter length " + len);
       }
       if (len > 0) {
-        need(t, len, "parameter value");
-        t.skipBytes(len);
+        need(at, end, len, "parameter value");
+        at += len;
       }
     }
-    int nr = readCount(t, "result format count");
-    need(t, 2 * nr, "result formats");
-    t.skipBytes(2 * nr);
-    if (t.isReadable()) {
+    int nr = readCount(t, at, end, "result format count");
+    at += 2;
+    need(at, end, 2L * nr, "result formats");
+    at += 2 * nr;
+    if (at != end) {
       throw invalid("trailing bytes after result formats");
     }
   }
 
-  private static int readCount(ByteBuf t, String what) {
-    need(t, 2, what);
-    return t.readUnsignedShort();
+  private static int readCount(ByteBuf t, int at, int end, String what) {
+    need(at, end, 2, what);
+    return t.getUnsignedShort(at);
   }
 
-  private static void need(ByteBuf t, int n, String what) {
-    if (t.readableBytes() < n) {
+  private static void need(int at, int end, long n, String what) {
+    if (end - at < n) {
       throw invalid("message ends inside " + what);
     }
   }

@@ -10,6 +10,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class FrontendMessagesTest {
   private static final ByteBufAllocator A = ByteBufAllocator.DEFAULT;
@@ -127,6 +129,35 @@ class FrontendMessagesTest {
   void bind_truncatedValue_isProtocolViolation() {
     ByteBuf in = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("00" + "00" + "0000" + "0001" + "0000000a" + "0102"));
     assertThatThrownBy(() -> Bind.decode(in)).isInstanceOf(PgWireException.class).hasMessageContaining("parameter value");
+    in.release();
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @CsvSource({
+      // portal, statement, format count, formats, parameter count, lengths and values, result formats
+      "00 00 0000 0001 00000002 0102 0000 ff, trailing bytes",
+      "00 00 0002 0000 0001 0001 00000000 0000, does not match parameter count",
+      "00 00 0000 0001 ffffffff 0002 0001, result formats",
+      "00 00 0000 0001 fffffffe 0000, negative parameter length",
+      "00 00 0003 0000, parameter formats",
+      "00 00 0000 0002 00000000, parameter length",
+      "00 00 0000 0000, result format count"})
+  void bind_malformedTail_isProtocolViolation_andTheReaderStaysAfterTheNames(String hex, String why) {
+    ByteBuf in = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(hex.replace(" ", "")));
+    assertThatThrownBy(() -> Bind.decode(in)).isInstanceOf(PgWireException.class).hasMessageContaining(why);
+    assertThat(in.readerIndex()).isEqualTo(2);
+    in.release();
+  }
+
+  @Test
+  void bind_wellFormedTail_keepsEveryByteAfterTheNames() {
+    ByteBuf in = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("7000" + "7300" + "0001" + "0001" + "0002"
+        + "00000002" + "0102" + "ffffffff" + "0001" + "0000"));
+    Bind bind = Bind.decode(in);
+    assertThat(bind.portal()).isEqualTo("p");
+    assertThat(bind.statement()).isEqualTo("s");
+    assertThat(in.isReadable()).isFalse();
+    bind.release();
     in.release();
   }
 
