@@ -35,8 +35,31 @@ final class SessionSettings {
   SessionSettings(Map<String, String> startupParameters) {
     Map<String, String> s = new LinkedHashMap<>();
     startupParameters.forEach((name, value) -> s.put(normalize(name), setConfig(normalize(name), value)));
-    this.startup = Collections.unmodifiableMap(s);
+    this.startup = shared(Collections.unmodifiableMap(s));
     this.current = startup;
+  }
+
+  /**
+   * Startup snapshots by their entries in order, shared by the sessions that connect with the same
+   * parameters: a backend that served one of them then has the next one's settings by identity,
+   * and choosing it compares nothing. Bounded: beyond it, snapshots are simply not shared.
+   */
+  private static final java.util.concurrent.ConcurrentHashMap<List<Map.Entry<String, String>>, Map<String, String>>
+      SHARED_STARTUP = new java.util.concurrent.ConcurrentHashMap<>();
+  static final int MAX_SHARED_STARTUP = 1024;
+
+  private static Map<String, String> shared(Map<String, String> snapshot) {
+    List<Map.Entry<String, String>> entries = snapshot.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue())).toList();
+    Map<String, String> known = SHARED_STARTUP.get(entries);
+    if (known != null) {
+      return known;
+    }
+    if (SHARED_STARTUP.size() >= MAX_SHARED_STARTUP) {
+      return snapshot;
+    }
+    known = SHARED_STARTUP.putIfAbsent(entries, snapshot);
+    return known != null ? known : snapshot;
   }
 
   /**

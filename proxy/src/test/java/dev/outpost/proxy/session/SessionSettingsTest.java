@@ -66,6 +66,25 @@ class SessionSettingsTest {
   }
 
   @Test
+  void startupSnapshots_ofClientsWithTheSameParameters_areOneObject_soChoosingABackendComparesNothing() {
+    Map<String, String> params = new java.util.LinkedHashMap<>();
+    params.put("application_name", "shared-snapshot-test");
+    params.put("TimeZone", "UTC");
+    SessionSettings a = new SessionSettings(params);
+    SessionSettings b = new SessionSettings(params);
+    Map<String, String> reordered = new java.util.LinkedHashMap<>();
+    reordered.put("TimeZone", "UTC");
+    reordered.put("application_name", "shared-snapshot-test");
+    SessionSettings c = new SessionSettings(reordered);
+
+    assertThat(b.current()).isSameAs(a.current());
+    assertThat(c.current()).as("another order is another snapshot").isNotSameAs(a.current()).isEqualTo(a.current());
+    b.set("search_path", "app");
+    assertThat(a.current()).as("a SET changes only its own session").doesNotContainKey("search_path");
+    assertThat(SessionSettings.difference(a.current(), b.current())).isEqualTo("SET search_path = app");
+  }
+
+  @Test
   void unknownBackend_getsRoleAndSettingsReset_evenForAClientWithNoSettings() {
     SessionSettings none = new SessionSettings(Map.of());
 
