@@ -48,7 +48,9 @@ class UntrackedSessionStateIT {
           "GRANT SELECT ON docs TO st_admin, st_alice, st_bob",
           "CREATE FUNCTION become(r text) RETURNS text LANGUAGE sql VOLATILE"
               + " AS $$ SELECT set_config('role', r, false) $$",
-          "GRANT EXECUTE ON FUNCTION become(text) TO st_admin");
+          "GRANT EXECUTE ON FUNCTION become(text) TO st_admin",
+          "CREATE FUNCTION flip() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'harmless'::text $$",
+          "ALTER FUNCTION flip() OWNER TO st_admin");
     }
     users = new UserDirectory(List.of(User.withPassword("st_admin", "admin-pw", Set.of(), "st_admin", "admin-pw")));
   }
@@ -181,6 +183,28 @@ class UntrackedSessionStateIT {
             .as("after another client ran %s", change).isEqualTo("st_admin \"$user\", public");
         assertThat(Sql.value(other, READ)).as("after another client ran %s", change).isEqualTo(ADMIN_ROWS);
       }
+    }
+  }
+
+  /**
+   * A client repeating one statement is answered from the session's memo of what the catalog
+   * said about its functions — until a schema change: a function replaced through Outpost by a
+   * volatile one that changes the role must count at the very next run of the same text, or the
+   * pooled backend reaches the next client with that role.
+   */
+  @Test
+  void transactionMode_functionReplacedByOneThatChangesTheRole_countsAtTheNextRunOfTheSameText() throws Exception {
+    try (TestNode node = node(PoolMode.TRANSACTION, true); Connection c = connect(node);
+        Connection ddl = connect(node); Connection other = connect(node)) {
+      for (int i = 0; i < 40; i++) { // the catalog describes flip() meanwhile: the answer is then memoized
+        assertThat(Sql.value(c, "SELECT flip()")).isEqualTo("harmless");
+        Thread.sleep(10);
+      }
+      Sql.exec(ddl, "CREATE OR REPLACE FUNCTION flip() RETURNS text LANGUAGE sql VOLATILE"
+          + " AS $$ SELECT set_config('role', 'st_bob', false) $$");
+      assertThat(Sql.value(c, "SELECT flip()")).isEqualTo("st_bob");
+      assertThat(Sql.value(other, "SELECT current_user::text")).isEqualTo("st_admin");
+      assertThat(Sql.value(other, READ)).isEqualTo(ADMIN_ROWS);
     }
   }
 }

@@ -72,6 +72,11 @@ public final class CacheService implements AutoCloseable {
     return policy;
   }
 
+  /** See {@link CatalogInspector#changes}: while unchanged, {@link #userCode} answers the same. */
+  public long catalogChanges() {
+    return catalog.changes();
+  }
+
   /** Replaces the policy (reload). */
   public void policy(CachePolicy p) {
     this.policy = p;

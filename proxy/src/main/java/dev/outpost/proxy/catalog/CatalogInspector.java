@@ -61,6 +61,8 @@ public final class CatalogInspector implements AutoCloseable {
   /** The implicit-code facts last logged per database: the log says it once, not every TTL. */
   private final Map<String, ImplicitCodeFacts> reportedImplicitCode = new ConcurrentHashMap<>();
   private final AtomicLong generation = new AtomicLong();
+  /** Moves on whenever any memoized fact may have changed (see {@link #changes}). */
+  private final AtomicLong changes = new AtomicLong();
   /** Set by {@link #close}: lookups cut short by it are not worth a warning. */
   private volatile boolean closed;
 
@@ -130,11 +132,21 @@ public final class CatalogInspector implements AutoCloseable {
         || (k instanceof OperatorsKey o && o.database().equals(database))
         || (k instanceof ImplicitCodeKey i && i.database().equals(database)));
     generation.incrementAndGet();
+    changes.incrementAndGet();
   }
 
   /** Counts {@link #forget} calls (any database). */
   public long generation() {
     return generation.get();
+  }
+
+  /**
+   * Moves on whenever a memoized fact may have changed: a {@link #forget}, a lookup started (its
+   * facts answer once it ends) or ended. An answer derived from facts stays what they would say
+   * while this is unchanged — until a TTL runs out, which only a later lookup notices.
+   */
+  public long changes() {
+    return changes.get();
   }
 
   private static String lower(String s) {
@@ -164,10 +176,12 @@ public final class CatalogInspector implements AutoCloseable {
     if (raced != fresh) {
       return raced.current();
     }
+    changes.incrementAndGet();
     try {
       executor.execute(() -> {
         try {
           f.complete(lookup.get());
+          changes.incrementAndGet();
         } catch (SQLException | RuntimeException e) {
           if (closed) {
             log.debug("catalog lookup {} stopped by shutdown: {}", key, e.getMessage());
@@ -176,6 +190,7 @@ public final class CatalogInspector implements AutoCloseable {
           }
           memo.remove(key, fresh);
           f.completeExceptionally(e);
+          changes.incrementAndGet();
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException closing) {

@@ -61,6 +61,11 @@ final class Forwarder {
   /** The last text {@link #codeFacts} was asked about, and its answer. */
   private String lastFactsSql;
   private CodeFacts lastFacts;
+  /** The last classification {@link #account} saw, and its code facts. */
+  private Classification lastClassified;
+  private CodeFacts lastClassifiedFacts;
+  /** What the catalog said about the user code of the statement last asked about. */
+  private final UserCodeMemo userCodeMemo = new UserCodeMemo();
   /** The current extended batch described its portal (so a capture needs no injected Describe). */
   private boolean describedThisBatch;
   /** The current batch opened a transaction block (BEGIN before Sync). */
@@ -351,7 +356,7 @@ final class Forwarder {
       s.noteUntrackedState(c.untrackedStateChange().get());
       return CacheService.UserCode.NONE;
     }
-    CacheService.UserCode code = svc.userCode(s.catalogLogin(), c);
+    CacheService.UserCode code = userCodeMemo.of(svc, s.catalogLogin(), c);
     switch (code) {
       case VOLATILE -> s.noteUntrackedState("a user-defined volatile function");
       case NOT_KNOWN_YET -> {
@@ -367,6 +372,15 @@ final class Forwarder {
       case NONE -> { }
     }
     return code;
+  }
+
+  /** The code facts of {@code c}, memoized for the last classification. */
+  private CodeFacts codeFacts(Classification c) {
+    if (c != lastClassified) {
+      lastClassifiedFacts = CodeFacts.of(c);
+      lastClassified = c;
+    }
+    return lastClassifiedFacts;
   }
 
   /**
@@ -404,7 +418,7 @@ final class Forwarder {
       return status != null ? status : CacheStatus.UNCACHEABLE;
     }
     Classification c = s.classify(sql);
-    CacheService.UserCode userCode = noteStateChanges(svc, CodeFacts.of(c));
+    CacheService.UserCode userCode = noteStateChanges(svc, codeFacts(c));
     // a function call may write; so may an operator, when the catalog says (or has not yet said)
     // that a user-defined volatile function is behind it
     if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()

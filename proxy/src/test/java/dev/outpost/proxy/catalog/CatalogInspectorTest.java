@@ -25,4 +25,20 @@ class CatalogInspectorTest {
     assertThat(r).isCompletedExceptionally();
     assertThat(inspector.function(LOGIN, null, "lower")).as("a failure is not memoized").isNotSameAs(f);
   }
+
+  @Test
+  void changes_moveOnWithEveryForget_soAnAnswerDerivedFromFactsIsAskedAgain() {
+    CatalogInspector inspector = new CatalogInspector(
+        OriginUrl.parse("postgresql://app:secret@127.0.0.1:1/shop?sslmode=disable"), Duration.ofSeconds(60));
+    try {
+      long before = inspector.changes();
+      inspector.forget("shop");
+      assertThat(inspector.changes()).isGreaterThan(before);
+      long afterForget = inspector.changes();
+      inspector.forget("other");
+      assertThat(inspector.changes()).isGreaterThan(afterForget);
+    } finally {
+      inspector.close();
+    }
+  }
 }
