@@ -9,7 +9,11 @@ import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Statements that need a session of their own get a clear error naming session pooling in
@@ -17,31 +21,43 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class TransactionModeRestrictionsIT {
   private static TestNode node;
+  /** The cache off: the session asks the code facts by shape, not the text inspector. */
+  private static TestNode nodeWithoutCache;
 
   @BeforeAll
   static void start() {
     TestOrigin origin = TestOrigin.shared();
-    node = TestNode.start(origin, origin.createDatabase("txmode"), b -> b.poolSize(2));
+    String db = origin.createDatabase("txmode");
+    node = TestNode.start(origin, db, b -> b.poolSize(2));
+    nodeWithoutCache = TestNode.start(origin, db, b -> b.poolSize(2).cacheEnabled(false));
   }
 
   @AfterAll
   static void stop() {
     node.close();
+    nodeWithoutCache.close();
   }
 
-  @ParameterizedTest(name = "{1} via {0}")
-  @CsvSource(delimiter = '|', value = {
-      "simple|LISTEN my_channel",
-      "extended|LISTEN my_channel",
-      "simple|PREPARE p1 AS SELECT 1",
-      "extended|PREPARE p1 AS SELECT 1",
-      "simple|SELECT pg_advisory_lock(42)",
-      "extended|SELECT pg_advisory_lock(42)",
-      "simple|CREATE TEMP TABLE tt (x int)",
-      "extended|SET ROLE postgres"})
-  void sessionFeature_inTransactionMode_clearErrorAndConnectionStaysUsable(String mode, String sql)
+  static Stream<Arguments> sessionFeatures() {
+    List<String[]> features = List.of(
+        new String[] {"simple", "LISTEN my_channel"},
+        new String[] {"extended", "LISTEN my_channel"},
+        new String[] {"simple", "PREPARE p1 AS SELECT 1"},
+        new String[] {"extended", "PREPARE p1 AS SELECT 1"},
+        new String[] {"simple", "SELECT pg_advisory_lock(42)"},
+        new String[] {"extended", "SELECT pg_advisory_lock(42)"},
+        new String[] {"simple", "CREATE TEMP TABLE tt (x int)"},
+        new String[] {"extended", "SET ROLE postgres"},
+        new String[] {"simple", "SET ROLE 'none'"},
+        new String[] {"extended", "DECLARE c CURSOR WITH HOLD FOR SELECT 1"});
+    return Stream.of(true, false).flatMap(cache -> features.stream().map(f -> Arguments.of(cache, f[0], f[1])));
+  }
+
+  @ParameterizedTest(name = "{2} via {1}, cache {0}")
+  @MethodSource("sessionFeatures")
+  void sessionFeature_inTransactionMode_clearErrorAndConnectionStaysUsable(boolean cache, String mode, String sql)
       throws Exception {
-    try (Connection c = node.connect("preferQueryMode=" + mode)) {
+    try (Connection c = (cache ? node : nodeWithoutCache).connect("preferQueryMode=" + mode)) {
       SQLException e = error(c, sql);
       assertThat(e.getSQLState()).isEqualTo("0A000");
       assertThat(e.getMessage()).contains("transaction pooling").contains("session");

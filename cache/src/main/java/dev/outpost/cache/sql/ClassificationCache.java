@@ -62,19 +62,15 @@ public final class ClassificationCache {
   }
 
   /**
-   * The code facts of {@code sql}: from its classification when that is remembered, else by its
-   * {@linkplain SqlLexer#shape shape} — the text with every numeric and string constant replaced by
-   * a placeholder and comments left out, much as pg_stat_statements groups statements —
-   * classifying only the first text of each shape. A client that sends its values inline ({@code
-   * WHERE id = 42}, then {@code 43} …) thus costs one scan of the text per statement instead of a
-   * parse and a cache entry per text. A text with an unterminated or invalid token has no shape: it
-   * is classified as it is.
+   * The code facts of {@code sql}, by its {@linkplain SqlLexer#shape shape} — the text with every
+   * numeric and string constant replaced by a placeholder and comments left out, much as
+   * pg_stat_statements groups statements — classifying only the first text of each shape. A
+   * client that sends its values inline ({@code WHERE id = 42}, then {@code 43} …) thus costs one
+   * scan of the text per statement instead of a parse and a cache entry per text. The text itself
+   * is not looked up: its own classification has the same facts as its shape. A text with an
+   * unterminated or invalid token has no shape: it is classified as it is.
    */
   public CodeFacts codeFacts(String sql) {
-    Classification known = cache.getIfPresent(sql);
-    if (known != null) {
-      return CodeFacts.of(known);
-    }
     String text = sql == null ? "" : sql;
     String shape = SqlLexer.shape(text);
     if (shape == null) {

@@ -17,6 +17,7 @@ import java.util.Set;
  * @param functionCalls catalog functions called (see {@link Classification#functionCalls()})
  * @param operators operator names used (see {@link Classification#operators()})
  * @param untrackedStateChange see {@link Classification#untrackedStateChange()}
+ * @param sessionScopedFeature see {@link Classification#sessionScopedFeature()}
  * @param mentionText the text to look for type names in: the normalized text, or for facts
  *     remembered by shape the shape itself — the text without its constants, where a type name is
  *     never needed (see {@code ImplicitCodeFacts}); so facts remembered by shape hold no constant
@@ -28,6 +29,7 @@ public record CodeFacts(
     Set<FunctionRef> functionCalls,
     Set<String> operators,
     Optional<String> untrackedStateChange,
+    Optional<String> sessionScopedFeature,
     String mentionText) {
 
   public CodeFacts {
@@ -35,17 +37,18 @@ public record CodeFacts(
     functionCalls = Set.copyOf(functionCalls);
     operators = Set.copyOf(operators);
     Objects.requireNonNull(untrackedStateChange, "untrackedStateChange");
+    Objects.requireNonNull(sessionScopedFeature, "sessionScopedFeature");
     Objects.requireNonNull(mentionText, "mentionText");
   }
 
   /** These facts, with another text to look for type names in. */
   public CodeFacts mentioning(String text) {
-    return new CodeFacts(kind, writes, functionCalls, operators, untrackedStateChange, text);
+    return new CodeFacts(kind, writes, functionCalls, operators, untrackedStateChange, sessionScopedFeature, text);
   }
 
   /** The code facts of a classified text. */
   public static CodeFacts of(Classification c) {
     return new CodeFacts(c.kind(), c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto(),
-        c.functionCalls(), c.operators(), c.untrackedStateChange(), c.normalizedText());
+        c.functionCalls(), c.operators(), c.untrackedStateChange(), c.sessionScopedFeature(), c.normalizedText());
   }
 }

@@ -31,7 +31,11 @@ class CodeFactsByShapeTest {
     List<String> fragments = List.of("SELECT", "FROM t", "WHERE", "a", "=", "42", "'now'", "1.5e3", "E'x\\'y'",
         "$$body$$", "$1", "(", ")", ",", ";", "set_config(", "DO", "CALL p(", "UPDATE pg_settings SET", "INSERT INTO",
         "VALUES", "WITH w AS (", "DELETE FROM u", "RETURNING *", "f(", "s.g(", "::", "mytype", "INTERVAL", "'1 day'",
-        "||", "@>", "?", "'{1,2}'", "CASE", "WHEN", "THEN", "END", "INTO", "x", "'case'", "'end'", "'from'");
+        "||", "@>", "?", "'{1,2}'", "CASE", "WHEN", "THEN", "END", "INTO", "x", "'case'", "'end'", "'from'",
+        // what makes a session-scoped feature, with constants around it
+        "LISTEN", "PREPARE", "pg_advisory_lock(", "TEMP", "SET ROLE", "SET", "role", "TO", "'none'", "DEFAULT",
+        "SESSION AUTHORIZATION", "LOCAL", "DECLARE c CURSOR", "WITH HOLD FOR", "CREATE TEMP TABLE tt",
+        "ON COMMIT DROP");
     Random random = new Random(20261129L);
     for (int i = 0; i < 3_000; i++) {
       StringBuilder s = new StringBuilder();
@@ -64,12 +68,15 @@ class CodeFactsByShapeTest {
   }
 
   @Test
-  void codeFacts_ofAClassifiedText_areItsClassificationsFacts() {
+  void codeFacts_ofAClassifiedText_areThoseOfItsShape() {
     ClassificationCache cache = new ClassificationCache(1 << 20, Runnable::run);
     String sql = "SELECT set_config('role', 'x', false) FROM t WHERE a = 'mytype'";
     Classification c = cache.classify(sql);
-    assertThat(cache.codeFacts(sql)).isEqualTo(CodeFacts.of(c));
-    assertThat(cache.codeFacts(sql).untrackedStateChange()).contains("set_config()");
+    CodeFacts facts = cache.codeFacts(sql);
+    assertThat(facts).isSameAs(cache.codeFacts("SELECT set_config('role', 'y', false) FROM t WHERE a = 'b'"));
+    assertThat(facts.untrackedStateChange()).isEqualTo(CodeFacts.of(c).untrackedStateChange()).contains("set_config()");
+    assertThat(facts.functionCalls()).isEqualTo(CodeFacts.of(c).functionCalls());
+    assertThat(facts.kind()).isEqualTo(c.kind());
   }
 
   @Test

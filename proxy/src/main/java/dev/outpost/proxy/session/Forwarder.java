@@ -332,13 +332,23 @@ final class Forwarder {
   }
 
   /**
-   * {@link SqlInspector#sessionScopedFeature}, memoized for the last text (a Parse is checked,
-   * then executed).
+   * The feature of {@code sql} that needs session pooling, if any, memoized for the last text (a
+   * Parse is checked, then executed): from the off-loop analysis of a long text, from the code
+   * facts by shape when the cache is off (they are needed anyway, and a client sending its values
+   * inline then costs one scan of each text), else from {@link SqlInspector#sessionScopedFeature}.
    */
   private Optional<String> sessionScopedFeature(String sql) {
     if (!sql.equals(lastInspectedSql)) {
       Optional<String> analyzed = s.analyzedSessionFeature(sql);
-      lastFeature = analyzed != null ? analyzed : SqlInspector.sessionScopedFeature(sql);
+      CacheService svc = s.cacheService();
+      if (analyzed != null) {
+        lastFeature = analyzed;
+      } else if (svc != null && !svc.enabled()) {
+        // the cache is off: the text's code facts are looked up for it anyway (see account)
+        lastFeature = codeFacts(sql).sessionScopedFeature();
+      } else {
+        lastFeature = SqlInspector.sessionScopedFeature(sql);
+      }
       lastInspectedSql = sql;
     }
     return lastFeature;
