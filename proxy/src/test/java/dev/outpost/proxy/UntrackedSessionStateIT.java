@@ -1,6 +1,7 @@
 package dev.outpost.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.proxy.auth.User;
@@ -10,6 +11,7 @@ import dev.outpost.proxy.config.PoolMode;
 import dev.outpost.testkit.TestOrigin;
 import dev.outpost.proxy.server.OutpostNode;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
@@ -186,25 +188,94 @@ class UntrackedSessionStateIT {
     }
   }
 
+  private static void harmlessFlip() throws Exception {
+    try (Connection c = TestOrigin.shared().superConnection(db)) {
+      Sql.exec(c, "CREATE OR REPLACE FUNCTION flip() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'harmless'::text $$",
+          "ALTER FUNCTION flip() OWNER TO st_admin");
+    }
+  }
+
+  /** Calls flip() while the catalog describes it: the session's answer about it is then memoized. */
+  private static void callHarmlessFlip(Connection c) throws Exception {
+    for (int i = 0; i < 40; i++) {
+      assertThat(Sql.value(c, "SELECT flip()")).isEqualTo("harmless");
+      Thread.sleep(10);
+    }
+  }
+
+  private static final String ROLE_CHANGING_FLIP = "CREATE OR REPLACE FUNCTION flip() RETURNS text LANGUAGE sql"
+      + " VOLATILE AS $$ SELECT set_config('role', 'st_bob', false) $$";
+
   /**
    * A client repeating one statement is answered from the session's memo of what the catalog
    * said about its functions — until a schema change: a function replaced through Outpost by a
    * volatile one that changes the role must count at the very next run of the same text, or the
-   * pooled backend reaches the next client with that role.
+   * pooled backend reaches the next client with that role. With the cache off too: then no cache
+   * invalidation makes the node forget its catalog facts, the session does.
    */
-  @Test
-  void transactionMode_functionReplacedByOneThatChangesTheRole_countsAtTheNextRunOfTheSameText() throws Exception {
-    try (TestNode node = node(PoolMode.TRANSACTION, true); Connection c = connect(node);
+  @ParameterizedTest(name = "cache {0}")
+  @ValueSource(booleans = {true, false})
+  void transactionMode_functionReplacedByOneThatChangesTheRole_countsAtTheNextRunOfTheSameText(boolean cache)
+      throws Exception {
+    harmlessFlip();
+    try (TestNode node = node(PoolMode.TRANSACTION, cache); Connection c = connect(node);
         Connection ddl = connect(node); Connection other = connect(node)) {
-      for (int i = 0; i < 40; i++) { // the catalog describes flip() meanwhile: the answer is then memoized
-        assertThat(Sql.value(c, "SELECT flip()")).isEqualTo("harmless");
-        Thread.sleep(10);
-      }
-      Sql.exec(ddl, "CREATE OR REPLACE FUNCTION flip() RETURNS text LANGUAGE sql VOLATILE"
-          + " AS $$ SELECT set_config('role', 'st_bob', false) $$");
+      callHarmlessFlip(c);
+      Sql.exec(ddl, ROLE_CHANGING_FLIP);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+          node.node().metrics().registry().get("outpost.catalog.schema.changes").counter().count())
+          .as("operators see the schema change, with the cache off too").isGreaterThanOrEqualTo(1));
       assertThat(Sql.value(c, "SELECT flip()")).isEqualTo("st_bob");
       assertThat(Sql.value(other, "SELECT current_user::text")).isEqualTo("st_admin");
       assertThat(Sql.value(other, READ)).isEqualTo(ADMIN_ROWS);
+    }
+  }
+
+  /**
+   * The replacement and the call in one transaction: the call is judged by facts from before the
+   * replacement (they are forgotten when the transaction ends), so the backend must be reset after
+   * it whatever the catalog said.
+   */
+  @ParameterizedTest(name = "cache {0}")
+  @ValueSource(booleans = {true, false})
+  void transactionMode_functionReplacedAndCalledInOneTransaction_neverReachesTheNextClient(boolean cache)
+      throws Exception {
+    harmlessFlip();
+    try (TestNode node = node(PoolMode.TRANSACTION, cache); Connection c = connect(node);
+        Connection other = connect(node)) {
+      callHarmlessFlip(c);
+      c.setAutoCommit(false);
+      Sql.exec(c, ROLE_CHANGING_FLIP);
+      assertThat(Sql.value(c, "SELECT flip()")).isEqualTo("st_bob");
+      c.commit();
+      assertThat(Sql.value(other, "SELECT current_user::text")).isEqualTo("st_admin");
+      assertThat(Sql.value(other, READ)).isEqualTo(ADMIN_ROWS);
+    }
+  }
+
+  /**
+   * Session pooling with the cache on: a function replaced and called in one transaction changes
+   * the session's role while the call was judged harmless; the session's later reads must neither
+   * be answered with entries cached for its login role nor fill entries that other sessions of
+   * that role are answered with.
+   */
+  @Test
+  void sessionMode_functionReplacedAndCalledInOneTransaction_neverServedAnotherRolesEntry() throws Exception {
+    harmlessFlip();
+    try (TestNode node = node(PoolMode.SESSION, true)) {
+      try (Connection c = connect(node)) {
+        warm(node, c, ADMIN_ROWS); // st_admin's rows are now cached
+        callHarmlessFlip(c);
+        c.setAutoCommit(false);
+        Sql.exec(c, ROLE_CHANGING_FLIP);
+        assertThat(Sql.value(c, "SELECT flip()")).isEqualTo("st_bob");
+        c.commit();
+        c.setAutoCommit(true);
+        warm(node, c, BOB_ROWS); // read as st_bob until the session's own reads hit
+      }
+      try (Connection admin = connect(node)) {
+        assertThat(Sql.value(admin, READ)).as("st_bob's rows were never cached for st_admin").isEqualTo(ADMIN_ROWS);
+      }
     }
   }
 }

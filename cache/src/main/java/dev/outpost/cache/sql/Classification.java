@@ -44,6 +44,9 @@ import java.util.Set;
  *     Outpost cannot follow — {@code set_config()}, a write to {@code pg_settings}, DO, CALL, SQL
  *     EXECUTE — if anything: results of the session may then depend on state no cache key holds,
  *     and a pooled backend must be reset before another client uses it
+ * @param schemaChange a statement of the text changes the catalog: a write whose verb is not DML
+ *     or maintenance, decided from the verb and the words after it, never from a constant;
+ *     creating a temporary object is not one
  * @param malformed the text has an unterminated string, quoted identifier or comment; it will fail
  *     at the origin, and the classification has been made conservative (never READ)
  */
@@ -65,6 +68,7 @@ public record Classification(
     String normalizedText,
     Optional<String> sessionScopedFeature,
     Optional<String> untrackedStateChange,
+    boolean schemaChange,
     boolean malformed) {
 
   /** Validates and makes the sets immutable copies. */

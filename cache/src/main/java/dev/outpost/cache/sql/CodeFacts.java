@@ -18,6 +18,7 @@ import java.util.Set;
  * @param operators operator names used (see {@link Classification#operators()})
  * @param untrackedStateChange see {@link Classification#untrackedStateChange()}
  * @param sessionScopedFeature see {@link Classification#sessionScopedFeature()}
+ * @param schemaChange see {@link Classification#schemaChange()}
  * @param mentionText the text to look for type names in: the normalized text, or for facts
  *     remembered by shape the shape itself — the text without its constants, where a type name is
  *     never needed (see {@code ImplicitCodeFacts}); so facts remembered by shape hold no constant
@@ -30,6 +31,7 @@ public record CodeFacts(
     Set<String> operators,
     Optional<String> untrackedStateChange,
     Optional<String> sessionScopedFeature,
+    boolean schemaChange,
     String mentionText) {
 
   public CodeFacts {
@@ -43,12 +45,14 @@ public record CodeFacts(
 
   /** These facts, with another text to look for type names in. */
   public CodeFacts mentioning(String text) {
-    return new CodeFacts(kind, writes, functionCalls, operators, untrackedStateChange, sessionScopedFeature, text);
+    return new CodeFacts(kind, writes, functionCalls, operators, untrackedStateChange, sessionScopedFeature,
+        schemaChange, text);
   }
 
   /** The code facts of a classified text. */
   public static CodeFacts of(Classification c) {
     return new CodeFacts(c.kind(), c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto(),
-        c.functionCalls(), c.operators(), c.untrackedStateChange(), c.sessionScopedFeature(), c.normalizedText());
+        c.functionCalls(), c.operators(), c.untrackedStateChange(), c.sessionScopedFeature(), c.schemaChange(),
+        c.normalizedText());
   }
 }

@@ -55,7 +55,7 @@ public final class StatementClassifier {
     if (parts.isEmpty()) {
       return new Classification(
           StatementKind.EMPTY, 0, Set.of(), Set.of(), false, false, Set.of(), Set.of(), false, false,
-          Optional.empty(), false, false, hints, normalized, Optional.empty(), Optional.empty(), malformed);
+          Optional.empty(), false, false, hints, normalized, Optional.empty(), Optional.empty(), false, malformed);
     }
     if (parts.size() == 1) {
       Classification only = parts.get(0);
@@ -63,7 +63,7 @@ public final class StatementClassifier {
           only.kind(), 1, only.readTables(), only.writeTables(), only.writeTargetsUnknown(),
           only.readTargetsUnknown(), only.functionCalls(), only.operators(), only.usesSqlValueFunction(),
           only.tableSample(), only.lockingClause(), only.selectInto(), only.dataModifyingCte(),
-          hints, normalized, only.sessionScopedFeature(), only.untrackedStateChange(),
+          hints, normalized, only.sessionScopedFeature(), only.untrackedStateChange(), only.schemaChange(),
           only.malformed() || malformed);
     }
     return combine(parts, hints, normalized, malformed);
@@ -109,11 +109,13 @@ public final class StatementClassifier {
         operators.add(t.value());
       }
     }
+    String normalized = SqlStatements.normalize(text, statement);
     return new Classification(
         kind, 1, a.reads, a.writes, writeUnknown, a.readTargetsUnknown || malformed, a.functions, operators,
         a.sqlValueFunction, a.tableSample, Optional.ofNullable(a.locking), a.selectInto,
-        a.dataModifyingCte, Hints.fromComments(statement), SqlStatements.normalize(text, statement),
-        Optional.ofNullable(a.sessionScopedFeature), Optional.ofNullable(untrackedStateChange(code, a)), malformed);
+        a.dataModifyingCte, Hints.fromComments(statement), normalized,
+        Optional.ofNullable(a.sessionScopedFeature), Optional.ofNullable(untrackedStateChange(code, a)),
+        kind == StatementKind.WRITE && SchemaChanges.isSchemaChange(normalized), malformed);
   }
 
   /**
@@ -159,6 +161,7 @@ public final class StatementClassifier {
     LockingStrength locking = null;
     String sessionFeature = null;
     String stateChange = null;
+    boolean schemaChange = false;
     for (Classification p : parts) {
       kind = kind.combine(p.kind());
       reads.addAll(p.readTables());
@@ -172,6 +175,7 @@ public final class StatementClassifier {
       into |= p.selectInto();
       modifyingCte |= p.dataModifyingCte();
       malformed |= p.malformed();
+      schemaChange |= p.schemaChange();
       if (p.lockingClause().isPresent()) {
         locking = p.lockingClause().get().max(locking);
       }
@@ -185,6 +189,6 @@ public final class StatementClassifier {
     return new Classification(
         kind, parts.size(), reads, writes, writeUnknown, readUnknown, functions, operators, valueFunction,
         sample, Optional.ofNullable(locking), into, modifyingCte, hints, normalized,
-        Optional.ofNullable(sessionFeature), Optional.ofNullable(stateChange), malformed);
+        Optional.ofNullable(sessionFeature), Optional.ofNullable(stateChange), schemaChange, malformed);
   }
 }

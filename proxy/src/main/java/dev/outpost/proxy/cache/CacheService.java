@@ -9,7 +9,6 @@ import dev.outpost.cache.sql.ClassificationCache;
 import dev.outpost.cache.sql.CodeFacts;
 import dev.outpost.cache.sql.FunctionRef;
 import dev.outpost.cache.sql.Hints;
-import dev.outpost.cache.sql.StatementClassifier;
 import dev.outpost.cache.sql.StatementKind;
 import dev.outpost.cache.sql.TableRef;
 import dev.outpost.proxy.catalog.CatalogInspector;
@@ -48,10 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CacheService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CacheService.class);
-  /** Verbs of writes that leave the catalog as it was (maintenance rewrites a table's files only). */
-  private static final Set<String> NOT_DDL = Set.of("insert", "update", "delete", "merge", "copy", "truncate",
-      "select", "with", "values", "table", "explain", "refresh", "call", "do", "(", "vacuum", "cluster", "reindex");
-
   private final QueryCache cache;
   private final CatalogInspector catalog;
   /** Classifications by text, at most 64 MiB of them (tens of thousands of ordinary statements). */
@@ -333,41 +328,20 @@ public final class CacheService implements AutoCloseable {
   }
 
   /**
-   * True when the statement changes the catalog (so catalog facts must be forgotten everywhere):
-   * a write whose verb is not DML or maintenance, in any statement of a multi-statement text.
-   * Creating a temporary object is not a schema change (nobody else can see it, and
-   * {@code CREATE TEMP TABLE … ON COMMIT DROP} per transaction must not flush the cluster's cache).
+   * True when a statement of the text changes the catalog (so catalog facts must be forgotten
+   * everywhere): see {@link Classification#schemaChange()}, decided when the text was classified.
    */
   public static boolean isDdl(Classification c) {
-    if (c.kind() != StatementKind.WRITE) {
-      return false;
-    }
-    if (c.isMultiStatement()) {
-      for (Classification one : StatementClassifier.classifyEach(c.normalizedText())) {
-        if (isDdl(one)) {
-          return true;
-        }
-      }
-      return false;
-    }
-    String text = c.normalizedText().trim();
-    // the verb and what follows it are all that matter: never lower-case a megabyte INSERT
-    String head = text.substring(0, Math.min(text.length(), 64)).toLowerCase(Locale.ROOT);
-    int sp = 0;
-    while (sp < head.length() && Character.isLetter(head.charAt(sp))) {
-      sp++;
-    }
-    String verb = sp == 0 ? head.substring(0, Math.min(1, head.length())) : head.substring(0, sp);
-    return !NOT_DDL.contains(verb) && !createsTemporaryObject(head);
+    return c.schemaChange();
   }
 
-  private static boolean createsTemporaryObject(String head) {
-    String[] words = head.split(" ", 5);
-    if (words.length < 3 || !words[0].equals("create")) {
-      return false;
-    }
-    int i = words[1].equals("global") || words[1].equals("local") ? 2 : 1;
-    return i < words.length && (words[i].equals("temp") || words[i].equals("temporary"));
+  /**
+   * Forgets this node's catalog facts about {@code database}: a schema change went through a node
+   * whose cache is off (with the cache on, {@link #invalidate} of the committed change does it on
+   * every node).
+   */
+  public void forgetCatalog(String database) {
+    catalog.forget(database);
   }
 
   /**

@@ -384,6 +384,20 @@ final class Forwarder {
     return code;
   }
 
+  /**
+   * A schema change was sent. The facts about user code that later statements of its transaction
+   * are judged by predate it (a function may just have become one that changes the role), and they
+   * are forgotten only when it ends: a shared backend is reset after the transaction, a dedicated
+   * session's cache keys become its own until its state is known again.
+   */
+  private void noteSchemaChangeInTransaction() {
+    if (s.sharesBackends()) {
+      s.router.noteUntrackedState();
+    } else {
+      s.noteUntrackedState("a schema change (functions may since do what the catalog said they did not)");
+    }
+  }
+
   /** The code facts of {@code c}, memoized for the last classification. */
   private CodeFacts codeFacts(Classification c) {
     if (c != lastClassified) {
@@ -418,7 +432,11 @@ final class Forwarder {
       if (sql != null && s.sharesBackends()) {
         // the cache is off, but a shared backend must still not carry a role or setting that a
         // user-defined function set to the next client: the catalog says which functions those are
-        noteStateChanges(svc, codeFacts(sql));
+        CodeFacts facts = codeFacts(sql);
+        if (facts.schemaChange()) {
+          s.router.noteSchemaChange(); // no cache to forget the catalog facts for it: the router does
+        }
+        noteStateChanges(svc, facts);
       }
       return CacheStatus.BYPASS;
     }
@@ -428,6 +446,9 @@ final class Forwarder {
       return status != null ? status : CacheStatus.UNCACHEABLE;
     }
     Classification c = s.classify(sql);
+    if (c.schemaChange()) {
+      noteSchemaChangeInTransaction();
+    }
     CacheService.UserCode userCode = noteStateChanges(svc, codeFacts(c));
     // a function call may write; so may an operator, when the catalog says (or has not yet said)
     // that a user-defined volatile function is behind it

@@ -45,6 +45,8 @@ final class ResponseRouter {
   private boolean errorSinceIdle;
   /** The tag of the last COMMIT / ROLLBACK / PREPARE TRANSACTION since the last ReadyForQuery 'I'. */
   private String endTag;
+  /** The open transaction sent a schema change with the cache off (see {@link #noteSchemaChange}). */
+  private boolean schemaChanged;
 
   /** A statement that may write was sent in the current transaction. */
   void noteWrite(dev.outpost.cache.sql.Classification c) {
@@ -59,6 +61,28 @@ final class ResponseRouter {
   /** Something that may change settings or the role behind Outpost's back was sent (see {@link ClientSession#noteUntrackedState}). */
   void noteUntrackedState() {
     stateUnknown = true;
+  }
+
+  /**
+   * A schema change was sent on a shared backend with the cache off: when the transaction ends
+   * (committed or not), the node forgets its catalog facts about the database — with the cache on,
+   * the committed change's invalidation does that — and the backend is reset, since statements
+   * after it in the transaction were judged by facts that predate it.
+   */
+  void noteSchemaChange() {
+    schemaChanged = true;
+    stateUnknown = true;
+  }
+
+  private void forgetCatalogAfterSchemaChange() {
+    if (schemaChanged) {
+      schemaChanged = false;
+      dev.outpost.proxy.cache.CacheService svc = s.cacheService();
+      if (svc != null) {
+        svc.forgetCatalog(s.database);
+        s.node.metrics().schemaChanged();
+      }
+    }
   }
 
   ResponseRouter(ClientSession session) {
@@ -327,6 +351,7 @@ final class ResponseRouter {
     if (status == 'I') {
       // read-your-writes: the invalidation is applied before the client learns of the commit
       commitWrites();
+      forgetCatalogAfterSchemaChange();
     }
     if (head.capture != null) {
       s.recordQuery(head.capture.finish(status == 'I' && !aborted), head.capture.startNanos());
@@ -397,6 +422,7 @@ final class ResponseRouter {
     }
     writes.clear();
     writesEverything = false;
+    forgetCatalogAfterSchemaChange();
     pendingCommands.clear();
     aborted = false;
     if (stateUnknown && s.sharesBackends()) {
