@@ -434,7 +434,8 @@ final class Forwarder {
         // user-defined function set to the next client: the catalog says which functions those are
         CodeFacts facts = codeFacts(sql);
         if (facts.schemaChange()) {
-          s.router.noteSchemaChange(); // no cache to forget the catalog facts for it: the router does
+          noteSchemaChangeInTransaction();
+          s.router.forgetCatalogWhenTransactionEnds(); // no cache invalidation does it with the cache off
         }
         noteStateChanges(svc, facts);
       }

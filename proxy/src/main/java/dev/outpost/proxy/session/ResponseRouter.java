@@ -45,7 +45,7 @@ final class ResponseRouter {
   private boolean errorSinceIdle;
   /** The tag of the last COMMIT / ROLLBACK / PREPARE TRANSACTION since the last ReadyForQuery 'I'. */
   private String endTag;
-  /** The open transaction sent a schema change with the cache off (see {@link #noteSchemaChange}). */
+  /** The open transaction sent a schema change with the cache off (see forgetCatalogWhenTransactionEnds). */
   private boolean schemaChanged;
 
   /** A statement that may write was sent in the current transaction. */
@@ -64,14 +64,12 @@ final class ResponseRouter {
   }
 
   /**
-   * A schema change was sent on a shared backend with the cache off: when the transaction ends
-   * (committed or not), the node forgets its catalog facts about the database — with the cache on,
-   * the committed change's invalidation does that — and the backend is reset, since statements
-   * after it in the transaction were judged by facts that predate it.
+   * A schema change was sent with the cache off: when the transaction ends (committed or not), the
+   * node forgets its catalog facts about the database. With the cache on, the committed change's
+   * invalidation does that.
    */
-  void noteSchemaChange() {
+  void forgetCatalogWhenTransactionEnds() {
     schemaChanged = true;
-    stateUnknown = true;
   }
 
   private void forgetCatalogAfterSchemaChange() {
