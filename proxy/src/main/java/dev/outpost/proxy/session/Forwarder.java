@@ -184,8 +184,8 @@ final class Forwarder {
     }
     return ErrorFields.of("ERROR", Sqlstate.PROGRAM_LIMIT_EXCEEDED,
         "statement text of " + f.size() + " bytes is longer than this Outpost node analyses ("
-            + s.node.textAnalysis().budgetChars() + " bytes, a quarter of its heap at "
-            + TextAnalysisPool.ANALYSIS_BYTES_PER_CHAR + " bytes of analysis per byte of text)",
+            + s.node.textAnalysis().budgetChars() + " bytes; by default a quarter of its heap at "
+            + TextAnalysisPool.ANALYSIS_BYTES_PER_CHAR + " bytes of analysis per byte of text, at least 1 MiB)",
         null, "send bulk data with COPY or in smaller statements, or give the node a larger heap"
             + " (OUTPOST_JAVA_OPTS=-Xmx...)");
   }
