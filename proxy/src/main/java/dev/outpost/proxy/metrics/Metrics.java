@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  *       session), and client connections, rejections and failed logins;
  *   <li>numbers another component already keeps, exported by reading it when scraped: pools
  *       ({@link #bindPool}), the cache ({@link #bindCache}), the cluster ({@link #bindCluster}),
- *       the change feed ({@link #bindChangeFeed}) and the text-analysis pool
- *       ({@link #bindTextAnalysis}). A supplier that throws is logged once and its last good
+ *       the change feed ({@link #bindChangeFeed}), the text-analysis pool
+ *       ({@link #bindTextAnalysis}) and clients' large messages ({@link #bindLargeMessages}). A supplier that throws is logged once and its last good
  *       sample is shown, so counters never go backwards and a scrape never fails.
  * </ul>
  *
@@ -223,6 +223,19 @@ public final class Metrics implements AutoCloseable {
           none, TextAnalysisLoad::waits);
       b.counter("outpost.text.analysis.skipped", "Long statement texts not analysed because their client had gone",
           none, TextAnalysisLoad::skipped);
+    });
+  }
+
+  /** Exports what clients' large messages hold of the node's memory. Binding again replaces. */
+  public Binding bindLargeMessages(Supplier<LargeMessageLoad> load) {
+    return bind("large-messages", load, b -> {
+      String[] none = {};
+      b.gauge("outpost.large.messages.bytes", "Bytes held by large client messages being received or forwarded",
+          none, LargeMessageLoad::bytes);
+      b.gauge("outpost.large.messages.limit.bytes", "Bytes large client messages may hold at once", none,
+          LargeMessageLoad::limit);
+      b.counter("outpost.large.messages.refused", "Large client messages refused (SQLSTATE 53200) because the"
+          + " node's memory for them was in use", none, LargeMessageLoad::refused);
     });
   }
 

@@ -9,6 +9,7 @@ import dev.outpost.proxy.cache.CachePolicy;
 import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.proxy.feed.NodeChangeFeed;
+import dev.outpost.proxy.metrics.LargeMessageLoad;
 import dev.outpost.proxy.metrics.Metrics;
 import dev.outpost.proxy.metrics.PoolSample;
 import dev.outpost.proxy.auth.UserDirectory;
@@ -31,6 +32,7 @@ import dev.outpost.proxy.session.CancelRegistry;
 import dev.outpost.proxy.session.StartupHandler;
 import dev.outpost.proxy.session.ClientSession;
 import dev.outpost.proxy.session.TextAnalysisPool;
+import dev.outpost.wire.codec.MessageMemory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -71,6 +73,16 @@ public final class OutpostNode implements AutoCloseable {
   public static final long TEXT_ANALYSIS_BUDGET_CHARS =
       TextAnalysisPool.defaultBudgetChars(Runtime.getRuntime().maxMemory());
 
+  /**
+   * Bytes that clients' large messages (over {@link MessageMemory#LARGE}) may hold at once, while
+   * received and until forwarded: half of Netty's direct memory (by default the heap's size), so
+   * that many large uploads at once are refused one by one instead of exhausting the memory every
+   * connection reads and writes with.
+   */
+  public static final long LARGE_MESSAGE_BYTES =
+      Math.max(MessageMemory.LARGE, io.netty.util.internal.PlatformDependent.maxDirectMemory() / 2);
+
+  private final MessageMemory largeMessages;
   private final TextAnalysisPool textAnalysis;
   /** The text-analysis pool this node made itself (shut down with it), or null. */
   private final java.util.concurrent.ExecutorService ownTextAnalysis;
@@ -105,42 +117,47 @@ public final class OutpostNode implements AutoCloseable {
 
   /** What a node is built with besides its configuration (tests inject clocks and buses here). */
   public record Options(CachePolicy cachePolicy, Ticker ticker, CacheBus bus, UserDirectory users, Metrics metrics,
-      Executor textAnalysis, long textAnalysisBudgetChars) {
+      Executor textAnalysis, long textAnalysisBudgetChars, long largeMessageBytes) {
     /** Everything from the configuration. */
     public static Options defaults() {
-      return new Options(null, null, null, null, null, null, TEXT_ANALYSIS_BUDGET_CHARS);
+      return new Options(null, null, null, null, null, null, TEXT_ANALYSIS_BUDGET_CHARS, LARGE_MESSAGE_BYTES);
     }
 
     public Options withCachePolicy(CachePolicy p) {
-      return new Options(p, ticker, bus, users, metrics, textAnalysis, textAnalysisBudgetChars);
+      return new Options(p, ticker, bus, users, metrics, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
     }
 
     public Options withTicker(Ticker t) {
-      return new Options(cachePolicy, t, bus, users, metrics, textAnalysis, textAnalysisBudgetChars);
+      return new Options(cachePolicy, t, bus, users, metrics, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
     }
 
     public Options withBus(CacheBus b) {
-      return new Options(cachePolicy, ticker, b, users, metrics, textAnalysis, textAnalysisBudgetChars);
+      return new Options(cachePolicy, ticker, b, users, metrics, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
     }
 
     /** Users that may log in (instead of the origin URL's single user). */
     public Options withUsers(UserDirectory u) {
-      return new Options(cachePolicy, ticker, bus, u, metrics, textAnalysis, textAnalysisBudgetChars);
+      return new Options(cachePolicy, ticker, bus, u, metrics, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
     }
 
     /** The registry to record into (a node makes its own otherwise). */
     public Options withMetrics(Metrics m) {
-      return new Options(cachePolicy, ticker, bus, users, m, textAnalysis, textAnalysisBudgetChars);
+      return new Options(cachePolicy, ticker, bus, users, m, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
     }
 
     /** Where long statement texts are analysed (the node keeps a small pool of its own otherwise). */
     public Options withTextAnalysis(Executor e) {
-      return new Options(cachePolicy, ticker, bus, users, metrics, e, textAnalysisBudgetChars);
+      return new Options(cachePolicy, ticker, bus, users, metrics, e, textAnalysisBudgetChars, largeMessageBytes);
     }
 
     /** How many characters of long texts may be handed to the text-analysis pool at once. */
     public Options withTextAnalysisBudget(long chars) {
-      return new Options(cachePolicy, ticker, bus, users, metrics, textAnalysis, chars);
+      return new Options(cachePolicy, ticker, bus, users, metrics, textAnalysis, chars, largeMessageBytes);
+    }
+
+    /** How many bytes clients' large messages may hold at once (see {@link MessageMemory}). */
+    public Options withLargeMessageMemory(long bytes) {
+      return new Options(cachePolicy, ticker, bus, users, metrics, textAnalysis, textAnalysisBudgetChars, bytes);
     }
   }
 
@@ -175,6 +192,14 @@ public final class OutpostNode implements AutoCloseable {
     }
     this.textAnalysis = new TextAnalysisPool(analysts, options.textAnalysisBudgetChars());
     this.metrics.bindTextAnalysis(textAnalysis::load);
+    this.largeMessages = new MessageMemory(options.largeMessageBytes());
+    this.metrics.bindLargeMessages(
+        () -> new LargeMessageLoad(largeMessages.inUse(), largeMessages.limit(), largeMessages.refused()));
+  }
+
+  /** What clients' large messages may hold at once, shared by every client's frame decoder. */
+  public MessageMemory largeMessages() {
+    return largeMessages;
   }
 
   /**

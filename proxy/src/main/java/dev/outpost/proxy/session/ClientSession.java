@@ -684,6 +684,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (c instanceof PgWireException pe) {
+      if (pe.sqlstate() == Sqlstate.OUT_OF_MEMORY) {
+        // a large message refused by the node's budget for them (MessageMemory)
+        log.warn("client {} ({}@{}): {}. If this recurs, give the node more heap (-Xmx, which also bounds its"
+            + " direct memory; large messages may hold half of it) or lower max-message-size", client.remoteAddress(),
+            user.name(), database, pe.getMessage());
+      }
       fatal(pe);
     } else if (c instanceof java.io.IOException) {
       ctx.close();

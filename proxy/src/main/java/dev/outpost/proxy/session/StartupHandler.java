@@ -192,7 +192,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
           "connect with sslmode=require (or verify-ca / verify-full)", true);
     }
     ctx.pipeline().replace(STARTUP_DECODER, FRAME_DECODER, new FrameDecoder(MAX_UNAUTHENTICATED_MESSAGE,
-        b -> FrontendType.of((byte) b) != null, "client"));
+        b -> FrontendType.of((byte) b) != null, "client", node.largeMessages()));
     if (m.parameters().containsKey("replication") && !"false".equalsIgnoreCase(m.parameters().get("replication"))
         && !"0".equals(m.parameters().get("replication"))) {
       throw new PgWireException(Sqlstate.FEATURE_NOT_SUPPORTED,

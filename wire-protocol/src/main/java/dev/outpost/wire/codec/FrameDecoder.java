@@ -17,12 +17,21 @@ import java.util.function.IntPredicate;
  * rejects, raises a {@link PgWireException} with SQLSTATE 08P01 (wrapped by Netty in a
  * DecoderException); after that the decoder discards all further input, because a stream that
  * lost its framing can never be trusted again.
+ *
+ * <p>Given a {@link MessageMemory}, a message longer than {@link MessageMemory#LARGE} is received
+ * into a buffer of its own, reserved there in full as soon as its header arrives (so it is neither
+ * copied again as it grows nor held in the input buffer); when the reservation is refused the
+ * decoder raises SQLSTATE 53200 before buffering the body, and discards all further input as
+ * above.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
   private final IntPredicate validType;
   private final String peer;
+  private final MessageMemory memory;
   private volatile int maxLength;
   private boolean failed;
+  /** The large message being received into its own buffer, or null. */
+  private ByteBuf large;
 
   /**
    * @param maxLength largest accepted message length (the length field's value)
@@ -30,9 +39,18 @@ public final class FrameDecoder extends ByteToMessageDecoder {
    * @param peer names the sending side in error messages ("client" or "origin")
    */
   public FrameDecoder(int maxLength, IntPredicate validType, String peer) {
+    this(maxLength, validType, peer, null);
+  }
+
+  /**
+   * @param memory where messages longer than {@link MessageMemory#LARGE} are counted while held,
+   *     or null to buffer them like any other
+   */
+  public FrameDecoder(int maxLength, IntPredicate validType, String peer, MessageMemory memory) {
     this.maxLength = maxLength;
     this.validType = validType;
     this.peer = peer;
+    this.memory = memory;
   }
 
   /** Changes the maximum message length, e.g. once the client has authenticated. */
@@ -48,6 +66,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     if (failed) {
       in.skipBytes(in.readableBytes());
+      return;
+    }
+    if (large != null && !continueLarge(in, out)) {
       return;
     }
     while (in.readableBytes() >= Frame.HEADER_LENGTH) {
@@ -67,14 +88,59 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       }
       int total = (int) length + 1;
       if (in.readableBytes() < total) {
+        if (memory != null && total > MessageMemory.LARGE) {
+          startLarge(ctx, in, out, type, total);
+        }
         return;
       }
       out.add(new Frame(in.readRetainedSlice(total)));
     }
   }
 
+  /** Reserves the whole of a large message and moves what has arrived of it into its own buffer. */
+  private void startLarge(ChannelHandlerContext ctx, ByteBuf in, List<Object> out, byte type, int total) {
+    ByteBuf own = memory.tryAllocate(ctx.alloc(), total);
+    if (own == null) {
+      fail(in);
+      throw new PgWireException(Sqlstate.OUT_OF_MEMORY,
+          "Outpost cannot receive this " + peer + " message of " + total + " bytes (type " + printable(type)
+              + ") now: the large messages it is receiving or holding already use " + memory.inUse() + " of the "
+              + memory.limit() + " bytes it allows them; the connection is closed",
+          null, "retry later; if it recurs, the node's operator should give it more memory or lower max-message-size",
+          true);
+    }
+    large = own;
+    continueLarge(in, out);
+  }
+
+  /** Moves input into the large message; true when it is complete (and passed on). */
+  private boolean continueLarge(ByteBuf in, List<Object> out) {
+    ByteBuf own = large;
+    own.writeBytes(in, Math.min(in.readableBytes(), own.writableBytes()));
+    if (own.isWritable()) {
+      return false;
+    }
+    large = null;
+    out.add(new Frame(own));
+    return true;
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    releaseLarge();
+  }
+
+  private void releaseLarge() {
+    ByteBuf own = large;
+    large = null;
+    if (own != null) {
+      own.release();
+    }
+  }
+
   private void fail(ByteBuf in) {
     failed = true;
+    releaseLarge();
     in.skipBytes(in.readableBytes());
   }
 

@@ -91,4 +91,127 @@ class FrameDecoderTest {
     f.release();
     ch.finishAndReleaseAll();
   }
+
+  /** A Query message of exactly {@code total} bytes on the wire. */
+  private static byte[] query(int total) {
+    byte[] m = new byte[total];
+    java.util.Arrays.fill(m, (byte) 'x');
+    m[0] = 'Q';
+    Unpooled.wrappedBuffer(m).setInt(1, total - 1);
+    m[total - 1] = 0;
+    return m;
+  }
+
+  private static EmbeddedChannel channel(MessageMemory memory) {
+    return new EmbeddedChannel(new FrameDecoder(64 * 1024 * 1024, b -> FrontendType.of((byte) b) != null, "client",
+        memory));
+  }
+
+  @Test
+  void largeMessage_receivedInPieces_isCountedUntilReleased() {
+    MessageMemory memory = new MessageMemory(1 << 20);
+    EmbeddedChannel ch = channel(memory);
+    int total = MessageMemory.LARGE + 1000;
+    byte[] m = query(total);
+    ch.writeInbound(Unpooled.wrappedBuffer(m, 0, 3)); // not even the whole header yet
+    assertThat(memory.inUse()).isZero();
+    ch.writeInbound(Unpooled.wrappedBuffer(m, 3, 10_000));
+    assertThat(memory.inUse()).isEqualTo(total); // reserved in full once the length is known
+    assertThat((Object) ch.readInbound()).isNull();
+    // the rest, with a Sync behind it in the same read
+    ByteBuf rest = Unpooled.buffer().writeBytes(m, 10_003, total - 10_003).writeBytes(ByteBufUtil.decodeHexDump("5300000004"));
+    ch.writeInbound(rest);
+    Frame big = ch.readInbound();
+    Frame sync = ch.readInbound();
+    assertThat(big.size()).isEqualTo(total);
+    assertThat(ByteBufUtil.equals(big.content(), Unpooled.wrappedBuffer(m))).isTrue();
+    assertThat(sync.type()).isEqualTo((byte) 'S');
+    assertThat(memory.inUse()).isEqualTo(total); // still held by whoever holds the frame
+    ByteBuf bodySlice = big.body().retain();
+    big.release();
+    assertThat(memory.inUse()).isEqualTo(total); // a slice of it is still alive
+    bodySlice.release();
+    sync.release();
+    assertThat(memory.inUse()).isZero();
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void smallMessages_areNotCounted() {
+    MessageMemory memory = new MessageMemory(0);
+    EmbeddedChannel ch = channel(memory);
+    byte[] m = query(MessageMemory.LARGE);
+    ch.writeInbound(Unpooled.wrappedBuffer(m, 0, 100));
+    ch.writeInbound(Unpooled.wrappedBuffer(m, 100, m.length - 100));
+    Frame f = ch.readInbound();
+    assertThat(f.size()).isEqualTo(MessageMemory.LARGE);
+    f.release();
+    assertThat(memory.refused()).isZero();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void largeMessage_thatDoesNotFit_isRefusedAsOutOfMemory_beforeItsBodyIsBuffered() {
+    int total = MessageMemory.LARGE + 1;
+    MessageMemory memory = new MessageMemory(total + total / 2); // room for one
+    EmbeddedChannel first = channel(memory);
+    EmbeddedChannel second = channel(memory);
+    byte[] m = query(total);
+    first.writeInbound(Unpooled.wrappedBuffer(m, 0, 1000));
+
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+        () -> second.writeInbound(Unpooled.wrappedBuffer(m, 0, 1000)));
+    assertThat(t).isInstanceOf(DecoderException.class);
+    PgWireException e = (PgWireException) t.getCause();
+    assertThat(e.sqlstate()).isEqualTo(Sqlstate.OUT_OF_MEMORY);
+    assertThat(e.fatal()).isTrue();
+    assertThat(e).hasMessageContaining("message of " + total + " bytes")
+        .hasMessageContaining("already use " + total + " of the " + memory.limit() + " bytes");
+    assertThat(memory.refused()).isEqualTo(1);
+    assertThat(memory.inUse()).isEqualTo(total); // only the first one's
+    second.writeInbound(Unpooled.wrappedBuffer(m, 1000, m.length - 1000)); // discarded
+    assertThat((Object) second.readInbound()).isNull();
+
+    first.writeInbound(Unpooled.wrappedBuffer(m, 1000, m.length - 1000));
+    Frame f = first.readInbound();
+    f.release();
+    assertThat(memory.inUse()).isZero();
+    EmbeddedChannel third = channel(memory); // room again
+    third.writeInbound(Unpooled.wrappedBuffer(m));
+    Frame g = third.readInbound();
+    assertThat(g.size()).isEqualTo(total);
+    g.release();
+    first.finishAndReleaseAll();
+    second.finishAndReleaseAll();
+    third.finishAndReleaseAll();
+    assertThat(memory.inUse()).isZero();
+  }
+
+  @Test
+  void largeMessage_cutOffByClose_givesItsMemoryBack() {
+    MessageMemory memory = new MessageMemory(1 << 20);
+    EmbeddedChannel ch = channel(memory);
+    byte[] m = query(MessageMemory.LARGE * 2);
+    ch.writeInbound(Unpooled.wrappedBuffer(m, 0, 5000));
+    assertThat(memory.inUse()).isEqualTo(m.length);
+    ch.close();
+    assertThat(memory.inUse()).isZero();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void largeMessage_thenAnInvalidOne_givesItsMemoryBack() {
+    MessageMemory memory = new MessageMemory(1 << 20);
+    FrameDecoder decoder = new FrameDecoder(64 * 1024 * 1024, b -> FrontendType.of((byte) b) != null, "client", memory);
+    EmbeddedChannel ch = new EmbeddedChannel(decoder);
+    byte[] m = query(MessageMemory.LARGE * 2);
+    ch.writeInbound(Unpooled.wrappedBuffer(m, 0, 5000));
+    decoder.maxLength(10); // as if lowered; the message in progress keeps its reservation
+    ch.writeInbound(Unpooled.wrappedBuffer(m, 5000, m.length - 5000));
+    Frame f = ch.readInbound();
+    f.release();
+    assertThatThrownBy(() -> ch.writeInbound(hex("5100000400"))).isInstanceOf(DecoderException.class);
+    assertThat(memory.inUse()).isZero();
+    ch.finishAndReleaseAll();
+  }
 }
