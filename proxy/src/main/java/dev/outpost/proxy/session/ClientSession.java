@@ -408,22 +408,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       }
       CacheService service = cacheService;
       TextAnalysisPool texts = node.textAnalysis();
-      CompletableFuture<TextAnalysis> work = texts.trySubmit(sql.length(), () -> new TextAnalysis(sql,
+      CompletableFuture<TextAnalysis> work = texts.submit(sql.length(), () -> new TextAnalysis(sql,
           service.classify(sql), SqlInspector.sessionScopedFeature(sql)), () -> closed);
-      if (work == null) {
-        // the pool holds its budget of texts already: wait for room, then try again
-        CompletableFuture<Void> room = texts.whenRoom();
-        analysisWait = room;
-        room.whenComplete((ignored, error) -> eventLoop().execute(() -> {
-          if (closed || analysisWait != room) {
-            return;
-          }
-          analysisWait = null;
-          dispatch();
-          flushClient();
-        }));
-        return true;
-      }
       analysisWait = work;
       work.whenComplete((analysis, error) -> eventLoop().execute(() -> {
         if (closed || analysisWait != work) {

@@ -2,6 +2,8 @@ package dev.outpost.proxy.session;
 
 import dev.outpost.proxy.metrics.TextAnalysisLoad;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -13,8 +15,9 @@ import java.util.function.Supplier;
  * {@link ClientSession#LONG_TEXT}), within a budget of characters.
  *
  * <p>A text is handed to the executor only while the texts already handed over (queued or being
- * analysed) leave room for it in the budget. Over the budget, the session waits for room
- * ({@link #whenRoom()}) holding nothing but its own pending message, and tries again. A text whose
+ * analysed) leave room for it in the budget. Over the budget, it waits in a queue, in the order
+ * texts came — a long text is not overtaken by shorter ones that would fit — holding no share of
+ * the budget; its session holds nothing but its own pending message meanwhile. A text whose
  * session has gone by the time its turn comes is skipped, not analysed. A text longer than the
  * whole budget is not analysed at all ({@link #fits}): the session refuses it with SQLSTATE 54000,
  * because analysing it could exhaust the heap — classification holds about
@@ -34,13 +37,14 @@ public final class TextAnalysisPool {
   private final Object lock = new Object();
   /** Characters of the texts handed to the executor and not finished. Guarded by lock. */
   private long inFlightChars;
-  /** Texts handed to the executor and not finished. Guarded by lock. */
-  private int inFlight;
-  /** Sessions waiting for room, completed in order when texts finish. Guarded by lock. */
-  private final ArrayDeque<CompletableFuture<Void>> waiting = new ArrayDeque<>();
+  /** Texts waiting for room in the budget, in the order they came. Guarded by lock. */
+  private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
   /** Counted under lock, read by metrics. */
   private long waits;
   private long skipped;
+
+  /** A text waiting for room: how to hand it over, or to answer it when its session has gone. */
+  private record Queued(int chars, BooleanSupplier abandoned, Runnable start, Runnable skip) {}
 
   /**
    * The default budget for a heap of {@code maxHeapBytes}: texts in analysis may hold a quarter of
@@ -63,24 +67,35 @@ public final class TextAnalysisPool {
   }
 
   /**
-   * Hands {@code work} for a text of {@code chars} characters to the executor when the budget has
-   * room, and returns its result; returns null when it has none (then wait for {@link #whenRoom()}
-   * and try again). When its turn comes and {@code abandoned} says the session has gone, the work
-   * is skipped and the future completes with null.
+   * Analyses {@code work}, a text of {@code chars} characters, and returns its result: handed to
+   * the executor at once when the budget has room and no text waits before it, else queued and
+   * handed over in the order texts came, as texts finish and make room. When its turn comes and
+   * {@code abandoned} says the session has gone, the work is skipped and the future completes with
+   * null.
+   *
+   * @throws IllegalArgumentException when the text is longer than the whole budget (see {@link #fits})
    */
-  <T> CompletableFuture<T> trySubmit(int chars, Supplier<T> work, BooleanSupplier abandoned) {
+  <T> CompletableFuture<T> submit(int chars, Supplier<T> work, BooleanSupplier abandoned) {
     if (!fits(chars)) {
       throw new IllegalArgumentException(
           "a text of " + chars + " characters is over the whole budget of " + budgetChars);
     }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Queued text = new Queued(chars, abandoned, () -> handOver(chars, work, abandoned, result),
+        () -> result.complete(null));
     synchronized (lock) {
-      if (inFlightChars + chars > budgetChars) {
-        return null;
+      if (!waiting.isEmpty() || inFlightChars + chars > budgetChars) {
+        waits++;
+        waiting.addLast(text); // behind those that came first, even if it would fit now
+        return result;
       }
-      inFlight++;
       inFlightChars += chars;
     }
-    CompletableFuture<T> result = new CompletableFuture<>();
+    text.start().run();
+    return result;
+  }
+
+  private <T> void handOver(int chars, Supplier<T> work, BooleanSupplier abandoned, CompletableFuture<T> result) {
     try {
       executor.execute(() -> {
         try {
@@ -102,38 +117,29 @@ public final class TextAnalysisPool {
       finished(chars);
       result.completeExceptionally(rejected);
     }
-    return result;
   }
 
-  /**
-   * Completes when a text in flight has finished, so that a session over the budget may try again;
-   * at once when nothing is in flight.
-   */
-  CompletableFuture<Void> whenRoom() {
-    CompletableFuture<Void> room = new CompletableFuture<>();
-    synchronized (lock) {
-      if (inFlight > 0) {
-        waits++;
-        waiting.addLast(room);
-        return room;
-      }
-    }
-    room.complete(null);
-    return room;
-  }
-
+  /** Gives back a finished text's share and hands over the queued texts that now fit, in order. */
   private void finished(int chars) {
-    ArrayDeque<CompletableFuture<Void>> wake;
+    List<Runnable> next = new ArrayList<>();
     synchronized (lock) {
-      inFlight--;
       inFlightChars -= chars;
-      if (waiting.isEmpty()) {
-        return;
+      Queued head;
+      while ((head = waiting.peekFirst()) != null) {
+        if (head.abandoned().getAsBoolean()) {
+          waiting.pollFirst(); // its session has gone: never takes a share, delays no one
+          skipped++;
+          next.add(head.skip());
+        } else if (inFlightChars + head.chars() <= budgetChars) {
+          waiting.pollFirst();
+          inFlightChars += head.chars();
+          next.add(head.start());
+        } else {
+          break;
+        }
       }
-      wake = new ArrayDeque<>(waiting); // each tries again; those still over the budget wait again
-      waiting.clear();
     }
-    wake.forEach(w -> w.complete(null));
+    next.forEach(Runnable::run);
   }
 
   /** Whether a text of {@code length} characters (or bytes, an upper bound) may be analysed at all. */
