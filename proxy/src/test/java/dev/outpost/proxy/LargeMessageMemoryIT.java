@@ -117,6 +117,40 @@ class LargeMessageMemoryIT {
     }
   }
 
+  @Test
+  void aLargeRowFromTheOriginThatDoesNotFit_failsOnlyItsQuery_with53200_andTheRetrySucceeds() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("largemem4");
+    try (TestNode node = TestNode.start(origin, db, b -> b,
+        OutpostNode.Options.defaults().withLargeMessageMemory(3 << 20));
+        Connection reader = DriverManager.getConnection(node.jdbcUrl(""));
+        Connection healthy = DriverManager.getConnection(node.jdbcUrl(""));
+        RawClient uploader = loggedIn(node, db)) {
+      MessageMemory memory = node.node().largeMessages();
+      String bigRow = "SELECT repeat('r', " + (MESSAGE - 1000) + ") AS v";
+      assertThat(Sql.value(reader, bigRow)).hasSize(MESSAGE - 1000); // fits while nothing else is held
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> memory.inUse() == 0);
+
+      byte[] upload = query("upload");
+      uploader.send(Arrays.copyOfRange(upload, 0, 100_000)); // holds 2 MiB of the 3
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> memory.inUse() == upload.length);
+      java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+          () -> Sql.value(reader, bigRow));
+      assertThat(e.getSQLState()).isEqualTo("53200");
+      assertThat(e.getMessage()).contains("Outpost closed the origin connection that was answering this request",
+          "cannot receive this origin message of", "already use " + upload.length + " of the " + (3 << 20) + " bytes");
+      assertThat(e.getMessage()).contains("retry later");
+      assertThat(memory.refused()).isEqualTo(1);
+      assertThat(Sql.value(healthy, "SELECT 'still serving'")).isEqualTo("still serving");
+      assertThat(Sql.value(reader, "SELECT 'same connection'")).isEqualTo("same connection");
+
+      uploader.send(Arrays.copyOfRange(upload, 100_000, upload.length));
+      assertThat(uploader.readUntilReady()).extracting(RawClient.Message::type).contains('D').doesNotContain('E');
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> memory.inUse() == 0);
+      assertThat(Sql.value(reader, bigRow)).hasSize(MESSAGE - 1000); // the retry succeeds
+    }
+  }
+
   private static String md5(byte[] data) throws Exception {
     return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(data));
   }

@@ -1,7 +1,7 @@
 package dev.outpost.proxy.metrics;
 
 /**
- * What clients' large messages hold of the node's memory, as the node reports it to
+ * What large messages (of clients and of the origin) hold of the node's memory, as the node reports it to
  * {@link Metrics#bindLargeMessages(java.util.function.Supplier)}.
  *
  * @param bytes bytes held now by large messages being received or not yet forwarded

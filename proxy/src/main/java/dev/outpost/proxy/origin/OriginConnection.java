@@ -41,6 +41,8 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private volatile long lastReleasedNanos = System.nanoTime();
   private volatile OriginListener listener;
   private volatile boolean broken;
+  /** What closed the connection from this side, when Outpost did (told to the session); else null. */
+  private volatile Throwable failure;
   private volatile boolean closed;
   private volatile Object holder;
   private List<Frame> pendingForOtherLoop;
@@ -121,7 +123,8 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void notifyClosed(OriginListener l) {
-    Throwable cause = new java.io.IOException("the origin closed the connection");
+    Throwable failed = failure;
+    Throwable cause = failed != null ? failed : new java.io.IOException("the origin closed the connection");
     if (l.eventLoop().inEventLoop()) {
       l.onOriginClosed(this, cause);
     } else {
@@ -284,7 +287,12 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.warn("origin connection {} failed: {}", id, cause.toString());
+    Throwable c = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+        ? cause.getCause() : cause;
+    log.warn("origin connection {} failed: {}", id, c.toString());
+    if (failure == null && c instanceof dev.outpost.wire.PgWireException) {
+      failure = c; // why the session loses the connection: told to its client as it is (a refused large row)
+    }
     markBroken();
     ctx.close();
   }

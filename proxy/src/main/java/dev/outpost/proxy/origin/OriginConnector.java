@@ -3,6 +3,7 @@ package dev.outpost.proxy.origin;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.codec.FrameDecoder;
+import dev.outpost.wire.codec.MessageMemory;
 import dev.outpost.wire.frontend.CancelRequest;
 import dev.outpost.wire.frontend.SslRequest;
 import dev.outpost.wire.frontend.StartupMessage;
@@ -77,10 +78,21 @@ public final class OriginConnector {
   private static final int MAX_ORIGIN_MESSAGE = Integer.MAX_VALUE - 1;
 
   private final Class<? extends SocketChannel> channelClass;
+  private final MessageMemory largeMessages;
   private volatile OriginSocketSettings settings;
 
   public OriginConnector(Class<? extends SocketChannel> channelClass, OriginSocketSettings settings) {
+    this(channelClass, settings, null);
+  }
+
+  /**
+   * @param largeMessages where the origin's large messages (rows with big values) are counted while
+   *     held, beside the clients' (null: not counted)
+   */
+  public OriginConnector(Class<? extends SocketChannel> channelClass, OriginSocketSettings settings,
+      MessageMemory largeMessages) {
     this.channelClass = channelClass;
+    this.largeMessages = largeMessages;
     settings(settings);
   }
 
@@ -207,16 +219,17 @@ public final class OriginConnector {
     return StartupMessage.v3(params);
   }
 
-  private static void startPlain(Channel ch, OriginUrl target, OriginPool pool, int preparedCapacity,
+  private void startPlain(Channel ch, OriginUrl target, OriginPool pool, int preparedCapacity,
       Promise<OriginConnection> promise, StartupMessage startup) {
     ChannelPipeline p = ch.pipeline();
-    p.addLast(FRAME_DECODER, new FrameDecoder(MAX_ORIGIN_MESSAGE, b -> BackendType.of((byte) b) != null, "origin"));
+    p.addLast(FRAME_DECODER, new FrameDecoder(MAX_ORIGIN_MESSAGE, b -> BackendType.of((byte) b) != null, "origin",
+        largeMessages));
     p.addLast("handshake", new OriginHandshake(target, pool, preparedCapacity, promise));
     ch.writeAndFlush(startup.encode(ch.alloc()));
   }
 
   /** Reads the origin's one-byte answer to SSLRequest and starts TLS (or falls back, for prefer). */
-  private static final class SslResponseHandler extends ByteToMessageDecoder {
+  private final class SslResponseHandler extends ByteToMessageDecoder {
     private final OriginTls tls;
     private final OriginUrl target;
     private final OriginPool pool;

@@ -74,10 +74,10 @@ public final class OutpostNode implements AutoCloseable {
       TextAnalysisPool.defaultBudgetChars(Runtime.getRuntime().maxMemory());
 
   /**
-   * Bytes that clients' large messages (over {@link MessageMemory#LARGE}) may hold at once, while
-   * received and until forwarded: half of Netty's direct memory (by default the heap's size), so
-   * that many large uploads at once are refused one by one instead of exhausting the memory every
-   * connection reads and writes with.
+   * Bytes that large messages (over {@link MessageMemory#LARGE}, of clients and of the origin) may
+   * hold at once, while received and until forwarded: half of Netty's direct memory (by default
+   * the heap's size), so that many large uploads or rows at once are refused one by one instead of
+   * exhausting the memory every connection reads and writes with.
    */
   public static final long LARGE_MESSAGE_BYTES =
       Math.max(MessageMemory.LARGE, io.netty.util.internal.PlatformDependent.maxDirectMemory() / 2);
@@ -155,7 +155,7 @@ public final class OutpostNode implements AutoCloseable {
       return new Options(cachePolicy, ticker, bus, users, metrics, textAnalysis, chars, largeMessageBytes);
     }
 
-    /** How many bytes clients' large messages may hold at once (see {@link MessageMemory}). */
+    /** How many bytes large messages may hold at once (see {@link MessageMemory}). */
     public Options withLargeMessageMemory(long bytes) {
       return new Options(cachePolicy, ticker, bus, users, metrics, textAnalysis, textAnalysisBudgetChars, bytes);
     }
@@ -179,7 +179,8 @@ public final class OutpostNode implements AutoCloseable {
     this.users = options.users() != null ? options.users() : NodeSettings.users(config);
     this.bossGroup = transport.newGroup(1, "outpost-accept");
     this.workerGroup = transport.newGroup(config.effectiveWorkerThreads(), "outpost-io");
-    this.connector = new OriginConnector(transport.clientChannel(), NodeSettings.originSockets(config));
+    this.largeMessages = new MessageMemory(options.largeMessageBytes());
+    this.connector = new OriginConnector(transport.clientChannel(), NodeSettings.originSockets(config), largeMessages);
     Executor analysts;
     if (options.textAnalysis() != null) {
       this.ownTextAnalysis = null;
@@ -192,12 +193,11 @@ public final class OutpostNode implements AutoCloseable {
     }
     this.textAnalysis = new TextAnalysisPool(analysts, options.textAnalysisBudgetChars());
     this.metrics.bindTextAnalysis(textAnalysis::load);
-    this.largeMessages = new MessageMemory(options.largeMessageBytes());
     this.metrics.bindLargeMessages(
         () -> new LargeMessageLoad(largeMessages.inUse(), largeMessages.limit(), largeMessages.refused()));
   }
 
-  /** What clients' large messages may hold at once, shared by every client's frame decoder. */
+  /** What large messages may hold at once, shared by the frame decoders of every client and origin connection. */
   public MessageMemory largeMessages() {
     return largeMessages;
   }

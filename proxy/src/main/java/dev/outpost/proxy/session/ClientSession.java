@@ -987,11 +987,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     log.warn("client {} ({}@{}): origin connection {} lost: {}", client.remoteAddress(), user.name(), database, c,
         cause.getMessage());
     router.connectionLost();
-    String message = "the connection to the origin " + pool.target().address() + " was lost";
+    // Outpost itself closes it when an answer is too large for the node's memory now: say so, as 53200
+    PgWireException tooLarge = cause instanceof PgWireException pe && pe.sqlstate() == Sqlstate.OUT_OF_MEMORY
+        ? pe : null;
+    Sqlstate state = tooLarge != null ? Sqlstate.OUT_OF_MEMORY : Sqlstate.CONNECTION_FAILURE;
+    String message = tooLarge != null
+        ? "Outpost closed the origin connection that was answering this request: " + tooLarge.getMessage()
+        : "the connection to the origin " + pool.target().address() + " was lost";
+    String why = tooLarge != null ? "; " + tooLarge.hint() : "";
     if (txnStatus != 'I' || copyIn || pinned) {
       abandonCaptures();
-      fatal(new PgWireException(Sqlstate.CONNECTION_FAILURE, message + "; the open transaction was rolled back",
-          null, "reconnect and retry the transaction", true));
+      fatal(new PgWireException(state, message + "; the open transaction was rolled back",
+          null, "reconnect and retry the transaction" + why, true));
       return;
     }
     abandonCaptures();
@@ -1005,8 +1012,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     expected.clear();
     if (anyVisible) {
-      writeError(ErrorFields.of("ERROR", Sqlstate.CONNECTION_FAILURE, message + " while running this request",
-          null, "retry the request; if it wrote data, check whether it committed"));
+      writeError(ErrorFields.of("ERROR", state, tooLarge != null ? message : message + " while running this request",
+          null, tooLarge != null ? "if the request wrote data, check whether it committed" + why
+              : "retry the request; if it wrote data, check whether it committed"));
     }
     for (int i = 0; i < readies; i++) {
       writeReady();

@@ -102,15 +102,34 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     ByteBuf own = memory.tryAllocate(ctx.alloc(), total);
     if (own == null) {
       fail(in);
-      throw new PgWireException(Sqlstate.OUT_OF_MEMORY,
-          "Outpost cannot receive this " + peer + " message of " + total + " bytes (type " + printable(type)
-              + ") now: the large messages it is receiving or holding already use " + memory.inUse() + " of the "
-              + memory.limit() + " bytes it allows them; the connection is closed",
-          null, "retry later; if it recurs, the node's operator should give it more memory or lower max-message-size",
-          true);
+      throw refused(type, total);
     }
     large = own;
     continueLarge(in, out);
+  }
+
+  /**
+   * Why a large message was refused: no room now, or more than the budget holds at all. The
+   * connection is lost either way (a stream cannot be read past a message it did not take).
+   */
+  private PgWireException refused(byte type, int total) {
+    long limit = memory.limit();
+    boolean client = "client".equals(peer);
+    String what = "Outpost cannot receive this " + peer + " message of " + total + " bytes (type " + printable(type) + ")";
+    String message;
+    String hint;
+    if (total > limit) {
+      message = what + ": it is larger than the " + limit + " bytes this node lets large messages hold in all";
+      hint = (client ? "send it in smaller parts (smaller values, or COPY), or ask" : "ask")
+          + " the node's operator to give the node more memory (-Xmx; large messages may hold half of its direct memory)";
+    } else {
+      message = what + " now: the large messages it is receiving or holding already use " + memory.inUse() + " of the "
+          + limit + " bytes it allows them";
+      hint = "retry later; if it recurs, the node's operator should give it more memory (-Xmx)"
+          + (client ? " or lower max-message-size" : "");
+    }
+    return new PgWireException(Sqlstate.OUT_OF_MEMORY, client ? message + "; the connection is closed" : message, null,
+        hint, true);
   }
 
   /** Moves input into the large message; true when it is complete (and passed on). */

@@ -7,9 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The memory that large messages may hold while they are received and until they are released,
- * shared by all connections that use it (a node's clients). Each connection is already bounded by
- * the maximum message length; this bounds the sum, so that many clients sending large messages at
- * once cannot exhaust the node's direct memory — that would fail whichever allocation came next,
+ * shared by all connections that use it (a node's clients and origin connections). Each message is
+ * already bounded by a maximum length; this bounds the sum, so that many large messages at once
+ * cannot exhaust the node's direct memory — that would fail whichever allocation came next,
  * another client's or an origin connection's.
  *
  * <p>A {@link FrameDecoder} given this budget receives every message longer than

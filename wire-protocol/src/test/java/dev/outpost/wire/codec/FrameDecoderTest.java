@@ -188,6 +188,20 @@ class FrameDecoderTest {
   }
 
   @Test
+  void largeMessage_largerThanTheWholeBudget_isRefusedAsNeverFitting() {
+    MessageMemory memory = new MessageMemory(MessageMemory.LARGE * 2);
+    EmbeddedChannel ch = channel(memory);
+    byte[] m = query(MessageMemory.LARGE * 3);
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> ch.writeInbound(Unpooled.wrappedBuffer(m, 0, 100)));
+    PgWireException e = (PgWireException) t.getCause();
+    assertThat(e.sqlstate()).isEqualTo(Sqlstate.OUT_OF_MEMORY);
+    assertThat(e).hasMessageContaining("it is larger than the " + memory.limit() + " bytes");
+    assertThat(e.hint()).contains("smaller parts").doesNotContain("retry");
+    assertThat(memory.inUse()).isZero();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void largeMessage_cutOffByClose_givesItsMemoryBack() {
     MessageMemory memory = new MessageMemory(1 << 20);
     EmbeddedChannel ch = channel(memory);
