@@ -55,7 +55,8 @@ class LargeMessageIT {
         RawClient.Message m = readQuietly(big);
         if (m != null) {
           assertThat(m.type()).isEqualTo('E');
-          assertThat(new String(m.body(), StandardCharsets.UTF_8)).contains("53200", "cannot receive this client message");
+          assertThat(new String(m.body(), StandardCharsets.UTF_8))
+              .contains("53200", "cannot receive this client message");
         }
 
         assertThat(Sql.value(healthy, "SELECT 'still serving'")).isEqualTo("still serving");

@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *   <li>numbers another component already keeps, exported by reading it when scraped: pools
  *       ({@link #bindPool}), the cache ({@link #bindCache}), the cluster ({@link #bindCluster}),
  *       the change feed ({@link #bindChangeFeed}), the text-analysis pool
- *       ({@link #bindTextAnalysis}) and large messages ({@link #bindLargeMessages}). A supplier that throws is logged once and its last good
- *       sample is shown, so counters never go backwards and a scrape never fails.
+ *       ({@link #bindTextAnalysis}) and large messages ({@link #bindLargeMessages}). A supplier
+ *       that throws is logged once and its last good sample is shown, so counters never go
+ *       backwards and a scrape never fails.
  * </ul>
  *
  * <p>Thread-safe. Recording costs an array index and atomic updates; no meter is looked up by
@@ -226,12 +227,13 @@ public final class Metrics implements AutoCloseable {
     });
   }
 
-  /** Exports what large messages (of clients and of the origin) hold of the node's memory. Binding again replaces. */
+  /** Exports what large messages (of clients and the origin) hold of the node's memory. Binding again replaces. */
   public Binding bindLargeMessages(Supplier<LargeMessageLoad> load) {
     return bind("large-messages", load, b -> {
       String[] none = {};
-      b.gauge("outpost.large.messages.bytes", "Bytes held by large messages (of clients and of the origin) being received or forwarded",
-          none, LargeMessageLoad::bytes);
+      b.gauge("outpost.large.messages.bytes",
+          "Bytes held by large messages (of clients and of the origin) being received or forwarded", none,
+          LargeMessageLoad::bytes);
       b.gauge("outpost.large.messages.limit.bytes", "Bytes large messages may hold at once", none,
           LargeMessageLoad::limit);
       b.counter("outpost.large.messages.refused", "Large messages refused (SQLSTATE 53200) because the"

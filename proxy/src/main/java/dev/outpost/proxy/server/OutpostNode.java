@@ -124,25 +124,30 @@ public final class OutpostNode implements AutoCloseable {
     }
 
     public Options withCachePolicy(CachePolicy p) {
-      return new Options(p, ticker, bus, users, metrics, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
+      return new Options(p, ticker, bus, users, metrics, textAnalysis, textAnalysisBudgetChars,
+          largeMessageBytes);
     }
 
     public Options withTicker(Ticker t) {
-      return new Options(cachePolicy, t, bus, users, metrics, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
+      return new Options(cachePolicy, t, bus, users, metrics, textAnalysis, textAnalysisBudgetChars,
+          largeMessageBytes);
     }
 
     public Options withBus(CacheBus b) {
-      return new Options(cachePolicy, ticker, b, users, metrics, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
+      return new Options(cachePolicy, ticker, b, users, metrics, textAnalysis, textAnalysisBudgetChars,
+          largeMessageBytes);
     }
 
     /** Users that may log in (instead of the origin URL's single user). */
     public Options withUsers(UserDirectory u) {
-      return new Options(cachePolicy, ticker, bus, u, metrics, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
+      return new Options(cachePolicy, ticker, bus, u, metrics, textAnalysis, textAnalysisBudgetChars,
+          largeMessageBytes);
     }
 
     /** The registry to record into (a node makes its own otherwise). */
     public Options withMetrics(Metrics m) {
-      return new Options(cachePolicy, ticker, bus, users, m, textAnalysis, textAnalysisBudgetChars, largeMessageBytes);
+      return new Options(cachePolicy, ticker, bus, users, m, textAnalysis, textAnalysisBudgetChars,
+          largeMessageBytes);
     }
 
     /** Where long statement texts are analysed (the node keeps a small pool of its own otherwise). */

@@ -115,13 +115,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   private PgWireException refused(byte type, int total) {
     long limit = memory.limit();
     boolean client = "client".equals(peer);
-    String what = "Outpost cannot receive this " + peer + " message of " + total + " bytes (type " + printable(type) + ")";
+    String what = "Outpost cannot receive this " + peer + " message of " + total + " bytes (type "
+        + printable(type) + ")";
     String message;
     String hint;
     if (total > limit) {
       message = what + ": it is larger than the " + limit + " bytes this node lets large messages hold in all";
       hint = (client ? "send it in smaller parts (smaller values, or COPY), or ask" : "ask")
-          + " the node's operator to give the node more memory (-Xmx; large messages may hold half of its direct memory)";
+          + " the node's operator to give the node more memory"
+          + " (-Xmx; large messages may hold half of its direct memory)";
     } else {
       message = what + " now: the large messages it is receiving or holding already use " + memory.inUse() + " of the "
           + limit + " bytes it allows them";

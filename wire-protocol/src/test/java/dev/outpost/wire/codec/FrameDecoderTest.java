@@ -119,7 +119,8 @@ class FrameDecoderTest {
     assertThat(memory.inUse()).isEqualTo(total); // reserved in full once the length is known
     assertThat((Object) ch.readInbound()).isNull();
     // the rest, with a Sync behind it in the same read
-    ByteBuf rest = Unpooled.buffer().writeBytes(m, 10_003, total - 10_003).writeBytes(ByteBufUtil.decodeHexDump("5300000004"));
+    ByteBuf rest = Unpooled.buffer().writeBytes(m, 10_003, total - 10_003)
+        .writeBytes(ByteBufUtil.decodeHexDump("5300000004"));
     ch.writeInbound(rest);
     Frame big = ch.readInbound();
     Frame sync = ch.readInbound();
@@ -192,7 +193,8 @@ class FrameDecoderTest {
     MessageMemory memory = new MessageMemory(MessageMemory.LARGE * 2);
     EmbeddedChannel ch = channel(memory);
     byte[] m = query(MessageMemory.LARGE * 3);
-    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> ch.writeInbound(Unpooled.wrappedBuffer(m, 0, 100)));
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+        () -> ch.writeInbound(Unpooled.wrappedBuffer(m, 0, 100)));
     PgWireException e = (PgWireException) t.getCause();
     assertThat(e.sqlstate()).isEqualTo(Sqlstate.OUT_OF_MEMORY);
     assertThat(e).hasMessageContaining("it is larger than the " + memory.limit() + " bytes");
@@ -216,7 +218,8 @@ class FrameDecoderTest {
   @Test
   void largeMessage_thenAnInvalidOne_givesItsMemoryBack() {
     MessageMemory memory = new MessageMemory(1 << 20);
-    FrameDecoder decoder = new FrameDecoder(64 * 1024 * 1024, b -> FrontendType.of((byte) b) != null, "client", memory);
+    FrameDecoder decoder = new FrameDecoder(64 * 1024 * 1024, b -> FrontendType.of((byte) b) != null, "client",
+        memory);
     EmbeddedChannel ch = new EmbeddedChannel(decoder);
     byte[] m = query(MessageMemory.LARGE * 2);
     ch.writeInbound(Unpooled.wrappedBuffer(m, 0, 5000));
