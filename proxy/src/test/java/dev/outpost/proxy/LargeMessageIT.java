@@ -51,6 +51,9 @@ class LargeMessageIT {
                 && l.contains("the connection is closed") && l.contains("give the node more heap")));
         sending.get(30, TimeUnit.SECONDS);
         assertThat(node.output()).noneMatch(l -> l.contains("unexpected failure"));
+        // the operator was told at start that max-message-size exceeds what the budget can ever hold
+        assertThat(node.output()).anyMatch(l -> l.contains("max-message-size is 67108864 bytes")
+            && l.contains("may hold only 16777216 bytes") && l.contains("Give the node more heap"));
         // what the sender reads, if the close did not reset its socket first, is 53200
         RawClient.Message m = readQuietly(big);
         if (m != null) {

@@ -202,6 +202,18 @@ public final class OutpostNode implements AutoCloseable {
         () -> new LargeMessageLoad(largeMessages.inUse(), largeMessages.limit(), largeMessages.refused()));
   }
 
+  /**
+   * Tells the operator when max-message-size allows client messages that the large-message budget
+   * can never hold: those are refused with 53200 whatever else is going on.
+   */
+  private void warnIfMessagesCannotFit(ProxyConfig c) {
+    if (c.maxMessageSize() > largeMessages.limit()) {
+      log.warn("max-message-size is {} bytes, but large messages may hold only {} bytes of this node's memory in all"
+              + " (half of its direct memory): client messages between the two sizes will be refused with 53200."
+              + " Give the node more heap (-Xmx) or lower max-message-size", c.maxMessageSize(), largeMessages.limit());
+    }
+  }
+
   /** What large messages may hold at once, shared by the frame decoders of every client and origin connection. */
   public MessageMemory largeMessages() {
     return largeMessages;
@@ -267,6 +279,7 @@ public final class OutpostNode implements AutoCloseable {
   /** Binds the listening socket and warms the default pool. */
   public OutpostNode start() throws InterruptedException {
     ProxyConfig c = config;
+    warnIfMessagesCannotFit(c);
     ServerBootstrap b = new ServerBootstrap()
         .group(bossGroup, workerGroup)
         .channel(transport.serverChannel())
@@ -473,7 +486,8 @@ public final class OutpostNode implements AutoCloseable {
    * rest is reported by the returned diff and waits for a restart.
    */
   public synchronized ConfigDiff reload(ProxyConfig loaded) {
-    ConfigDiff diff = ConfigDiff.between(config, loaded);
+    ProxyConfig before = config;
+    ConfigDiff diff = ConfigDiff.between(before, loaded);
     ProxyConfig next = diff.effective();
     config = next;
     users = NodeSettings.users(next);
@@ -485,6 +499,9 @@ public final class OutpostNode implements AutoCloseable {
     }
     connector.settings(NodeSettings.originSockets(next));
     next.logLevel().apply();
+    if (next.maxMessageSize() != before.maxMessageSize()) {
+      warnIfMessagesCannotFit(next);
+    }
     log.info("configuration reloaded: {}", diff.summary());
     return diff;
   }
