@@ -50,7 +50,7 @@ class OriginSocketResetTest {
       resetter.start();
       OriginUrl url = OriginUrl.parse("postgresql://app:secret@127.0.0.1:" + origin.getLocalPort() + "/db?sslmode=disable");
       OriginConnector connector = new OriginConnector(transport.clientChannel(),
-          new OriginSocketSettings(Duration.ofSeconds(5), Duration.ZERO, Duration.ZERO));
+          new OriginSocketSettings(Duration.ofSeconds(5), Duration.ZERO, Duration.ZERO), null);
       for (int i = 0; i < ATTEMPTS; i++) {
         connector.cancel(group.next(), url, new CancelRequest(1000 + i, new byte[] {1, 2, 3, 4}));
         connector.verifyLogin(group.next(), url, null);

@@ -81,10 +81,6 @@ public final class OriginConnector {
   private final MessageMemory largeMessages;
   private volatile OriginSocketSettings settings;
 
-  public OriginConnector(Class<? extends SocketChannel> channelClass, OriginSocketSettings settings) {
-    this(channelClass, settings, null);
-  }
-
   /**
    * @param largeMessages where the origin's large messages (rows with big values) are counted while
    *     held, beside the clients' (null: not counted)

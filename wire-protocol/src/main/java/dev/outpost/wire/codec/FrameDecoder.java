@@ -146,12 +146,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     return true;
   }
 
+  /** The connection is gone in the middle of a large message: its buffer and reservation go too. */
   @Override
   protected void handlerRemoved0(ChannelHandlerContext ctx) {
-    releaseLarge();
-  }
-
-  private void releaseLarge() {
     ByteBuf own = large;
     large = null;
     if (own != null) {
@@ -159,9 +156,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     }
   }
 
+  /** Never called while a large message is being received: its bytes come first, whatever they are. */
   private void fail(ByteBuf in) {
     failed = true;
-    releaseLarge();
     in.skipBytes(in.readableBytes());
   }
 

@@ -25,15 +25,10 @@ public final class MessageMemory {
 
   private final AtomicLong inUse = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
-  private volatile long limit;
+  private final long limit;
 
   /** @param limit the most bytes large messages may hold at once */
   public MessageMemory(long limit) {
-    limit(limit);
-  }
-
-  /** Changes the limit; what is held already stays held. */
-  public void limit(long limit) {
     if (limit < 0) {
       throw new IllegalArgumentException("limit < 0: " + limit);
     }
@@ -59,11 +54,10 @@ public final class MessageMemory {
    * released, or null (counted as a refusal) when that would exceed the limit.
    */
   public ByteBuf tryAllocate(ByteBufAllocator alloc, int bytes) {
-    long max = limit;
     long now;
     do {
       now = inUse.get();
-      if (now + bytes > max) {
+      if (now + bytes > limit) {
         refused.incrementAndGet();
         return null;
       }

@@ -216,7 +216,7 @@ class FrameDecoderTest {
   }
 
   @Test
-  void largeMessage_thenAnInvalidOne_givesItsMemoryBack() {
+  void largeMessage_inProgress_isReceivedWhole_evenIfMaxLengthIsLoweredMeanwhile() {
     MessageMemory memory = new MessageMemory(1 << 20);
     FrameDecoder decoder = new FrameDecoder(64 * 1024 * 1024, b -> FrontendType.of((byte) b) != null, "client",
         memory);
@@ -226,7 +226,10 @@ class FrameDecoderTest {
     decoder.maxLength(10); // as if lowered; the message in progress keeps its reservation
     ch.writeInbound(Unpooled.wrappedBuffer(m, 5000, m.length - 5000));
     Frame f = ch.readInbound();
+    assertThat(f.size()).isEqualTo(m.length);
+    assertThat(memory.inUse()).isEqualTo(m.length);
     f.release();
+    // the next message is judged by the new maximum
     assertThatThrownBy(() -> ch.writeInbound(hex("5100000400"))).isInstanceOf(DecoderException.class);
     assertThat(memory.inUse()).isZero();
     ch.finishAndReleaseAll();
