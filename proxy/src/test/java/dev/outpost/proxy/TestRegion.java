@@ -27,6 +27,13 @@ final class TestRegion implements AutoCloseable {
   static TestRegion start(TestOrigin origin, String db, String region, int count, int budget, CachePolicy policy,
       List<HostPort> relayBinds, List<HostPort> relayPeers,
       java.util.function.UnaryOperator<dev.outpost.proxy.config.ProxyConfig.Builder> extra) throws IOException {
+    return startWithPolicies(origin, db, region, count, budget, i -> policy, relayBinds, relayPeers, extra);
+  }
+
+  /** The same, with each node's cache policy ({@code policyOf.apply(i)}, null for the default) of its own. */
+  static TestRegion startWithPolicies(TestOrigin origin, String db, String region, int count, int budget,
+      java.util.function.IntFunction<CachePolicy> policyOf, List<HostPort> relayBinds, List<HostPort> relayPeers,
+      java.util.function.UnaryOperator<dev.outpost.proxy.config.ProxyConfig.Builder> extra) throws IOException {
     TestRegion r = new TestRegion();
     List<HostPort> binds = new ArrayList<>();
     for (int i = 0; i < count; i++) {
@@ -34,6 +41,7 @@ final class TestRegion implements AutoCloseable {
     }
     for (int i = 0; i < count; i++) {
       int n = i;
+      CachePolicy policy = policyOf.apply(i);
       r.nodes.add(TestNode.start(origin, db, b -> {
         b.poolSize(budget).originMaxConnections(budget).region(region).nodeName(region + "-" + (n + 1))
             .clusterBind(binds.get(n)).clusterPeers(binds);
@@ -79,6 +87,11 @@ final class TestRegion implements AutoCloseable {
 
   static CachePolicy policy(Duration maxAge, Duration swr) {
     return new CachePolicy(true, maxAge, swr, 64L << 20, 1L << 20, List.of());
+  }
+
+  /** The cache off (the node still tracks and publishes its writes when it has peers). */
+  static CachePolicy cacheOff() {
+    return new CachePolicy(false, Duration.ofSeconds(60), Duration.ofSeconds(15), 64L << 20, 1L << 20, List.of());
   }
 
   @Override

@@ -69,6 +69,8 @@ final class DefaultQueryCache implements QueryCache {
   /** Where unreadable entries are physically removed. */
   private final Executor sweeper;
   private final SchemaListener schemaListener;
+  /** False when this node's cache is off: fills are not stored (see {@link QueryCacheBuilder#storing}). */
+  private final boolean storing;
   /** Index slots invalidated since the last sweep began: their unreadable entries are to be removed. */
   private final Set<IndexKey> toSweep = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** A flush happened since the last sweep began: every unreadable entry is to be removed. */
@@ -78,8 +80,9 @@ final class DefaultQueryCache implements QueryCache {
 
   DefaultQueryCache(
       String nodeId, long maxBytes, long maxEntrySize, long maxFlightNanos, Ticker ticker,
-      Executor executor, Executor sweeper, CacheBus bus, SchemaListener schemaListener) {
+      Executor executor, Executor sweeper, CacheBus bus, SchemaListener schemaListener, boolean storing) {
     this.nodeId = nodeId;
+    this.storing = storing;
     this.schemaListener = schemaListener;
     this.sweeper = sweeper;
     this.maxEntrySize = maxEntrySize;
@@ -264,6 +267,9 @@ final class DefaultQueryCache implements QueryCache {
   }
 
   private void applyFill(CacheEvent.Fill fill) {
+    if (!storing) {
+      return; // this node's cache is off: it reads nothing, so it keeps nothing
+    }
     CacheKey key = fill.key();
     CachedResult result = fill.result();
     long expiresAt = saturatedAdd(result.createdAtNanos(), result.freshness().lifetimeNanos());

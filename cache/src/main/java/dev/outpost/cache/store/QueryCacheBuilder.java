@@ -46,6 +46,7 @@ public final class QueryCacheBuilder {
   private CacheBus bus;
   private String nodeId = UUID.randomUUID().toString();
   private SchemaListener schemaListener = SchemaListener.NONE;
+  private boolean storing = true;
 
   private QueryCacheBuilder() {}
 
@@ -109,6 +110,15 @@ public final class QueryCacheBuilder {
     return this;
   }
 
+  /**
+   * False for a node whose cache is off but whose bus reaches nodes that cache: it publishes and
+   * applies invalidations, and stores no result, its own or a peer's (default true).
+   */
+  public QueryCacheBuilder storing(boolean store) {
+    this.storing = store;
+    return this;
+  }
+
   /** Who hears of schema changes (see {@link QueryCache#invalidateSchema}); default nobody. */
   public QueryCacheBuilder schemaListener(SchemaListener l) {
     this.schemaListener = Objects.requireNonNull(l, "schemaListener");
@@ -136,7 +146,7 @@ public final class QueryCacheBuilder {
     }
     DefaultQueryCache cache =
         new DefaultQueryCache(nodeId, maxBytes, maxEntrySize, flightNanos, ticker, executor, sweeper, b,
-            schemaListener);
+            schemaListener, storing);
     cache.bindTo(b);
     return cache;
   }

@@ -78,6 +78,26 @@ class ClusterConsistencyTest {
     assertThat(heard).as("data invalidations leave catalog facts alone").isEmpty();
   }
 
+  /**
+   * A node whose cache is off shares the bus: it keeps none of the region's fills, and the
+   * invalidations it publishes reach the nodes that cache.
+   */
+  @Test
+  void nodeThatDoesNotStore_keepsNoFill_butItsInvalidationsReachTheOthers() {
+    QueryCache off = QueryCacheBuilder.newBuilder().nodeId("off").ticker(ticker).executor(Runnable::run)
+        .storing(false).bus(bus.member()).build();
+    fillEverywhere("v1");
+    assertThat(off.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(off.stats().entries()).isZero();
+    assertThat(off.stats().fillsStored()).isZero();
+
+    off.invalidate("db", tables("orders"));
+    bus.deliverAll();
+    assertThat(a.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
+    assertThat(off.stats().invalidations()).as("its own, delivered to it too").isEqualTo(1);
+  }
+
   @Test
   void ownInvalidation_removesEntriesBeforeTheBusDeliversIt() {
     fillEverywhere("v1");

@@ -52,11 +52,23 @@ public final class CacheService implements AutoCloseable {
   /** Classifications by text, at most 64 MiB of them (tens of thousands of ordinary statements). */
   private final ClassificationCache classifications = new ClassificationCache(64L << 20);
   private volatile CachePolicy policy;
+  /** The cache's bus reaches other nodes (a region, and other regions over the relay). */
+  private final boolean sharedWithPeers;
 
+  /** A service for a node alone: its cache's bus reaches no other node. */
   public CacheService(QueryCache cache, CatalogInspector catalog, CachePolicy policy) {
+    this(cache, catalog, policy, false);
+  }
+
+  /**
+   * @param sharedWithPeers the cache's bus reaches other nodes, whose caches must hear of this
+   *     node's writes even when this node's cache is off
+   */
+  public CacheService(QueryCache cache, CatalogInspector catalog, CachePolicy policy, boolean sharedWithPeers) {
     this.cache = cache;
     this.catalog = catalog;
     this.policy = policy;
+    this.sharedWithPeers = sharedWithPeers;
   }
 
   public QueryCache cache() {
@@ -79,6 +91,16 @@ public final class CacheService implements AutoCloseable {
 
   public boolean enabled() {
     return policy.enabled();
+  }
+
+  /**
+   * Whether the writes that pass through this node are tracked and their invalidations published
+   * when they commit: always with the cache on; with it off, when other nodes share the bus. Writes
+   * through any node invalidate (DESIGN §6.5), so a node that does not cache must still tell the
+   * nodes that do.
+   */
+  public boolean publishesWrites() {
+    return policy.enabled() || sharedWithPeers;
   }
 
   /** The classification of {@code sql}, memoized by text. */

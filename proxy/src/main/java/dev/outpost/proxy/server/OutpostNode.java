@@ -231,6 +231,7 @@ public final class OutpostNode implements AutoCloseable {
     CachePolicy policy = options.cachePolicy() != null ? options.cachePolicy()
         : NodeSettings.cachePolicy(config.cache());
     QueryCacheBuilder b = QueryCacheBuilder.newBuilder()
+        .storing(policy.enabled()) // with the cache off, peers' fills would only take memory
         .maxBytes(policy.maxBytes())
         .maxEntrySize(policy.maxEntrySize())
         .maxFlightTime(config.acquireTimeout().plusSeconds(5));
@@ -247,7 +248,12 @@ public final class OutpostNode implements AutoCloseable {
       catalog.forget(database);
       metrics.schemaChanged();
     });
-    return new CacheService(b.build(), catalog, policy);
+    boolean shared = options.bus() != null || cluster != null;
+    if (!policy.enabled() && shared) {
+      log.info("the cache is off on this node: it stores no results, but it still publishes the invalidations of the "
+          + "writes that pass through it, so that the nodes that cache hear of them");
+    }
+    return new CacheService(b.build(), catalog, policy, shared);
   }
 
   private static SslContext clientTls(ProxyConfig config) {

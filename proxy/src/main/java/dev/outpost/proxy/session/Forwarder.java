@@ -429,7 +429,11 @@ final class Forwarder {
     CacheService svc = s.cacheService();
     if (!svc.enabled()) {
       s.plannedStatus = null;
-      if (sql != null && s.sharesBackends()) {
+      if (sql != null && svc.publishesWrites()) {
+        // the cache is off here, but other nodes cache: they hear of this node's writes only
+        // from the invalidations it publishes when they commit (DESIGN §6.5)
+        noteEffects(svc, sql);
+      } else if (sql != null && s.sharesBackends()) {
         // the cache is off, but a shared backend must still not carry a role or setting that a
         // user-defined function set to the next client: the catalog says which functions those are
         CodeFacts facts = codeFacts(sql);
@@ -446,17 +450,7 @@ final class Forwarder {
     if (sql == null) {
       return status != null ? status : CacheStatus.UNCACHEABLE;
     }
-    Classification c = s.classify(sql);
-    if (c.schemaChange()) {
-      noteSchemaChangeInTransaction();
-    }
-    CacheService.UserCode userCode = noteStateChanges(svc, codeFacts(c));
-    // a function call may write; so may an operator, when the catalog says (or has not yet said)
-    // that a user-defined volatile function is behind it
-    if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()
-        || userCode != CacheService.UserCode.NONE) {
-      s.router.noteWrite(c);
-    }
+    Classification c = noteEffects(svc, sql);
     if (status == null && s.armedCapture != null) {
       return null; // the leader of a fill: its status is known when the result is complete
     }
@@ -478,6 +472,26 @@ final class Forwarder {
       transactionThisBatch = true;
     }
     return status;
+  }
+
+  /**
+   * Notes what {@code sql} does besides answering: a schema change, a change of settings or role
+   * behind Outpost's back, and a statement that may write (for the invalidation when its
+   * transaction commits).
+   */
+  private Classification noteEffects(CacheService svc, String sql) {
+    Classification c = s.classify(sql);
+    if (c.schemaChange()) {
+      noteSchemaChangeInTransaction();
+    }
+    CacheService.UserCode userCode = noteStateChanges(svc, codeFacts(c));
+    // a function call may write; so may an operator, when the catalog says (or has not yet said)
+    // that a user-defined volatile function is behind it
+    if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()
+        || userCode != CacheService.UserCode.NONE) {
+      s.router.noteWrite(c);
+    }
+    return c;
   }
 
   private static boolean opensTransaction(Classification c) {
