@@ -147,6 +147,8 @@ class MixedRegionIT {
       assertThat(off.node().cluster().snapshot().stats().fillsReceived()).as("the fill was delivered to node 2")
           .isGreaterThan(received);
       assertThat(off.node().cacheService().cache().stats().entries()).isZero();
+      var show = new dev.outpost.proxy.admin.AdminConsole(off.node()).execute("SHOW CACHE").rows();
+      assertThat(show).contains(List.of("enabled", "off"), List.of("publishes_invalidations", "on"));
       assertThat(off.node().cacheService().cache().stats().fillsStored()).isZero();
       long before = hits(off);
       assertThat(Sql.value(c, "SELECT v AS mixed_fill FROM kv WHERE k = 7")).isEqualTo("v7");

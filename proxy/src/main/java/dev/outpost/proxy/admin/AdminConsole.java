@@ -204,6 +204,8 @@ public final class AdminConsole {
     long lookups = hits + s.count(CacheStatus.MISS);
     AdminResult.Builder r = AdminResult.builder("SHOW", "name", "value");
     r.row("enabled", node.cacheService().enabled() ? "on" : "off");
+    // off only for a node alone with the cache off: then nobody caches what passes through it
+    r.row("publishes_invalidations", node.cacheService().publishesWrites() ? "on" : "off");
     r.row("entries", s.entries());
     r.row("bytes", s.bytes());
     r.row("max_bytes", node.cacheService().policy().maxBytes());
