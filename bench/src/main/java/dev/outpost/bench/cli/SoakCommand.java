@@ -48,7 +48,7 @@ public final class SoakCommand implements Callable<Integer> {
   int nodes;
 
   @Option(names = "--regions", defaultValue = "1", description = "regions the nodes are split into, 1 to 3 (node i "
-      + "in region i % regions), bridged by JGroups RELAY on loopback (default ${DEFAULT-VALUE})")
+      + "in region i %% regions), bridged by JGroups RELAY on loopback (default ${DEFAULT-VALUE})")
   int regions;
 
   @Option(names = "--direct-writers", defaultValue = "0", description = "more clients that write straight to the "

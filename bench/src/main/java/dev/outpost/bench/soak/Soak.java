@@ -202,8 +202,8 @@ public final class Soak {
     try {
       for (int i = 0; i < layout.clients(); i++) {
         PgAddress at = layout.isDirect(i) ? origin.address() : nodes.get(layout.node(i)).address();
-        SoakClient c = new SoakClient(i, at.jdbcUrl(), at.user(), at.password(), tally, history, layout, stop,
-            cancels, settings.operationBound(), settings.seed());
+        SoakClient c = new SoakClient(i, at.jdbcUrl(), at.user(), at.password(), origin.address(), tally, history,
+            layout, stop, cancels, settings.operationBound(), settings.seed());
         all.add(c);
         running.add(clients.submit(c));
       }

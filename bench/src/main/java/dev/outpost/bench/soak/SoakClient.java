@@ -1,5 +1,6 @@
 package dev.outpost.bench.soak;
 
+import dev.outpost.bench.lab.PgAddress;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -45,6 +46,8 @@ final class SoakClient implements Runnable {
 
   private final int id;
   private final String jdbcUrl;
+  /** The origin itself, asked what a row holds when a read through the node looked stale. */
+  private final PgAddress origin;
   private final Properties login;
   private final SoakTally tally;
   private final CommitHistory history;
@@ -59,10 +62,12 @@ final class SoakClient implements Runnable {
   /** Operations that failed in a row; reset by one that succeeds. */
   private int failuresInARow;
 
-  SoakClient(int id, String jdbcUrl, String user, String password, SoakTally tally, CommitHistory history,
-      SoakLayout layout, AtomicBoolean stop, ScheduledExecutorService cancels, Duration bound, long seed) {
+  SoakClient(int id, String jdbcUrl, String user, String password, PgAddress origin, SoakTally tally,
+      CommitHistory history, SoakLayout layout, AtomicBoolean stop, ScheduledExecutorService cancels, Duration bound,
+      long seed) {
     this.id = id;
     this.jdbcUrl = jdbcUrl;
+    this.origin = origin;
     this.tally = tally;
     this.history = history;
     this.layout = layout;
@@ -213,7 +218,7 @@ final class SoakClient implements Runnable {
     long seen = readBalance(c, layout.ownTable(id), row);
     tally.freshnessChecked(SoakLayout.Route.SAME_NODE);
     if (seen < value) {
-      tally.stale(id, "own row " + row + " (read-your-writes)", seen, value);
+      tally.stale(id, "own row " + row + " (read-your-writes)", seen, value, originHolds(layout.ownTable(id), row));
     }
   }
 
@@ -233,7 +238,24 @@ final class SoakClient implements Runnable {
       tally.stale(id, "row " + (OWN_ROW_BASE + other) + " of client " + other
           + (route == SoakLayout.Route.SAME_NODE ? "" : " (written " + layout.writesGoTo(other) + ", read through node " + (layout.node(id) + 1)
               + ", committed more than " + lag.toMillis() + " ms before)"),
-          seen, known);
+          seen, known, originHolds(layout.ownTable(other), OWN_ROW_BASE + other));
+    }
+  }
+
+  /**
+   * What the origin itself holds in {@code row} now, in words, to tell a node that served an old
+   * result (the origin holds the committed value or more) from a commit the client saw
+   * acknowledged that the origin does not have.
+   */
+  private String originHolds(String table, int row) {
+    try (Connection c = DriverManager.getConnection(origin.jdbcUrl(), origin.user(), origin.password());
+        PreparedStatement ps = c.prepareStatement(String.format(READ, table))) {
+      ps.setInt(1, row);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? "the origin holds " + rs.getLong(2) + " now" : "the origin has no such row now";
+      }
+    } catch (SQLException e) {
+      return "the origin could not be asked (" + e.getSQLState() + ")";
     }
   }
 

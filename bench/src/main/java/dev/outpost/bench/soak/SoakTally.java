@@ -101,9 +101,10 @@ public final class SoakTally {
   }
 
   /** A read returned {@code seen} where a value of at least {@code committed} was known to be committed. */
-  void stale(int client, String what, long seen, long committed) {
+  void stale(int client, String what, long seen, long committed, String originNow) {
     staleCount.incrementAndGet();
-    example(staleReads, "client " + client + ", " + what + ": read " + seen + " after " + committed + " was committed");
+    example(staleReads, "client " + client + ", " + what + ": read " + seen + " after " + committed + " was committed ("
+        + originNow + ")");
   }
 
   /** A read of a committed row was checked; {@code route}: how the write reached the reader's node. */

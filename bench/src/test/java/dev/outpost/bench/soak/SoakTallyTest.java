@@ -42,10 +42,10 @@ class SoakTallyTest {
   @Test
   void aStaleRead_anUnexpectedError_aHungOperation_andOtherProblems_eachFailTheRun() {
     SoakTally stale = new SoakTally();
-    stale.stale(4, "own row 1004 (read-your-writes)", 6, 7);
+    stale.stale(4, "own row 1004 (read-your-writes)", 6, 7, "the origin holds 7 now");
     assertThat(stale.passed()).isFalse();
     assertThat(stale.problems()).singleElement().asString()
-        .contains("1 stale read(s)", "client 4", "read 6 after 7 was committed");
+        .contains("1 stale read(s)", "client 4", "read 6 after 7 was committed (the origin holds 7 now)");
 
     SoakTally desync = new SoakTally();
     desync.failed(2, "read", new SQLException("Outpost lost track of the protocol state", "08P01"), 5);
@@ -66,7 +66,7 @@ class SoakTallyTest {
   void examplesAreBounded_countsAreNot() {
     SoakTally t = new SoakTally();
     for (int i = 0; i < 50; i++) {
-      t.stale(i, "row", 1, 2);
+      t.stale(i, "row", 1, 2, "the origin holds 2 now");
     }
     assertThat(t.staleReads()).isEqualTo(50);
     assertThat(t.problems().get(0).split("; ")).hasSize(SoakTally.EXAMPLES);
