@@ -760,13 +760,27 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     abandonCaptures();
     if (conn != null) {
       OriginConnection c = conn;
-      conn = null;
       boolean clean = expected.isEmpty() && txnStatus == 'I' && !copyIn && !inBatch;
+      int readiesDue = 0;
+      for (Expectation e : expected) {
+        readiesDue += e.endsWithReady() ? 1 : 0;
+      }
+      boolean drain = !clean && !copyIn && readiesDue > 0 && router.writesInFlight();
+      if (!clean) {
+        // a write already sent may still commit at the origin, with nobody left to see its end
+        router.connectionLost();
+      }
+      conn = null;
       if (originPaused) {
         c.autoRead(true);
       }
-      // A backend still busy with this client's work cannot be handed to anyone else.
-      pool.release(c, clean, pinned && mode != PoolMode.SESSION);
+      if (drain) {
+        // … and it does so before its backend notices that the client left: invalidate again after
+        DisconnectedDrain.start(pool, c, cacheService, database, readiesDue);
+      } else {
+        // A backend still busy with this client's work cannot be handed to anyone else.
+        pool.release(c, clean, pinned && mode != PoolMode.SESSION);
+      }
     }
     expected.clear();
   }

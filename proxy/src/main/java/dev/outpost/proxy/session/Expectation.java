@@ -48,6 +48,14 @@ final class Expectation {
   dev.outpost.cache.CacheStatus status;
   /** QUERY, EXECUTE: when the client's request arrived, for the latency histogram. */
   long startNanos;
+  /**
+   * QUERY, EXECUTE: the statement may write (for the invalidation when its transaction commits).
+   * It joins its transaction's writes only once its answer arrives: a request pipelined behind
+   * another has not run when the other's ReadyForQuery ends a transaction.
+   */
+  dev.outpost.cache.sql.Classification write;
+  /** FUNCTION_CALL: the call may write anything. */
+  boolean writesEverything;
 
   private Expectation(Kind kind, boolean swallow, String sql, String clientStatement, String serverStatement) {
     this.kind = kind;

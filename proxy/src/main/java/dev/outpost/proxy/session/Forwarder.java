@@ -70,6 +70,8 @@ final class Forwarder {
   private boolean describedThisBatch;
   /** The current batch opened a transaction block (BEGIN before Sync). */
   private boolean transactionThisBatch;
+  /** The statement being forwarded may write: set by {@link #noteEffects}, taken by its expectation. */
+  private Classification noted;
 
   Forwarder(ClientSession session) {
     this.s = session;
@@ -269,9 +271,10 @@ final class Forwarder {
         break;
       case FUNCTION_CALL:
         out.add(f);
-        s.router.noteWriteEverything(); // a function call may write anything
         s.noteUntrackedState("a fast-path function call"); // … and change settings (set_config)
-        s.expected.addLast(Expectation.of(Kind.FUNCTION_CALL));
+        Expectation call = Expectation.of(Kind.FUNCTION_CALL);
+        call.writesEverything = true; // a function call may write anything
+        s.expected.addLast(call);
         break;
       case COPY_DATA:
       case COPY_DONE:
@@ -305,6 +308,7 @@ final class Forwarder {
     CacheStatus status = account(sql);
     out.add(f);
     Expectation e = Expectation.query(sql, false);
+    e.write = takeWrite();
     e.status = status;
     e.startNanos = s.requestStartNanos();
     e.capture = armedCaptureFor(sql);
@@ -489,8 +493,15 @@ final class Forwarder {
     // that a user-defined volatile function is behind it
     if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()
         || userCode != CacheService.UserCode.NONE) {
-      s.router.noteWrite(c);
+      noted = c;
     }
+    return c;
+  }
+
+  /** The write {@link #noteEffects} noted for the request being forwarded, for its expectation. */
+  private Classification takeWrite() {
+    Classification c = noted;
+    noted = null;
     return c;
   }
 
@@ -643,6 +654,7 @@ final class Forwarder {
     }
     out.add(f);
     Expectation e = Expectation.execute(cs == null ? null : cs.sql);
+    e.write = takeWrite();
     e.capture = capture;
     e.status = status;
     e.startNanos = s.requestStartNanos();

@@ -35,7 +35,10 @@ final class ResponseRouter {
    * DO …): a shared backend must be reset before reuse.
    */
   private boolean stateUnknown;
-  /** Statements of the open transaction that may write, for the invalidation at commit. */
+  /**
+   * Statements of the open transaction that may write and have been answered, for the
+   * invalidation at commit (see {@link Expectation#write}).
+   */
   private final List<dev.outpost.cache.sql.Classification> writes = new ArrayList<>();
   /** The open transaction may have written anything (a FunctionCall). */
   private boolean writesEverything;
@@ -48,14 +51,29 @@ final class ResponseRouter {
   /** The open transaction sent a schema change with the cache off (see forgetCatalogWhenTransactionEnds). */
   private boolean schemaChanged;
 
-  /** A statement that may write was sent in the current transaction. */
-  void noteWrite(dev.outpost.cache.sql.Classification c) {
-    writes.add(c);
+  /** Whether a statement that may write was sent and its transaction has not ended yet. */
+  boolean writesInFlight() {
+    if (!writes.isEmpty() || writesEverything) {
+      return true;
+    }
+    for (Expectation e : s.expected) {
+      if (e.write != null || e.writesEverything) {
+        return true;
+      }
+    }
+    return false;
   }
 
-  /** Something that may write anything was sent in the current transaction. */
-  void noteWriteEverything() {
-    writesEverything = true;
+  /** The answer to {@code e} arrived (or it left the queue): a write it may have made joins its transaction's. */
+  private void answered(Expectation e) {
+    if (e.write != null) {
+      writes.add(e.write);
+      e.write = null;
+    }
+    if (e.writesEverything) {
+      writesEverything = true;
+      e.writesEverything = false;
+    }
   }
 
   /** Something that may change settings or the role behind Outpost's back was sent (see {@link ClientSession#noteUntrackedState}). */
@@ -309,7 +327,9 @@ final class ResponseRouter {
       s.recordQuery(head.status, head.startNanos);
     }
     while (!s.expected.isEmpty() && s.expected.peekFirst().kind != Kind.SYNC) {
-      undo(s.expected.pollFirst());
+      Expectation skipped = s.expected.pollFirst();
+      answered(skipped); // it failed or never ran; counted anyway: invalidating more is safe
+      undo(skipped);
     }
     if (s.expected.isEmpty()) {
       s.skipping = true; // the client's Sync has not been forwarded yet
@@ -346,6 +366,7 @@ final class ResponseRouter {
     if (status != 'I') {
       explicitTransaction = true;
     }
+    answered(head); // a simple query's or a function call's own write
     if (status == 'I') {
       // read-your-writes: the invalidation is applied before the client learns of the commit
       commitWrites();
@@ -415,6 +436,9 @@ final class ResponseRouter {
    */
   void connectionLost() {
     dev.outpost.proxy.cache.CacheService svc = s.cacheService();
+    for (Expectation e : s.expected) {
+      answered(e); // sent, outcome unknown: it may have run and committed
+    }
     if ((!writes.isEmpty() || writesEverything) && svc != null) {
       svc.invalidate(s.database, dev.outpost.proxy.cache.WriteSet.EVERYTHING);
     }
@@ -568,7 +592,10 @@ final class ResponseRouter {
   }
 
   private void pop() {
-    s.expected.pollFirst();
+    Expectation e = s.expected.pollFirst();
+    if (e != null) {
+      answered(e);
+    }
     emitSynthetic();
   }
 
