@@ -18,10 +18,15 @@
 #   bench/scripts/pgbench-compare.sh [--duration 15] [--warmup 5] [--rounds 1] [--clients 8]
 #                                    [--jobs N] [--hot-keys 1000] [--rtt 40] [--with-relay]
 #                                    [--parts pooling,hits,latency,connect] [--out DIR]
+#                                    [--proxy-cpus LIST --load-cpus LIST]
 #
 # --jobs is pgbench's -j (its threads; default: one per client). On a machine with few cores,
 # pgbench's own threads compete with the endpoint for CPU; -j equal to the core count leaves more
 # of it to the endpoint (the tables say which -j was used).
+#
+# --proxy-cpus and --load-cpus (taskset lists, e.g. 1 and 0) pin the proxies (Outpost, PgBouncer,
+# pgpool-II, the relay) to the first and the origin Postgres and pgbench to the second: the proxy
+# then has cores of its own, as on a host of its own, instead of competing with the load for them.
 #
 # Every endpoint first runs --warmup seconds per mode, unrecorded (the JVM compiles its hot path;
 # a node in production runs warm). Errors pgbench reports (aborted clients, failed transactions)
@@ -46,6 +51,8 @@ HOT_KEYS=1000
 RTT_MS=40
 PARTS=pooling,hits,latency,connect
 OUT=
+PROXY_CPUS=
+LOAD_CPUS=
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -58,10 +65,24 @@ while [ $# -gt 0 ]; do
     --rtt) RTT_MS=$2; shift 2 ;;
     --parts) PARTS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+    --proxy-cpus) PROXY_CPUS=$2; shift 2 ;;
+    --load-cpus) LOAD_CPUS=$2; shift 2 ;;
+    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+
+if [[ -n $PROXY_CPUS && -z $LOAD_CPUS || -z $PROXY_CPUS && -n $LOAD_CPUS ]]; then
+  echo "--proxy-cpus and --load-cpus go together" >&2; exit 2
+fi
+ON_PROXY=()
+ON_LOAD=()
+PINNED=
+if [ -n "$PROXY_CPUS" ]; then
+  ON_PROXY=(taskset -c "$PROXY_CPUS")
+  ON_LOAD=(taskset -c "$LOAD_CPUS")
+  PINNED=", proxies on CPU $PROXY_CPUS, origin and pgbench on CPU $LOAD_CPUS"
+fi
 
 jobs_for() { # pgbench -j for a run with $1 clients: --jobs, at most one per client
   local j=${JOBS:-$1}
@@ -105,13 +126,13 @@ export PGPASSWORD=demo PGSSLMODE=disable PGUSER=demo PGDATABASE=shop PGHOST=127.
 
 # ---- the origin: the demo's embedded Postgres ---------------------------------------------------
 DEMO_PORT=$(free_port)
-java -jar "$OUTPOST_JAR" demo --wan-delay 0ms --listen "127.0.0.1:$DEMO_PORT" >"$WORK/demo.log" 2>&1 &
+${ON_LOAD[@]+"${ON_LOAD[@]}"} java -jar "$OUTPOST_JAR" demo --wan-delay 0ms --listen "127.0.0.1:$DEMO_PORT" >"$WORK/demo.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 300); do grep -q "outpost demo ready" "$WORK/demo.log" && break; sleep 0.2; done
 ORIGIN_PORT=$(sed -n 's/.*embedded Postgres on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/demo.log" | head -1)
 [ -n "$ORIGIN_PORT" ] || { echo "the demo origin did not start; see $WORK/demo.log" >&2; exit 1; }
 ORIGIN_VERSION=$(psql -p "$ORIGIN_PORT" -Atc 'SHOW server_version')
-pgbench -p "$ORIGIN_PORT" -i -s 10 -q >"$OUT/pgbench-init.log" 2>&1
+${ON_LOAD[@]+"${ON_LOAD[@]}"} pgbench -p "$ORIGIN_PORT" -i -s 10 -q >"$OUT/pgbench-init.log" 2>&1
 cat >"$WORK/hot.sql" <<EOF
 \set aid random(1, $HOT_KEYS)
 SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
@@ -127,7 +148,7 @@ PORT[direct]=$ORIGIN_PORT
 start_outpost() { # label origin-port extra-flags...
   local label=$1 origin=$2; shift 2
   local port; port=$(free_port)
-  java -Xmx512m -jar "$OUTPOST_JAR" serve --listen "127.0.0.1:$port" \
+  ${ON_PROXY[@]+"${ON_PROXY[@]}"} java -Xmx512m -jar "$OUTPOST_JAR" serve --listen "127.0.0.1:$port" \
     --origin "postgresql://demo:demo@127.0.0.1:$origin/shop?sslmode=disable" \
     --pool-mode transaction --pool-size 20 "$@" >"$OUT/$label.log" 2>&1 &
   PIDS+=($!)
@@ -159,9 +180,9 @@ logfile = $dir/pgbouncer.log
 EOF
   chmod -R a+rwX "$dir"
   if [ "$(id -u)" = 0 ]; then
-    pgbouncer -u nobody "$dir/pgbouncer.ini" >"$dir/stdout.log" 2>&1 &
+    ${ON_PROXY[@]+"${ON_PROXY[@]}"} pgbouncer -u nobody "$dir/pgbouncer.ini" >"$dir/stdout.log" 2>&1 &
   else
-    pgbouncer "$dir/pgbouncer.ini" >"$dir/stdout.log" 2>&1 &
+    ${ON_PROXY[@]+"${ON_PROXY[@]}"} pgbouncer "$dir/pgbouncer.ini" >"$dir/stdout.log" 2>&1 &
   fi
   PIDS+=($!)
   wait_port "$port" 30
@@ -206,7 +227,7 @@ EOF
   echo "demo:TEXTdemo" >"$dir/pool_passwd"
   chmod 600 "$dir/pool_passwd"
   : >"$dir/pcp.conf"; : >"$dir/pool_hba.conf"
-  pgpool -n -f "$dir/pgpool.conf" -F "$dir/pcp.conf" -a "$dir/pool_hba.conf" >"$dir/pgpool.log" 2>&1 &
+  ${ON_PROXY[@]+"${ON_PROXY[@]}"} pgpool -n -f "$dir/pgpool.conf" -F "$dir/pcp.conf" -a "$dir/pool_hba.conf" >"$dir/pgpool.log" 2>&1 &
   PIDS+=($!)
   wait_port "$port" 30
   PORT[$label]=$port
@@ -217,7 +238,7 @@ pgbench_at() {
   local label=$1 mode=$2 clients=$3 script=$4 seconds=$5; shift 5
   local what=(-S)
   [ "$script" = S ] || what=(-f "$script")
-  pgbench -n -p "${PORT[$label]}" -M "$mode" -c "$clients" -j "$(jobs_for "$clients")" -T "$seconds" "${what[@]}" "$@"
+  ${ON_LOAD[@]+"${ON_LOAD[@]}"} pgbench -n -p "${PORT[$label]}" -M "$mode" -c "$clients" -j "$(jobs_for "$clients")" -T "$seconds" "${what[@]}" "$@"
 }
 
 # One recorded run: label mode clients script-or-S out-file [extra pgbench flags]
@@ -268,12 +289,12 @@ compare() { # title script clients labels...
   done
   {
     if [ "$ROUNDS" -gt 1 ]; then
-      echo "### $title ($clients clients, pgbench -j $(jobs_for "$clients"), $ROUNDS rounds of ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
+      echo "### $title ($clients clients, pgbench -j $(jobs_for "$clients"), $ROUNDS rounds of ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION$PINNED)"
       echo
       echo "| mode | endpoint | tps (median) | tps range | latency avg ms (median) | vs direct (median of rounds) | errors |"
       echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
     else
-      echo "### $title ($clients clients, pgbench -j $(jobs_for "$clients"), ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION)"
+      echo "### $title ($clients clients, pgbench -j $(jobs_for "$clients"), ${DURATION}s each, origin on loopback, Postgres $ORIGIN_VERSION$PINNED)"
       echo
       echo "| mode | endpoint | tps | latency avg ms | vs direct | errors |"
       echo "| --- | --- | ---: | ---: | ---: | ---: |"
@@ -336,7 +357,7 @@ part hits && start_pgpool_cache pgpool-cache "$ORIGIN_PORT"
 POOLING=(direct pgbouncer outpost-nocache)
 if part pooling && [ "$WITH_RELAY" = 1 ]; then
   RELAY_PORT=$(free_port)
-  java -jar "$BENCH_JAR" wan --listen "127.0.0.1:$RELAY_PORT" --target "127.0.0.1:$ORIGIN_PORT" --delay 0ms \
+  ${ON_PROXY[@]+"${ON_PROXY[@]}"} java -jar "$BENCH_JAR" wan --listen "127.0.0.1:$RELAY_PORT" --target "127.0.0.1:$ORIGIN_PORT" --delay 0ms \
     --no-handshake >"$OUT/netty-relay.log" 2>&1 &
   PIDS+=($!)
   wait_port "$RELAY_PORT" 30

@@ -129,6 +129,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   final List<dev.outpost.cache.sql.CodeFacts> uncertainCalls = new ArrayList<>(0);
   /** A single-flight follower's wait for its leader's result. */
   private CompletableFuture<?> fillWait;
+  /** After the client left with writes in flight: who waits for their answers (see {@link DisconnectedDrain}). */
+  private DisconnectedDrain drain;
   /**
    * Statement texts at least this long are lexed and classified on the node's text-analysis pool
    * before the session goes on with them: on the event loop, at ~80 ns per character, a 10 MB
@@ -765,7 +767,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       for (Expectation e : expected) {
         readiesDue += e.endsWithReady() ? 1 : 0;
       }
-      boolean drain = !clean && !copyIn && readiesDue > 0 && router.writesInFlight();
+      boolean keepForDrain = !clean && !copyIn && readiesDue > 0 && router.writesInFlight();
       if (!clean) {
         // a write already sent may still commit at the origin, with nobody left to see its end
         router.connectionLost();
@@ -774,9 +776,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       if (originPaused) {
         c.autoRead(true);
       }
-      if (drain) {
+      if (keepForDrain) {
         // … and it does so before its backend notices that the client left: invalidate again after
-        DisconnectedDrain.start(pool, c, cacheService, database, readiesDue);
+        drain = DisconnectedDrain.start(pool, c, cacheService, database, readiesDue);
       } else {
         // A backend still busy with this client's work cannot be handed to anyone else.
         pool.release(c, clean, pinned && mode != PoolMode.SESSION);
@@ -966,7 +968,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   @Override
   public void onOriginFrame(OriginConnection c, Frame frame) {
     if (c != conn || closed) {
-      frame.release();
+      DisconnectedDrain d = drain;
+      if (d != null && d.drains(c)) {
+        d.relay(frame); // sent before the drain took the connection over
+      } else {
+        frame.release();
+      }
       return;
     }
     try {

@@ -43,12 +43,31 @@ final class DisconnectedDrain implements OriginListener {
   }
 
   /** Takes {@code c} over from the session that held it; {@code readiesDue} must be positive. */
-  static void start(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue) {
+  static DisconnectedDrain start(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue) {
     DisconnectedDrain d = new DisconnectedDrain(pool, c, cache, database, readiesDue);
-    c.eventLoop().execute(() -> {
+    Runnable takeOver = () -> {
       d.limit = c.eventLoop().schedule(d::cutShort, LIMIT_SECONDS, TimeUnit.SECONDS);
       c.bind(d, "drain after the client left");
-    });
+    };
+    if (c.eventLoop().inEventLoop()) {
+      takeOver.run(); // at once: no answer of the origin's can reach the session in between
+    } else {
+      c.eventLoop().execute(takeOver); // answers already on their way to the session come back by relay
+    }
+    return d;
+  }
+
+  /** Whether this drain took {@code connection} over. */
+  boolean drains(OriginConnection connection) {
+    return connection == c;
+  }
+
+  /**
+   * An answer that reached the session after it let go: counted here (on the connection's loop;
+   * only the number of ReadyForQuery matters, not their order against answers delivered directly).
+   */
+  void relay(Frame frame) {
+    c.eventLoop().execute(() -> onOriginFrame(c, frame));
   }
 
   @Override
