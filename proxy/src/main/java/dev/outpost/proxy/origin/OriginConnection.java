@@ -2,6 +2,8 @@ package dev.outpost.proxy.origin;
 
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
+import dev.outpost.wire.PgWireException;
+import dev.outpost.wire.Sqlstate;
 import dev.outpost.wire.backend.BackendKeyData;
 import dev.outpost.wire.backend.ErrorFields;
 import dev.outpost.wire.codec.WriteCoalescer;
@@ -24,10 +26,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While idle in the pool, asynchronous messages are absorbed here: a FATAL error or a closed
  * socket removes the connection from the pool.
+ *
+ * <p>Reading stops for either of two reasons: the session asks ({@link #autoRead}, its client is
+ * not keeping up), or what was read for a session on another loop has not been taken there yet
+ * (more than {@link #BACKLOG_HIGH} bytes, until it is down to {@link #BACKLOG_LOW}). Without the
+ * second, a busy session loop let an origin sending fast fill the node's direct memory with read
+ * batches waiting in that loop's task queue, before the session could see its client was full.
+ * The other direction is bounded the same way: what a session on another loop {@link #send sends}
+ * and this loop has not written yet counts against {@link #isWritable}.
  */
 public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(OriginConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
+  /** Bytes read for a session on another loop and not yet taken there, above which reading stops. */
+  static final long BACKLOG_HIGH = 1024 * 1024;
+  /** ... and below which it resumes (unless the session asked it to stop). */
+  static final long BACKLOG_LOW = 256 * 1024;
 
   private final long id = IDS.incrementAndGet();
   private final Channel channel;
@@ -46,6 +60,18 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private volatile boolean closed;
   private volatile Object holder;
   private List<Frame> pendingForOtherLoop;
+  /** Bytes of {@link #pendingForOtherLoop}. */
+  private long pendingBytes;
+  /** Bytes handed to another loop's session and not yet taken there (the backlog). */
+  private final AtomicLong backlog = new AtomicLong();
+  /** Reading stopped because the backlog passed {@link #BACKLOG_HIGH}; written on the channel's loop only. */
+  private volatile boolean backlogPaused;
+  /** The session asked to stop reading (its client is full). */
+  private volatile boolean listenerPaused;
+  /** Bytes a session on another loop sent that this loop has not written yet. */
+  private final AtomicLong sendBacklog = new AtomicLong();
+  /** {@link #sendBacklog} passed {@link #BACKLOG_HIGH} and has not come down to {@link #BACKLOG_LOW}. */
+  private volatile boolean sendBacklogFull;
   /** The listener that received frames in the current read batch (it may have unbound since). */
   private OriginListener batchListener;
 
@@ -149,13 +175,45 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     return broken || closed || !channel.isActive();
   }
 
-  /** Writes and flushes {@code messages} (ByteBufs or frames) in order, from any thread. */
+  /**
+   * Writes and flushes {@code messages} (ByteBufs or frames) in order, from any thread. From another
+   * loop, what waits to be written there counts against {@link #isWritable()}; the holder hears
+   * {@link OriginListener#onOriginWritabilityChanged} when it has been written.
+   */
   public void send(List<Object> messages) {
     if (channel.eventLoop().inEventLoop()) {
       writeAll(messages);
-    } else {
-      List<Object> copy = new ArrayList<>(messages);
-      channel.eventLoop().execute(() -> writeAll(copy));
+      return;
+    }
+    List<Object> copy = new ArrayList<>(messages);
+    long bytes = 0;
+    for (Object m : copy) {
+      bytes += (m instanceof Frame f ? f.content() : (ByteBuf) m).readableBytes();
+    }
+    if (sendBacklog.addAndGet(bytes) > BACKLOG_HIGH && !sendBacklogFull) {
+      sendBacklogFull = true;
+      if (sendBacklog.get() <= BACKLOG_LOW) {
+        sendBacklogFull = false; // written meanwhile (the writer may not have seen the flag)
+      }
+    }
+    long queued = bytes;
+    channel.eventLoop().execute(() -> {
+      try {
+        writeAll(copy);
+      } finally {
+        written(queued);
+      }
+    });
+  }
+
+  /** On the channel's loop: {@code bytes} sent from another loop are written. */
+  private void written(long bytes) {
+    if (sendBacklog.addAndGet(-bytes) <= BACKLOG_LOW && sendBacklogFull) {
+      sendBacklogFull = false;
+      OriginListener l = listener;
+      if (l != null && channel.isWritable()) {
+        l.eventLoop().execute(() -> l.onOriginWritabilityChanged(this, true));
+      }
     }
   }
 
@@ -167,13 +225,38 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     channel.flush();
   }
 
-  /** Stops or resumes reading from the origin (backpressure from a slow client). */
+  /**
+   * Stops or resumes reading from the origin (backpressure from a slow client), from any thread.
+   * Stopping takes effect at once; resuming waits for the backlog of another loop to drain too.
+   */
   public void autoRead(boolean on) {
-    channel.config().setAutoRead(on);
+    listenerPaused = !on;
+    if (!on) {
+      channel.config().setAutoRead(false);
+    }
+    if (channel.eventLoop().inEventLoop()) {
+      applyAutoRead();
+    } else {
+      channel.eventLoop().execute(this::applyAutoRead);
+    }
   }
 
+  /** Reads while neither the session nor the backlog says stop (on the channel's loop). */
+  private void applyAutoRead() {
+    boolean on = !listenerPaused && !backlogPaused;
+    if (channel.config().isAutoRead() != on) {
+      channel.config().setAutoRead(on);
+    }
+  }
+
+  /** Bytes read for a session on another loop and not yet taken there. */
+  long backlogBytes() {
+    return backlog.get();
+  }
+
+  /** Whether the holder may send more: the socket takes it and not too much waits to be written. */
   public boolean isWritable() {
-    return channel.isWritable();
+    return channel.isWritable() && !sendBacklogFull;
   }
 
   /** Closes the socket; the pool forgets the connection when it is inactive. */
@@ -204,6 +287,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
         pendingForOtherLoop = new ArrayList<>(16);
       }
       pendingForOtherLoop.add(frame);
+      pendingBytes += frame.content().readableBytes();
     }
   }
 
@@ -217,7 +301,9 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     OriginListener l = batchListener;
     batchListener = null;
     List<Frame> batch = pendingForOtherLoop;
+    long bytes = pendingBytes;
     pendingForOtherLoop = null;
+    pendingBytes = 0;
     if (l == null) {
       if (batch != null) {
         batch.forEach(Frame::release);
@@ -225,14 +311,47 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     if (batch != null) {
-      l.eventLoop().execute(() -> {
-        for (Frame f : batch) {
-          l.onOriginFrame(this, f);
+      if (backlog.addAndGet(bytes) > BACKLOG_HIGH && !backlogPaused) {
+        backlogPaused = true;
+        if (backlog.get() <= BACKLOG_LOW) {
+          backlogPaused = false; // taken meanwhile (the taker may not have seen the flag)
         }
-        l.onOriginReadComplete(this);
-      });
+        applyAutoRead();
+      }
+      l.eventLoop().execute(() -> deliver(l, batch, bytes));
     } else if (l.eventLoop().inEventLoop()) {
       l.onOriginReadComplete(this);
+    }
+  }
+
+  /**
+   * On the session's loop: hands over a batch read on the connection's loop. A failure there (the
+   * node out of memory) loses the connection as a failure on its own loop would: the rest of the
+   * batch is released, and the session hears that the connection closed, and why.
+   */
+  private void deliver(OriginListener l, List<Frame> batch, long bytes) {
+    int i = 0;
+    try {
+      for (; i < batch.size(); i++) {
+        l.onOriginFrame(this, batch.get(i)); // the frame is the listener's now, even if it throws
+      }
+      l.onOriginReadComplete(this);
+    } catch (Throwable t) {
+      for (int j = i + 1; j < batch.size(); j++) {
+        batch.get(j).release();
+      }
+      fail(t);
+    } finally {
+      if (backlog.addAndGet(-bytes) <= BACKLOG_LOW && backlogPaused) {
+        channel.eventLoop().execute(this::resumeAfterBacklog);
+      }
+    }
+  }
+
+  private void resumeAfterBacklog() {
+    if (backlogPaused && backlog.get() <= BACKLOG_LOW) {
+      backlogPaused = false;
+      applyAutoRead();
     }
   }
 
@@ -275,6 +394,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     closed = true;
     List<Frame> batch = pendingForOtherLoop;
     pendingForOtherLoop = null;
+    pendingBytes = 0;
     if (batch != null) {
       batch.forEach(Frame::release);
     }
@@ -287,14 +407,24 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    fail(cause);
+  }
+
+  /** Closes the connection after a failure on this side, keeping why for the session (any thread). */
+  private void fail(Throwable cause) {
     Throwable c = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
         ? cause.getCause() : cause;
     log.warn("origin connection {} failed: {}", id, c.toString());
-    if (failure == null && c instanceof dev.outpost.wire.PgWireException) {
+    if (failure == null && c instanceof PgWireException) {
       failure = c; // why the session loses the connection: told to its client as it is (a refused large row)
+    } else if (failure == null && c instanceof OutOfMemoryError oom) {
+      failure = new PgWireException(Sqlstate.OUT_OF_MEMORY,
+          "the node ran out of memory while relaying its answer (" + oom.getMessage() + ")", null,
+          "retry later; if it recurs, the node's operator should give it more memory (-Xmx, which also bounds its"
+              + " direct memory)", true);
     }
     markBroken();
-    ctx.close();
+    channel.close();
   }
 
   @Override
