@@ -18,7 +18,7 @@
 #   bench/scripts/pgbench-compare.sh [--duration 15] [--warmup 5] [--rounds 1] [--clients 8]
 #                                    [--jobs N] [--hot-keys 1000] [--rtt 40] [--with-relay]
 #                                    [--parts pooling,hits,latency,connect] [--out DIR]
-#                                    [--proxy-cpus LIST --load-cpus LIST]
+#                                    [--proxy-cpus LIST --load-cpus LIST] [--also-java PATH]
 #
 # --jobs is pgbench's -j (its threads; default: one per client). On a machine with few cores,
 # pgbench's own threads compete with the endpoint for CPU; -j equal to the core count leaves more
@@ -27,6 +27,9 @@
 # --proxy-cpus and --load-cpus (taskset lists, e.g. 1 and 0) pin the proxies (Outpost, PgBouncer,
 # pgpool-II, the relay) to the first and the origin Postgres and pgbench to the second: the proxy
 # then has cores of its own, as on a host of its own, instead of competing with the load for them.
+#
+# --also-java PATH (pooling) adds a second cache-off Outpost run by that JVM (e.g. a newer JDK's
+# bin/java), labelled outpost-nocache-alt, to compare runtimes in the same interleaved rounds.
 #
 # Every endpoint first runs --warmup seconds per mode, unrecorded (the JVM compiles its hot path;
 # a node in production runs warm). Errors pgbench reports (aborted clients, failed transactions)
@@ -53,6 +56,7 @@ PARTS=pooling,hits,latency,connect
 OUT=
 PROXY_CPUS=
 LOAD_CPUS=
+ALSO_JAVA=
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -67,7 +71,8 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --proxy-cpus) PROXY_CPUS=$2; shift 2 ;;
     --load-cpus) LOAD_CPUS=$2; shift 2 ;;
-    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
+    --also-java) ALSO_JAVA=$2; shift 2 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -148,7 +153,7 @@ PORT[direct]=$ORIGIN_PORT
 start_outpost() { # label origin-port extra-flags...
   local label=$1 origin=$2; shift 2
   local port; port=$(free_port)
-  ${ON_PROXY[@]+"${ON_PROXY[@]}"} java -Xmx512m -jar "$OUTPOST_JAR" serve --listen "127.0.0.1:$port" \
+  ${ON_PROXY[@]+"${ON_PROXY[@]}"} "${OUTPOST_JAVA:-java}" -Xmx512m -jar "$OUTPOST_JAR" serve --listen "127.0.0.1:$port" \
     --origin "postgresql://demo:demo@127.0.0.1:$origin/shop?sslmode=disable" \
     --pool-mode transaction --pool-size 20 "$@" >"$OUT/$label.log" 2>&1 &
   PIDS+=($!)
@@ -355,6 +360,11 @@ if part pooling || part hits || part latency; then
 fi
 part hits && start_pgpool_cache pgpool-cache "$ORIGIN_PORT"
 POOLING=(direct pgbouncer outpost-nocache)
+if part pooling && [ -n "$ALSO_JAVA" ]; then
+  "$ALSO_JAVA" -version 2>&1 | head -1 >"$OUT/outpost-nocache-alt.java"
+  OUTPOST_JAVA=$ALSO_JAVA start_outpost outpost-nocache-alt "$ORIGIN_PORT" --cache off
+  POOLING+=(outpost-nocache-alt)
+fi
 if part pooling && [ "$WITH_RELAY" = 1 ]; then
   RELAY_PORT=$(free_port)
   ${ON_PROXY[@]+"${ON_PROXY[@]}"} java -jar "$BENCH_JAR" wan --listen "127.0.0.1:$RELAY_PORT" --target "127.0.0.1:$ORIGIN_PORT" --delay 0ms \
