@@ -15,7 +15,7 @@ public interface OriginListener {
   void onOriginFrame(OriginConnection connection, Frame frame);
 
   /** The origin has no more bytes for now: a good moment to flush towards the client. */
-  void onOriginReadComplete(OriginConnection connection);
+  default void onOriginReadComplete(OriginConnection connection) {}
 
   /** The connection closed or failed; {@code cause} says why. */
   void onOriginClosed(OriginConnection connection, Throwable cause);

@@ -272,9 +272,6 @@ public final class OriginPool {
     }
 
     @Override
-    public void onOriginReadComplete(OriginConnection connection) {}
-
-    @Override
     public void onOriginClosed(OriginConnection connection, Throwable cause) {}
   }
 

@@ -87,9 +87,6 @@ final class DisconnectedDrain implements OriginListener {
   }
 
   @Override
-  public void onOriginReadComplete(OriginConnection connection) {}
-
-  @Override
   public void onOriginClosed(OriginConnection connection, Throwable cause) {
     settle(); // the backend is gone: what it committed, it committed before
   }

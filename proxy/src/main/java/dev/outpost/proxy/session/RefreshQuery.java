@@ -176,9 +176,6 @@ final class RefreshQuery implements OriginListener, PoolWaiter {
   }
 
   @Override
-  public void onOriginReadComplete(OriginConnection c) {}
-
-  @Override
   public void onOriginClosed(OriginConnection c, Throwable cause) {
     if (c == conn) {
       conn = null;
