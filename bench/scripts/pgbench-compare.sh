@@ -153,7 +153,7 @@ PORT[direct]=$ORIGIN_PORT
 start_outpost() { # label origin-port extra-flags...
   local label=$1 origin=$2; shift 2
   local port; port=$(free_port)
-  ${ON_PROXY[@]+"${ON_PROXY[@]}"} "${OUTPOST_JAVA:-java}" -Xmx512m -jar "$OUTPOST_JAR" serve --listen "127.0.0.1:$port" \
+  ${ON_PROXY[@]+"${ON_PROXY[@]}"} "${PROXY_JAVA:-java}" -Xmx512m -jar "$OUTPOST_JAR" serve --listen "127.0.0.1:$port" \
     --origin "postgresql://demo:demo@127.0.0.1:$origin/shop?sslmode=disable" \
     --pool-mode transaction --pool-size 20 "$@" >"$OUT/$label.log" 2>&1 &
   PIDS+=($!)
@@ -362,7 +362,7 @@ part hits && start_pgpool_cache pgpool-cache "$ORIGIN_PORT"
 POOLING=(direct pgbouncer outpost-nocache)
 if part pooling && [ -n "$ALSO_JAVA" ]; then
   "$ALSO_JAVA" -version 2>&1 | head -1 >"$OUT/outpost-nocache-alt.java"
-  OUTPOST_JAVA=$ALSO_JAVA start_outpost outpost-nocache-alt "$ORIGIN_PORT" --cache off
+  PROXY_JAVA=$ALSO_JAVA start_outpost outpost-nocache-alt "$ORIGIN_PORT" --cache off
   POOLING+=(outpost-nocache-alt)
 fi
 if part pooling && [ "$WITH_RELAY" = 1 ]; then
