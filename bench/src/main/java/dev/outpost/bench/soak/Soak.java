@@ -51,7 +51,7 @@ public final class Soak {
   private static final Duration RESTART_GRACE = Duration.ofSeconds(30);
   /** Log lines of the node that mean it lost its footing, whatever the clients saw. */
   private static final List<String> NODE_LOG_ALARMS = List.of(" ERROR ", "lost track of the protocol state",
-      "reached at the tail of the pipeline", "LEAK:", "OutOfMemoryError");
+      "reached at the tail of the pipeline", "LEAK:", "OutOfMemoryError", "A task raised an exception");
 
   private final SoakSettings settings;
   private final Consumer<String> progress;

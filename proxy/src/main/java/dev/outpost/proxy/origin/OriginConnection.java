@@ -414,7 +414,11 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private void fail(Throwable cause) {
     Throwable c = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
         ? cause.getCause() : cause;
-    log.warn("origin connection {} failed: {}", id, c.toString());
+    if (c instanceof java.io.IOException || c instanceof PgWireException || c instanceof OutOfMemoryError) {
+      log.warn("origin connection {} failed: {}", id, c.toString()); // the network, the origin, or no memory
+    } else {
+      log.error("origin connection {} failed unexpectedly; closing it", id, c); // a bug: with its stack trace
+    }
     if (failure == null && c instanceof PgWireException) {
       failure = c; // why the session loses the connection: told to its client as it is (a refused large row)
     } else if (failure == null && c instanceof OutOfMemoryError oom) {
