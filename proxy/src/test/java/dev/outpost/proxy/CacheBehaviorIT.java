@@ -235,7 +235,18 @@ class CacheBehaviorIT {
         Thread.sleep(20); // reading all along: an old result may be cached again before the commit
         seen = readV(reader, 46);
       }
-      assertThat(seen).isEqualTo("written after its client left");
+      assertThat(seen).as("read through the node; at the origin now: %s", originState(46)).isEqualTo("written after its client left");
+    }
+  }
+
+  /** What the origin holds for row {@code k}, and whether a statement on it still runs (for a failure message). */
+  private static String originState(int k) {
+    try (Connection c = origin.superConnection(db)) {
+      return "v = " + Sql.value(c, "SELECT v FROM kv WHERE k = " + k) + ", statements running on kv: "
+          + Sql.value(c, "SELECT string_agg(format('%s %s/%s: %s', state, wait_event_type, wait_event, query), '; ')"
+              + " FROM pg_stat_activity WHERE query LIKE '%kv%' AND pid <> pg_backend_pid()");
+    } catch (SQLException e) {
+      return "(could not ask: " + e.getMessage() + ")";
     }
   }
 

@@ -31,6 +31,7 @@ final class DisconnectedDrain implements OriginListener {
   private final CacheService cache;
   private final String database;
   private int readiesDue;
+  private final long startNanos = System.nanoTime();
   private boolean settled;
   private ScheduledFuture<?> limit;
 
@@ -45,6 +46,8 @@ final class DisconnectedDrain implements OriginListener {
   /** Takes {@code c} over from the session that held it; {@code readiesDue} must be positive. */
   static DisconnectedDrain start(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue) {
     DisconnectedDrain d = new DisconnectedDrain(pool, c, cache, database, readiesDue);
+    log.info("origin connection {}: its client left with {} request(s) unanswered, which may write; keeping the"
+        + " connection until they end, then invalidating {} again", c, readiesDue, database);
     Runnable takeOver = () -> {
       d.limit = c.eventLoop().schedule(d::cutShort, LIMIT_SECONDS, TimeUnit.SECONDS);
       c.bind(d, "drain after the client left");
@@ -79,7 +82,7 @@ final class DisconnectedDrain implements OriginListener {
   public void onOriginFrame(OriginConnection connection, Frame frame) {
     try {
       if (frame.type() == BackendType.READY_FOR_QUERY.code() && --readiesDue == 0) {
-        settle();
+        settle("the requests ended");
       }
     } finally {
       frame.release();
@@ -88,22 +91,24 @@ final class DisconnectedDrain implements OriginListener {
 
   @Override
   public void onOriginClosed(OriginConnection connection, Throwable cause) {
-    settle(); // the backend is gone: what it committed, it committed before
+    settle("the connection closed"); // the backend is gone: what it committed, it committed before
   }
 
   private void cutShort() {
     if (!settled) {
       log.warn("origin connection {}: requests of a client that left still ran after {} s; closing it. A write among"
           + " them that commits later is not invalidated until its entries expire", c, LIMIT_SECONDS);
-      settle();
+      settle("cut short");
     }
   }
 
-  private void settle() {
+  private void settle(String why) {
     if (settled) {
       return;
     }
     settled = true;
+    log.info("origin connection {}: drained ({}) after {} ms; {} invalidated again", c, why,
+        (System.nanoTime() - startNanos) / 1_000_000, database);
     if (limit != null) {
       limit.cancel(false);
     }
