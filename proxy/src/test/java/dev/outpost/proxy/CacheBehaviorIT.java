@@ -214,12 +214,17 @@ class CacheBehaviorIT {
    */
   @Test
   void clientLeavingWhileItsWriteRuns_theWriteIsSeenOnceItCommits() throws Exception {
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "ANALYZE kv"); // the plan CI's autovacuum had chosen (below): a seq scan on the small table
+    }
     try (Connection reader = node.connect()) {
       untilHit(() -> readV(reader, 46));
       try (RawClient raw = new RawClient(node.port())) {
         raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
-        raw.send(RawClient.query("UPDATE kv SET v = 'written after its client left' WHERE k = 46"
-            + " AND pg_sleep(1) IS NOT NULL"));
+        // sleeps once, whatever the plan: "WHERE k = 46 AND pg_sleep(1) IS NOT NULL" became a seq scan
+        // testing pg_sleep first, on every row, once the table was analysed (CI: 100 s, not 1)
+        raw.send(RawClient.query("UPDATE kv SET v = 'written after its client left'"
+            + " FROM (SELECT pg_sleep(1)) AS pause WHERE k = 46"));
         // leave once the origin runs it (a request the node had not sent yet would simply not run)
         try (Connection watch = origin.superConnection(db)) {
           String running = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
