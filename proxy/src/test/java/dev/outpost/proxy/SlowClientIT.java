@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * A client that stops reading while selecting about 1 GiB of rows must not make the node buffer
  * them: with a 128 MiB heap the node survives and keeps serving everyone else, because it stops
  * reading from the origin while the client's socket is full, and while what it read for a session
- * on another event loop waits there (without that bound it failed about one run in twenty with
- * OutOfDirectMemoryError when the session and its origin connection were on different loops).
+ * on another event loop waits there (without that bound the node ran out of direct memory when
+ * the session and its origin connection were on different loops: twice in CI, and in 1 of 16 runs
+ * of a script doing what this test does).
  */
 class SlowClientIT {
   private static final Logger log = LoggerFactory.getLogger(SlowClientIT.class);

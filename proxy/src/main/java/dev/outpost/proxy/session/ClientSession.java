@@ -767,7 +767,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       for (Expectation e : expected) {
         readiesDue += e.endsWithReady() ? 1 : 0;
       }
-      boolean keepForDrain = !clean && !copyIn && readiesDue > 0 && router.writesInFlight();
+      // only where a cache hears of writes (a fast-path call is noted as a write even with it off)
+      boolean keepForDrain = readiesDue > 0 && !copyIn && router.writesInFlight()
+          && cacheService != null && cacheService.publishesWrites();
       if (!clean) {
         // a write already sent may still commit at the origin, with nobody left to see its end
         router.connectionLost();

@@ -43,7 +43,10 @@ final class DisconnectedDrain implements OriginListener {
     this.readiesDue = readiesDue;
   }
 
-  /** Takes {@code c} over from the session that held it; {@code readiesDue} must be positive. */
+  /**
+   * Takes {@code c} over from the session that held it; {@code readiesDue} must be positive, and
+   * {@code cache} one that hears of this node's writes.
+   */
   static DisconnectedDrain start(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue) {
     DisconnectedDrain d = new DisconnectedDrain(pool, c, cache, database, readiesDue);
     log.info("origin connection {}: its client left with {} request(s) unanswered, which may write; keeping the"
@@ -112,9 +115,7 @@ final class DisconnectedDrain implements OriginListener {
     if (limit != null) {
       limit.cancel(false);
     }
-    if (cache != null) {
-      cache.invalidate(database, WriteSet.EVERYTHING);
-    }
+    cache.invalidate(database, WriteSet.EVERYTHING);
     pool.release(c, false);
   }
 }
