@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -242,6 +243,55 @@ class CacheBehaviorIT {
       }
       assertThat(seen).as("read through the node; at the origin now: %s", originState(46)).isEqualTo("written after its client left");
     }
+  }
+
+  /**
+   * Writes of a client that left which still run after abandoned-write-timeout are cancelled at the
+   * origin, the one running then and the one pipelined behind it as it starts: left to run, they
+   * would commit after the node stopped watching, a change no invalidation follows (the node served
+   * the old rows until they expired). The drain then ends on the origin's answers as usual.
+   */
+  @Test
+  void writesOfAClientThatLeft_stillRunningAfterTheTimeout_areCancelledAtTheOrigin() throws Exception {
+    try (TestNode strict = TestNode.start(origin, db, b -> b.poolSize(2).abandonedWriteTimeout(Duration.ofSeconds(1)));
+        Connection reader = strict.connect()) {
+      assertThat(readV(reader, 47)).isEqualTo("v47");
+      String running = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+          + " AND query LIKE 'UPDATE kv SET v = ''cancelled after its client left''%'";
+      try (Connection watch = origin.superConnection(db)) {
+        try (RawClient raw = new RawClient(strict.port())) {
+          raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+          // two requests in one go: the second waits at the origin behind the first
+          raw.send(concat(
+              RawClient.query("UPDATE kv SET v = 'cancelled after its client left' FROM (SELECT pg_sleep(60)) AS p"
+                  + " WHERE k = 47"),
+              RawClient.query("UPDATE kv SET v = 'cancelled after its client left' FROM (SELECT pg_sleep(60)) AS p"
+                  + " WHERE k = 48")));
+          for (int i = 0; i < 250 && Sql.longValue(watch, running) == 0; i++) {
+            Thread.sleep(10);
+          }
+          assertThat(Sql.longValue(watch, running)).as("the first write runs at the origin").isEqualTo(1);
+        } // gone; the writes would sleep for two minutes
+        String scrape = strict.node().metrics().scrape();
+        for (int i = 0; i < 750 && !scrape.contains("outpost_abandoned_writes_total{outcome=\"cancelled\"} 1.0"); i++) {
+          Thread.sleep(20);
+          scrape = strict.node().metrics().scrape();
+        }
+        assertThat(scrape).as("the drain ended on the cancelled writes' answers (origin: %s; %s)", originState(47),
+            originState(48)).contains("outpost_abandoned_writes_total{outcome=\"cancelled\"} 1.0");
+        assertThat(Sql.longValue(watch, running)).as("still running at the origin").isZero();
+        assertThat(Sql.value(watch, "SELECT v FROM kv WHERE k = 47")).isEqualTo("v47");
+        assertThat(Sql.value(watch, "SELECT v FROM kv WHERE k = 48")).isEqualTo("v48");
+      }
+      assertThat(readV(reader, 47)).isEqualTo("v47");
+      assertThat(readV(reader, 48)).isEqualTo("v48");
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
   }
 
   /** What the origin holds for row {@code k}, and whether a statement on it still runs (for a failure message). */

@@ -52,6 +52,7 @@ public record ProxyConfig(
     int maxClientConnections,
     Duration clientIdleTimeout,
     Duration shutdownTimeout,
+    Duration abandonedWriteTimeout,
     int originMaxConnections,
     List<UserEntry> users,
     AdminCredentials admin,
@@ -107,6 +108,7 @@ public record ProxyConfig(
     duration(p, "pool-idle-timeout", idleTimeout, false);
     duration(p, "client-idle-timeout", clientIdleTimeout, false);
     duration(p, "shutdown-timeout", shutdownTimeout, false);
+    duration(p, "abandoned-write-timeout", abandonedWriteTimeout, true);
     users = List.copyOf(Objects.requireNonNull(users, "users"));
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(tls, "tls");
@@ -188,6 +190,7 @@ public record ProxyConfig(
     b.maxClientConnections = maxClientConnections;
     b.clientIdleTimeout = clientIdleTimeout;
     b.shutdownTimeout = shutdownTimeout;
+    b.abandonedWriteTimeout = abandonedWriteTimeout;
     b.originMaxConnections = originMaxConnections;
     b.users = users;
     b.adminUser = admin.user();
@@ -230,6 +233,7 @@ public record ProxyConfig(
     private int maxClientConnections = 10_000;
     private Duration clientIdleTimeout = Duration.ZERO;
     private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private Duration abandonedWriteTimeout = Duration.ofSeconds(30);
     private int originMaxConnections = 0;
     private List<UserEntry> users = List.of();
     private String adminUser;
@@ -271,6 +275,7 @@ public record ProxyConfig(
     public Builder maxClientConnections(int v) { maxClientConnections = v; return this; }
     public Builder clientIdleTimeout(Duration v) { clientIdleTimeout = v; return this; }
     public Builder shutdownTimeout(Duration v) { shutdownTimeout = v; return this; }
+    public Builder abandonedWriteTimeout(Duration v) { abandonedWriteTimeout = v; return this; }
     /** 0 means "same as pool-size". */
     public Builder originMaxConnections(int v) { originMaxConnections = v; return this; }
     public Builder users(List<UserEntry> v) { users = v; return this; }
@@ -343,7 +348,7 @@ public record ProxyConfig(
           minIdle, maxLifetime, idleTimeout, connectTimeout, acquireTimeout, originKeepalive, originTcpUserTimeout,
           preparedStatementsPerConnection,
           authMethod, authTimeout, maxMessageSize, workerThreads, sessionFeatures, maxClientConnections,
-          clientIdleTimeout, shutdownTimeout, originMaxConnections, users, a, t, c, metrics, cl, cf,
+          clientIdleTimeout, shutdownTimeout, abandonedWriteTimeout, originMaxConnections, users, a, t, c, metrics, cl, cf,
           logLevel), null);
       p.throwIfAny();
       return config;

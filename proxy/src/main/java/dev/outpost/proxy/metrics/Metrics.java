@@ -61,6 +61,7 @@ public final class Metrics implements AutoCloseable {
   private final Counter authFailures;
   private final Counter untrackedState;
   private final Counter schemaChanges;
+  private final Map<AbandonedWriteOutcome, Counter> abandonedWrites = new java.util.EnumMap<>(AbandonedWriteOutcome.class);
   private final Map<String, SampledBinding<?>> bindings = new HashMap<>();
   private final List<AutoCloseable> jvmBinders = new ArrayList<>();
 
@@ -78,6 +79,13 @@ public final class Metrics implements AutoCloseable {
     authFailures = Counter.builder("outpost.auth.failures")
         .description("Failed client logins (wrong password, unknown user, database not allowed, auth-timeout)")
         .register(registry);
+    for (AbandonedWriteOutcome o : AbandonedWriteOutcome.values()) {
+      abandonedWrites.put(o, Counter.builder("outpost.abandoned.writes").tag("outcome", o.label())
+          .description("Clients that disconnected while a write of theirs ran at the origin, by how the node saw it"
+              + " end: ended (on its own), cancelled (by the node, after abandoned-write-timeout), closed (the origin"
+              + " connection broke), cut_short (still running after the cancel: it may commit unseen)")
+          .register(registry));
+    }
     untrackedState = Counter.builder("outpost.session.untracked.state")
         .description("Statements that may have changed settings or the role where Outpost cannot read them"
             + " (set_config, DO, CALL, SET ROLE ...): the session's cache keys became its own, and a shared"
@@ -149,6 +157,11 @@ public final class Metrics implements AutoCloseable {
   /** The node heard of a schema change and forgot its catalog facts of that database. */
   public void schemaChanged() {
     schemaChanges.increment();
+  }
+
+  /** A write whose client disconnected while it ran has ended, as {@code outcome} says. */
+  public void abandonedWriteEnded(AbandonedWriteOutcome outcome) {
+    abandonedWrites.get(outcome).increment();
   }
 
   /** A session ran something that may have changed settings or the role untracked. */

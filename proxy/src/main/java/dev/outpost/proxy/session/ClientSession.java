@@ -780,7 +780,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       }
       if (keepForDrain) {
         // … and it does so before its backend notices that the client left: invalidate again after
-        drain = DisconnectedDrain.start(pool, c, cacheService, database, readiesDue);
+        drain = DisconnectedDrain.start(pool, c, cacheService, database, readiesDue,
+            node.config().abandonedWriteTimeout(), () -> cancelAtOrigin(c), node.metrics());
       } else {
         // A backend still busy with this client's work cannot be handed to anyone else.
         pool.release(c, clean, pinned && mode != PoolMode.SESSION);
@@ -1080,6 +1081,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     shutdownLocally();
   }
 
+  /** Sends a CancelRequest for the backend of {@code c} (whatever it runs when it arrives). */
+  private void cancelAtOrigin(OriginConnection c) {
+    node.connector().cancel(c.eventLoop(), pool.target(),
+        new CancelRequest(c.backendKey().processId(), c.backendKey().secretKey()));
+  }
+
   /** A CancelRequest with this session's key arrived (on another connection, any thread). */
   void cancelFromClient() {
     eventLoop().execute(() -> {
@@ -1087,9 +1094,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return;
       }
       if (conn != null && !expected.isEmpty()) {
-        byte[] secret = conn.backendKey().secretKey();
-        node.connector().cancel(eventLoop(), pool.target(),
-            new CancelRequest(conn.backendKey().processId(), secret));
+        cancelAtOrigin(conn);
       } else if (waiter != null) {
         Waiter w = waiter;
         w.giveUp();

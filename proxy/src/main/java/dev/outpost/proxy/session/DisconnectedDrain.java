@@ -2,6 +2,8 @@ package dev.outpost.proxy.session;
 
 import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.proxy.cache.WriteSet;
+import dev.outpost.proxy.metrics.AbandonedWriteOutcome;
+import dev.outpost.proxy.metrics.Metrics;
 import dev.outpost.proxy.origin.OriginConnection;
 import dev.outpost.proxy.origin.OriginListener;
 import dev.outpost.proxy.origin.OriginPool;
@@ -9,6 +11,7 @@ import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,40 +22,57 @@ import org.slf4j.LoggerFactory;
  * nobody reads the answer. So the connection is kept, its answers dropped, until the last
  * ReadyForQuery due has arrived; then the database's cached entries are invalidated — after
  * whatever those requests committed, so no read in between can leave an old result cached — and
- * the connection is closed. A drain that takes longer than {@link #LIMIT_SECONDS} is cut short the
- * same way (the statement may still commit later; that is logged).
+ * the connection is closed.
+ *
+ * <p>Requests still running after {@code abandoned-write-timeout} are cancelled at the origin (a
+ * CancelRequest, as the client's own Ctrl-C would send), and each request of the client's that
+ * starts after that is cancelled in turn; the drain then ends as before, once the backend has
+ * answered them. Only a backend that has not answered {@link #CANCEL_GRACE_SECONDS} after the
+ * cancel is given up on: the connection is closed, and a commit after that goes unseen until its
+ * entries expire (logged, and counted as {@code cut_short}).
  */
 final class DisconnectedDrain implements OriginListener {
   private static final Logger log = LoggerFactory.getLogger(DisconnectedDrain.class);
-  static final long LIMIT_SECONDS = 30;
+  /** After the cancel, how long the backend may take to answer before the connection is closed anyway. */
+  static final long CANCEL_GRACE_SECONDS = 10;
 
   private final OriginPool pool;
   private final OriginConnection c;
   private final CacheService cache;
   private final String database;
+  private final Runnable cancelAtOrigin;
+  private final Metrics metrics;
   private int readiesDue;
   private final long startNanos = System.nanoTime();
+  private boolean cancelling;
   private boolean settled;
-  private ScheduledFuture<?> limit;
+  private ScheduledFuture<?> timer;
 
-  private DisconnectedDrain(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue) {
+  private DisconnectedDrain(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue,
+      Runnable cancelAtOrigin, Metrics metrics) {
     this.pool = pool;
     this.c = c;
     this.cache = cache;
     this.database = database;
     this.readiesDue = readiesDue;
+    this.cancelAtOrigin = cancelAtOrigin;
+    this.metrics = metrics;
   }
 
   /**
    * Takes {@code c} over from the session that held it; {@code readiesDue} must be positive, and
-   * {@code cache} one that hears of this node's writes.
+   * {@code cache} one that hears of this node's writes. After {@code timeout}, the requests still
+   * running are cancelled with {@code cancelAtOrigin} (which sends a CancelRequest for {@code c}'s
+   * backend).
    */
-  static DisconnectedDrain start(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue) {
-    DisconnectedDrain d = new DisconnectedDrain(pool, c, cache, database, readiesDue);
+  static DisconnectedDrain start(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue,
+      Duration timeout, Runnable cancelAtOrigin, Metrics metrics) {
+    DisconnectedDrain d = new DisconnectedDrain(pool, c, cache, database, readiesDue, cancelAtOrigin, metrics);
     log.info("origin connection {}: its client left with {} request(s) unanswered, which may write; keeping the"
-        + " connection until they end, then invalidating {} again", c, readiesDue, database);
+        + " connection until they end (cancelling them after {} ms), then invalidating {} again", c, readiesDue,
+        timeout.toMillis(), database);
     Runnable takeOver = () -> {
-      d.limit = c.eventLoop().schedule(d::cutShort, LIMIT_SECONDS, TimeUnit.SECONDS);
+      d.timer = c.eventLoop().schedule(d::cancel, timeout.toNanos(), TimeUnit.NANOSECONDS);
       c.bind(d, "drain after the client left");
     };
     if (c.eventLoop().inEventLoop()) {
@@ -84,8 +104,13 @@ final class DisconnectedDrain implements OriginListener {
   @Override
   public void onOriginFrame(OriginConnection connection, Frame frame) {
     try {
-      if (frame.type() == BackendType.READY_FOR_QUERY.code() && --readiesDue == 0) {
-        settle("the requests ended");
+      if (frame.type() == BackendType.READY_FOR_QUERY.code() && !settled) {
+        if (--readiesDue == 0) {
+          settle(cancelling ? AbandonedWriteOutcome.CANCELLED : AbandonedWriteOutcome.ENDED,
+              cancelling ? "the cancelled requests ended" : "the requests ended");
+        } else if (cancelling) {
+          cancelAtOrigin.run(); // the client's next request starts now: it would run unbounded
+        }
       }
     } finally {
       frame.release();
@@ -94,27 +119,41 @@ final class DisconnectedDrain implements OriginListener {
 
   @Override
   public void onOriginClosed(OriginConnection connection, Throwable cause) {
-    settle("the connection closed"); // the backend is gone: what it committed, it committed before
+    // the backend is gone: what it committed, it committed before
+    settle(AbandonedWriteOutcome.CLOSED, "the connection closed");
+  }
+
+  private void cancel() {
+    if (settled) {
+      return;
+    }
+    log.warn("origin connection {}: {} request(s) of a client that left still ran after {} ms; cancelling them at"
+        + " the origin (abandoned-write-timeout)", c, readiesDue, (System.nanoTime() - startNanos) / 1_000_000);
+    cancelling = true;
+    cancelAtOrigin.run();
+    timer = c.eventLoop().schedule(this::cutShort, CANCEL_GRACE_SECONDS, TimeUnit.SECONDS);
   }
 
   private void cutShort() {
     if (!settled) {
-      log.warn("origin connection {}: requests of a client that left still ran after {} s; closing it. A write among"
-          + " them that commits later is not invalidated until its entries expire", c, LIMIT_SECONDS);
-      settle("cut short");
+      log.warn("origin connection {}: requests of a client that left still ran {} s after they were cancelled;"
+          + " closing the connection. A write among them that commits later is not invalidated until its entries"
+          + " expire (or the change feed sees it)", c, CANCEL_GRACE_SECONDS);
+      settle(AbandonedWriteOutcome.CUT_SHORT, "cut short");
     }
   }
 
-  private void settle(String why) {
+  private void settle(AbandonedWriteOutcome outcome, String why) {
     if (settled) {
       return;
     }
     settled = true;
     log.info("origin connection {}: drained ({}) after {} ms; {} invalidated again", c, why,
         (System.nanoTime() - startNanos) / 1_000_000, database);
-    if (limit != null) {
-      limit.cancel(false);
+    if (timer != null) {
+      timer.cancel(false);
     }
+    metrics.abandonedWriteEnded(outcome);
     cache.invalidate(database, WriteSet.EVERYTHING);
     pool.release(c, false);
   }
