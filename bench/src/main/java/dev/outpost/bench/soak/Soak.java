@@ -49,8 +49,12 @@ public final class Soak {
   private static final Duration RECOVERY = Duration.ofSeconds(60);
   /** Beyond its down time, how long a restarted node (or the origin it needs) has to serve again. */
   private static final Duration RESTART_GRACE = Duration.ofSeconds(30);
-  /** Log lines of the node that mean it lost its footing, whatever the clients saw. */
-  private static final List<String> NODE_LOG_ALARMS = List.of(" ERROR ", "lost track of the protocol state",
+  /**
+   * Log lines of the node that mean it lost its footing, whatever the clients saw: a line logged at
+   * level ERROR (not one that quotes an origin's "ERROR 57014 …" at INFO), and these texts.
+   */
+  private static final String ERROR_LEVEL = "ERROR";
+  private static final List<String> NODE_LOG_ALARMS = List.of("lost track of the protocol state",
       "reached at the tail of the pipeline", "LEAK:", "OutOfMemoryError", "A task raised an exception");
 
   private final SoakSettings settings;
@@ -372,19 +376,32 @@ public final class Soak {
     List<String> examples = new ArrayList<>();
     try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
       lines.forEach(line -> {
+        List<String> raised = new ArrayList<>();
+        if (ERROR_LEVEL.equals(levelOf(line))) {
+          raised.add(ERROR_LEVEL);
+        }
         for (String alarm : NODE_LOG_ALARMS) {
           if (line.contains(alarm)) {
-            alarms.merge(alarm.strip(), 1, Integer::sum);
-            if (examples.size() < SoakTally.EXAMPLES) {
-              examples.add(line.strip());
-            }
+            raised.add(alarm);
           }
+        }
+        for (String alarm : raised) {
+          alarms.merge(alarm, 1, Integer::sum);
+        }
+        if (!raised.isEmpty() && examples.size() < SoakTally.EXAMPLES) {
+          examples.add(line.strip());
         }
       });
     }
     if (!alarms.isEmpty()) {
       tally.problem("the log of node " + node.spec().name() + " has " + alarms + ": " + String.join(" | ", examples));
     }
+  }
+
+  /** The level of a node log line ("12:00:00.000 WARN  [thread] Logger - text"), or null for a continuation line. */
+  static String levelOf(String line) {
+    String[] fields = line.strip().split("\\s+", 3);
+    return fields.length >= 2 && fields[0].matches("\\d\\d:\\d\\d:\\d\\d\\.\\d+") ? fields[1] : null;
   }
 
   private void prepareTables(EmbeddedOrigin origin) throws SQLException {

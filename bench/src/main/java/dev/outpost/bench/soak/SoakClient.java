@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One application connection of a soak: a mix of cacheable reads, writes in transactions,
- * read-your-writes checks, inserts and cancelled statements, in one pgjdbc query mode, until told to
+ * read-your-writes checks, inserts, cancelled statements and writes left mid-statement (the socket closed),
+ * in one pgjdbc query mode, until told to
  * stop. A lost connection is opened again, as an application's pool would.
  *
  * <p>Freshness checks: each client owns one row ({@code id = OWN_ROW_BASE + client}) that only it
@@ -41,6 +42,14 @@ final class SoakClient implements Runnable {
   static final String UPDATE = "UPDATE outpost_soak_accounts SET balance = balance + 1 WHERE id = ?";
   static final String INSERT = "INSERT INTO outpost_soak_events (client, at) VALUES (?, now())";
   static final String SLOW = "SELECT pg_sleep(0.02), count(*) FROM generate_series(1, 1000)";
+  /** An update of the client's own row that runs ~200 ms at the origin; the alias names the client. */
+  static final String ABANDONED_UPDATE = "UPDATE %s SET balance = balance + 1 FROM (SELECT pg_sleep(0.2)) AS abandoned_by_%d"
+      + " WHERE id = ?";
+  /**
+   * How long after the origin shows an abandoned write committed its node must serve it: the node
+   * invalidates once the origin's answer reaches it, a round trip on loopback; generous beyond that.
+   */
+  static final Duration ABANDONED_GRACE = Duration.ofMillis(500);
 
   private static final String[] QUERY_MODES = {"simple", "extended", "extendedForPrepared"};
 
@@ -151,8 +160,10 @@ final class SoakClient implements Runnable {
       return "aggregate";
     } else if (r < 90) {
       return "insert";
+    } else if (r < 97) {
+      return "cancelled-statement";
     }
-    return "cancelled-statement";
+    return "abandoned-write";
   }
 
   private void perform(String kind) throws SQLException {
@@ -181,6 +192,7 @@ final class SoakClient implements Runnable {
         }
       }
       case "cancelled-statement" -> cancelledStatement(c);
+      case "abandoned-write" -> abandonedWrite(c);
       default -> throw new IllegalStateException("no operation " + kind);
     }
   }
@@ -285,6 +297,110 @@ final class SoakClient implements Runnable {
         rs.next();
       } finally {
         cancel.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * Leaves in the middle of an update of its own row, the socket closed without a word as a
+   * crashed application's would, after reading the row through the node (so its old value is
+   * cached there). The backend commits the update all the same; the node must not serve the old
+   * value once it has. While the update runs, the client reads the row through the node on a new
+   * connection (caching the old value again, as other clients' reads would). It learns from the
+   * origin whether and when the update ended, counts
+   * a commit as acknowledged {@link #ABANDONED_GRACE} after it saw it (so other clients' reads are
+   * held to it too), and reads its row back through the node on a new connection.
+   */
+  private void abandonedWrite(Connection c) throws SQLException {
+    String table = layout.ownTable(id);
+    int row = OWN_ROW_BASE + id;
+    readBalance(c, table, row);
+    readBalance(c, table, row); // the second read fills the cache (the first may look the text up)
+    long before;
+    try (Connection direct = originConnection()) {
+      before = originValue(direct, table, row);
+    }
+    try (PreparedStatement ps = c.prepareStatement(String.format(ABANDONED_UPDATE, table, id))) {
+      ps.setInt(1, row);
+      ScheduledFuture<?> leave = cancels.schedule(() -> {
+        try {
+          c.abort(Runnable::run); // closes the socket at once
+        } catch (SQLException e) {
+          // already closed
+        }
+      }, 5 + random.nextInt(30), TimeUnit.MILLISECONDS);
+      try {
+        ps.executeUpdate();
+        leave.cancel(false); // it ended first: an ordinary commit, which the next own write covers
+      } catch (SQLException e) {
+        // the connection closed under it, as intended (or a fault ended it): the outcome is unknown here
+      }
+    } catch (SQLException e) {
+      // preparing failed on a closed connection: nothing was sent
+    }
+    closeQuietly(); // aborted or not, this connection is done with
+    long committed;
+    long seenAt;
+    try (Connection direct = originConnection()) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      pause(); // what the node forwarded before the client left is at the origin by now
+      while (stillRuns(direct, id)) {
+        if (System.nanoTime() - deadline > 0) {
+          return; // not judged: it did not end while watched
+        }
+        // reading all along, as other clients would: the old value may be cached again before the commit
+        readBalance(connection(), table, row);
+      }
+      committed = originValue(direct, table, row);
+      seenAt = System.nanoTime();
+    }
+    if (committed <= before) {
+      return; // it did not run, or did not commit: nothing to hold the node to
+    }
+    long dueAt = seenAt + ABANDONED_GRACE.toNanos();
+    history.acknowledged(id, committed, dueAt);
+    long wait = dueAt - System.nanoTime();
+    if (wait > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    long seen = readBalance(connection(), table, row);
+    tally.freshnessChecked(SoakLayout.Route.SAME_NODE);
+    tally.abandonedWriteCommitted();
+    if (seen < committed) {
+      tally.stale(id, "own row " + row + " (written by a statement its client left, seen committed at the origin "
+          + ABANDONED_GRACE.toMillis() + " ms before)", seen, committed, originHolds(table, row));
+    }
+  }
+
+  private Connection originConnection() throws SQLException {
+    return DriverManager.getConnection(origin.jdbcUrl(), origin.user(), origin.password());
+  }
+
+  private static long originValue(Connection direct, String table, int row) throws SQLException {
+    try (PreparedStatement ps = direct.prepareStatement(String.format(READ, table))) {
+      ps.setInt(1, row);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("the origin has no row " + row + " in " + table);
+        }
+        return rs.getLong(2);
+      }
+    }
+  }
+
+  /** Whether this client's abandoned update still runs (or waits) at the origin. */
+  private static boolean stillRuns(Connection direct, int client) throws SQLException {
+    try (PreparedStatement ps = direct.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+        + " AND state <> 'idle' AND query LIKE ?")) {
+      ps.setString(1, "%AS abandoned\\_by\\_" + client + " WHERE%");
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0;
       }
     }
   }

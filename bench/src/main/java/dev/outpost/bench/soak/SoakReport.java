@@ -69,6 +69,8 @@ final class SoakReport {
       row(b, "of them, reads through another node than the write's", String.format("%,d",
           tally.freshnessChecks(SoakLayout.Route.OTHER_NODE)));
     }
+    row(b, "writes whose client left mid-statement, seen committed at the origin, then read through the node",
+        String.format("%,d", tally.abandonedWritesCommitted()));
     row(b, "wrong answers (another row or another query's result)", Long.toString(tally.wrongAnswers()));
     row(b, "stale reads", Long.toString(tally.staleReads()));
     row(b, "unexpected errors", Long.toString(tally.unexpectedErrors()));

@@ -31,6 +31,7 @@ public final class SoakTally {
   private final Map<String, LongAdder> operations = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final LongAdder reconnects = new LongAdder();
+  private final LongAdder abandonedCommits = new LongAdder();
   private final Map<SoakLayout.Route, LongAdder> freshnessChecks = new EnumMap<>(SoakLayout.Route.class);
   private final LongAdder terminations = new LongAdder();
   private final LongAdder restarts = new LongAdder();
@@ -114,6 +115,15 @@ public final class SoakTally {
 
   void reconnected() {
     reconnects.increment();
+  }
+
+  /** A write its client left in the middle of was seen committed at the origin (and then checked). */
+  void abandonedWriteCommitted() {
+    abandonedCommits.increment();
+  }
+
+  long abandonedWritesCommitted() {
+    return abandonedCommits.sum();
   }
 
   void terminated(int backends) {
