@@ -5,6 +5,7 @@ import dev.outpost.cache.sql.Classification;
 import dev.outpost.cache.sql.CodeFacts;
 import dev.outpost.proxy.auth.User;
 import dev.outpost.proxy.cache.CacheService;
+import dev.outpost.proxy.cache.WriteSet;
 import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.proxy.config.PoolMode;
 import dev.outpost.proxy.config.SessionFeaturePolicy;
@@ -780,8 +781,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       }
       if (keepForDrain) {
         // … and it does so before its backend notices that the client left: invalidate again after
-        drain = DisconnectedDrain.start(pool, c, cacheService, database, readiesDue,
-            node.config().abandonedWriteTimeout(), () -> cancelAtOrigin(c), node.metrics());
+        drain = DisconnectedDrain.start(c, readiesDue, node.config().abandonedWriteTimeout(), () -> cancelAtOrigin(c),
+            outcome -> {
+              node.metrics().abandonedWriteEnded(outcome);
+              cacheService.invalidate(database, WriteSet.EVERYTHING);
+              pool.release(c, false);
+            });
       } else {
         // A backend still busy with this client's work cannot be handed to anyone else.
         pool.release(c, clean, pinned && mode != PoolMode.SESSION);

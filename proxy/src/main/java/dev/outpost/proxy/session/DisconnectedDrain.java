@@ -1,18 +1,15 @@
 package dev.outpost.proxy.session;
 
-import dev.outpost.proxy.cache.CacheService;
-import dev.outpost.proxy.cache.WriteSet;
 import dev.outpost.proxy.metrics.AbandonedWriteOutcome;
-import dev.outpost.proxy.metrics.Metrics;
 import dev.outpost.proxy.origin.OriginConnection;
 import dev.outpost.proxy.origin.OriginListener;
-import dev.outpost.proxy.origin.OriginPool;
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,41 +33,35 @@ final class DisconnectedDrain implements OriginListener {
   /** After the cancel, how long the backend may take to answer before the connection is closed anyway. */
   static final long CANCEL_GRACE_SECONDS = 10;
 
-  private final OriginPool pool;
   private final OriginConnection c;
-  private final CacheService cache;
-  private final String database;
   private final Runnable cancelAtOrigin;
-  private final Metrics metrics;
+  private final Consumer<AbandonedWriteOutcome> settled;
   private int readiesDue;
   private final long startNanos = System.nanoTime();
   private boolean cancelling;
-  private boolean settled;
+  private boolean done;
   private ScheduledFuture<?> timer;
 
-  private DisconnectedDrain(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue,
-      Runnable cancelAtOrigin, Metrics metrics) {
-    this.pool = pool;
+  private DisconnectedDrain(OriginConnection c, int readiesDue, Runnable cancelAtOrigin,
+      Consumer<AbandonedWriteOutcome> settled) {
     this.c = c;
-    this.cache = cache;
-    this.database = database;
     this.readiesDue = readiesDue;
     this.cancelAtOrigin = cancelAtOrigin;
-    this.metrics = metrics;
+    this.settled = settled;
   }
 
   /**
-   * Takes {@code c} over from the session that held it; {@code readiesDue} must be positive, and
-   * {@code cache} one that hears of this node's writes. After {@code timeout}, the requests still
-   * running are cancelled with {@code cancelAtOrigin} (which sends a CancelRequest for {@code c}'s
-   * backend).
+   * Takes {@code c} over from the session that held it; {@code readiesDue} must be positive. After
+   * {@code timeout}, the requests still running are cancelled with {@code cancelAtOrigin} (which
+   * sends a CancelRequest for {@code c}'s backend). When the drain ends, {@code settled} runs once,
+   * on {@code c}'s loop: it invalidates the database again and gives the connection up.
    */
-  static DisconnectedDrain start(OriginPool pool, OriginConnection c, CacheService cache, String database, int readiesDue,
-      Duration timeout, Runnable cancelAtOrigin, Metrics metrics) {
-    DisconnectedDrain d = new DisconnectedDrain(pool, c, cache, database, readiesDue, cancelAtOrigin, metrics);
+  static DisconnectedDrain start(OriginConnection c, int readiesDue, Duration timeout, Runnable cancelAtOrigin,
+      Consumer<AbandonedWriteOutcome> settled) {
+    DisconnectedDrain d = new DisconnectedDrain(c, readiesDue, cancelAtOrigin, settled);
     log.info("origin connection {}: its client left with {} request(s) unanswered, which may write; keeping the"
-        + " connection until they end (cancelling them after {} ms), then invalidating {} again", c, readiesDue,
-        timeout.toMillis(), database);
+        + " connection until they end (cancelling them after {} ms), then invalidating its database again", c,
+        readiesDue, timeout.toMillis());
     Runnable takeOver = () -> {
       d.timer = c.eventLoop().schedule(d::cancel, timeout.toNanos(), TimeUnit.NANOSECONDS);
       c.bind(d, "drain after the client left");
@@ -104,7 +95,7 @@ final class DisconnectedDrain implements OriginListener {
   @Override
   public void onOriginFrame(OriginConnection connection, Frame frame) {
     try {
-      if (frame.type() == BackendType.READY_FOR_QUERY.code() && !settled) {
+      if (frame.type() == BackendType.READY_FOR_QUERY.code() && !done) {
         if (--readiesDue == 0) {
           settle(cancelling ? AbandonedWriteOutcome.CANCELLED : AbandonedWriteOutcome.ENDED,
               cancelling ? "the cancelled requests ended" : "the requests ended");
@@ -124,7 +115,7 @@ final class DisconnectedDrain implements OriginListener {
   }
 
   private void cancel() {
-    if (settled) {
+    if (done) {
       return;
     }
     log.warn("origin connection {}: {} request(s) of a client that left still ran after {} ms; cancelling them at"
@@ -135,7 +126,7 @@ final class DisconnectedDrain implements OriginListener {
   }
 
   private void cutShort() {
-    if (!settled) {
+    if (!done) {
       log.warn("origin connection {}: requests of a client that left still ran {} s after they were cancelled;"
           + " closing the connection. A write among them that commits later is not invalidated until its entries"
           + " expire (or the change feed sees it)", c, CANCEL_GRACE_SECONDS);
@@ -144,17 +135,15 @@ final class DisconnectedDrain implements OriginListener {
   }
 
   private void settle(AbandonedWriteOutcome outcome, String why) {
-    if (settled) {
+    if (done) {
       return;
     }
-    settled = true;
-    log.info("origin connection {}: drained ({}) after {} ms; {} invalidated again", c, why,
-        (System.nanoTime() - startNanos) / 1_000_000, database);
+    done = true;
+    log.info("origin connection {}: drained ({}) after {} ms; its database invalidated again", c, why,
+        (System.nanoTime() - startNanos) / 1_000_000);
     if (timer != null) {
       timer.cancel(false);
     }
-    metrics.abandonedWriteEnded(outcome);
-    cache.invalidate(database, WriteSet.EVERYTHING);
-    pool.release(c, false);
+    settled.accept(outcome);
   }
 }
