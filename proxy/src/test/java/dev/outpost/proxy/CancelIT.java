@@ -3,11 +3,16 @@ package dev.outpost.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.testkit.TestOrigin;
+import dev.outpost.proxy.config.OriginUrl;
+import dev.outpost.wan.WanEmulator;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -40,6 +45,55 @@ class CancelIT {
       assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo("57014");
       assertThat(Sql.value(c, "SELECT 'still usable'")).isEqualTo("still usable");
       assertThat(Sql.value(other, "SELECT 'other fine'")).isEqualTo("other fine");
+    }
+  }
+
+  /**
+   * A cancel sent as its query ends lands in whatever the backend runs next. Far from the origin
+   * (here 100 ms each way, and a new connection's handshake on top) a client's cancel, sent while
+   * its query still runs, reaches the backend only after the query ended and the backend, back in
+   * the pool, started the next client's query. The pool hands the backend on only once the origin
+   * has taken the cancel (closed the cancel connection); a cancel that finds the backend idle is
+   * ignored by Postgres, so the next client's query runs undisturbed.
+   */
+  @Test
+  void aCancelLandingAfterItsQueryEnded_doesNotEndTheNextClientsQueryOnThatBackend() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("strayCancel");
+    try (WanEmulator wan = WanEmulator.builder().listen("127.0.0.1", 0).target(origin.host(), origin.port())
+            .delay(Duration.ofMillis(100)).start();
+        TestNode node = TestNode.start(origin, db, b -> b.poolSize(1)
+            .origin(OriginUrl.parse(origin.originUrl(db).replace(origin.host() + ":" + origin.port(),
+                wan.host() + ":" + wan.port()))));
+        Connection a = node.connect();
+        Connection b = node.connect()) {
+      Sql.exec(a, "SELECT 1"); // the pool's one connection is open (its handshake paid)
+      boolean raced = false;
+      for (int attempt = 0; attempt < 3 && !raced; attempt++) {
+        Statement sa = a.createStatement();
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> outcome(sa, "SELECT pg_sleep(0.5)"));
+        Thread.sleep(100);
+        Statement sb = b.createStatement();
+        // waits for the one connection, then starts at the origin about 200 ms after the first ended
+        CompletableFuture<String> second = CompletableFuture.supplyAsync(
+            () -> outcome(sb, "SELECT 'the second query ran', pg_sleep(0.5)"));
+        Thread.sleep(500); // the first still sleeps at the origin; its answer is 100 ms or more away
+        sa.cancel();       // reaches the backend 300 ms from now: after the first query ended
+        assertThat(second.get(20, TimeUnit.SECONDS)).as("the second client's query").isEqualTo("the second query ran");
+        raced = first.get(20, TimeUnit.SECONDS).equals("finished"); // else the cancel came in time: try again
+      }
+      assertThat(raced).as("the cancel reached the origin after the first query ended, in one of 3 attempts").isTrue();
+    }
+  }
+
+  /** The first column of {@code sql}'s row, "finished" for a void result, or the SQLSTATE it failed with. */
+  private static String outcome(Statement s, String sql) {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      String v = rs.getString(1);
+      return v == null || v.isEmpty() ? "finished" : v;
+    } catch (SQLException e) {
+      return e.getSQLState();
     }
   }
 

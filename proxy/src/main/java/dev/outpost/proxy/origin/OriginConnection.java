@@ -55,6 +55,8 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private volatile long lastReleasedNanos = System.nanoTime();
   private volatile OriginListener listener;
   private volatile boolean broken;
+  /** A cancel sent for this backend that may not have reached it yet (see {@link #cancelSent}). */
+  private volatile io.netty.util.concurrent.Future<?> cancelInFlight;
   /** What closed the connection from this side, when Outpost did (told to the session); else null. */
   private volatile Throwable failure;
   private volatile boolean closed;
@@ -167,6 +169,24 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
    * Marks the connection as not reusable (its protocol state is unknown); the pool closes it
    * when it comes back.
    */
+  /**
+   * A CancelRequest was sent for this backend; {@code landed} completes once it can no longer reach
+   * it (see {@link OriginConnector#cancel}). Until then the pool gives the connection to nobody else.
+   */
+  public void cancelSent(io.netty.util.concurrent.Future<?> landed) {
+    cancelInFlight = landed;
+  }
+
+  /** The cancel sent for this backend that may still land, or null. */
+  io.netty.util.concurrent.Future<?> pendingCancel() {
+    io.netty.util.concurrent.Future<?> f = cancelInFlight;
+    if (f != null && f.isDone()) {
+      cancelInFlight = null;
+      return null;
+    }
+    return f;
+  }
+
   public void markBroken() {
     broken = true;
   }

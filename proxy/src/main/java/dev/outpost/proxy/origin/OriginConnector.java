@@ -11,6 +11,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -32,6 +33,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -286,12 +288,17 @@ public final class OriginConnector {
 
   /**
    * Sends a CancelRequest for the origin backend {@code key} on a new connection (plain, or after
-   * SSLRequest when the origin requires TLS) and closes it.
+   * SSLRequest when the origin requires TLS). The returned future completes when the cancel can no
+   * longer reach the backend later: the origin closed the connection (Postgres does once it has
+   * signalled the backend), it could not be opened or written, or the connect timeout passed since
+   * (then the node closes it). Until then, the backend should not be handed to another client: the
+   * signal could land in that client's query.
    */
-  public void cancel(EventLoop loop, OriginUrl target, CancelRequest request) {
+  public Future<Void> cancel(EventLoop loop, OriginUrl target, CancelRequest request) {
     OriginTls tls = OriginTls.forOrigin(target);
     Duration connectTimeout = settings.connectTimeout();
-    new Bootstrap().group(loop).channel(channelClass)
+    Promise<Void> landed = loop.newPromise();
+    ChannelFuture connecting = new Bootstrap().group(loop).channel(channelClass)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
@@ -307,13 +314,13 @@ public final class OriginConnector {
                     ctx.pipeline().addFirst(ssl);
                     ssl.handshakeFuture().addListener(h -> {
                       if (h.isSuccess()) {
-                        ctx.writeAndFlush(request.encode(ctx.alloc())).addListener(w -> ctx.close());
+                        sendCancel(ctx.channel(), request);
                       } else {
                         ctx.close();
                       }
                     });
                   } else {
-                    ctx.writeAndFlush(request.encode(ctx.alloc())).addListener(w -> ctx.close());
+                    sendCancel(ctx.channel(), request);
                   }
                 }
               });
@@ -321,17 +328,30 @@ public final class OriginConnector {
             ch.pipeline().addLast(EARLY_ERRORS, EarlyErrors.CANCEL); // a cancel is fire-and-forget
           }
         })
-        .connect(target.host(), target.port())
-        .addListener((ChannelFuture f) -> {
-          if (!f.isSuccess()) {
-            return;
-          }
-          if (tls != null) {
-            f.channel().writeAndFlush(SslRequest.INSTANCE.encode(f.channel().alloc()));
-          } else {
-            f.channel().writeAndFlush(request.encode(f.channel().alloc()))
-                .addListener(w -> f.channel().close());
-          }
-        });
+        .connect(target.host(), target.port());
+    connecting.addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        landed.trySuccess(null); // nothing was sent
+        return;
+      }
+      Channel ch = f.channel();
+      // Postgres closes a cancel connection at once; one that stays open is not waited for longer
+      Future<?> cap = ch.eventLoop().schedule(() -> ch.close(), connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      ch.closeFuture().addListener(c -> {
+        cap.cancel(false);
+        landed.trySuccess(null);
+      });
+      if (tls != null) {
+        ch.writeAndFlush(SslRequest.INSTANCE.encode(ch.alloc()));
+      } else {
+        sendCancel(ch, request);
+      }
+    });
+    return landed;
+  }
+
+  /** Writes the CancelRequest and waits for the origin to close the connection (a failed write closes it). */
+  private static void sendCancel(Channel ch, CancelRequest request) {
+    ch.writeAndFlush(request.encode(ch.alloc())).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
   }
 }

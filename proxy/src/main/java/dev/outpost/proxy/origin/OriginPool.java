@@ -209,6 +209,13 @@ public final class OriginPool {
    */
   public void release(OriginConnection c, boolean reusable, boolean reset) {
     c.unbind();
+    io.netty.util.concurrent.Future<?> cancel = c.pendingCancel();
+    if (cancel != null && reusable && !c.isBroken()) {
+      // A cancel sent for the last holder's request may not have reached the backend yet: given to
+      // the next client now, the backend could be running that client's query when it lands.
+      cancel.addListener(f -> c.eventLoop().execute(() -> release(c, true, reset)));
+      return;
+    }
     c.markReleased();
     PoolSettings s = settings;
     boolean expired = s.maxLifetime().toNanos() > 0 && System.nanoTime() - c.createdNanos() > s.maxLifetime().toNanos();

@@ -1086,10 +1086,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     shutdownLocally();
   }
 
-  /** Sends a CancelRequest for the backend of {@code c} (whatever it runs when it arrives). */
+  /**
+   * Sends a CancelRequest for the backend of {@code c} (whatever it runs when it arrives); the pool
+   * hands {@code c} to no other client until it can no longer land.
+   */
   private void cancelAtOrigin(OriginConnection c) {
-    node.connector().cancel(c.eventLoop(), pool.target(),
-        new CancelRequest(c.backendKey().processId(), c.backendKey().secretKey()));
+    c.cancelSent(node.connector().cancel(c.eventLoop(), pool.target(),
+        new CancelRequest(c.backendKey().processId(), c.backendKey().secretKey())));
   }
 
   /** A CancelRequest with this session's key arrived (on another connection, any thread). */
