@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One application connection of a soak: a mix of cacheable reads, writes in transactions,
- * read-your-writes checks, inserts, cancelled statements and writes left mid-statement (the socket closed),
- * in one pgjdbc query mode, until told to
- * stop. A lost connection is opened again, as an application's pool would.
+ * read-your-writes checks, inserts, cancelled statements and writes left mid-statement (the socket
+ * closed), in one pgjdbc query mode, until told to stop. A lost connection is opened again, as an
+ * application's pool would.
  *
  * <p>Freshness checks: each client owns one row ({@code id = OWN_ROW_BASE + client}) that only it
  * updates, in the table {@link SoakLayout#ownTable} names. After a committed update it reads the row
@@ -260,16 +260,13 @@ final class SoakClient implements Runnable {
    * acknowledged that the origin does not have.
    */
   private String originHolds(String table, int row) {
-    try (Connection c = DriverManager.getConnection(origin.jdbcUrl(), origin.user(), origin.password());
-        PreparedStatement ps = c.prepareStatement(String.format(READ, table))) {
-      ps.setInt(1, row);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? "the origin holds " + rs.getLong(2) + " now" : "the origin has no such row now";
-      }
+    try (Connection direct = originConnection()) {
+      return "the origin holds " + originValue(direct, table, row) + " now";
     } catch (SQLException e) {
-      return "the origin could not be asked (" + e.getSQLState() + ")";
+      return e.getSQLState() == null ? e.getMessage() : "the origin could not be asked (" + e.getSQLState() + ")";
     }
   }
+
 
   private void writeInTransaction(Connection c) throws SQLException {
     c.setAutoCommit(false);
@@ -307,9 +304,9 @@ final class SoakClient implements Runnable {
    * cached there). The backend commits the update all the same; the node must not serve the old
    * value once it has. While the update runs, the client reads the row through the node on a new
    * connection (caching the old value again, as other clients' reads would). It learns from the
-   * origin whether and when the update ended, counts
-   * a commit as acknowledged {@link #ABANDONED_GRACE} after it saw it (so other clients' reads are
-   * held to it too), and reads its row back through the node on a new connection.
+   * origin whether and when the update ended, counts a commit as acknowledged
+   * {@link #ABANDONED_GRACE} after it saw it (so other clients' reads are held to it too), and then
+   * reads its row through the node once more.
    */
   private void abandonedWrite(Connection c) throws SQLException {
     String table = layout.ownTable(id);

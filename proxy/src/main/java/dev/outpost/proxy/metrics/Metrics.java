@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,7 @@ public final class Metrics implements AutoCloseable {
   private final Counter authFailures;
   private final Counter untrackedState;
   private final Counter schemaChanges;
-  private final Map<AbandonedWriteOutcome, Counter> abandonedWrites = new java.util.EnumMap<>(AbandonedWriteOutcome.class);
+  private final Map<AbandonedWriteOutcome, Counter> abandonedWrites = new EnumMap<>(AbandonedWriteOutcome.class);
   private final Map<String, SampledBinding<?>> bindings = new HashMap<>();
   private final List<AutoCloseable> jvmBinders = new ArrayList<>();
 

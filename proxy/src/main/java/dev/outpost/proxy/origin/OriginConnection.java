@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Future;
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private volatile OriginListener listener;
   private volatile boolean broken;
   /** A cancel sent for this backend that may not have reached it yet (see {@link #cancelSent}). */
-  private volatile io.netty.util.concurrent.Future<?> cancelInFlight;
+  private volatile Future<?> cancelInFlight;
   /** What closed the connection from this side, when Outpost did (told to the session); else null. */
   private volatile Throwable failure;
   private volatile boolean closed;
@@ -166,20 +167,16 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Marks the connection as not reusable (its protocol state is unknown); the pool closes it
-   * when it comes back.
-   */
-  /**
    * A CancelRequest was sent for this backend; {@code landed} completes once it can no longer reach
    * it (see {@link OriginConnector#cancel}). Until then the pool gives the connection to nobody else.
    */
-  public void cancelSent(io.netty.util.concurrent.Future<?> landed) {
+  public void cancelSent(Future<?> landed) {
     cancelInFlight = landed;
   }
 
-  /** The cancel sent for this backend that may still land, or null. */
-  io.netty.util.concurrent.Future<?> pendingCancel() {
-    io.netty.util.concurrent.Future<?> f = cancelInFlight;
+  /** The cancel sent for this backend that may still land, or null (one that has landed is forgotten). */
+  Future<?> pendingCancel() {
+    Future<?> f = cancelInFlight;
     if (f != null && f.isDone()) {
       cancelInFlight = null;
       return null;
@@ -187,6 +184,10 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     return f;
   }
 
+  /**
+   * Marks the connection as not reusable (its protocol state is unknown); the pool closes it
+   * when it comes back.
+   */
   public void markBroken() {
     broken = true;
   }

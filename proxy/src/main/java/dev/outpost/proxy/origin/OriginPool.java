@@ -209,7 +209,7 @@ public final class OriginPool {
    */
   public void release(OriginConnection c, boolean reusable, boolean reset) {
     c.unbind();
-    io.netty.util.concurrent.Future<?> cancel = c.pendingCancel();
+    Future<?> cancel = c.pendingCancel();
     if (cancel != null && reusable && !c.isBroken()) {
       // A cancel sent for the last holder's request may not have reached the backend yet: given to
       // the next client now, the backend could be running that client's query when it lands.

@@ -2,7 +2,6 @@ package dev.outpost.proxy.origin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.wire.backend.BackendKeyData;
 import dev.outpost.wire.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -22,7 +21,6 @@ import org.awaitility.Awaitility;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +46,7 @@ class OriginConnectionTest {
   @Test
   void aConnectionChangingHandsWithinOneRead_tellsTheFirstHolderItsReadIsComplete() throws Exception {
     EmbeddedChannel channel = new EmbeddedChannel();
-    OriginConnection c = new OriginConnection(channel, null, new BackendKeyData(1, new byte[4]), Map.of(), 10);
+    OriginConnection c = OriginConnections.over(channel);
     Recorder second = new Recorder(otherLoop);
     Recorder first = new Recorder(channel.eventLoop()) {
       @Override
@@ -74,7 +72,7 @@ class OriginConnectionTest {
   @Test
   void framesForASessionOnAnotherLoop_arriveThereInOrder_thenReadComplete() throws Exception {
     EmbeddedChannel channel = new EmbeddedChannel();
-    OriginConnection c = new OriginConnection(channel, null, new BackendKeyData(1, new byte[4]), Map.of(), 10);
+    OriginConnection c = OriginConnections.over(channel);
     Recorder session = new Recorder(otherLoop);
     c.bind(session, "session");
 
@@ -143,7 +141,7 @@ class OriginConnectionTest {
   @Test
   void aFailureWhileTheSessionLoopTakesABatch_breaksTheConnection_andReleasesTheRest() throws Exception {
     EmbeddedChannel channel = new EmbeddedChannel();
-    OriginConnection c = new OriginConnection(channel, null, new BackendKeyData(1, new byte[4]), Map.of(), 10);
+    OriginConnection c = OriginConnections.over(channel);
     Recorder session = new Recorder(otherLoop) {
       @Override
       public void onOriginFrame(OriginConnection connection, Frame frame) {
@@ -227,7 +225,7 @@ class OriginConnectionTest {
 
   /** A connection over {@code channel}, bound to {@code session}. */
   private static OriginConnection heldBy(Channel channel, Recorder session) {
-    OriginConnection c = new OriginConnection(channel, null, new BackendKeyData(1, new byte[4]), Map.of(), 10);
+    OriginConnection c = OriginConnections.over(channel);
     c.bind(session, "session");
     return c;
   }
