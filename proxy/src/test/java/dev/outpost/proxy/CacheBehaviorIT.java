@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.cache.QueryCache;
+import dev.outpost.proxy.admin.AdminConsole;
 import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
@@ -272,6 +273,15 @@ class CacheBehaviorIT {
           }
           assertThat(Sql.longValue(watch, running)).as("the first write runs at the origin").isEqualTo(1);
         } // gone; the writes would sleep for two minutes
+        // until the cancel, the operator sees the connection as the node's, draining
+        AdminConsole admin = new AdminConsole(strict.node());
+        int state = admin.execute("SHOW SERVERS").columns().indexOf("state");
+        List<String> states = List.of();
+        for (int i = 0; i < 100 && !states.contains("draining"); i++) {
+          states = admin.execute("SHOW SERVERS").rows().stream().map(r -> r.get(state)).toList();
+          Thread.sleep(5);
+        }
+        assertThat(states).as("SHOW SERVERS states while the drain waits").contains("draining");
         String scrape = strict.node().metrics().scrape();
         for (int i = 0; i < 750 && !scrape.contains("outpost_abandoned_writes_total{outcome=\"cancelled\"} 1.0"); i++) {
           Thread.sleep(20);

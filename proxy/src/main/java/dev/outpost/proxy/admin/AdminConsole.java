@@ -171,7 +171,7 @@ public final class AdminConsole {
       conns.sort(java.util.Comparator.comparingLong(OriginConnection::id));
       for (OriginConnection c : conns) {
         Object holder = c.holder();
-        r.row(c.id(), p.name(), c.backendKey().processId(), holder == null ? "idle" : "active",
+        r.row(c.id(), p.name(), c.backendKey().processId(), c.state(),
             holder instanceof ClientSession s ? Integer.toString(s.id()) : null, c.ageSeconds(),
             c.serverState().preparedCount());
       }

@@ -140,7 +140,28 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     return holder;
   }
 
-  /** Binds the connection to a session; frames go to {@code l} from now on. */
+  /**
+   * What the connection does now, for SHOW SERVERS: {@code active} (a client's requests), the
+   * name the node's own holder gave ({@code resetting}, {@code refreshing}, {@code draining}), or,
+   * with no holder, {@code cancelling} (held back until a cancel sent for it can no longer land)
+   * or {@code idle}.
+   */
+  public String state() {
+    Object h = holder;
+    if (h instanceof String name) {
+      return name;
+    }
+    if (h != null) {
+      return "active";
+    }
+    Future<?> f = cancelInFlight;
+    return f != null && !f.isDone() ? "cancelling" : "idle";
+  }
+
+  /**
+   * Binds the connection to a session; frames go to {@code l} from now on. A {@code holder} that
+   * is a String is the node's own use of the connection, and names it in {@link #state()}.
+   */
   public void bind(OriginListener l, Object holder) {
     this.holder = holder;
     this.listener = l;

@@ -239,7 +239,7 @@ public final class OriginPool {
   }
 
   private void reset(OriginConnection c) {
-    c.bind(new ResetListener(c), "reset");
+    c.bind(new ResetListener(c), "resetting");
     c.send(List.of(new Query("DISCARD ALL").encode(c.channel().alloc())));
   }
 

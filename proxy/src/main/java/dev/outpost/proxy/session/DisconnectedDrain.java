@@ -64,7 +64,7 @@ final class DisconnectedDrain implements OriginListener {
         readiesDue, timeout.toMillis());
     Runnable takeOver = () -> {
       d.timer = c.eventLoop().schedule(d::cancel, timeout.toNanos(), TimeUnit.NANOSECONDS);
-      c.bind(d, "drain after the client left");
+      c.bind(d, "draining");
     };
     if (c.eventLoop().inEventLoop()) {
       takeOver.run(); // at once: no answer of the origin's can reach the session in between

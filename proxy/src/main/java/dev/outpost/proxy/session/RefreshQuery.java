@@ -106,7 +106,7 @@ final class RefreshQuery implements OriginListener, PoolWaiter {
 
   private void run(OriginConnection c) {
     conn = c;
-    c.bind(this, "refresh");
+    c.bind(this, "refreshing");
     if (conn == null) {
       request.forEach(ReferenceCountUtil::release); // closed during hand-over; onOriginClosed gave up
       return;

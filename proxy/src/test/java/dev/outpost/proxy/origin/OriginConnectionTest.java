@@ -16,6 +16,7 @@ import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.local.LocalServerChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import io.netty.channel.EventLoop;
@@ -211,6 +212,31 @@ class OriginConnectionTest {
   }
 
   /** Feeds batches of four 64 KiB DataRows until reading stops (at most {@code limit} batches). */
+  /**
+   * SHOW SERVERS reads a connection's state: a connection released while a cancel sent for its
+   * last request may still land is neither idle nor anyone's, and says so until the cancel lands.
+   */
+  @Test
+  void state_namesWhatTheConnectionDoes_includingAHoldForACancelInFlight() {
+    EmbeddedChannel channel = new EmbeddedChannel();
+    OriginConnection c = OriginConnections.over(channel);
+    assertThat(c.state()).isEqualTo("idle");
+
+    Recorder session = new Recorder(channel.eventLoop());
+    c.bind(session, session); // a client session holds it
+    assertThat(c.state()).isEqualTo("active");
+
+    Promise<Void> landed = channel.eventLoop().newPromise();
+    c.cancelSent(landed);
+    c.unbind();
+    assertThat(c.state()).isEqualTo("cancelling");
+    landed.setSuccess(null);
+    assertThat(c.state()).isEqualTo("idle");
+
+    c.bind(session, "draining"); // the node's own use names itself
+    assertThat(c.state()).isEqualTo("draining");
+  }
+
   private static int feedUntilPaused(EmbeddedChannel channel, OriginConnection c, int limit) {
     int batches = 0;
     while (channel.config().isAutoRead() && batches < limit) {
