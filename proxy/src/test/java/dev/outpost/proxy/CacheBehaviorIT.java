@@ -535,6 +535,42 @@ class CacheBehaviorIT {
     }
   }
 
+  /**
+   * SET outpost.cache inside a transaction goes to the origin with it and counts once it commits
+   * (not when it rolls back); RESET ALL and DISCARD ALL turn the cache back on, as they reset every
+   * setting, placeholders included, in Postgres.
+   */
+  @Test
+  void sessionSetting_setInATransaction_countsAtCommit_andResetAllTurnsItBackOn() throws Exception {
+    try (Connection c = node.connect()) {
+      String read = "SELECT v AS committed_off FROM kv WHERE k = 23";
+      untilHit(() -> Sql.value(c, read));
+      c.setAutoCommit(false);
+      Sql.exec(c, "SET outpost.cache = off");
+      c.rollback();
+      c.setAutoCommit(true);
+      assertThat(Sql.value(c, "SHOW outpost.cache")).as("rolled back").isEqualTo("on");
+
+      c.setAutoCommit(false);
+      Sql.exec(c, "SET outpost.cache = off");
+      c.commit();
+      c.setAutoCommit(true);
+      assertThat(Sql.value(c, "SHOW outpost.cache")).as("committed").isEqualTo("off");
+      stats.reset();
+      for (int i = 0; i < 3; i++) {
+        assertThat(Sql.value(c, read)).isEqualTo("v23");
+      }
+      assertThat(stats.calls("committed_off")).as("reads after the commit went to the origin").isEqualTo(3);
+
+      Sql.exec(c, "RESET ALL");
+      assertThat(Sql.value(c, "SHOW outpost.cache")).as("after RESET ALL").isEqualTo("on");
+      Sql.exec(c, "SET outpost.cache = off");
+      Sql.exec(c, "DISCARD ALL");
+      assertThat(Sql.value(c, "SHOW outpost.cache")).as("after DISCARD ALL").isEqualTo("on");
+      untilHit(() -> Sql.value(c, read));
+    }
+  }
+
   @Test
   void cacheHint_forcesCachingOfAStableFunction() throws Exception {
     try (Connection c = node.connect()) {

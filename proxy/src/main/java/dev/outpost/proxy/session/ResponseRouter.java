@@ -496,11 +496,24 @@ final class ResponseRouter {
 
   private void apply(SessionCommand c) {
     if (c instanceof SessionCommand.SetVariable v && !v.local()) {
+      if (OutpostCommands.SETTING.equals(v.name())) {
+        // SET outpost.cache inside a transaction went to the origin with it (a placeholder there)
+        // and counts now that it committed; a value Outpost does not know turns the cache off
+        // for the session rather than leave it on against the client's wish
+        Boolean on = OutpostCommands.bool(v.value());
+        s.sessionCacheOn = on != null && on;
+        return;
+      }
       s.settings.set(v.name(), v.value());
     } else if (c instanceof SessionCommand.ResetVariable r) {
+      if (OutpostCommands.SETTING.equals(r.name())) {
+        s.sessionCacheOn = true;
+        return;
+      }
       s.settings.reset(r.name());
     } else if (c instanceof SessionCommand.ResetAll) {
       s.settings.resetAll();
+      s.sessionCacheOn = true; // RESET ALL resets placeholders too, outpost.cache with them
     }
   }
 
@@ -565,6 +578,7 @@ final class ResponseRouter {
         if (d.scope() == SessionCommand.DiscardScope.ALL) {
           // DISCARD ALL cannot run in a transaction: it took effect now, on both sides.
           s.settings.resetAll();
+          s.sessionCacheOn = true;
           s.settings.trackedAgain(); // DISCARD ALL also resets the role
           s.uncertainCalls.clear();
           s.forwarder.statements.clear();
