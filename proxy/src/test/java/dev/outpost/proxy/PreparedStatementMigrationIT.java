@@ -46,6 +46,43 @@ class PreparedStatementMigrationIT {
     assertNoErrors(2);
   }
 
+  /**
+   * A client's Parse is answered by a statement parsed no earlier than it: one parsed before a
+   * table shadowing another on the search_path was created kept reading the old table for every
+   * later client that prepared the same text (directly, each client's own Parse sees the new one).
+   */
+  @Test
+  void aClientsParse_afterAShadowingTableWasCreated_readsTheNewTable_asDirectly() throws Exception {
+    String shadowDb = origin.createDatabase("psshadow");
+    try (Connection c = origin.superConnection(shadowDb)) {
+      Sql.exec(c, "CREATE SCHEMA early", "GRANT ALL ON SCHEMA early TO " + TestOrigin.APP_USER,
+          "CREATE TABLE public.shadowed (v text)", "INSERT INTO public.shadowed VALUES ('public')",
+          "ALTER TABLE public.shadowed OWNER TO " + TestOrigin.APP_USER);
+    }
+    String sql = "SELECT v FROM shadowed";
+    String params = "prepareThreshold=1&options=-c%20search_path%3Dearly,public";
+    try (TestNode node = TestNode.start(origin, shadowDb, b -> b.poolSize(1).cacheEnabled(false));
+        Connection first = node.connect(params);
+        Connection second = node.connect(params)) {
+      try (PreparedStatement ps = first.prepareStatement(sql)) {
+        for (int i = 0; i < 2; i++) { // prepared on the one backend, by name
+          assertThat(value(ps)).isEqualTo("public");
+        }
+      }
+      Sql.exec(first, "CREATE TABLE early.shadowed AS SELECT 'early' AS v");
+      try (PreparedStatement ps = second.prepareStatement(sql)) {
+        assertThat(value(ps)).as("a Parse after the CREATE").isEqualTo("early");
+      }
+    }
+  }
+
+  private static String value(PreparedStatement ps) throws java.sql.SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
   private void assertNoErrors(int backendStatements) throws Exception {
     ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
     try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(2)

@@ -1,5 +1,6 @@
 package dev.outpost.proxy.origin;
 
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,12 +10,22 @@ import java.util.Map;
  * statements it has (an LRU of server-side names, DESIGN §5.2), who parsed its unnamed
  * statement, and the session settings applied to it (DESIGN §5.3).
  *
+ * <p>A statement's server-side names are versions of its digest ({@code <digest>_<n>}): a backend
+ * parsed each version at one moment, and resolved the statement's names (tables, functions, through
+ * the search_path) then. A client's statement is only served by a version parsed no earlier than the
+ * client's own Parse, as Postgres would have parsed it for that client; an older version (a table
+ * created since in an earlier schema of the search_path would not be seen by it) is left to the LRU
+ * and a new version is parsed.
+ *
  * <p>Only the session bound to the connection touches this state, on its own event loop; the
  * pool's hand-over gives the next session a consistent view.
  */
 public final class ServerState {
   private final int capacity;
   private final LinkedHashMap<String, Boolean> prepared = new LinkedHashMap<>(64, 0.75f, true);
+  /** The newest version of each statement digest on this backend. */
+  private final Map<String, Version> newest = new HashMap<>();
+  private long versions;
   private Object unnamedOwner;
   private Map<String, String> appliedSettings = Map.of();
 
@@ -22,9 +33,38 @@ public final class ServerState {
     this.capacity = capacity;
   }
 
+  private record Version(String name, long parsedAtNanos) {}
+
   /** True when the backend has the server-side statement {@code name}; marks it recently used. */
   public boolean hasPrepared(String name) {
     return prepared.get(name) != null;
+  }
+
+  /**
+   * The server-side name of the newest version of statement {@code digest} on this backend if it
+   * was parsed at or after {@code sinceNanos} ({@link System#nanoTime}), marking it recently used;
+   * null when the backend has no version that recent.
+   */
+  public String preparedSince(String digest, long sinceNanos) {
+    Version v = newest.get(digest);
+    if (v == null || v.parsedAtNanos() - sinceNanos < 0) {
+      return null;
+    }
+    if (!hasPrepared(v.name())) {
+      newest.remove(digest); // closed to make room
+      return null;
+    }
+    return v.name();
+  }
+
+  /**
+   * Names a new version of statement {@code digest}, parsed from now on (the caller sends its
+   * Parse and records it with {@link #addPrepared}).
+   */
+  public String newVersion(String digest) {
+    String name = digest + "_" + (++versions);
+    newest.put(digest, new Version(name, System.nanoTime()));
+    return name;
   }
 
   /**
@@ -47,6 +87,7 @@ public final class ServerState {
   /** Forgets {@code name} (its Parse failed or it was closed). */
   public void removePrepared(String name) {
     prepared.remove(name);
+    newest.values().removeIf(v -> v.name().equals(name));
   }
 
   public int preparedCount() {
@@ -74,12 +115,14 @@ public final class ServerState {
   /** After DEALLOCATE ALL: the backend has no prepared statements left. */
   public void clearPrepared() {
     prepared.clear();
+    newest.clear();
     unnamedOwner = null;
   }
 
   /** After DISCARD ALL: the backend is as fresh as a new one. */
   public void reset() {
     prepared.clear();
+    newest.clear();
     unnamedOwner = null;
     appliedSettings = Map.of();
   }

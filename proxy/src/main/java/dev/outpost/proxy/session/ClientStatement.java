@@ -7,25 +7,29 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * A statement a client prepared: its text and declared parameter types, and the name it has on
- * origin backends. The server-side name is a digest of (text, types), so every backend and every
- * client that prepares the same statement shares one server-side statement (DESIGN §5.2).
+ * A statement a client prepared: its text and declared parameter types, the digest of (text,
+ * types) that names its server-side versions (DESIGN §5.2; see {@link
+ * dev.outpost.proxy.origin.ServerState}), and when the client parsed it: a version parsed since
+ * then serves every client that prepared the same statement before.
  */
 final class ClientStatement {
   final String sql;
   final int[] parameterTypes;
-  final String serverName;
+  /** Names the statement's server-side versions; empty for the unnamed statement. */
+  final String digest;
+  /** When the client's Parse reached the node ({@link System#nanoTime}). */
+  final long parsedAtNanos = System.nanoTime();
   /** Identifies this particular Parse of the unnamed statement (unnamed statements are not shared). */
   final Object token = new Object();
 
-  private ClientStatement(String sql, int[] parameterTypes, String serverName) {
+  private ClientStatement(String sql, int[] parameterTypes, String digest) {
     this.sql = sql;
     this.parameterTypes = parameterTypes;
-    this.serverName = serverName;
+    this.digest = digest;
   }
 
   static ClientStatement named(String sql, int[] parameterTypes) {
-    return new ClientStatement(sql, parameterTypes, serverName(sql, parameterTypes));
+    return new ClientStatement(sql, parameterTypes, digest(sql, parameterTypes));
   }
 
   static ClientStatement unnamed(String sql, int[] parameterTypes) {
@@ -44,14 +48,14 @@ final class ClientStatement {
   }
 
   boolean isUnnamed() {
-    return serverName.isEmpty();
+    return digest.isEmpty();
   }
 
   boolean sameDefinition(ClientStatement other) {
     return sql.equals(other.sql) && Arrays.equals(parameterTypes, other.parameterTypes);
   }
 
-  static String serverName(String sql, int[] types) {
+  static String digest(String sql, int[] types) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update(sql.getBytes(StandardCharsets.UTF_8));

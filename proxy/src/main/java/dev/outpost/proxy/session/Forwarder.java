@@ -546,25 +546,32 @@ final class Forwarder {
     f.release();
     ClientStatement cs = ClientStatement.named(p.sql(), p.parameterTypes());
     statements.put(name, cs);
-    if (st.hasPrepared(cs.serverName)) {
+    if (st.preparedSince(cs.digest, cs.parsedAtNanos) != null) {
       s.expected.addLast(Expectation.of(Kind.SYNTH_PARSE_COMPLETE));
     } else {
       prepareOnServer(cs, out, name, false);
     }
   }
 
-  private void prepareOnServer(ClientStatement cs, List<Object> out, String clientName, boolean swallow) {
-    String evicted = s.conn.serverState().addPrepared(cs.serverName);
+  /** Parses a new version of {@code cs} on the backend; returns its server-side name. */
+  private String prepareOnServer(ClientStatement cs, List<Object> out, String clientName, boolean swallow) {
+    ServerState st = s.conn.serverState();
+    String serverName = st.newVersion(cs.digest);
+    String evicted = st.addPrepared(serverName);
     if (evicted != null) {
       out.add(new Close(Close.STATEMENT, evicted).encode(alloc));
       s.expected.addLast(Expectation.swallowed(Kind.CLOSE));
     }
-    out.add(new Parse(cs.serverName, cs.sql, cs.parameterTypes).encode(alloc));
-    s.expected.addLast(Expectation.parse(clientName, cs.serverName, swallow));
+    out.add(new Parse(serverName, cs.sql, cs.parameterTypes).encode(alloc));
+    s.expected.addLast(Expectation.parse(clientName, serverName, swallow));
+    return serverName;
   }
 
-  /** Makes sure the backend has {@code cs}, injecting a swallowed Parse when it does not. */
-  private void ensurePrepared(ClientStatement cs, List<Object> out) {
+  /**
+   * Makes sure the backend has {@code cs} parsed no earlier than the client parsed it, injecting a
+   * swallowed Parse when it does not; returns the statement's name on the backend.
+   */
+  private String ensurePrepared(ClientStatement cs, List<Object> out) {
     ServerState st = s.conn.serverState();
     if (cs.isUnnamed()) {
       if (st.unnamedOwner() != cs.token) {
@@ -572,9 +579,10 @@ final class Forwarder {
         s.expected.addLast(Expectation.parse(null, "", true));
         st.unnamedOwner(cs.token);
       }
-    } else if (!st.hasPrepared(cs.serverName)) {
-      prepareOnServer(cs, out, null, true);
+      return "";
     }
+    String serverName = st.preparedSince(cs.digest, cs.parsedAtNanos);
+    return serverName != null ? serverName : prepareOnServer(cs, out, null, true);
   }
 
   private ClientStatement resolve(String name) {
@@ -596,12 +604,12 @@ final class Forwarder {
         raise(unknownStatement(b.statement()), out);
         return;
       }
-      ensurePrepared(cs, out);
+      String serverName = ensurePrepared(cs, out);
       portals.put(b.portal(), cs);
-      if (cs.serverName.equals(b.statement())) {
+      if (serverName.equals(b.statement())) {
         out.add(f.retain()); // the backend knows the statement by the client's name: forwarded as sent
       } else {
-        out.add(b.encodeRenamed(alloc, b.portal(), cs.serverName));
+        out.add(b.encodeRenamed(alloc, b.portal(), serverName));
       }
       s.expected.addLast(Expectation.of(Kind.BIND));
     } finally {
@@ -634,8 +642,7 @@ final class Forwarder {
       raise(unknownStatement(d.name()), out);
       return;
     }
-    ensurePrepared(cs, out);
-    out.add(d.withName(cs.serverName).encode(alloc));
+    out.add(d.withName(ensurePrepared(cs, out)).encode(alloc));
     s.expected.addLast(Expectation.of(Kind.DESCRIBE_STATEMENT));
   }
 

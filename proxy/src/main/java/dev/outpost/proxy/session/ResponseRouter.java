@@ -345,7 +345,7 @@ final class ResponseRouter {
     if (e.serverStatement != null && !e.serverStatement.isEmpty()) {
       st.removePrepared(e.serverStatement);
       ClientStatement cs = e.clientStatement == null ? null : s.forwarder.statements.get(e.clientStatement);
-      if (cs != null && cs.serverName.equals(e.serverStatement)) {
+      if (cs != null && e.serverStatement.startsWith(cs.digest + "_")) { // a version of that statement
         s.forwarder.statements.remove(e.clientStatement);
       }
     } else {

@@ -47,4 +47,33 @@ class ServerStateTest {
     assertThat(s.preparedCount()).isZero();
     assertThat(s.appliedSettings()).isEmpty();
   }
+
+  /**
+   * A version serves a client's statement only when it was parsed no earlier than the client's
+   * Parse; an older one is replaced by a new version, and one closed to make room serves nobody.
+   */
+  @Test
+  void versions_serveOnlyClientsThatParsedBeforeThem() {
+    ServerState s = new ServerState(2);
+    long clientParsedEarly = System.nanoTime();
+    String v1 = s.newVersion("outpost_x");
+    s.addPrepared(v1);
+    assertThat(s.preparedSince("outpost_x", clientParsedEarly)).isEqualTo(v1);
+    long clientParsedLater = System.nanoTime();
+    assertThat(s.preparedSince("outpost_x", clientParsedLater)).as("parsed before that client's Parse").isNull();
+
+    String v2 = s.newVersion("outpost_x");
+    assertThat(v2).isNotEqualTo(v1);
+    s.addPrepared(v2);
+    assertThat(s.preparedSince("outpost_x", clientParsedLater)).isEqualTo(v2);
+    assertThat(s.preparedSince("outpost_x", clientParsedEarly)).as("the newest serves earlier clients too").isEqualTo(v2);
+
+    assertThat(s.addPrepared(s.newVersion("outpost_y"))).as("the LRU closes the older version").isEqualTo(v1);
+    String v3 = s.newVersion("outpost_z");
+    assertThat(s.addPrepared(v3)).isEqualTo(v2);
+    assertThat(s.preparedSince("outpost_x", clientParsedEarly)).as("closed to make room").isNull();
+
+    s.removePrepared(v3); // its Parse failed
+    assertThat(s.preparedSince("outpost_z", clientParsedEarly)).isNull();
+  }
 }
