@@ -83,6 +83,7 @@ class CacheLockstepIT {
       assertThat(p.comparedFromCache).as("seed %d: answers compared that the cache served (of %d; %s)", seed, p.compared,
               p.statuses)
           .isGreaterThanOrEqualTo(30); // 100-150 in 1200 steps here: the check must have met the cache
+      assertThat(p.statuses).as("every read gets one cache status (DESIGN §6.1), failed ones too").doesNotContainKey("none");
     }
   }
 

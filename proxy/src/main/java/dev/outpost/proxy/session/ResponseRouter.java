@@ -330,6 +330,10 @@ final class ResponseRouter {
       Expectation skipped = s.expected.pollFirst();
       answered(skipped); // it failed or never ran; counted anyway: invalidating more is safe
       undo(skipped);
+      if (skipped.kind == Kind.EXECUTE) {
+        // its Parse, Bind or Describe failed: still a query the client sent, counted with its status
+        s.recordQuery(skipped.status, skipped.startNanos);
+      }
     }
     if (s.expected.isEmpty()) {
       s.skipping = true; // the client's Sync has not been forwarded yet
