@@ -571,6 +571,30 @@ class CacheBehaviorIT {
     }
   }
 
+  /**
+   * A query that fails is counted once with its cache status (DESIGN §6.1), whether its Execute
+   * failed at the origin or was skipped because its Parse failed.
+   */
+  @Test
+  void failedQueries_inTheExtendedProtocol_areCountedOnce() throws Exception {
+    try (Connection c = node.connect("preferQueryMode=extended")) {
+      for (String sql : List.of("SELECT n / (n - n) AS failing_execute FROM kv WHERE k = 24",
+          "SELECT v FROM no_such_table_for_counting")) {
+        long before = allStatuses();
+        assertThat(Sql.sqlstateOf(() -> Sql.value(c, sql))).as(sql).isIn("22012", "42P01");
+        assertThat(allStatuses() - before).as("statuses counted for %s", sql).isEqualTo(1);
+      }
+    }
+  }
+
+  private static long allStatuses() {
+    long n = 0;
+    for (CacheStatus st : CacheStatus.values()) {
+      n += count(st);
+    }
+    return n;
+  }
+
   @Test
   void cacheHint_forcesCachingOfAStableFunction() throws Exception {
     try (Connection c = node.connect()) {

@@ -323,15 +323,13 @@ final class ResponseRouter {
     // Extended protocol: the origin now skips everything up to Sync. The client learns of the
     // error even when it came from a message Outpost injected on its behalf.
     s.toClient(frame);
-    if (head.kind == Kind.EXECUTE) {
-      s.recordQuery(head.status, head.startNanos);
-    }
     while (!s.expected.isEmpty() && s.expected.peekFirst().kind != Kind.SYNC) {
-      Expectation skipped = s.expected.pollFirst();
+      Expectation skipped = s.expected.pollFirst(); // the failed message first, then those the origin skips
       answered(skipped); // it failed or never ran; counted anyway: invalidating more is safe
       undo(skipped);
       if (skipped.kind == Kind.EXECUTE) {
-        // its Parse, Bind or Describe failed: still a query the client sent, counted with its status
+        // an Execute that failed, or one skipped after its Parse, Bind or Describe failed: a query
+        // the client sent all the same, counted once with its status
         s.recordQuery(skipped.status, skipped.startNanos);
       }
     }
