@@ -267,7 +267,6 @@ final class SoakClient implements Runnable {
     }
   }
 
-
   private void writeInTransaction(Connection c) throws SQLException {
     c.setAutoCommit(false);
     try (PreparedStatement ps = c.prepareStatement(UPDATE)) {

@@ -17,23 +17,25 @@ final class ClientStatement {
   final int[] parameterTypes;
   /** Names the statement's server-side versions; empty for the unnamed statement. */
   final String digest;
-  /** When the client's Parse reached the node ({@link System#nanoTime}). */
-  final long parsedAtNanos = System.nanoTime();
+  /** When the client's Parse of a named statement reached the node ({@link System#nanoTime}); 0 if unnamed. */
+  final long parsedAtNanos;
   /** Identifies this particular Parse of the unnamed statement (unnamed statements are not shared). */
   final Object token = new Object();
 
-  private ClientStatement(String sql, int[] parameterTypes, String digest) {
+  private ClientStatement(String sql, int[] parameterTypes, String digest, long parsedAtNanos) {
     this.sql = sql;
     this.parameterTypes = parameterTypes;
     this.digest = digest;
+    this.parsedAtNanos = parsedAtNanos;
   }
 
   static ClientStatement named(String sql, int[] parameterTypes) {
-    return new ClientStatement(sql, parameterTypes, digest(sql, parameterTypes));
+    return new ClientStatement(sql, parameterTypes, digest(sql, parameterTypes), System.nanoTime());
   }
 
+  /** The unnamed statement (one per Parse, never shared: no digest, no time, on the hot path). */
   static ClientStatement unnamed(String sql, int[] parameterTypes) {
-    return new ClientStatement(sql, parameterTypes, "");
+    return new ClientStatement(sql, parameterTypes, "", 0);
   }
 
   /** 0: not yet known, 1: the text is an outpost.cache command, -1: it is not. */
