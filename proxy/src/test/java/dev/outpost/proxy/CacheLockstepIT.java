@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.cache.QueryCache;
+import dev.outpost.cluster.ClusterSnapshot;
 import dev.outpost.proxy.config.PoolMode;
 import dev.outpost.testkit.TestOrigin;
 import java.io.StringReader;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.postgresql.PGConnection;
@@ -36,7 +38,8 @@ import org.postgresql.PGConnection;
  * blocks, data-modifying CTEs, COPY, a table found through the search_path, a view's redefinition,
  * a materialized view's refresh; tables and functions created in an earlier schema of the
  * search_path than those they shadow, and temporary tables (session pooling). (An IMMUTABLE
- * function is not redefined: Postgres itself keeps the value a prepared plan folded in.)
+ * function is not redefined: Postgres itself keeps the value a prepared plan folded in.) The same
+ * programs also run through a region of two nodes, with sessions on both.
  *
  * <p>{@code -Doutpost.lockstep.steps=N} and {@code -Doutpost.lockstep.seeds=1,2,3} run longer or
  * other programs (a failure prints its seed and the last steps).
@@ -52,16 +55,8 @@ class CacheLockstepIT {
   @CsvSource({"TRANSACTION, 1, 0", "TRANSACTION, 2, 0", "SESSION, 3, 0", "TRANSACTION, 4, 1"})
   void everyAnswerThroughTheNode_equalsTheOrigins(PoolMode mode, long defaultSeed, long maxAgeMillis)
       throws Exception {
-    String seeds = System.getProperty("outpost.lockstep.seeds");
-    List<Long> run = new ArrayList<>();
-    if (seeds == null) {
-      run.add(defaultSeed);
-    } else if (defaultSeed != 2) { // the listed seeds run once per configuration but this one
-      for (String s : seeds.split(",")) {
-        run.add(Long.parseLong(s.trim()));
-      }
-    }
-    for (long seed : run) {
+    // the listed seeds run once per configuration, not for the second one of transaction pooling
+    for (long seed : seeds(defaultSeed, defaultSeed != 2)) {
       runProgram(mode, seed, maxAgeMillis);
     }
   }
@@ -77,10 +72,11 @@ class CacheLockstepIT {
         : b.poolSize(3).poolMode(mode).cacheMaxAge(Duration.ofMillis(maxAgeMillis))
             .cacheStaleWhileRevalidate(Duration.ofSeconds(10)))) {
       String extended = "preferQueryMode=extended&prepareThreshold=" + (seed % 2 == 0 ? 1 : 3);
-      Program p = new Program(seed, node.node().cacheService().cache(), mode == PoolMode.SESSION ? other : null,
-          new Twin("A", node.connect(extended), DriverManager.getConnection(origin.appJdbcUrl(db, extended))),
+      QueryCache cache = node.node().cacheService().cache();
+      Program p = new Program(seed, mode == PoolMode.SESSION ? other : null, () -> { },
+          new Twin("A", node.connect(extended), DriverManager.getConnection(origin.appJdbcUrl(db, extended)), cache),
           new Twin("B", node.connect("preferQueryMode=simple"),
-              DriverManager.getConnection(origin.appJdbcUrl(db, "preferQueryMode=simple"))));
+              DriverManager.getConnection(origin.appJdbcUrl(db, "preferQueryMode=simple")), cache));
       try {
         p.run(STEPS);
       } finally {
@@ -99,6 +95,105 @@ class CacheLockstepIT {
           .isGreaterThanOrEqualTo(maxAgeMillis == 0 ? Math.max(1, STEPS / 100) : 1);
       assertThat(p.statuses).as("every read gets one cache status (DESIGN §6.1), failed ones too").doesNotContainKey("none");
     }
+  }
+
+  /**
+   * The same programs through a region of two nodes: session A on the first, B and C on the second
+   * (C with A's protocol and prepare threshold, so that it can be answered by A's fills).
+   * Before each step the region settles (every node has delivered every invalidation and fill
+   * sent so far): a reader on another node than the writer may be stale until then (DESIGN §6.6),
+   * and only until then. A fill that was still on its way when a write's invalidation was
+   * sequenced must be dropped on delivery, on every node; the answers after it show whether it was.
+   */
+  @ParameterizedTest(name = "{0} pooling, seed {1}, a region of two nodes")
+  @CsvSource({"TRANSACTION, 5", "SESSION, 6"})
+  void everyAnswerThroughARegion_equalsTheOrigins(PoolMode mode, long defaultSeed) throws Exception {
+    for (long seed : seeds(defaultSeed, true)) {
+      runRegionProgram(mode, seed);
+    }
+  }
+
+  /** {@code -Doutpost.lockstep.seeds} if given (none unless {@code runListed}), else {@code defaultSeed}. */
+  private static List<Long> seeds(long defaultSeed, boolean runListed) {
+    String listed = System.getProperty("outpost.lockstep.seeds");
+    if (listed == null) {
+      return List.of(defaultSeed);
+    }
+    List<Long> seeds = new ArrayList<>();
+    if (runListed) {
+      for (String s : listed.split(",")) {
+        seeds.add(Long.parseLong(s.trim()));
+      }
+    }
+    return seeds;
+  }
+
+  private static void runRegionProgram(PoolMode mode, long seed) throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("lockstep");
+    String other = db + "_other";
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, schema(other).toArray(new String[0]));
+    }
+    try (TestRegion region = TestRegion.startWithPolicies(origin, db, "lockstep", 2, 8, i -> null, null, null,
+        b -> b.poolMode(mode))) {
+      String extended = "preferQueryMode=extended&prepareThreshold=" + (seed % 2 == 0 ? 1 : 3);
+      TestNode first = region.get(0);
+      TestNode second = region.get(1);
+      Program p = new Program(seed, mode == PoolMode.SESSION ? other : null, () -> settle(region),
+          new Twin("A", first.connect(extended), DriverManager.getConnection(origin.appJdbcUrl(db, extended)),
+              first.node().cacheService().cache()),
+          new Twin("B", second.connect("preferQueryMode=simple"),
+              DriverManager.getConnection(origin.appJdbcUrl(db, "preferQueryMode=simple")),
+              second.node().cacheService().cache()),
+          // A's protocol and settings on the other node: A's fills answer it, and its writes invalidate them
+          new Twin("C", second.connect(extended), DriverManager.getConnection(origin.appJdbcUrl(db, extended)),
+              second.node().cacheService().cache()));
+      try {
+        p.run(STEPS);
+      } finally {
+        p.close();
+      }
+      long replicated = 0;
+      for (TestNode n : region.nodes) {
+        replicated += n.node().cluster().snapshot().stats().fillsReceived();
+      }
+      System.out.printf("lockstep %s pooling, seed %d, a region of two nodes: %d answers compared, %d of them from"
+          + " the cache (%s), %d fills replicated%n", mode, seed, p.compared, p.comparedFromCache, p.statuses,
+          replicated);
+      assertThat(p.comparedFromCache).as("seed %d: answers compared that the cache served (of %d; %s)", seed,
+          p.compared, p.statuses).isGreaterThanOrEqualTo(Math.max(1, STEPS / 100));
+      assertThat(replicated).as("fills of one node delivered to the other").isPositive();
+      assertThat(p.statuses).as("every read gets one cache status (DESIGN §6.1), failed ones too")
+          .doesNotContainKey("none");
+    }
+  }
+
+  /**
+   * Waits until no node has an invalidation of its own that the region has not sequenced, and all
+   * nodes have applied the same last event: everything sent so far is delivered everywhere.
+   */
+  private static void settle(TestRegion region) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    List<ClusterSnapshot> seen = new ArrayList<>();
+    while (System.nanoTime() < deadline) {
+      seen.clear();
+      for (TestNode n : region.nodes) {
+        seen.add(n.node().cluster().snapshot());
+      }
+      String last = seen.get(0).lastSequence();
+      if (seen.stream().allMatch(x -> x.pendingInvalidations() == 0 && x.lastSequence().equals(last))) {
+        return;
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while the region settled");
+      }
+    }
+    throw new AssertionError("the region did not settle in 20 s: " + seen.stream()
+        .map(x -> x.node() + " applied " + x.lastSequence() + ", " + x.pendingInvalidations() + " pending").toList());
   }
 
   private static List<String> schema(String other) {
@@ -163,12 +258,15 @@ class CacheLockstepIT {
     final String name;
     final Connection node;
     final Connection direct;
+    /** The cache of the node {@link #node} is connected to. */
+    final QueryCache cache;
     boolean inTransaction;
 
-    Twin(String name, Connection node, Connection direct) {
+    Twin(String name, Connection node, Connection direct, QueryCache cache) {
       this.name = name;
       this.node = node;
       this.direct = direct;
+      this.cache = cache;
     }
   }
 
@@ -179,15 +277,16 @@ class CacheLockstepIT {
     private final String other;
     private final Twin[] twins;
     private final Deque<String> recent = new ArrayDeque<>();
-    private final QueryCache cache;
+    /** Waits until every node of the region has applied what was sent so far (nothing with one node). */
+    private final Runnable settle;
     int compared;
     int comparedFromCache;
     /** How the node answered the reads compared: by cache status ("none": no status recorded). */
     final Map<String, Integer> statuses = new TreeMap<>();
 
-    Program(long seed, QueryCache cache, String other, Twin... twins) {
+    Program(long seed, String other, Runnable settle, Twin... twins) {
       this.seed = seed;
-      this.cache = cache;
+      this.settle = settle;
       this.random = new Random(seed);
       this.other = other;
       this.twins = twins;
@@ -196,6 +295,7 @@ class CacheLockstepIT {
     void run(int steps) throws Exception {
       for (int step = 0; step < steps; step++) {
         Twin t = twins[random.nextInt(twins.length)];
+        settle.run();
         int dice = random.nextInt(100);
         if (dice < 65) {
           read(t, step);
@@ -221,9 +321,12 @@ class CacheLockstepIT {
       List<String> viaNode = new ArrayList<>();
       List<Boolean> fromCache = new ArrayList<>();
       for (int i = 0; i < times; i++) {
-        long[] before = statusCounts();
+        if (i > 0) {
+          settle.run(); // in a region, the first read's fill reaches the cache when the region delivers it
+        }
+        long[] before = statusCounts(t.cache);
         viaNode.add(answer(t.node, sql, prepared, param));
-        long[] after = statusCounts();
+        long[] after = statusCounts(t.cache);
         String status = "none";
         for (CacheStatus st : CacheStatus.values()) {
           if (after[st.ordinal()] > before[st.ordinal()]) {
@@ -253,7 +356,7 @@ class CacheLockstepIT {
       }
     }
 
-    private long[] statusCounts() {
+    private static long[] statusCounts(QueryCache cache) {
       long[] counts = new long[CacheStatus.values().length];
       for (CacheStatus st : CacheStatus.values()) {
         counts[st.ordinal()] = cache.stats().count(st);
