@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +36,7 @@ class CrossRegionIT {
     }
     try (TestRegion a = TestRegion.start(origin, db, "ra", 2, 8, null, relay.subList(0, 2), relay);
         TestRegion b = TestRegion.start(origin, db, "rb", 2, 8, null, relay.subList(2, 4), relay)) {
-      awaitBridge(a, b);
+      TestRegion.awaitBridge(a, b);
       String read = "SELECT v FROM kv WHERE k = 3";
       List<Connection> readersA = List.of(a.get(0).connect(), a.get(1).connect());
       try (Connection writerB = b.get(1).connect()) {
@@ -90,25 +89,5 @@ class CrossRegionIT {
       Thread.sleep(10);
     }
     throw new AssertionError("never a hit");
-  }
-
-  private static void awaitBridge(TestRegion a, TestRegion b) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (reaches(a, "rb") && reaches(b, "ra")) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the regions never saw each other over the relay");
-  }
-
-  private static boolean reaches(TestRegion r, String other) {
-    for (TestNode n : r.nodes) {
-      if (n.node().cluster().snapshot().relay().reachableRegions().contains(other)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestRegion implements AutoCloseable {
   final List<TestNode> nodes = new ArrayList<>();
+  /** The region's name. */
+  String name;
 
   /** Starts {@code count} nodes of {@code region}; with {@code relay} they also bridge to other regions. */
   static TestRegion start(TestOrigin origin, String db, String region, int count, int budget, CachePolicy policy,
@@ -35,6 +37,7 @@ final class TestRegion implements AutoCloseable {
       java.util.function.IntFunction<CachePolicy> policyOf, List<HostPort> relayBinds, List<HostPort> relayPeers,
       java.util.function.UnaryOperator<dev.outpost.proxy.config.ProxyConfig.Builder> extra) throws IOException {
     TestRegion r = new TestRegion();
+    r.name = region;
     List<HostPort> binds = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       binds.add(new HostPort("127.0.0.1", NodeProcess.freePort()));
@@ -79,6 +82,27 @@ final class TestRegion implements AutoCloseable {
       }
     }
     throw new AssertionError("the region did not form with " + count + " members");
+  }
+
+  /** Waits until each of the two regions reaches the other over the relay. */
+  static void awaitBridge(TestRegion a, TestRegion b) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (a.reaches(b.name) && b.reaches(a.name)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the regions never saw each other over the relay");
+  }
+
+  private boolean reaches(String other) {
+    for (TestNode n : nodes) {
+      if (n.node().cluster().snapshot().relay().reachableRegions().contains(other)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   TestNode get(int i) {
