@@ -173,8 +173,8 @@ class CacheLockstepIT {
           new Twin("B", b.connect("preferQueryMode=simple"),
               DriverManager.getConnection(origin.appJdbcUrl(db, "preferQueryMode=simple")),
               b.node().cacheService().cache()),
-          // A's protocol and settings on the other node of its region: A's fills answer it, and its
-          // writes invalidate them
+          // A's protocol and prepare threshold on the other node of its region: A's fills answer it
+          // while their settings agree, and its writes invalidate them
           new Twin("C", c.connect(extended), DriverManager.getConnection(origin.appJdbcUrl(db, extended)),
               c.node().cacheService().cache()));
       try {
