@@ -19,6 +19,7 @@
 #                                    [--jobs N] [--hot-keys 1000] [--rtt 40] [--with-relay]
 #                                    [--parts pooling,hits,latency,connect] [--out DIR]
 #                                    [--proxy-cpus LIST --load-cpus LIST] [--also-java PATH]
+#                                    [--also-flags "FLAGS"]
 #
 # --jobs is pgbench's -j (its threads; default: one per client). On a machine with few cores,
 # pgbench's own threads compete with the endpoint for CPU; -j equal to the core count leaves more
@@ -30,6 +31,9 @@
 #
 # --also-java PATH (pooling) adds a second cache-off Outpost run by that JVM (e.g. a newer JDK's
 # bin/java), labelled outpost-nocache-alt, to compare runtimes in the same interleaved rounds.
+# --also-flags "FLAGS" (pooling) adds a second cache-off Outpost started with these extra `serve`
+# flags (e.g. "--worker-threads 1"), labelled outpost-nocache-flags, to compare a setting in the
+# same interleaved rounds.
 #
 # Every endpoint first runs --warmup seconds per mode, unrecorded (the JVM compiles its hot path;
 # a node in production runs warm). Errors pgbench reports (aborted clients, failed transactions)
@@ -57,6 +61,7 @@ OUT=
 PROXY_CPUS=
 LOAD_CPUS=
 ALSO_JAVA=
+ALSO_FLAGS=
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -72,6 +77,7 @@ while [ $# -gt 0 ]; do
     --proxy-cpus) PROXY_CPUS=$2; shift 2 ;;
     --load-cpus) LOAD_CPUS=$2; shift 2 ;;
     --also-java) ALSO_JAVA=$2; shift 2 ;;
+    --also-flags) ALSO_FLAGS=$2; shift 2 ;;
     -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -364,6 +370,12 @@ if part pooling && [ -n "$ALSO_JAVA" ]; then
   "$ALSO_JAVA" -version 2>&1 | head -1 >"$OUT/outpost-nocache-alt.java"
   PROXY_JAVA=$ALSO_JAVA start_outpost outpost-nocache-alt "$ORIGIN_PORT" --cache off
   POOLING+=(outpost-nocache-alt)
+fi
+if part pooling && [ -n "$ALSO_FLAGS" ]; then
+  echo "$ALSO_FLAGS" >"$OUT/outpost-nocache-flags.flags"
+  # shellcheck disable=SC2086 # the flags are words on purpose
+  start_outpost outpost-nocache-flags "$ORIGIN_PORT" --cache off $ALSO_FLAGS
+  POOLING+=(outpost-nocache-flags)
 fi
 if part pooling && [ "$WITH_RELAY" = 1 ]; then
   RELAY_PORT=$(free_port)
