@@ -47,11 +47,7 @@ public final class ServerState {
    */
   public String preparedSince(String digest, long sinceNanos) {
     Version v = newest.get(digest);
-    if (v == null || v.parsedAtNanos() - sinceNanos < 0) {
-      return null;
-    }
-    if (!hasPrepared(v.name())) {
-      newest.remove(digest); // closed to make room
+    if (v == null || v.parsedAtNanos() - sinceNanos < 0 || !hasPrepared(v.name())) {
       return null;
     }
     return v.name();
@@ -78,6 +74,7 @@ public final class ServerState {
       String eldest = it.next();
       if (!eldest.equals(name)) {
         it.remove();
+        forgetVersion(eldest);
         return eldest;
       }
     }
@@ -87,7 +84,28 @@ public final class ServerState {
   /** Forgets {@code name} (its Parse failed or it was closed). */
   public void removePrepared(String name) {
     prepared.remove(name);
-    newest.values().removeIf(v -> v.name().equals(name));
+    forgetVersion(name);
+  }
+
+  /**
+   * A statement left the backend: if it was the newest version of its digest, no version is
+   * known any more. Keeps {@link #newest} within the LRU's capacity, however many texts pass.
+   */
+  private void forgetVersion(String name) {
+    int cut = name.lastIndexOf('_');
+    if (cut <= 0) {
+      return;
+    }
+    String digest = name.substring(0, cut);
+    Version v = newest.get(digest);
+    if (v != null && v.name().equals(name)) {
+      newest.remove(digest);
+    }
+  }
+
+  /** Digests with a known newest version (at most the capacity, plus one being prepared). */
+  int versionCount() {
+    return newest.size();
   }
 
   public int preparedCount() {

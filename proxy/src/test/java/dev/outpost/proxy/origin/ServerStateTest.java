@@ -59,7 +59,7 @@ class ServerStateTest {
     String v1 = s.newVersion("outpost_x");
     s.addPrepared(v1);
     assertThat(s.preparedSince("outpost_x", clientParsedEarly)).isEqualTo(v1);
-    long clientParsedLater = System.nanoTime();
+    long clientParsedLater = tickAfter(System.nanoTime()); // strictly after v1 was parsed
     assertThat(s.preparedSince("outpost_x", clientParsedLater)).as("parsed before that client's Parse").isNull();
 
     String v2 = s.newVersion("outpost_x");
@@ -75,5 +75,29 @@ class ServerStateTest {
 
     s.removePrepared(v3); // its Parse failed
     assertThat(s.preparedSince("outpost_z", clientParsedEarly)).isNull();
+  }
+
+  /** A backend that sees many statement texts remembers versions only of those it still has. */
+  @Test
+  void versions_areForgottenWithTheStatementsTheLruCloses() {
+    ServerState s = new ServerState(4);
+    long clientParsed = System.nanoTime();
+    for (int i = 0; i < 1000; i++) {
+      s.addPrepared(s.newVersion("outpost_text" + i));
+    }
+    assertThat(s.preparedCount()).isEqualTo(4);
+    assertThat(s.versionCount()).isEqualTo(4);
+    assertThat(s.preparedSince("outpost_text999", clientParsed)).isNotNull();
+    assertThat(s.preparedSince("outpost_text0", clientParsed)).isNull();
+  }
+
+  /** The first {@link System#nanoTime} reading after {@code t} (a clock may repeat a reading). */
+  private static long tickAfter(long t) {
+    long now = System.nanoTime();
+    while (now - t <= 0) {
+      Thread.onSpinWait();
+      now = System.nanoTime();
+    }
+    return now;
   }
 }
