@@ -48,6 +48,7 @@ import org.postgresql.PGConnection;
  */
 class CacheLockstepIT {
   private static final int STEPS = Integer.getInteger("outpost.lockstep.steps", 1200);
+  private static final String SIMPLE = "preferQueryMode=simple";
 
   /**
    * {@code maxAgeMillis} 0 keeps the default freshness; a short one makes most entries stale, so
@@ -65,20 +66,14 @@ class CacheLockstepIT {
 
   private static void runProgram(PoolMode mode, long seed, long maxAgeMillis) throws Exception {
     TestOrigin origin = TestOrigin.shared();
-    String db = origin.createDatabase("lockstep");
-    String other = db + "_other";
-    try (Connection c = origin.superConnection(db)) {
-      Sql.exec(c, schema(other).toArray(new String[0]));
-    }
+    String db = lockstepDatabase(origin);
+    String other = otherRole(db);
     try (TestNode node = TestNode.start(origin, db, b -> maxAgeMillis == 0 ? b.poolSize(3).poolMode(mode)
         : b.poolSize(3).poolMode(mode).cacheMaxAge(Duration.ofMillis(maxAgeMillis))
             .cacheStaleWhileRevalidate(Duration.ofSeconds(10)))) {
       String extended = "preferQueryMode=extended&prepareThreshold=" + (seed % 2 == 0 ? 1 : 3);
-      QueryCache cache = node.node().cacheService().cache();
       Program p = new Program(seed, mode == PoolMode.SESSION ? other : null, () -> { },
-          new Twin("A", node.connect(extended), DriverManager.getConnection(origin.appJdbcUrl(db, extended)), cache),
-          new Twin("B", node.connect("preferQueryMode=simple"),
-              DriverManager.getConnection(origin.appJdbcUrl(db, "preferQueryMode=simple")), cache));
+          Twin.of("A", node, origin, db, extended), Twin.of("B", node, origin, db, SIMPLE));
       try {
         p.run(STEPS);
       } finally {
@@ -136,11 +131,8 @@ class CacheLockstepIT {
 
   private static void runRegionProgram(PoolMode mode, long seed, int regions) throws Exception {
     TestOrigin origin = TestOrigin.shared();
-    String db = origin.createDatabase("lockstep");
-    String other = db + "_other";
-    try (Connection c = origin.superConnection(db)) {
-      Sql.exec(c, schema(other).toArray(new String[0]));
-    }
+    String db = lockstepDatabase(origin);
+    String other = otherRole(db);
     List<TestRegion> started = new ArrayList<>();
     try {
       TestNode a;
@@ -168,15 +160,10 @@ class CacheLockstepIT {
       Random fillsToo = new Random(seed * 31);
       Program p = new Program(seed, mode == PoolMode.SESSION ? other : null,
           () -> settle(started, fillsToo.nextBoolean()),
-          new Twin("A", a.connect(extended), DriverManager.getConnection(origin.appJdbcUrl(db, extended)),
-              a.node().cacheService().cache()),
-          new Twin("B", b.connect("preferQueryMode=simple"),
-              DriverManager.getConnection(origin.appJdbcUrl(db, "preferQueryMode=simple")),
-              b.node().cacheService().cache()),
+          Twin.of("A", a, origin, db, extended), Twin.of("B", b, origin, db, SIMPLE),
           // A's protocol and prepare threshold on the other node of its region: A's fills answer it
           // while their settings agree, and its writes invalidate them
-          new Twin("C", c.connect(extended), DriverManager.getConnection(origin.appJdbcUrl(db, extended)),
-              c.node().cacheService().cache()));
+          Twin.of("C", c, origin, db, extended));
       try {
         p.run(STEPS);
       } finally {
@@ -251,6 +238,20 @@ class CacheLockstepIT {
         .toList());
   }
 
+  /** A new database with the programs' schema; its second role is {@link #otherRole}. */
+  private static String lockstepDatabase(TestOrigin origin) throws Exception {
+    String db = origin.createDatabase("lockstep");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, schema(otherRole(db)).toArray(new String[0]));
+    }
+    return db;
+  }
+
+  /** The role SET ROLE switches to in session pooling. */
+  private static String otherRole(String db) {
+    return db + "_other";
+  }
+
   private static List<String> schema(String other) {
     String app = TestOrigin.APP_USER;
     return List.of(
@@ -322,6 +323,12 @@ class CacheLockstepIT {
       this.node = node;
       this.direct = direct;
       this.cache = cache;
+    }
+
+    /** A session through {@code via} and its twin straight to the origin, both with {@code params}. */
+    static Twin of(String name, TestNode via, TestOrigin origin, String db, String params) throws SQLException {
+      return new Twin(name, via.connect(params), DriverManager.getConnection(origin.appJdbcUrl(db, params)),
+          via.node().cacheService().cache());
     }
   }
 
