@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * reading from the origin while the client's socket is full, and while what it read for a session
  * on another event loop waits there (without that bound the node ran out of direct memory when
  * the session and its origin connection were on different loops: twice in CI, and in 1 of 16 runs
- * of a script doing what this test does).
+ * of a script doing what this test does). When it then reads everything, the buffer the node
+ * reads the origin into must not keep what was already relayed (it once grew to 36 MiB here in
+ * CI; {@link LongResultIT} pins that).
  */
 class SlowClientIT {
   private static final Logger log = LoggerFactory.getLogger(SlowClientIT.class);

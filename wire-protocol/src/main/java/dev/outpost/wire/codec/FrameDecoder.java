@@ -23,6 +23,8 @@ import java.util.function.IntPredicate;
  * copied again as it grows nor held in the input buffer); when the reservation is refused the
  * decoder raises SQLSTATE 53200 before buffering the body, and discards all further input as
  * above.
+ *
+ * <p>The input buffer holds only what is not decoded yet (see {@link #COMPACTING}).
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
   private final IntPredicate validType;
@@ -51,7 +53,51 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     this.validType = validType;
     this.peer = peer;
     this.memory = memory;
+    setCumulator(COMPACTING);
   }
+
+  /**
+   * Adds a read to the bytes not decoded yet, without keeping the bytes already decoded. Netty's
+   * {@link #MERGE_CUMULATOR} grows its buffer in place for a read that does not fit, from the
+   * buffer's start: the messages already sliced from it stay in it, and it drops them only when
+   * no slice of it is held at the end of a read. A relay holds its messages until it flushes
+   * them, after the read, so a long stream of messages that seldom ends at a read's end (a large
+   * result passed to a client that keeps up) grew one buffer by every read: past 32 MiB for a
+   * 1 GiB result, and out of a small node's direct memory.
+   *
+   * <p>Here a read that does not fit where the buffer ends goes, when nothing else holds a slice
+   * of the buffer, after its undecoded bytes moved to its start; otherwise into a new buffer with
+   * just the undecoded bytes, the old one being freed when its last slice is.
+   */
+  static final Cumulator COMPACTING = (alloc, cumulation, in) -> {
+    if (cumulation == in) {
+      in.release();
+      return cumulation;
+    }
+    if (!cumulation.isReadable() && in.isContiguous()) {
+      cumulation.release();
+      return in; // nothing to add to: the read is the buffer
+    }
+    try {
+      int required = in.readableBytes();
+      boolean alone = cumulation.refCnt() == 1 && !cumulation.isReadOnly();
+      if (alone && required > cumulation.writableBytes()) {
+        cumulation.discardReadBytes(); // no slice of it is held: the decoded bytes can go
+      }
+      if (!cumulation.isReadOnly() && required <= cumulation.maxWritableBytes()
+          && (alone || required <= cumulation.writableBytes())) {
+        cumulation.writeBytes(in, in.readerIndex(), required);
+        return cumulation;
+      }
+      int undecoded = cumulation.readableBytes();
+      ByteBuf fresh = alloc.buffer(undecoded + required);
+      fresh.writeBytes(cumulation, cumulation.readerIndex(), undecoded).writeBytes(in, in.readerIndex(), required);
+      cumulation.release();
+      return fresh;
+    } finally {
+      in.release();
+    }
+  };
 
   /** Changes the maximum message length, e.g. once the client has authenticated. */
   public void maxLength(int maxLength) {

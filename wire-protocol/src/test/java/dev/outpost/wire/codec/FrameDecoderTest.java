@@ -234,4 +234,76 @@ class FrameDecoderTest {
     assertThat(memory.inUse()).isZero();
     ch.finishAndReleaseAll();
   }
+
+  /**
+   * A stream of 1,011-byte messages read 64 KiB at a time, so that almost every read ends inside
+   * a message: the input buffer must hold only what is not decoded yet. Netty's merging
+   * cumulator grows its buffer in place for the bytes of every read while the messages sliced
+   * from it are released between reads (a client that keeps up), and no reader of the slices
+   * lets it drop the bytes already read: a 1 GiB result grew it past 32 MiB and out of a small
+   * node's direct memory.
+   */
+  @Test
+  void streamOfMessages_readerKeepsUp_inputBufferHoldsOnlyWhatIsNotDecoded() {
+    assertThat(streamThrough(0)).isLessThanOrEqualTo(4 * READ);
+  }
+
+  /** The same while the messages of one read are still held when the next read arrives (a slow reader). */
+  @Test
+  void streamOfMessages_readerOneReadBehind_inputBufferHoldsOnlyWhatIsNotDecoded() {
+    assertThat(streamThrough(1)).isLessThanOrEqualTo(4 * READ);
+  }
+
+  private static final int READ = 64 * 1024;
+
+  /**
+   * Feeds 400 reads of a stream of CopyData messages (each names its sequence number in every
+   * byte of its body) through a decoder, releasing each read's messages {@code lag} reads later
+   * after checking their bytes; returns the largest buffer a message was sliced from.
+   */
+  private static int streamThrough(int lag) {
+    EmbeddedChannel ch = channel(1 << 20);
+    int messageLength = 1011;
+    java.util.ArrayDeque<java.util.List<Frame>> held = new java.util.ArrayDeque<>();
+    int largest = 0;
+    long produced = 0;
+    int next = 0;
+    for (int read = 0; read < 400; read++) {
+      byte[] bytes = new byte[READ];
+      for (int i = 0; i < READ; i++, produced++) {
+        int seq = (int) (produced / messageLength);
+        int at = (int) (produced % messageLength);
+        bytes[i] = (byte) (at == 0 ? 'd' : at < 5 ? (messageLength - 1) >>> (8 * (4 - at)) : seq & 0x7F);
+      }
+      ByteBuf in = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(READ);
+      ch.writeInbound(in.writeBytes(bytes));
+      java.util.List<Frame> frames = new java.util.ArrayList<>();
+      for (Frame f; (f = ch.readInbound()) != null; ) {
+        ByteBuf whole = f.content();
+        while (whole.unwrap() != null) {
+          whole = whole.unwrap(); // past the slice (and the leak detector's wrapper) to the buffer read into
+        }
+        largest = Math.max(largest, whole.capacity());
+        frames.add(f);
+      }
+      held.add(frames);
+      while (held.size() > lag) {
+        for (Frame f : held.poll()) {
+          assertThat(f.size()).isEqualTo(messageLength);
+          byte[] body = ByteBufUtil.getBytes(f.body());
+          for (int i = 0; i < body.length; i++) {
+            if (body[i] != (byte) (next & 0x7F)) {
+              throw new AssertionError("message " + next + " changed at byte " + i + " while it was held");
+            }
+          }
+          f.release();
+          next++;
+        }
+      }
+    }
+    held.forEach(fs -> fs.forEach(Frame::release));
+    assertThat(next).isGreaterThan(400 * (READ / messageLength) - 2 * (READ / messageLength));
+    ch.finishAndReleaseAll();
+    return largest;
+  }
 }
