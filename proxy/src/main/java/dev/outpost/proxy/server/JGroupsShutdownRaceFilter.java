@@ -15,14 +15,16 @@ import org.slf4j.Marker;
  * 15-30 ms before "outpost stopped". Nothing is lost that the stopping node needed, and
  * an operator would read it as a fault.
  *
- * <p>Only that case is dropped: a JGroups logger, and a rejection by an executor that has
- * terminated (which happens only once its protocol has stopped). A rejection by a running pool
- * (a full one) and every other transport error are logged as before.
+ * <p>Only that case is dropped: a warning or error of a JGroups logger, and a rejection by an
+ * executor that has terminated (which happens only once its protocol has stopped). A rejection
+ * by a running pool (a full one) and every other transport error are logged as before.
  */
 public final class JGroupsShutdownRaceFilter extends TurboFilter {
   @Override
   public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-    if (logger == null || !logger.getName().startsWith("org.jgroups.")) {
+    // asked before every logging call's level check, the node's hot path included: cheapest test first
+    if (level == null || level.levelInt < Level.WARN_INT || logger == null
+        || !logger.getName().startsWith("org.jgroups.")) {
       return FilterReply.NEUTRAL;
     }
     Throwable thrown = t;
