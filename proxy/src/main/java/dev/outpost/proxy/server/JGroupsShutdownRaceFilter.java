@@ -12,8 +12,8 @@ import org.slf4j.Marker;
  * a protocol that has stopped (its executor terminated) is handed a message by the transport,
  * which is still running below it, and the transport logs "failed processing batch" with a
  * {@link RejectedExecutionException} and a stack trace. Seen in soaks at 2 of 67 node stops,
- * 15-30 ms before "outpost stopped". Nothing is lost that the stopping node needed, and
- * an operator would read it as a fault.
+ * 15-30 ms before "outpost stopped". The rejected task would have verified a suspected peer
+ * for a node that is leaving anyway; an operator would read the line as a fault.
  *
  * <p>Only that case is dropped: a warning or error of a JGroups logger, and a rejection by an
  * executor that has terminated (which happens only once its protocol has stopped). A rejection
