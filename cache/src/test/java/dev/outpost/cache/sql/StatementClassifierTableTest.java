@@ -36,11 +36,11 @@ class StatementClassifierTableTest {
         row("classify_nowInLineComment_isIgnored", "SELECT a FROM t -- now()").reads("t"),
         row("classify_nowInBlockComment_isIgnored", "SELECT a /* now() */ FROM t").reads("t"),
         row("classify_nowInNestedBlockComment_isIgnored", "SELECT 1 /* a /* now() */ b */ + 2"),
-        row("classify_nowInString_isIgnored", "SELECT 'now()' FROM t").reads("t"),
-        row("classify_nowInEscapeStringAfterEscapedQuote_isIgnored", "SELECT E'\\' now()' FROM t").reads("t"),
+        row("classify_callInString_isIgnored", "SELECT 'random()' FROM t").reads("t"),
+        row("classify_callInEscapeStringAfterEscapedQuote_isIgnored", "SELECT E'\\' random()' FROM t").reads("t"),
         row("classify_escapedQuoteInEString_doesNotEndString", "SELECT E'\\'' || x FROM t").reads("t"),
-        row("classify_nowInDollarQuote_isIgnored", "SELECT $$ now() $$ FROM t").reads("t"),
-        row("classify_nowInTaggedDollarQuote_isIgnored", "SELECT $q$ now(); $$ $q$ FROM t").reads("t"),
+        row("classify_callInDollarQuote_isIgnored", "SELECT $$ random() $$ FROM t").reads("t"),
+        row("classify_callInTaggedDollarQuote_isIgnored", "SELECT $q$ random(); $$ $q$ FROM t").reads("t"),
         row("classify_nowInQuotedIdentifier_isIgnored", "SELECT \"now()\" FROM t").reads("t"),
         row("classify_nowCall_isAFunction", "SELECT now()").functions("now"),
         row("classify_prefixedStrings_areLiterals", "SELECT B'1010', X'FF', N'x', U&'\\0041' FROM t").reads("t"),
@@ -156,7 +156,16 @@ class StatementClassifierTableTest {
             .flags(VALUE_FUNCTION),
         row("classify_dollarQuotedYesterday_readsTheClock", "SELECT $$yesterday$$::date").flags(VALUE_FUNCTION),
         row("classify_wordsThatOnlyContainNow_areNoTimeLiterals",
-            "SELECT * FROM t WHERE s IN ('known', 'nowhere', 'epoch', 'now()', 'today;') OR \"now\" = 1").reads("t"),
+            "SELECT * FROM t WHERE s IN ('known', 'nowhere', 'epoch', 'snow-1', 'Nowadays') OR \"now\" = 1").reads("t"),
+        // Postgres reads each of these as the current time: any other character delimits the word
+        row("classify_nowWithParentheses_readsTheClock", "SELECT 'now()'::timestamptz").flags(VALUE_FUNCTION),
+        row("classify_nowInParentheses_readsTheClock", "SELECT '(now)'::timestamptz").flags(VALUE_FUNCTION),
+        row("classify_nowWithUnderscore_readsTheClock", "SELECT 'now_'::timestamptz").flags(VALUE_FUNCTION),
+        row("classify_todayWithSemicolon_readsTheClock", "SELECT 'today;'::date").flags(VALUE_FUNCTION),
+        row("classify_tomorrowWithHash_readsTheClock", "SELECT '[tomorrow#]'::date").flags(VALUE_FUNCTION),
+        row("classify_nowQuotedInString_readsTheClock", "SELECT '''now'''::timestamptz").flags(VALUE_FUNCTION),
+        row("classify_nowAfterLongPadding_readsTheClock",
+            "SELECT '" + " ".repeat(200) + "now'::timestamptz").flags(VALUE_FUNCTION),
 
         // ---- CTEs
         row("classify_cteName_isNotATable", "WITH x AS (SELECT * FROM a) SELECT * FROM x").reads("a"),
@@ -229,7 +238,7 @@ class StatementClassifierTableTest {
             "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx ON ONLY public.t USING btree (lower(x))")
             .kind(WRITE).writes("public.t"),
         row("classify_createFunctionWithDollarBody_hasUnknownTargets",
-            "CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT now() FROM t $$ LANGUAGE sql")
+            "CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT random() FROM t $$ LANGUAGE sql")
             .kind(WRITE).flags(WRITE_UNKNOWN),
         row("classify_alterTable_writesIt", "ALTER TABLE IF EXISTS ONLY t ADD COLUMN x int").kind(WRITE).writes("t"),
         row("classify_alterTableAttachPartition_writesBoth", "ALTER TABLE parent ATTACH PARTITION p2 FOR VALUES IN (2)")

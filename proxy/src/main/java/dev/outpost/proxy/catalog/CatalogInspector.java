@@ -99,15 +99,22 @@ public final class CatalogInspector implements AutoCloseable {
     });
   }
 
-  /** Facts about every function named {@code ref}, or a future for them. */
+  /**
+   * Facts about every function named {@code name}, or a future for them. Names are as the lexer
+   * resolved them (unquoted lower-cased, quoted verbatim) and are matched exactly: {@code "Bump"}
+   * and {@code bump} are two functions.
+   */
   public CompletableFuture<FunctionFacts> function(Login login, String schema, String name) {
-    FunctionKey key = new FunctionKey(login.database(), lower(schema), lower(name));
+    FunctionKey key = new FunctionKey(login.database(), schema, name);
     return memoized(key, () -> lookupFunction(login, key.schema(), key.name()));
   }
 
-  /** Facts about what a relation name involves when read or written. */
+  /**
+   * Facts about what a relation name involves when read or written. The name is matched exactly,
+   * as {@link TableRef} holds it: {@code "Foo"} and {@code foo} are two relations.
+   */
   public CompletableFuture<RelationFacts> relation(Login login, TableRef ref) {
-    RelationKey key = new RelationKey(login.database(), lower(ref.schema()), lower(ref.name()));
+    RelationKey key = new RelationKey(login.database(), ref.schema(), ref.name());
     return memoized(key, () -> lookupRelation(login, key.schema(), key.name()));
   }
 
@@ -147,10 +154,6 @@ public final class CatalogInspector implements AutoCloseable {
    */
   public long changes() {
     return changes.get();
-  }
-
-  private static String lower(String s) {
-    return s == null ? null : s.toLowerCase(Locale.ROOT);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.proxy.Sql;
+import dev.outpost.cache.sql.TableRef;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
@@ -53,6 +54,46 @@ class CatalogInspectorIT {
       inspector.forget(db); // DDL seen: the old facts must not be answered any more
       assertThat(inspector.function(login, null, "ttl_fn").get(30, TimeUnit.SECONDS).volatility())
           .isEqualTo(Volatility.STABLE);
+    }
+  }
+
+  /**
+   * Quoted names keep their case in Postgres: {@code "Foo"} and {@code foo} are two relations, and
+   * the facts of one must never stand for the other (a trigger on one, a view over another table
+   * under the other's name, a volatile function next to an immutable one).
+   */
+  @Test
+  void quotedMixedCaseNames_getTheirOwnFacts_notThoseOfTheLowerCaseName() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("catalogcase");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE foo(id int)");
+      Sql.exec(c, "CREATE TABLE \"Foo\"(id int)");
+      Sql.exec(c, "CREATE TABLE audit(n int)");
+      Sql.exec(c, "CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE audit SET n = n + 1;"
+          + " RETURN NULL; END $$");
+      Sql.exec(c, "CREATE TRIGGER t AFTER INSERT ON \"Foo\" FOR EACH ROW EXECUTE FUNCTION bump()");
+      Sql.exec(c, "CREATE TABLE base(x int)");
+      Sql.exec(c, "CREATE TABLE v1(x int)");
+      Sql.exec(c, "CREATE VIEW \"V1\" AS SELECT x FROM base");
+      Sql.exec(c, "CREATE FUNCTION twice(int) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT $1 * 2 $$");
+      Sql.exec(c, "CREATE FUNCTION \"Twice\"(int) RETURNS int VOLATILE LANGUAGE sql AS $$ SELECT $1 * 2 $$");
+    }
+    CatalogInspector.Login login = new CatalogInspector.Login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+    try (CatalogInspector inspector = new CatalogInspector(OriginUrl.parse(origin.originUrl(db)), Duration.ofSeconds(60),
+        System::nanoTime)) {
+      assertThat(inspector.relation(login, TableRef.of("foo")).get(30, TimeUnit.SECONDS).writeEverything())
+          .as("foo has no trigger").isFalse();
+      assertThat(inspector.relation(login, TableRef.of("Foo")).get(30, TimeUnit.SECONDS).writeEverything())
+          .as("\"Foo\" has a trigger that writes another table").isTrue();
+      assertThat(inspector.relation(login, TableRef.of("V1")).get(30, TimeUnit.SECONDS).readDependencies())
+          .as("\"V1\" is a view over base").contains("base");
+      assertThat(inspector.relation(login, TableRef.of("v1")).get(30, TimeUnit.SECONDS).readDependencies())
+          .containsExactly("v1");
+      assertThat(inspector.function(login, null, "twice").get(30, TimeUnit.SECONDS).volatility())
+          .isEqualTo(Volatility.IMMUTABLE);
+      assertThat(inspector.function(login, null, "Twice").get(30, TimeUnit.SECONDS).volatility())
+          .isEqualTo(Volatility.VOLATILE);
     }
   }
 }
