@@ -7,6 +7,7 @@ import dev.outpost.cache.QueryCache;
 import dev.outpost.proxy.admin.AdminConsole;
 import dev.outpost.proxy.catalog.CatalogInspector;
 import dev.outpost.testkit.TestOrigin;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -71,7 +72,14 @@ class CacheBehaviorIT {
           "ALTER TABLE checked OWNER TO " + TestOrigin.APP_USER,
           "ALTER TABLE kv OWNER TO " + TestOrigin.APP_USER,
           "ALTER TABLE log OWNER TO " + TestOrigin.APP_USER,
-          "ALTER VIEW kv_view OWNER TO " + TestOrigin.APP_USER);
+          "ALTER VIEW kv_view OWNER TO " + TestOrigin.APP_USER,
+          // a view that a DO block redefines over another table
+          "CREATE TABLE base_a (v int)", "INSERT INTO base_a VALUES (1)",
+          "CREATE TABLE base_b (v int)", "INSERT INTO base_b VALUES (100)",
+          "CREATE VIEW swapped AS SELECT v FROM base_a",
+          "ALTER TABLE base_a OWNER TO " + TestOrigin.APP_USER,
+          "ALTER TABLE base_b OWNER TO " + TestOrigin.APP_USER,
+          "ALTER VIEW swapped OWNER TO " + TestOrigin.APP_USER);
     }
     node = TestNode.start(origin, db, b -> b.poolSize(4));
     stats = new OriginStats(origin, db);
@@ -669,6 +677,80 @@ class CacheBehaviorIT {
       untilHit(() -> Sql.value(tokyo, read));
       assertThat(Sql.value(utc, read)).isEqualTo("2024-01-01 01:00:00+00");
       assertThat(Sql.value(tokyo, read)).isEqualTo("2024-01-01 10:00:00+09");
+    }
+  }
+
+  /** Sends {@code sql} as one Query message and returns the error's SQLSTATE, or null. */
+  private static String rawQuery(RawClient raw, String sql) throws IOException {
+    raw.send(RawClient.query(sql));
+    for (RawClient.Message m : raw.readUntilReady()) {
+      if (m.type() == 'E') {
+        return m.field('C');
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A COMMIT inside one request commits there: a later ROLLBACK, an error, or the chained
+   * transaction of COMMIT AND CHAIN rolled back must not cancel its invalidation (they did, and the
+   * writer then read its old row from the cache). Work after a ROLLBACK in the same request commits
+   * and invalidates too.
+   */
+  @Test
+  void commitEarlierInARequest_invalidates_whateverFollowsInIt() throws Exception {
+    try (Connection c = node.connect(); RawClient raw = new RawClient(node.port())) {
+      raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      untilHit(() -> readV(c, 40));
+      assertThat(rawQuery(raw, "BEGIN; UPDATE kv SET v = 'a40' WHERE k = 40; COMMIT; BEGIN; ROLLBACK")).isNull();
+      assertThat(readV(c, 40)).isEqualTo("a40");
+
+      untilHit(() -> readV(c, 41));
+      assertThat(rawQuery(raw, "UPDATE kv SET v = 'a41' WHERE k = 41; COMMIT; SELECT 1/0")).isEqualTo("22012");
+      assertThat(readV(c, 41)).isEqualTo("a41");
+
+      untilHit(() -> readV(c, 42));
+      assertThat(rawQuery(raw, "BEGIN; UPDATE kv SET v = 'x42' WHERE k = 42; ROLLBACK;"
+          + " UPDATE kv SET v = 'a42' WHERE k = 42")).isNull();
+      assertThat(readV(c, 42)).isEqualTo("a42");
+
+      untilHit(() -> readV(c, 43));
+      Sql.exec(c, "BEGIN", "UPDATE kv SET v = 'a43' WHERE k = 43", "COMMIT AND CHAIN", "ROLLBACK");
+      assertThat(readV(c, 43)).isEqualTo("a43");
+    }
+  }
+
+  /**
+   * SET outpost.cache at the head of a multi-statement query is not answered by the node alone:
+   * the whole query goes to the origin (it ran only the SET before, and the UPDATE was lost), and
+   * the setting counts once it commits.
+   */
+  @Test
+  void sessionSetting_atTheHeadOfAMultiStatementQuery_runsTheWholeQuery() throws Exception {
+    try (RawClient raw = new RawClient(node.port()); Connection direct = origin.superConnection(db)) {
+      raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      assertThat(rawQuery(raw, "SET outpost.cache = off; UPDATE kv SET v = 'm44' WHERE k = 44")).isNull();
+      assertThat(Sql.value(direct, "SELECT v FROM kv WHERE k = 44")).isEqualTo("m44");
+      raw.send(RawClient.query("SHOW outpost.cache"));
+      assertThat(raw.readUntilReady()).filteredOn(m -> m.type() == 'D').singleElement()
+          .satisfies(m -> assertThat(new String(m.body(), java.nio.charset.StandardCharsets.UTF_8)).endsWith("off"));
+    }
+  }
+
+  /**
+   * DDL run inside a DO block (or a procedure) is a schema change like any other: the node forgets
+   * its catalog facts, so a view redefined there is expanded anew, and a write to its new base table
+   * invalidates it. (The facts were kept: the view's entries depended on its old base table.)
+   */
+  @Test
+  void viewRedefinedInADoBlock_followsItsNewBaseTable() throws Exception {
+    try (Connection c = node.connect()) {
+      String read = "SELECT v FROM swapped";
+      untilHit(() -> Sql.value(c, read));
+      Sql.exec(c, "DO $$ BEGIN EXECUTE 'CREATE OR REPLACE VIEW swapped AS SELECT v FROM base_b'; END $$");
+      untilHit(() -> assertThat(Sql.value(c, read)).isEqualTo("100"));
+      Sql.exec(c, "UPDATE base_b SET v = v + 1");
+      assertThat(Sql.value(c, read)).isEqualTo("101");
     }
   }
 }

@@ -8,6 +8,8 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -58,5 +60,60 @@ class CopyIT {
       assertThat(state).isEqualTo("22P02");
       assertThat(Sql.value(proxied, "SELECT 'ok'")).isEqualTo("ok");
     }
+  }
+
+  /**
+   * COPY FROM STDIN in the extended protocol as libpq's PQexecParams sends it: Parse, Bind,
+   * Describe, Execute, Sync, then the data, CopyDone (or CopyFail) and another Sync. Postgres
+   * ignores the first Sync in copy-in mode and answers one ReadyForQuery; the node answered the
+   * next query with a protocol error (it waited for two) and closed the connection.
+   */
+  @Test
+  void copyFromStdin_inTheExtendedProtocol_asLibpqSendsIt_answersAsDirect() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("copyext");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE ext_t (id int, name text)", "ALTER TABLE ext_t OWNER TO " + TestOrigin.APP_USER);
+    }
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(1))) {
+      List<String> direct = copyTheLibpqWay(origin.port(), db);
+      List<String> proxied = copyTheLibpqWay(node.port(), db);
+      assertThat(proxied).isEqualTo(direct).contains("C:COPY 2", "E:57014", "D:in step");
+    }
+    try (Connection c = origin.superConnection(db)) {
+      assertThat(Sql.value(c, "SELECT count(*) FROM ext_t")).as("two rows copied each way").isEqualTo("4");
+    }
+  }
+
+  /**
+   * Two COPY FROM STDIN runs (one completed, one given up with CopyFail), each followed by a query;
+   * every message received, as type and, for CommandComplete, ErrorResponse and DataRow, its tag,
+   * SQLSTATE or first value.
+   */
+  private static List<String> copyTheLibpqWay(int port, String db) throws Exception {
+    List<String> seen = new ArrayList<>();
+    try (RawClient raw = new RawClient(port)) {
+      raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      for (boolean complete : new boolean[] {true, false}) {
+        raw.send(RawClient.concat(RawClient.parse("", "COPY ext_t FROM STDIN"), RawClient.bind("", ""),
+            RawClient.describePortal(""), RawClient.execute(""), RawClient.sync()));
+        RawClient.Message m;
+        while ((m = raw.read()) != null && m.type() != 'G') {
+          seen.add(m.summary());
+        }
+        seen.add("G");
+        if (complete) {
+          raw.send(RawClient.concat(RawClient.message('d', "1\tone\n2\ttwo\n".getBytes(StandardCharsets.UTF_8)),
+              RawClient.message('c', new byte[0]), RawClient.sync()));
+        } else {
+          raw.send(RawClient.concat(RawClient.message('f', "given up\0".getBytes(StandardCharsets.UTF_8)),
+              RawClient.sync()));
+        }
+        raw.readUntilReady().forEach(r -> seen.add(r.summary()));
+        raw.send(RawClient.query("SELECT 'in step'"));
+        raw.readUntilReady().forEach(r -> seen.add(r.summary()));
+      }
+    }
+    return seen;
   }
 }

@@ -132,4 +132,43 @@ class PreparedStatementMigrationIT {
       assertThat(total).isEqualTo(10 * 60 * 3);
     }
   }
+
+  /**
+   * libpq's PQprepare sends a Parse and a Sync alone; the node answers it itself and the origin
+   * judges the text at the first execution. A text the origin refuses then leaves no statement
+   * behind, as the failed prepare would have directly: the client can prepare the name again (it
+   * got 42P05 "already exists", over and over). And one name prepared twice in one batch gets
+   * 42P05 for the second, as directly (both were answered ParseComplete).
+   */
+  @Test
+  void standAloneParse_refusedAtFirstExecution_leavesTheNameFree_asDirect() throws Exception {
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(1))) {
+      List<String> proxied = prepareTheLibpqWay(node.port());
+      List<String> direct = prepareTheLibpqWay(origin.port());
+      assertThat(proxied).contains("E:42P01", "D:1", "E:42P05");
+      // directly the refusal comes with the Parse; through the node with the first execution,
+      // which then fails as executing a missing statement would: compare from there on
+      assertThat(proxied.subList(proxied.indexOf("E:42P01") + 1, proxied.size()))
+          .isEqualTo(direct.subList(direct.indexOf("E:26000") + 1, direct.size()));
+    }
+  }
+
+  private static List<String> prepareTheLibpqWay(int port) throws Exception {
+    List<String> seen = new ArrayList<>();
+    try (RawClient raw = new RawClient(port)) {
+      raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      byte[][] steps = {
+          RawClient.concat(RawClient.parse("s1", "SELECT * FROM no_such_table"), RawClient.sync()),
+          RawClient.concat(RawClient.bind("", "s1"), RawClient.execute(""), RawClient.sync()),
+          RawClient.concat(RawClient.parse("s1", "SELECT 1"), RawClient.sync()),
+          RawClient.concat(RawClient.bind("", "s1"), RawClient.execute(""), RawClient.sync()),
+          RawClient.concat(RawClient.parse("d1", "SELECT 1"), RawClient.parse("d1", "SELECT 2"), RawClient.sync()),
+          RawClient.concat(RawClient.bind("", "d1"), RawClient.execute(""), RawClient.sync())};
+      for (byte[] step : steps) {
+        raw.send(step);
+        raw.readUntilReady().forEach(m -> seen.add(m.summary()));
+      }
+    }
+    return seen;
+  }
 }

@@ -29,6 +29,24 @@ final class RawClient implements AutoCloseable {
 
   /** A backend message as read. */
   record Message(char type, byte[] body) {
+    /**
+     * The type, and for CommandComplete its tag, for ErrorResponse its SQLSTATE, for DataRow its
+     * first value ("C:SELECT 1", "E:42P01", "D:1"), to compare what two servers answered.
+     */
+    String summary() {
+      return switch (type) {
+        case 'C' -> "C:" + new String(body, 0, body.length - 1, StandardCharsets.UTF_8);
+        case 'E' -> "E:" + field('C');
+        case 'D' -> {
+          ByteBuffer b = ByteBuffer.wrap(body);
+          b.getShort();
+          int len = b.getInt();
+          yield "D:" + (len < 0 ? "null" : new String(body, b.position(), len, StandardCharsets.UTF_8));
+        }
+        default -> String.valueOf(type);
+      };
+    }
+
     /** The SQLSTATE of an ErrorResponse or NoticeResponse. */
     String field(char code) {
       int i = 0;
@@ -73,6 +91,43 @@ final class RawClient implements AutoCloseable {
 
   static byte[] message(char type, byte[] body) {
     return ByteBuffer.allocate(5 + body.length).put((byte) type).putInt(4 + body.length).put(body).array();
+  }
+
+  static byte[] parse(String statement, String sql) {
+    byte[] name = statement.getBytes(StandardCharsets.UTF_8);
+    byte[] text = sql.getBytes(StandardCharsets.UTF_8);
+    return message('P', ByteBuffer.allocate(name.length + 1 + text.length + 1 + 2).put(name).put((byte) 0).put(text)
+        .put((byte) 0).putShort((short) 0).array());
+  }
+
+  /** Bind with no parameters and text results. */
+  static byte[] bind(String portal, String statement) {
+    byte[] p = portal.getBytes(StandardCharsets.UTF_8);
+    byte[] st = statement.getBytes(StandardCharsets.UTF_8);
+    return message('B', ByteBuffer.allocate(p.length + 1 + st.length + 1 + 6).put(p).put((byte) 0).put(st)
+        .put((byte) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0).array());
+  }
+
+  static byte[] describePortal(String portal) {
+    byte[] p = portal.getBytes(StandardCharsets.UTF_8);
+    return message('D', ByteBuffer.allocate(p.length + 2).put((byte) 'P').put(p).put((byte) 0).array());
+  }
+
+  static byte[] execute(String portal) {
+    byte[] p = portal.getBytes(StandardCharsets.UTF_8);
+    return message('E', ByteBuffer.allocate(p.length + 5).put(p).put((byte) 0).putInt(0).array());
+  }
+
+  static byte[] sync() {
+    return message('S', new byte[0]);
+  }
+
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
   }
 
   static byte[] query(String sql) {

@@ -52,4 +52,38 @@ class SessionModeIT {
       }
     }
   }
+
+  /**
+   * In session pooling a temporary table may shadow a shared one of the same name. The session that
+   * made it reads its own rows, and they never reach the shared cache: they were served to every
+   * other client (the catalog facts describe the shared table only, and the key holds nothing of
+   * the session).
+   */
+  @Test
+  void temporaryTableShadowingASharedOne_neverFillsTheSharedCache() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("sesstemp");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE shad (v text)", "INSERT INTO shad VALUES ('shared')",
+          "ALTER TABLE shad OWNER TO " + TestOrigin.APP_USER);
+    }
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolMode(PoolMode.SESSION).poolSize(3))) {
+      String read = "SELECT v FROM shad";
+      try (Connection a = node.connect(); Connection b = node.connect()) {
+        for (int i = 0; i < 5; i++) { // catalog facts, then a fill, then hits
+          assertThat(Sql.value(a, read)).isEqualTo("shared");
+        }
+        Sql.exec(a, "CREATE TEMP TABLE shad (v text)", "INSERT INTO shad VALUES ('private to a')");
+        for (int i = 0; i < 5; i++) {
+          assertThat(Sql.value(a, read)).isEqualTo("private to a");
+          assertThat(Sql.value(b, read)).isEqualTo("shared");
+        }
+        try (Connection later = node.connect()) {
+          assertThat(Sql.value(later, read)).isEqualTo("shared");
+        }
+        Sql.exec(a, "DISCARD ALL");
+        assertThat(Sql.value(a, read)).isEqualTo("shared");
+      }
+    }
+  }
 }

@@ -47,6 +47,9 @@ class TransactionModeRestrictionsIT {
         new String[] {"simple", "SELECT pg_advisory_lock(42)"},
         new String[] {"extended", "SELECT pg_advisory_lock(42)"},
         new String[] {"simple", "CREATE TEMP TABLE tt (x int)"},
+        new String[] {"simple", "CREATE TABLE pg_temp.tt (x int)"},
+        new String[] {"extended", "CREATE SEQUENCE pg_temp.sq"},
+        new String[] {"simple", "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"},
         new String[] {"extended", "SET ROLE postgres"},
         new String[] {"simple", "SET ROLE 'none'"},
         new String[] {"extended", "DECLARE c CURSOR WITH HOLD FOR SELECT 1"});

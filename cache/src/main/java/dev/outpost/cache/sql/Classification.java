@@ -92,6 +92,14 @@ public record Classification(
   }
 
   /** True if the text holds more than one statement. */
+  /**
+   * Whether a {@link #sessionScopedFeature()} is the creation of a temporary object (TEMP, or in
+   * {@code pg_temp}): those features, and only those, name it so.
+   */
+  public static boolean isTemporaryObject(String feature) {
+    return feature.contains("TEMPORARY") || feature.contains("temporary") || feature.contains("pg_temp");
+  }
+
   public boolean isMultiStatement() {
     return statementCount > 1;
   }

@@ -19,6 +19,10 @@ import java.util.Set;
  * @param untrackedStateChange see {@link Classification#untrackedStateChange()}
  * @param sessionScopedFeature see {@link Classification#sessionScopedFeature()}
  * @param schemaChange see {@link Classification#schemaChange()}
+ * @param readTables relations read (see {@link Classification#readTables()}): views and
+ *     row-security policies behind them may run code the text does not name
+ * @param writeTables relations written (see {@link Classification#writeTables()}): their triggers,
+ *     rules, defaults and constraints may run code the text does not name
  * @param mentionText the text to look for type names in: the normalized text, or for facts
  *     remembered by shape the shape itself — the text without its constants, where a type name is
  *     never needed (see {@code ImplicitCodeFacts}); so facts remembered by shape hold no constant
@@ -32,12 +36,16 @@ public record CodeFacts(
     Optional<String> untrackedStateChange,
     Optional<String> sessionScopedFeature,
     boolean schemaChange,
+    Set<TableRef> readTables,
+    Set<TableRef> writeTables,
     String mentionText) {
 
   public CodeFacts {
     Objects.requireNonNull(kind, "kind");
     functionCalls = Set.copyOf(functionCalls);
     operators = Set.copyOf(operators);
+    readTables = Set.copyOf(readTables);
+    writeTables = Set.copyOf(writeTables);
     Objects.requireNonNull(untrackedStateChange, "untrackedStateChange");
     Objects.requireNonNull(sessionScopedFeature, "sessionScopedFeature");
     Objects.requireNonNull(mentionText, "mentionText");
@@ -46,13 +54,13 @@ public record CodeFacts(
   /** These facts, with another text to look for type names in. */
   public CodeFacts mentioning(String text) {
     return new CodeFacts(kind, writes, functionCalls, operators, untrackedStateChange, sessionScopedFeature,
-        schemaChange, text);
+        schemaChange, readTables, writeTables, text);
   }
 
   /** The code facts of a classified text. */
   public static CodeFacts of(Classification c) {
     return new CodeFacts(c.kind(), c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto(),
         c.functionCalls(), c.operators(), c.untrackedStateChange(), c.sessionScopedFeature(), c.schemaChange(),
-        c.normalizedText());
+        c.readTables(), c.writeTables(), c.normalizedText());
   }
 }

@@ -66,7 +66,16 @@ final class DdlAnalyzer {
       return;
     }
     if (!(c.isWord("table") || c.isWord("view") || c.isWord("sequence"))) {
-      return; // functions, types, schemas, roles …: unknown effect on cached results
+      // functions, types, schemas, roles …: unknown effect on cached results; one made in
+      // pg_temp exists for this session only
+      if (c.isWord("function") || c.isWord("procedure") || c.isWord("type") || c.isWord("domain")
+          || c.isWord("aggregate")) {
+        String object = c.next().value();
+        if (ParseState.inTemporarySchema(s.qualifiedName())) {
+          a.sessionScoped("CREATE " + object.toUpperCase(Locale.ROOT) + " in pg_temp");
+        }
+      }
+      return;
     }
     String object = c.next().value();
     c.acceptAll("if", "not", "exists");
@@ -76,7 +85,7 @@ final class DdlAnalyzer {
     }
     a.writeTargetsUnknown = false;
     s.addRelation(name, true);
-    if (temp && !c.containsTopLevel("on", "commit", "drop")) {
+    if ((temp || ParseState.inTemporarySchema(name)) && !c.containsTopLevel("on", "commit", "drop")) {
       a.sessionScoped("CREATE TEMPORARY " + object.toUpperCase(Locale.ROOT));
     }
     if (object.equals("table") && !foreign) {

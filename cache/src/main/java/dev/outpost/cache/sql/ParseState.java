@@ -77,6 +77,14 @@ final class ParseState {
     return parts;
   }
 
+  /**
+   * Whether a qualified name puts its object in the session's temporary schema ({@code pg_temp},
+   * or its real name {@code pg_temp_<n>}): such an object is as temporary as one made with TEMP.
+   */
+  static boolean inTemporarySchema(List<Token> parts) {
+    return parts.size() >= 2 && parts.get(parts.size() - 2).value().startsWith("pg_temp");
+  }
+
   /** Consumes the {@code *} of {@code t *} (include inheritance children), if present. */
   void acceptStar() {
     if (cursor.is(TokenType.OPERATOR) && cursor.peek().text().equals("*")) {

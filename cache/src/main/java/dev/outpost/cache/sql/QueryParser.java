@@ -233,7 +233,7 @@ final class QueryParser {
     } else {
       s.addRelation(name, true);
     }
-    if (temp) {
+    if (temp || ParseState.inTemporarySchema(name)) {
       a.sessionScoped("temporary table (SELECT … INTO TEMP)");
     }
   }

@@ -11,9 +11,19 @@ import java.util.Set;
  * and the words after it only, never from a constant.
  */
 final class SchemaChanges {
-  /** Verbs of writes that leave the catalog as it was (maintenance rewrites a table's files only). */
+  /**
+   * Verbs of writes that leave the catalog as it was (maintenance rewrites a table's files only).
+   * A DO block is one only when its body has no word of DDL or dynamic SQL (see {@link
+   * #doBlockMayChangeSchema}). A procedure (CALL) or a function is taken as one: what its body does
+   * is not read here, and forgetting the catalog at every CALL would make an application that uses
+   * procedures look the catalog up all the time.
+   */
   private static final Set<String> NOT_DDL = Set.of("insert", "update", "delete", "merge", "copy", "truncate",
-      "select", "with", "values", "table", "explain", "refresh", "call", "do", "(", "vacuum", "cluster", "reindex");
+      "select", "with", "values", "table", "explain", "refresh", "call", "(", "vacuum", "cluster", "reindex");
+
+  /** Words that, in a DO block's body, may change the catalog (EXECUTE: any dynamic SQL). */
+  private static final Set<String> DDL_WORDS = Set.of("create", "alter", "drop", "execute", "grant", "revoke",
+      "comment", "security", "import", "reassign", "rename");
 
   private SchemaChanges() {}
 
@@ -27,7 +37,34 @@ final class SchemaChanges {
       sp++;
     }
     String verb = sp == 0 ? head.substring(0, Math.min(1, head.length())) : head.substring(0, sp);
+    if (verb.equals("do")) {
+      return doBlockMayChangeSchema(text);
+    }
     return !NOT_DDL.contains(verb) && !createsTemporaryObject(head);
+  }
+
+  /**
+   * Whether a DO block's text has a word of DDL or dynamic SQL anywhere (its body is a string: the
+   * words are looked for as letters between non-letters, in any case). A view redefined by EXECUTE
+   * in a DO block kept its old expansion in the node's catalog facts before.
+   */
+  static boolean doBlockMayChangeSchema(String text) {
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      if (!Character.isLetter(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < n && (Character.isLetterOrDigit(text.charAt(i)) || text.charAt(i) == '_')) {
+        i++;
+      }
+      if (i - start <= 8 && DDL_WORDS.contains(text.substring(start, i).toLowerCase(Locale.ROOT))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean createsTemporaryObject(String head) {

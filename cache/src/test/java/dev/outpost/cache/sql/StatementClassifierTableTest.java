@@ -230,6 +230,20 @@ class StatementClassifierTableTest {
             .kind(WRITE).writes("tt"),
         row("classify_createTempView_isSessionScoped", "CREATE TEMP VIEW v AS SELECT 1").kind(WRITE).writes("v").flags(SESSION_SCOPED),
         row("classify_createTempSequence_isSessionScoped", "CREATE TEMPORARY SEQUENCE s").kind(WRITE).writes("s").flags(SESSION_SCOPED),
+        // pg_temp as the schema makes an object as temporary as TEMP does
+        row("classify_createTableInPgTemp_isSessionScoped", "CREATE TABLE pg_temp.tt (a int)").kind(WRITE)
+            .writes("pg_temp.tt").flags(SESSION_SCOPED),
+        row("classify_createSequenceInNumberedTempSchema_isSessionScoped", "CREATE SEQUENCE pg_temp_3.s").kind(WRITE)
+            .writes("pg_temp_3.s").flags(SESSION_SCOPED),
+        row("classify_createViewInPgTemp_isSessionScoped", "CREATE VIEW pg_temp.v AS SELECT 1").kind(WRITE)
+            .writes("pg_temp.v").flags(SESSION_SCOPED),
+        row("classify_createFunctionInPgTemp_isSessionScoped",
+            "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$").kind(WRITE)
+            .flags(WRITE_UNKNOWN, SESSION_SCOPED),
+        row("classify_createTableInQuotedUpperCaseSchema_isNot", "CREATE TABLE \"PG_TEMP\".tt (a int)").kind(WRITE)
+            .writes("PG_TEMP.tt"),
+        row("classify_selectIntoPgTemp_isSessionScoped", "SELECT a INTO pg_temp.newt FROM old")
+            .kind(WRITE).reads("old").writes("pg_temp.newt").flags(SELECT_INTO, SESSION_SCOPED),
         row("classify_createMaterializedView_readsQuery", "CREATE MATERIALIZED VIEW mv AS SELECT * FROM base")
             .kind(WRITE).reads("base").writes("mv"),
         row("classify_createPartition_writesParent", "CREATE TABLE p1 PARTITION OF parent FOR VALUES IN (1)")

@@ -242,7 +242,9 @@ public final class CacheService implements AutoCloseable {
    */
   public WriteSet writeSet(CatalogInspector.Login login, Classification c) {
     boolean writes = c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto();
-    if (writes && c.writeTargetsUnknown()) {
+    // whatever its kind: EXECUTE of an SQL-level prepared statement and COMMIT PREPARED are no
+    // writes by their words but may commit anything
+    if (c.writeTargetsUnknown()) {
       return new WriteSet(true, Set.of(), isDdl(c));
     }
     Set<String> tables = new LinkedHashSet<>();
@@ -286,7 +288,9 @@ public final class CacheService implements AutoCloseable {
     NONE,
     /**
      * A user-defined volatile function or operator, or one behind a user-defined cast, type or
-     * domain the statement may use: it may call set_config() or change the role.
+     * domain the statement may use, or a volatile function behind a view or row-security policy
+     * it reads, or a trigger, rule, default or constraint of a table it writes: it may call
+     * set_config() or change the role.
      */
     VOLATILE,
     /** The catalog has not described every function or operator yet (the lookup has started). */
@@ -299,6 +303,16 @@ public final class CacheService implements AutoCloseable {
    * pg_catalog's own functions do not count: set_config() itself is found by the classifier.
    */
   public UserCode userCode(CatalogInspector.Login login, CodeFacts c) {
+    return userCode(login, c, true);
+  }
+
+  /**
+   * As {@link #userCode(CatalogInspector.Login, CodeFacts)}; with {@code relationsMustBeKnown}
+   * false, relations the catalog has not described yet do not make the answer NOT_KNOWN_YET (only
+   * those described count). A dedicated backend's session passes false: it keeps its backend, and
+   * waiting for every relation after each schema change kept most of its reads from the cache.
+   */
+  public UserCode userCode(CatalogInspector.Login login, CodeFacts c, boolean relationsMustBeKnown) {
     Volatility implicit = implicitCode(login, c);
     if (implicit == Volatility.VOLATILE) {
       return UserCode.VOLATILE;
@@ -327,7 +341,30 @@ public final class CacheService implements AutoCloseable {
         return UserCode.VOLATILE;
       }
     }
+    // code the text does not name: a view or row-security policy that calls a volatile function
+    // (set_config() itself, or user code), a trigger, rule, default or constraint of a written table
+    for (TableRef t : c.readTables()) {
+      RelationFacts facts = relationFacts(login, t, relationsMustBeKnown);
+      if (facts == null) {
+        answer = relationsMustBeKnown ? UserCode.NOT_KNOWN_YET : answer;
+      } else if (facts.readRunsVolatileCode()) {
+        return UserCode.VOLATILE;
+      }
+    }
+    for (TableRef t : c.writeTables()) {
+      RelationFacts facts = relationFacts(login, t, relationsMustBeKnown);
+      if (facts == null) {
+        answer = relationsMustBeKnown ? UserCode.NOT_KNOWN_YET : answer;
+      } else if (facts.writeRunsUserCode() || facts.readRunsVolatileCode()) {
+        return UserCode.VOLATILE;
+      }
+    }
     return answer;
+  }
+
+  /** A relation's facts: looked up if they must be known, else only if they already are. */
+  private RelationFacts relationFacts(CatalogInspector.Login login, TableRef t, boolean mustBeKnown) {
+    return mustBeKnown ? ready(catalog.relation(login, t)) : catalog.relationIfKnown(login, t);
   }
 
   /**

@@ -118,6 +118,20 @@ public final class CatalogInspector implements AutoCloseable {
     return memoized(key, () -> lookupRelation(login, key.schema(), key.name()));
   }
 
+  /**
+   * The facts about {@code ref} if they are known now (possibly past their TTL), else null; unlike
+   * {@link #relation}, never starts a lookup.
+   */
+  @SuppressWarnings("unchecked")
+  public RelationFacts relationIfKnown(Login login, TableRef ref) {
+    Memo<RelationFacts> m = (Memo<RelationFacts>) memo.get(new RelationKey(login.database(), ref.schema(), ref.name()));
+    if (m == null) {
+      return null;
+    }
+    CompletableFuture<RelationFacts> f = m.current();
+    return f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+  }
+
   /** Facts about the user-defined operators of the login's database that are not immutable. */
   public CompletableFuture<OperatorFacts> operators(Login login) {
     return memoized(new OperatorsKey(login.database()), () -> lookupOperators(login));
@@ -336,12 +350,13 @@ public final class CatalogInspector implements AutoCloseable {
       List<Rel> matches = relations(c, schema, name);
       if (matches.isEmpty()) {
         return new RelationFacts(Set.of(name), "relation \"" + name + "\" not found in the catalog",
-            Volatility.VOLATILE, true, Set.of(name), true);
+            Volatility.VOLATILE, true, Set.of(name), true, false, false);
       }
       Set<String> reads = new LinkedHashSet<>();
       Set<String> writes = new LinkedHashSet<>();
       String uncacheable = null;
       Volatility volatility = Volatility.IMMUTABLE;
+      Volatility userVolatility = Volatility.IMMUTABLE; // of views and policies outside the system schemas
       boolean writeAll = false;
       boolean readsUnknown = false;
       Set<Long> visited = new HashSet<>();
@@ -364,6 +379,7 @@ public final class CatalogInspector implements AutoCloseable {
         if ("t".equals(r.persistence())) {
           uncacheable = first(uncacheable, "\"" + r.name() + "\" is a temporary table");
         }
+        Volatility before = volatility;
         switch (r.kind()) {
           case "f":
             uncacheable = first(uncacheable, "\"" + r.name() + "\" is a foreign table");
@@ -386,6 +402,9 @@ public final class CatalogInspector implements AutoCloseable {
           readsUnknown |= mayReadTables(c, POLICY_FUNCTIONS, r.oid());
           queue.addAll(policyRelations(c, r.oid()));
         }
+        if (!SYSTEM_SCHEMAS.contains(r.schema()) && volatility != before) {
+          userVolatility = userVolatility.max(volatility);
+        }
         for (Rel child : descendants(c, r.oid())) {
           queue.add(child);
         }
@@ -397,7 +416,8 @@ public final class CatalogInspector implements AutoCloseable {
           queue.add(referencing);
         }
       }
-      return new RelationFacts(reads, uncacheable, volatility, writeAll, writes, readsUnknown);
+      return new RelationFacts(reads, uncacheable, volatility, writeAll, writes, readsUnknown,
+          userVolatility == Volatility.VOLATILE, writeAll);
     }
   }
 
@@ -461,10 +481,15 @@ public final class CatalogInspector implements AutoCloseable {
     }
   }
 
+  /** A LIKE pattern for an expression tree (pg_node_tree as text) that calls set_config(). */
+  private static final String CALLS_SET_CONFIG =
+      "'%:funcid ' || 'pg_catalog.set_config(text,text,boolean)'::regprocedure::oid || ' %'";
+
   /**
    * Whether a column default, generated column or CHECK constraint of {@code table} calls a
-   * user-defined volatile function, directly or through an operator: a write to the table runs it,
-   * and it may write any other table, as a trigger may.
+   * user-defined volatile function, directly or through an operator, or set_config(): a write to
+   * the table runs it, and it may write any other table, as a trigger may, or change the session's
+   * settings.
    */
   private static boolean hasVolatileUserExpressions(Connection c, long table) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
@@ -474,9 +499,17 @@ public final class CatalogInspector implements AutoCloseable {
             + " AND k.oid = d.objid"
             + DEPENDED_ON_FUNCTION
             + " WHERE (a.adrelid = ?::oid OR k.conrelid = ?::oid) AND p.pronamespace <> 'pg_catalog'::regnamespace"
-            + " AND " + RUNS_AS + " = 'v')")) {
+            + " AND " + RUNS_AS + " = 'v')"
+            // pg_depend lists no dependency on pg_catalog's own functions: a call of set_config() is
+            // found in the stored expression trees (read as text: deparsing them would lock the table)
+            + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef a WHERE a.adrelid = ?::oid"
+            + " AND a.adbin::text LIKE " + CALLS_SET_CONFIG + ")"
+            + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = ?::oid AND k.contype = 'c'"
+            + " AND k.conbin::text LIKE " + CALLS_SET_CONFIG + ")")) {
       ps.setLong(1, table);
       ps.setLong(2, table);
+      ps.setLong(3, table);
+      ps.setLong(4, table);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);

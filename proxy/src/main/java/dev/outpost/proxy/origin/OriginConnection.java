@@ -56,6 +56,8 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private volatile long lastReleasedNanos = System.nanoTime();
   private volatile OriginListener listener;
   private volatile boolean broken;
+  /** A message arrived while no session was bound and was logged (once per connection). */
+  private boolean reportedUnbound;
   /** A cancel sent for this backend that may not have reached it yet (see {@link #cancelSent}). */
   private volatile Future<?> cancelInFlight;
   /** What closed the connection from this side, when Outpost did (told to the session); else null. */
@@ -422,7 +424,12 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
         }
       } else if (type != BackendType.NOTICE_RESPONSE && type != BackendType.PARAMETER_STATUS
           && type != BackendType.NOTIFICATION_RESPONSE) {
-        log.warn("origin connection {} sent {} while idle; closing it", id, type);
+        if (!reportedUnbound) {
+          // once: the rest of what was already read (thousands of rows of an answer whose client
+          // left, say) arrives here too before the close takes effect
+          reportedUnbound = true;
+          log.warn("origin connection {} sent {} while idle; closing it", id, type);
+        }
         markBroken();
         close();
       }

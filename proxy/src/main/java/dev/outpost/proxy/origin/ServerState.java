@@ -27,6 +27,11 @@ public final class ServerState {
   private final Map<String, Version> newest = new HashMap<>();
   private long versions;
   private Object unnamedOwner;
+  /**
+   * The client whose statements may have called nextval() here (any write or function call may),
+   * so that currval() and lastval() on this backend answer with its values; null when no one's.
+   */
+  private Object sequenceOwner;
   private Map<String, String> appliedSettings = Map.of();
 
   public ServerState(int capacity) {
@@ -121,6 +126,24 @@ public final class ServerState {
     this.unnamedOwner = owner;
   }
 
+  /** {@code owner}'s statements may call nextval() on this backend from now on. */
+  public void sequenceOwner(Object owner) {
+    this.sequenceOwner = owner;
+  }
+
+  /**
+   * Whether {@code owner} must clear the backend's sequence state (DISCARD SEQUENCES) before its
+   * own use: another client may have called nextval() here, and currval() or lastval() would give
+   * it that client's value. The state is taken as cleared from then on.
+   */
+  public boolean takeOthersSequenceState(Object owner) {
+    if (sequenceOwner == null || sequenceOwner == owner) {
+      return false;
+    }
+    sequenceOwner = null;
+    return true;
+  }
+
   /** Settings applied to the backend: name → the command that set it. */
   public Map<String, String> appliedSettings() {
     return appliedSettings;
@@ -142,6 +165,7 @@ public final class ServerState {
     prepared.clear();
     newest.clear();
     unnamedOwner = null;
+    sequenceOwner = null;
     appliedSettings = Map.of();
   }
 }

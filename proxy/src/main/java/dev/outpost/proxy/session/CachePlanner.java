@@ -92,6 +92,11 @@ final class CachePlanner {
       s.plannedStatus = plan.refusal();
       return Outcome.FORWARD;
     }
+    if (!s.temporaryNames.isEmpty() && (plan.dependencies().allTables()
+        || !java.util.Collections.disjoint(plan.dependencies().tables(), s.temporaryNames))) {
+      s.plannedStatus = CacheStatus.BYPASS; // the session's temporary table may be what it reads
+      return Outcome.FORWARD;
+    }
     byte[][] values = r.protocol() == QueryProtocol.EXTENDED ? r.bind().parameterValues() : null;
     short[] formats = values != null ? r.bind().parameterFormats() : null;
     if (values != null && relativeTimeParameter(values)) {
@@ -147,7 +152,7 @@ final class CachePlanner {
   private boolean uncertainCallsResolved() {
     Iterator<CodeFacts> it = s.uncertainCalls.iterator();
     while (it.hasNext()) {
-      switch (service.userCode(s.catalogLogin(), it.next())) {
+      switch (service.userCode(s.catalogLogin(), it.next(), s.sharesBackends())) {
         case VOLATILE -> {
           s.noteUntrackedState("a user-defined volatile function");
           it.remove();

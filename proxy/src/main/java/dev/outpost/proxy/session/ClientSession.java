@@ -122,6 +122,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   /** {@code SET outpost.cache = off} turns the cache off for this session. */
   boolean sessionCacheOn = true;
   /**
+   * Names of the temporary relations the session (in session pooling, or pinned) created: one may
+   * shadow a shared relation of the same name, whose rows the session then reads under the shared
+   * relation's cache key. A read that depends on one of them, or on everything, is neither served
+   * from the cache nor stored, until DISCARD ALL drops them.
+   */
+  final java.util.Set<String> temporaryNames = new java.util.HashSet<>();
+  /**
    * Statements this session sent that call functions the catalog had not described yet: until it
    * has, nobody knows whether they changed settings, and the session reads nothing from the cache.
    */

@@ -38,6 +38,13 @@ final class ClientStatement {
     return new ClientStatement(sql, parameterTypes, "", 0);
   }
 
+  /**
+   * The node answered this statement's Parse itself (a stand-alone Parse, see {@code
+   * Forwarder#acknowledgeParsesLocally}); the origin has not judged its text yet. If the origin
+   * then refuses it, the client's statement is forgotten, as it would never have existed directly.
+   */
+  boolean acknowledgedLocally;
+
   /** 0: not yet known, 1: the text is an outpost.cache command, -1: it is not. */
   private byte outpostCommand;
 

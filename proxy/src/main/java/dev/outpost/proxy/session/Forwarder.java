@@ -86,6 +86,11 @@ final class Forwarder {
     ServerState st = s.conn.serverState();
     Map<String, String> desired = s.settings.current();
     String sql = SessionSettings.difference(st.appliedSettings(), desired);
+    if (st.takeOthersSequenceState(s)) {
+      // currval() and lastval() must not answer with another client's nextval(): they fail as
+      // in a session that never called it, unless this client calls nextval() on this backend
+      sql = sql == null ? "DISCARD SEQUENCES" : "DISCARD SEQUENCES; " + sql;
+    }
     if (sql != null) {
       if (log.isTraceEnabled()) {
         log.trace("{} -> origin settings: {}", s, sql);
@@ -149,9 +154,11 @@ final class Forwarder {
   boolean acknowledgeParsesLocally(java.util.Deque<Frame> pending, java.util.function.Consumer<Frame> consumed) {
     int parses = 0;
     boolean syncFollows = false;
+    java.util.Set<String> names = new java.util.HashSet<>();
     for (Frame f : pending) {
       byte t = f.type();
-      if (t == FrontendType.PARSE.code() && !f.firstString().isEmpty() && check(f) == null) {
+      if (t == FrontendType.PARSE.code() && !f.firstString().isEmpty() && check(f) == null
+          && names.add(f.firstString())) { // a name twice in one batch: the origin's path answers 42P05
         parses++;
         continue;
       }
@@ -166,7 +173,9 @@ final class Forwarder {
       consumed.accept(f);
       try {
         Parse p = s.parses.of(f);
-        statements.put(p.statement(), ClientStatement.named(p.sql(), p.parameterTypes()));
+        ClientStatement cs = ClientStatement.named(p.sql(), p.parameterTypes());
+        cs.acknowledgedLocally = true;
+        statements.put(p.statement(), cs);
       } finally {
         f.release();
       }
@@ -194,6 +203,7 @@ final class Forwarder {
 
   private ErrorFields featureViolation(String sql) {
     if (s.mode == PoolMode.SESSION || s.pinned) {
+      noteTemporaryObjects(sql);
       return null;
     }
     Optional<String> feature = sessionScopedFeature(sql);
@@ -202,12 +212,32 @@ final class Forwarder {
     }
     if (s.sessionFeaturePolicy() == SessionFeaturePolicy.PIN) {
       s.pinned = true;
+      noteTemporaryObjects(sql);
       return null;
     }
     return ErrorFields.of("ERROR", Sqlstate.FEATURE_NOT_SUPPORTED,
         feature.get() + " is not supported in transaction pooling mode: it needs one origin connection for the"
             + " whole session",
         null, "connect to an Outpost node running with --pool-mode session (or set session-features: pin)");
+  }
+
+  private static final SqlInspector.Words TEMPORARY_WORDS = new SqlInspector.Words("temp");
+
+  /**
+   * A session that may keep its backend creates a temporary object: reads of its name bypass the
+   * cache from now on (see {@link ClientSession#temporaryNames}). Noted when sent, whether or not it
+   * succeeds.
+   */
+  private void noteTemporaryObjects(String sql) {
+    if (!SqlInspector.mayMention(sql, TEMPORARY_WORDS)) {
+      return;
+    }
+    Optional<String> feature = sessionScopedFeature(sql);
+    if (feature.isPresent() && Classification.isTemporaryObject(feature.get())) {
+      for (dev.outpost.cache.sql.TableRef t : s.classify(sql).writeTables()) {
+        s.temporaryNames.add(dev.outpost.cache.Dependencies.normalizeName(t.name()));
+      }
+    }
   }
 
   private static ErrorFields duplicate(String name) {
@@ -271,6 +301,7 @@ final class Forwarder {
         break;
       case FUNCTION_CALL:
         out.add(f);
+        noteSequenceUse(true);
         s.noteUntrackedState("a fast-path function call"); // … and change settings (set_config)
         Expectation call = Expectation.of(Kind.FUNCTION_CALL);
         call.writesEverything = true; // a function call may write anything
@@ -370,7 +401,7 @@ final class Forwarder {
       s.noteUntrackedState(c.untrackedStateChange().get());
       return CacheService.UserCode.NONE;
     }
-    CacheService.UserCode code = userCodeMemo.of(svc, s.catalogLogin(), c);
+    CacheService.UserCode code = userCodeMemo.of(svc, s.catalogLogin(), c, s.sharesBackends());
     switch (code) {
       case VOLATILE -> s.noteUntrackedState("a user-defined volatile function");
       case NOT_KNOWN_YET -> {
@@ -425,12 +456,30 @@ final class Forwarder {
   }
 
   /**
+   * A statement that may call nextval() — a write (a column default), a function call, an
+   * operator, a statement of unknown effect — is being sent: currval() and lastval() on this
+   * backend answer with this client's values from now on (see {@link #applySettings}).
+   */
+  private void noteSequenceUse(boolean mayCallNextval) {
+    if (mayCallNextval && s.conn != null && s.sharesBackends()) {
+      s.conn.serverState().sequenceOwner(s);
+    }
+  }
+
+  private static boolean mayCallNextval(StatementKind kind, boolean writes, boolean calls) {
+    return writes || calls || kind == StatementKind.OTHER || kind == StatementKind.SESSION;
+  }
+
+  /**
    * Decides the query's one cache status (null for the leader of a fill, whose status is known at
    * its end) and remembers statements that may write, for the invalidation when their transaction
    * commits.
    */
   private CacheStatus account(String sql) {
     CacheService svc = s.cacheService();
+    if (sql == null) {
+      noteSequenceUse(true);
+    }
     if (!svc.enabled()) {
       s.plannedStatus = null;
       if (sql != null && svc.publishesWrites()) {
@@ -441,6 +490,8 @@ final class Forwarder {
         // the cache is off, but a shared backend must still not carry a role or setting that a
         // user-defined function set to the next client: the catalog says which functions those are
         CodeFacts facts = codeFacts(sql);
+        noteSequenceUse(mayCallNextval(facts.kind(), facts.writes(),
+            !facts.functionCalls().isEmpty() || !facts.operators().isEmpty()));
         if (facts.schemaChange()) {
           noteSchemaChangeInTransaction();
           s.router.forgetCatalogWhenTransactionEnds(); // no cache invalidation does it with the cache off
@@ -485,6 +536,8 @@ final class Forwarder {
    */
   private Classification noteEffects(CacheService svc, String sql) {
     Classification c = s.classify(sql);
+    noteSequenceUse(mayCallNextval(c.kind(), c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto(),
+        !c.functionCalls().isEmpty() || !c.operators().isEmpty()));
     if (c.schemaChange()) {
       noteSchemaChangeInTransaction();
     }
@@ -492,7 +545,7 @@ final class Forwarder {
     // a function call may write; so may an operator, when the catalog says (or has not yet said)
     // that a user-defined volatile function is behind it
     if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()
-        || userCode != CacheService.UserCode.NONE) {
+        || c.writeTargetsUnknown() || userCode != CacheService.UserCode.NONE) {
       noted = c;
     }
     return c;
@@ -571,7 +624,7 @@ final class Forwarder {
    * Makes sure the backend has {@code cs} parsed no earlier than the client parsed it, injecting a
    * swallowed Parse when it does not; returns the statement's name on the backend.
    */
-  private String ensurePrepared(ClientStatement cs, List<Object> out) {
+  private String ensurePrepared(ClientStatement cs, String clientName, List<Object> out) {
     ServerState st = s.conn.serverState();
     if (cs.isUnnamed()) {
       if (st.unnamedOwner() != cs.token) {
@@ -582,7 +635,8 @@ final class Forwarder {
       return "";
     }
     String serverName = st.preparedSince(cs.digest, cs.parsedAtNanos);
-    return serverName != null ? serverName : prepareOnServer(cs, out, null, true);
+    // a statement the node acknowledged itself is the client's to lose if the origin refuses it
+    return serverName != null ? serverName : prepareOnServer(cs, out, cs.acknowledgedLocally ? clientName : null, true);
   }
 
   private ClientStatement resolve(String name) {
@@ -604,7 +658,7 @@ final class Forwarder {
         raise(unknownStatement(b.statement()), out);
         return;
       }
-      String serverName = ensurePrepared(cs, out);
+      String serverName = ensurePrepared(cs, b.statement(), out);
       portals.put(b.portal(), cs);
       if (serverName.equals(b.statement())) {
         out.add(f.retain()); // the backend knows the statement by the client's name: forwarded as sent
@@ -642,7 +696,7 @@ final class Forwarder {
       raise(unknownStatement(d.name()), out);
       return;
     }
-    out.add(d.withName(ensurePrepared(cs, out)).encode(alloc));
+    out.add(d.withName(ensurePrepared(cs, d.name(), out)).encode(alloc));
     s.expected.addLast(Expectation.of(Kind.DESCRIBE_STATEMENT));
   }
 

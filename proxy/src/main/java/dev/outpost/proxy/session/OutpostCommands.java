@@ -37,7 +37,10 @@ final class OutpostCommands {
 
   private OutpostCommands() {}
 
-  /** Answers the head batch when it is an outpost.cache command; true when it consumed it. */
+  /**
+   * Answers the head batch when it is an outpost.cache command on its own (one statement; in the
+   * extended protocol one Execute); true when it consumed it.
+   */
   static boolean answer(ClientSession s) {
     Iterator<Frame> it = s.pendingFrames();
     Frame head = it.next();
@@ -58,12 +61,16 @@ final class OutpostCommands {
     // extended: [Parse] Bind [Describe] Execute Sync, all about one outpost.cache statement
     List<Frame> batch = new ArrayList<>();
     String sql = null;
+    int executes = 0;
     Frame f = head;
     while (true) {
       batch.add(f);
       byte t = f.type();
       if (t == FrontendType.SYNC.code()) {
         break;
+      }
+      if (t == FrontendType.EXECUTE.code() && ++executes > 1) {
+        return false; // more than the command in one batch: it travels with the rest
       }
       if (t == FrontendType.PARSE.code()) {
         ByteBuf body = f.body();
@@ -170,6 +177,12 @@ final class OutpostCommands {
     if (!("set".equals(first) || "reset".equals(first) || "show".equals(first))
         || !sql.toLowerCase(Locale.ROOT).contains("outpost")) {
       return null; // every other statement of every request passes here: keep it cheap
+    }
+    if (SqlInspector.statements(sql).size() > 1) {
+      // with other statements in one query string: the whole string goes to the origin, where
+      // outpost.cache is a placeholder, and the setting counts when its transaction commits (the
+      // node must not answer the SET alone and drop the statements after it)
+      return null;
     }
     List<Token> words = new ArrayList<>();
     for (Token t : SqlLexer.tokenize(sql)) {

@@ -46,8 +46,24 @@ final class ResponseRouter {
   private boolean explicitTransaction;
   /** Since the last ReadyForQuery 'I': an error occurred. */
   private boolean errorSinceIdle;
-  /** The tag of the last COMMIT / ROLLBACK / PREPARE TRANSACTION since the last ReadyForQuery 'I'. */
+  /**
+   * The tag of the last COMMIT / ROLLBACK / PREPARE TRANSACTION since the last ReadyForQuery 'I'
+   * (not ROLLBACK TO SAVEPOINT, which leaves the block open).
+   */
   private String endTag;
+  /**
+   * A statement other than COMMIT / ROLLBACK completed after {@link #endTag}: work of a later
+   * transaction (a multi-statement query or a pipeline goes on after a COMMIT or ROLLBACK), which
+   * commits unless something later says otherwise.
+   */
+  private boolean workSinceEnd;
+  /**
+   * The open block's savepoints, oldest first: each name with the number of {@link
+   * #pendingCommands} when it was set, so that ROLLBACK TO forgets only the SETs after it.
+   */
+  private final List<Savepoint> savepoints = new ArrayList<>();
+
+  private record Savepoint(String name, int pendingCommands) {}
   /** The open transaction sent a schema change with the cache off (see forgetCatalogWhenTransactionEnds). */
   private boolean schemaChanged;
 
@@ -223,6 +239,7 @@ final class ResponseRouter {
       case COPY_IN_RESPONSE:
       case COPY_BOTH_RESPONSE:
         s.copyIn = true;
+        dropSyncsIgnoredInCopy(head);
         pass(head, frame);
         break;
       case COMMAND_COMPLETE:
@@ -290,6 +307,32 @@ final class ResponseRouter {
         return;
     }
     pass(head, frame);
+  }
+
+  /**
+   * An Execute started COPY FROM STDIN. Postgres ignores the Syncs (and Flushes) that reach it in
+   * copy-in mode, and libpq sends one behind the Execute (Parse, Bind, Describe, Execute, Sync) and
+   * another after CopyDone or CopyFail: the Syncs queued behind this Execute, sent before the client
+   * could have seen CopyInResponse, get no ReadyForQuery. The batch stays open until the client's
+   * next Sync, so that the backend is not given back in between.
+   */
+  private void dropSyncsIgnoredInCopy(Expectation head) {
+    java.util.Iterator<Expectation> it = s.expected.iterator();
+    if (!it.hasNext() || it.next() != head) {
+      return;
+    }
+    boolean dropped = false;
+    while (it.hasNext()) {
+      Expectation e = it.next();
+      if (e.kind != Kind.SYNC || e.swallow) {
+        break;
+      }
+      it.remove();
+      dropped = true;
+    }
+    if (dropped) {
+      s.inBatch = true;
+    }
   }
 
   /** The statement of a multi-statement simple query that produced the current CommandComplete. */
@@ -412,24 +455,72 @@ final class ResponseRouter {
     if (writes.isEmpty() && !writesEverything) {
       return;
     }
-    dev.outpost.proxy.cache.CacheService svc = s.cacheService();
-    // Committed unless it ended in ROLLBACK (which COMMIT of a failed block also reports), was
-    // only prepared for two-phase commit, or was an implicit transaction that failed. ROLLBACK TO
-    // SAVEPOINT leaves the block open, so it never decides this.
-    boolean rolledBack = "ROLLBACK".equals(endTag) || "PREPARE TRANSACTION".equals(endTag)
+    // Committed unless it ended in ROLLBACK (which COMMIT of a failed block also reports) or was
+    // only prepared for two-phase commit with nothing run after it, or was an implicit transaction
+    // that failed. What a COMMIT earlier in the request committed was invalidated at that COMMIT.
+    boolean rolledBack = (("ROLLBACK".equals(endTag) || "PREPARE TRANSACTION".equals(endTag)) && !workSinceEnd)
         || (!explicitTransaction && errorSinceIdle);
-    if (!rolledBack && svc != null) {
-      dev.outpost.proxy.cache.WriteSet all = writesEverything ? dev.outpost.proxy.cache.WriteSet.EVERYTHING
-          : dev.outpost.proxy.cache.WriteSet.NOTHING;
-      for (dev.outpost.cache.sql.Classification c : writes) {
-        all = all.and(svc.writeSet(s.catalogLogin(), c));
-      }
-      if (!all.isEmpty()) {
-        svc.invalidate(s.database, all);
-      }
+    if (!rolledBack) {
+      invalidate(writes, writesEverything, null);
     }
     writes.clear();
     writesEverything = false;
+  }
+
+  /**
+   * Invalidates what {@code done} wrote, what may have written everything, and what {@code
+   * inFlight} (a simple query's whole text, which may also hold statements after a COMMIT) may
+   * write.
+   */
+  private void invalidate(List<dev.outpost.cache.sql.Classification> done, boolean everything,
+      dev.outpost.cache.sql.Classification inFlight) {
+    dev.outpost.proxy.cache.CacheService svc = s.cacheService();
+    if (svc == null) {
+      return;
+    }
+    dev.outpost.proxy.cache.WriteSet all = everything ? dev.outpost.proxy.cache.WriteSet.EVERYTHING
+        : dev.outpost.proxy.cache.WriteSet.NOTHING;
+    for (dev.outpost.cache.sql.Classification c : done) {
+      all = all.and(svc.writeSet(s.catalogLogin(), c));
+    }
+    if (inFlight != null) {
+      all = all.and(svc.writeSet(s.catalogLogin(), inFlight));
+    }
+    if (!all.isEmpty()) {
+      svc.invalidate(s.database, all);
+    }
+  }
+
+  /**
+   * A COMMIT completed (COMMIT of a failed block reports ROLLBACK instead): what the transaction
+   * wrote and set is committed now, whatever the rest of the request does — a later ROLLBACK, an
+   * error, or the next transaction of COMMIT AND CHAIN. A simple query's own write stays noted as
+   * well: its text may hold statements after the COMMIT, which have not run yet.
+   */
+  private void committed(Expectation head) {
+    if (!writes.isEmpty() || writesEverything || (head.kind == Kind.QUERY && head.write != null)) {
+      invalidate(writes, writesEverything, head.kind == Kind.QUERY ? head.write : null);
+      writes.clear();
+      writesEverything = false;
+    }
+    applyPendingCommands();
+    savepoints.clear();
+    aborted = false;
+  }
+
+  /** Applies the SETs of a transaction that committed to the client's record and the backend's. */
+  private void applyPendingCommands() {
+    if (pendingCommands.isEmpty()) {
+      return;
+    }
+    for (SessionCommand c : pendingCommands) {
+      apply(c);
+    }
+    if (s.conn != null) {
+      ServerState st = s.conn.serverState();
+      st.appliedSettings(SessionSettings.serverStateAfter(st.appliedSettings(), pendingCommands));
+    }
+    pendingCommands.clear();
   }
 
   /**
@@ -461,6 +552,8 @@ final class ResponseRouter {
     explicitTransaction = false;
     errorSinceIdle = false;
     endTag = null;
+    workSinceEnd = false;
+    savepoints.clear();
   }
 
   /** Applies or forgets the settings changed during the transaction that just ended. */
@@ -474,13 +567,7 @@ final class ResponseRouter {
           s.conn.serverState().appliedSettings(SessionSettings.UNKNOWN);
         }
       } else {
-        for (SessionCommand c : pendingCommands) {
-          apply(c);
-        }
-        if (s.conn != null) {
-          ServerState st = s.conn.serverState();
-          st.appliedSettings(SessionSettings.serverStateAfter(st.appliedSettings(), pendingCommands));
-        }
+        applyPendingCommands();
       }
       pendingCommands.clear();
     }
@@ -520,6 +607,77 @@ final class ResponseRouter {
   }
 
   /**
+   * ROLLBACK, or ROLLBACK TO SAVEPOINT (the same tag). A ROLLBACK ends the transaction: its SETs
+   * are gone, and its writes are not invalidated unless more work follows in the request. ROLLBACK
+   * TO forgets only the SETs made after the savepoint and makes the block usable again. When the
+   * statement cannot be told, it is taken as a ROLLBACK TO of an unknown savepoint: the writes stay
+   * noted (invalidating more is safe) and the SETs' outcome is unknown (the backend is reset).
+   */
+  private void rolledBack(Expectation head) {
+    String sql = head.sql == null ? null : head.kind == Kind.QUERY ? statementAt(head) : head.sql;
+    List<dev.outpost.cache.sql.Token> words = sql == null ? null : words(sql);
+    boolean toSavepoint = words == null || words.stream().anyMatch(t -> t.isWord("to"));
+    if (!toSavepoint) {
+      endTag = "ROLLBACK";
+      workSinceEnd = false;
+      pendingCommands.clear();
+      savepoints.clear();
+      aborted = false; // the backend's settings are back where they were: nothing to reset
+      return;
+    }
+    workSinceEnd = true;
+    String name = words == null || words.isEmpty() ? null : words.get(words.size() - 1).value();
+    int at = indexOfSavepoint(name);
+    if (at < 0) {
+      aborted = true; // SETs of an unknown extent were undone
+      return;
+    }
+    Savepoint sp = savepoints.get(at);
+    savepoints.subList(at + 1, savepoints.size()).clear(); // the savepoint itself stays
+    pendingCommands.subList(sp.pendingCommands(), pendingCommands.size()).clear();
+    aborted = false;
+  }
+
+  /** SAVEPOINT name, or RELEASE [SAVEPOINT] name. */
+  private void savepoint(Expectation head, String tag) {
+    String sql = head.sql == null ? null : head.kind == Kind.QUERY ? statementAt(head) : head.sql;
+    List<dev.outpost.cache.sql.Token> words = sql == null ? List.of() : words(sql);
+    String name = words.isEmpty() ? null : words.get(words.size() - 1).value();
+    if (tag.equals("SAVEPOINT")) {
+      savepoints.add(new Savepoint(name, pendingCommands.size()));
+      return;
+    }
+    int at = indexOfSavepoint(name);
+    if (at >= 0) {
+      savepoints.subList(at, savepoints.size()).clear(); // its SETs now belong to the enclosing level
+    }
+  }
+
+  /** The newest savepoint named {@code name} (Postgres uses the newest of equal names), or -1. */
+  private int indexOfSavepoint(String name) {
+    if (name == null) {
+      return -1;
+    }
+    for (int i = savepoints.size() - 1; i >= 0; i--) {
+      if (name.equals(savepoints.get(i).name())) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The statement's words and identifiers, without comments and semicolons. */
+  private static List<dev.outpost.cache.sql.Token> words(String sql) {
+    List<dev.outpost.cache.sql.Token> out = new ArrayList<>();
+    for (dev.outpost.cache.sql.Token t : dev.outpost.cache.sql.SqlLexer.tokenize(sql)) {
+      if (!t.type().isComment() && !";".equals(t.text())) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Whether a CommandComplete tag is one of those that report a row count (they start with a
    * word no tracked tag starts with), decided on the first bytes without decoding the tag.
    */
@@ -548,18 +706,40 @@ final class ResponseRouter {
   private void commandComplete(Expectation head, Frame frame) {
     ByteBuf body = frame.body();
     if (isRowTag(body)) {
+      workSinceEnd = true;
       return; // SELECT, INSERT, UPDATE, DELETE, MERGE, FETCH, MOVE, COPY: nothing for the session to track
     }
     String tag = PgBuf.readCString(body);
+    switch (tag) {
+      case "COMMIT" -> {
+        endTag = tag;
+        workSinceEnd = false;
+        committed(head);
+        return;
+      }
+      case "PREPARE TRANSACTION" -> {
+        // nothing is committed yet, and the session is out of the transaction: its writes are
+        // invalidated by the COMMIT PREPARED that commits them (a write of unknown targets); its
+        // SETs stay with the session, as Postgres ends a prepared transaction's settings as at commit
+        endTag = tag;
+        workSinceEnd = false;
+        applyPendingCommands();
+        savepoints.clear();
+        return;
+      }
+      case "ROLLBACK" -> {
+        rolledBack(head);
+        return;
+      }
+      case "SAVEPOINT", "RELEASE" -> {
+        workSinceEnd = true;
+        savepoint(head, tag);
+        return;
+      }
+      default -> workSinceEnd = true;
+    }
     if (tag.equals("BEGIN") || tag.equals("START TRANSACTION")) {
       explicitTransaction = true;
-    } else if (tag.equals("COMMIT") || tag.equals("PREPARE TRANSACTION")) {
-      endTag = tag;
-    }
-    if (tag.equals("ROLLBACK")) {
-      endTag = tag;
-      aborted = true;
-      return;
     }
     if (head.sql == null
         || !(tag.equals("SET") || tag.equals("RESET") || tag.startsWith("DISCARD") || tag.startsWith("DEALLOCATE"))) {
@@ -577,10 +757,14 @@ final class ResponseRouter {
       } else if (c instanceof SessionCommand.ResetVariable || c instanceof SessionCommand.ResetAll) {
         pendingCommands.add(c);
       } else if (c instanceof SessionCommand.Discard d) {
+        if (d.scope() == SessionCommand.DiscardScope.TEMP) {
+          s.temporaryNames.clear(); // DISCARD TEMP dropped them (it cannot run in a transaction)
+        }
         if (d.scope() == SessionCommand.DiscardScope.ALL) {
           // DISCARD ALL cannot run in a transaction: it took effect now, on both sides.
           s.settings.resetAll();
           s.sessionCacheOn = true;
+          s.temporaryNames.clear(); // dropped with the rest of the session's state
           s.settings.trackedAgain(); // DISCARD ALL also resets the role
           s.uncertainCalls.clear();
           s.forwarder.statements.clear();

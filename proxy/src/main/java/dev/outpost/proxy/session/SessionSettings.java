@@ -34,7 +34,7 @@ final class SessionSettings {
 
   SessionSettings(Map<String, String> startupParameters) {
     Map<String, String> s = new LinkedHashMap<>();
-    startupParameters.forEach((name, value) -> s.put(normalize(name), setConfig(normalize(name), value)));
+    startupParameters.forEach((name, value) -> s.put(normalize(name), startupCommand(normalize(name), value)));
     this.startup = shared(Collections.unmodifiableMap(s));
     this.current = startup;
   }
@@ -135,8 +135,32 @@ final class SessionSettings {
   void set(String name, String valueSql) {
     String key = normalize(name);
     Map<String, String> next = new LinkedHashMap<>(current);
-    next.put(key, SessionCommand.renderSet(key, valueSql));
+    next.put(key, setCommand(current.get(key), key, valueSql));
     current = Collections.unmodifiableMap(next);
+  }
+
+  /**
+   * The command that records {@code SET key = valueSql} after {@code previous}: the SET itself, but
+   * for DateStyle the canonical command of the value in force (see {@link DateStyles}).
+   */
+  private static String setCommand(String previous, String key, String valueSql) {
+    if (key.equals("datestyle")) {
+      String merged = DateStyles.after(previous, valueSql);
+      if (merged != null) {
+        return merged;
+      }
+    }
+    return SessionCommand.renderSet(key, valueSql);
+  }
+
+  private static String startupCommand(String key, String value) {
+    if (key.equals("datestyle")) {
+      String merged = DateStyles.after(null, quoteLiteral(value));
+      if (merged != null) {
+        return merged;
+      }
+    }
+    return setConfig(key, value);
   }
 
   /** Records {@code RESET name}: back to the startup value, or to the server default. */
@@ -169,7 +193,7 @@ final class SessionSettings {
     Map<String, String> next = new LinkedHashMap<>(applied);
     for (SessionCommand c : commands) {
       if (c instanceof SessionCommand.SetVariable v && !v.local()) {
-        next.put(normalize(v.name()), SessionCommand.renderSet(normalize(v.name()), v.value()));
+        next.put(normalize(v.name()), setCommand(next.get(normalize(v.name())), normalize(v.name()), v.value()));
       } else if (c instanceof SessionCommand.ResetVariable r) {
         next.remove(normalize(r.name()));
       } else if (c instanceof SessionCommand.ResetAll) {

@@ -23,13 +23,13 @@ final class UserCodeMemo {
   private long changes;
   private long answeredNanos;
 
-  CacheService.UserCode of(CacheService svc, CatalogInspector.Login login, CodeFacts c) {
+  CacheService.UserCode of(CacheService svc, CatalogInspector.Login login, CodeFacts c, boolean relationsMustBeKnown) {
     long changesNow = svc.catalogChanges();
     long now = System.nanoTime();
     if (c == facts && changesNow == changes && now - answeredNanos < REUSE_NANOS) {
       return answer;
     }
-    CacheService.UserCode code = svc.userCode(login, c);
+    CacheService.UserCode code = svc.userCode(login, c, relationsMustBeKnown);
     if (code == CacheService.UserCode.NOT_KNOWN_YET) {
       facts = null;
     } else {

@@ -237,6 +237,33 @@ class OriginConnectionTest {
     assertThat(c.state()).isEqualTo("draining");
   }
 
+  /**
+   * What arrives while no session holds the connection (the rest of an answer whose client left)
+   * breaks and closes it, and is logged once, not once per message (5,461 identical lines came of
+   * one client leaving a large COPY TO STDOUT).
+   */
+  @Test
+  void messagesWhileUnbound_closeTheConnection_andAreLoggedOnce() {
+    EmbeddedChannel channel = new EmbeddedChannel();
+    OriginConnection c = OriginConnections.over(channel);
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OriginConnection.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    try {
+      for (int i = 0; i < 50; i++) {
+        c.channelRead(null, frame('d', 16));
+      }
+      c.channelReadComplete(null);
+    } finally {
+      logger.detachAppender(appender);
+    }
+    assertThat(appender.list).filteredOn(e -> e.getFormattedMessage().contains("while idle")).hasSize(1);
+    assertThat(c.isBroken()).isTrue();
+  }
+
   private static int feedUntilPaused(EmbeddedChannel channel, OriginConnection c, int limit) {
     int batches = 0;
     while (channel.config().isAutoRead() && batches < limit) {
