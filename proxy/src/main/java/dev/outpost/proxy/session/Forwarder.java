@@ -456,9 +456,8 @@ final class Forwarder {
   }
 
   /**
-   * A statement that may call nextval() — a write (a column default), a function call, an
-   * operator, a statement of unknown effect — is being sent: currval() and lastval() on this
-   * backend answer with this client's values from now on (see {@link #applySettings}).
+   * A statement that may call nextval() is being sent: currval() and lastval() on this backend
+   * answer with this client's values from now on (see {@link #applySettings}).
    */
   private void noteSequenceUse(boolean mayCallNextval) {
     if (mayCallNextval && s.conn != null && s.sharesBackends()) {
@@ -466,8 +465,22 @@ final class Forwarder {
     }
   }
 
-  private static boolean mayCallNextval(StatementKind kind, boolean writes, boolean calls) {
-    return writes || calls || kind == StatementKind.OTHER || kind == StatementKind.SESSION;
+  /**
+   * Whether a statement may call nextval(): a write (a column default may), nextval() or setval()
+   * by name, user code the catalog calls volatile or has not described yet, or a statement of
+   * unknown effect. A read that calls only built-in functions and operators does not.
+   */
+  private static boolean mayCallNextval(CodeFacts c, CacheService.UserCode userCode) {
+    if (c.writes() || userCode != CacheService.UserCode.NONE || c.kind() == StatementKind.OTHER
+        || c.kind() == StatementKind.SESSION) {
+      return true;
+    }
+    for (dev.outpost.cache.sql.FunctionRef f : c.functionCalls()) {
+      if (f.name().equals("nextval") || f.name().equals("setval")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -490,13 +503,11 @@ final class Forwarder {
         // the cache is off, but a shared backend must still not carry a role or setting that a
         // user-defined function set to the next client: the catalog says which functions those are
         CodeFacts facts = codeFacts(sql);
-        noteSequenceUse(mayCallNextval(facts.kind(), facts.writes(),
-            !facts.functionCalls().isEmpty() || !facts.operators().isEmpty()));
         if (facts.schemaChange()) {
           noteSchemaChangeInTransaction();
           s.router.forgetCatalogWhenTransactionEnds(); // no cache invalidation does it with the cache off
         }
-        noteStateChanges(svc, facts);
+        noteSequenceUse(mayCallNextval(facts, noteStateChanges(svc, facts)));
       }
       return CacheStatus.BYPASS;
     }
@@ -536,12 +547,12 @@ final class Forwarder {
    */
   private Classification noteEffects(CacheService svc, String sql) {
     Classification c = s.classify(sql);
-    noteSequenceUse(mayCallNextval(c.kind(), c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto(),
-        !c.functionCalls().isEmpty() || !c.operators().isEmpty()));
     if (c.schemaChange()) {
       noteSchemaChangeInTransaction();
     }
-    CacheService.UserCode userCode = noteStateChanges(svc, codeFacts(c));
+    CodeFacts facts = codeFacts(c);
+    CacheService.UserCode userCode = noteStateChanges(svc, facts);
+    noteSequenceUse(mayCallNextval(facts, userCode));
     // a function call may write; so may an operator, when the catalog says (or has not yet said)
     // that a user-defined volatile function is behind it
     if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto() || !c.functionCalls().isEmpty()
