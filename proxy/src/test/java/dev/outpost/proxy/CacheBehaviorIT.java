@@ -753,4 +753,28 @@ class CacheBehaviorIT {
       assertThat(Sql.value(c, read)).isEqualTo("101");
     }
   }
+
+  /**
+   * A DO block (or a procedure) may COMMIT inside, with no COMMIT tag to show for it, and then
+   * fail or be followed by a ROLLBACK in the same request: what it committed stays committed and
+   * must be invalidated (it was not: the request looked rolled back).
+   */
+  @Test
+  void doBlockThatCommitsInside_invalidates_evenWhenTheRequestEndsInFailureOrRollback() throws Exception {
+    try (Connection c = node.connect(); RawClient raw = new RawClient(node.port())) {
+      raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      untilHit(() -> readV(c, 46));
+      assertThat(rawQuery(raw, "DO $$ BEGIN UPDATE kv SET v = 'd46' WHERE k = 46; COMMIT;"
+          + " RAISE EXCEPTION 'after the commit'; END $$")).isEqualTo("P0001");
+      assertThat(readV(c, 46)).isEqualTo("d46");
+
+      untilHit(() -> readV(c, 47));
+      raw.send(RawClient.concat(
+          RawClient.parse("", "DO $$ BEGIN UPDATE kv SET v = 'd47' WHERE k = 47; COMMIT; END $$"),
+          RawClient.bind("", ""), RawClient.execute(""),
+          RawClient.parse("", "ROLLBACK"), RawClient.bind("", ""), RawClient.execute(""), RawClient.sync()));
+      assertThat(raw.readUntilReady()).noneMatch(m -> m.type() == 'E');
+      assertThat(readV(c, 47)).isEqualTo("d47");
+    }
+  }
 }

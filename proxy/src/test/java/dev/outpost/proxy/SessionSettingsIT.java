@@ -193,6 +193,9 @@ class SessionSettingsIT {
       try (Connection later = node.connect(params)) {
         assertThat(Sql.sqlstateOf(() -> Sql.value(later, "SELECT lastval()"))).isEqualTo("55000");
       }
+      // nextval() in SQL that a built-in runs from text
+      Sql.value(b, "SELECT query_to_xml('select nextval(''" + seq + "'')', false, false, '')");
+      assertThat(Sql.sqlstateOf(() -> Sql.value(a, "SELECT currval('" + seq + "')"))).isEqualTo("55000");
       a.setAutoCommit(false);
       String next = Sql.value(a, "SELECT nextval('" + seq + "')");
       assertThat(next).isNotEqualTo(theirs);
@@ -217,7 +220,9 @@ class SessionSettingsIT {
       for (int i = 0; i < 5; i++) { // month first, cached under b's settings
         assertThat(Sql.value(b, read)).isEqualTo("2020-11-12");
       }
-      Sql.exec(a, "SET DateStyle = 'ISO, DMY'", "SET DateStyle = 'ISO'");
+      // 'ISO', 'DMY' is a list of two literals, as valid as 'ISO, DMY'
+      Sql.exec(a, mode.equals("simple") ? "SET DateStyle = 'ISO, DMY'" : "SET DateStyle = 'ISO', 'DMY'",
+          "SET DateStyle = 'ISO'");
       for (int i = 0; i < 3; i++) {
         assertThat(Sql.value(b, "SHOW DateStyle")).isEqualTo("ISO, MDY"); // the one backend goes back and forth
         assertThat(Sql.value(a, "SHOW DateStyle")).isEqualTo("ISO, DMY");

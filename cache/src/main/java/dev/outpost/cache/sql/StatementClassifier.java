@@ -119,6 +119,15 @@ public final class StatementClassifier {
   }
 
   /**
+   * Built-in functions that run SQL they are given as text (or a table's or a whole schema's
+   * reads, views included), which the classifier cannot see into.
+   */
+  private static final Set<String> SQL_RUNNING_FUNCTIONS = Set.of("query_to_xml", "query_to_xmlschema",
+      "query_to_xml_and_xmlschema", "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema",
+      "cursor_to_xml", "schema_to_xml", "schema_to_xmlschema", "schema_to_xml_and_xmlschema", "database_to_xml",
+      "database_to_xmlschema", "database_to_xml_and_xmlschema", "ts_stat", "ts_rewrite");
+
+  /**
    * What in one statement may change session settings (or the role) behind Outpost's back: a call
    * of {@code set_config}, a write to {@code pg_settings} (its update rule calls set_config), or a
    * statement that runs code or a prepared statement the text does not show (DO, CALL, EXECUTE).
@@ -132,9 +141,14 @@ public final class StatementClassifier {
       }
     }
     for (FunctionRef f : a.functions) {
-      if (f.name().equalsIgnoreCase("set_config")
-          && (f.schema() == null || f.schema().equalsIgnoreCase("pg_catalog"))) {
+      if (f.schema() != null && !f.schema().equalsIgnoreCase("pg_catalog")) {
+        continue;
+      }
+      if (f.name().equalsIgnoreCase("set_config")) {
         return "set_config()";
+      }
+      if (SQL_RUNNING_FUNCTIONS.contains(f.name().toLowerCase(java.util.Locale.ROOT))) {
+        return f.name() + "()"; // runs SQL it is given as text, which may call set_config()
       }
     }
     for (TableRef t : a.writes) {

@@ -87,6 +87,11 @@ class StatementClassifierTest {
     cases.put("CALL my_proc(1)", "CALL");
     cases.put("EXECUTE p(1)", "EXECUTE");
     cases.put("SELECT 1; SELECT set_config('a.b', 'c', false)", "set_config()");
+    // built-ins that run SQL given as text
+    cases.put("SELECT query_to_xml('select set_config(''search_path'', ''x'', false)', false, false, '')",
+        "query_to_xml()");
+    cases.put("SELECT pg_catalog.table_to_xml('v', false, false, '')", "table_to_xml()");
+    cases.put("SELECT * FROM ts_stat('select to_tsvector(body) from docs')", "ts_stat()");
     cases.forEach((sql, what) ->
         assertThat(StatementClassifier.classify(sql).untrackedStateChange()).as(sql).contains(what));
     for (String sql : new String[] {"SELECT 'set_config(x)' FROM t", "SELECT current_setting('role')",

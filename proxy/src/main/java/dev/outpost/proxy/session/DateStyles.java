@@ -26,23 +26,29 @@ final class DateStyles {
   /**
    * The canonical command for a backend whose DateStyle was set by {@code previous} (a canonical
    * command, or null for the server's default) and then by {@code SET datestyle = valueSql}; null
-   * when either is not understood (the caller keeps the client's own command).
+   * when either is not understood (the caller keeps the client's own command). {@code reset} is the
+   * session's reset value (its startup DateStyle as a canonical command, or null for the server's
+   * default): what the word {@code DEFAULT} in a value stands for.
    */
-  static String after(String previous, String valueSql) {
+  static String after(String previous, String valueSql, String reset) {
     String[] parts = previous == null ? new String[2] : parts(previous);
-    if (parts == null) {
+    String[] resetParts = reset == null ? new String[2] : parts(reset);
+    String text = unquote(valueSql);
+    if (parts == null || resetParts == null || text == null) {
       return null;
     }
     String style = parts[0];
     String order = parts[1];
+    boolean styleGiven = false;
     boolean orderGiven = false;
-    for (String token : unquote(valueSql).split("[\\s,]+")) {
+    for (String token : text.split("[\\s,]+")) {
       String t = token.toLowerCase(Locale.ROOT);
       if (t.isEmpty()) {
         continue;
       }
       if (STYLES.contains(t)) {
         style = t.toUpperCase(Locale.ROOT);
+        styleGiven = true;
         if (t.equals("german") && !orderGiven) {
           order = "DMY";
         }
@@ -50,8 +56,13 @@ final class DateStyles {
         order = ORDERS.get(t);
         orderGiven = true;
       } else if (t.equals("default")) {
-        style = null;
-        order = null;
+        // the parts not given so far come from the reset value (check_datestyle)
+        if (!styleGiven) {
+          style = resetParts[0];
+        }
+        if (!orderGiven) {
+          order = resetParts[1];
+        }
       } else {
         return null;
       }
@@ -87,12 +98,42 @@ final class DateStyles {
     return parts;
   }
 
-  /** The text of an SQL value: a quoted string's contents, or an identifier or keyword as written. */
+  /**
+   * The text of an SQL value list ({@code 'ISO', 'DMY'} is as valid as {@code 'ISO, DMY'}): quoted
+   * strings' contents and bare words, joined by commas; null when a quote is not closed.
+   */
   private static String unquote(String valueSql) {
-    String v = valueSql.trim();
-    if (v.length() >= 2 && v.startsWith("'") && v.endsWith("'")) {
-      return v.substring(1, v.length() - 1).replace("''", "'");
+    StringBuilder out = new StringBuilder();
+    int n = valueSql.length();
+    int i = 0;
+    while (i < n) {
+      char c = valueSql.charAt(i);
+      if (c == '\'') {
+        int j = i + 1;
+        StringBuilder lit = new StringBuilder();
+        while (true) {
+          if (j >= n) {
+            return null;
+          }
+          char d = valueSql.charAt(j);
+          if (d == '\'') {
+            if (j + 1 < n && valueSql.charAt(j + 1) == '\'') {
+              lit.append('\'');
+              j += 2;
+              continue;
+            }
+            break;
+          }
+          lit.append(d);
+          j++;
+        }
+        out.append(lit).append(',');
+        i = j + 1;
+      } else {
+        out.append(c);
+        i++;
+      }
     }
-    return v;
+    return out.toString();
   }
 }

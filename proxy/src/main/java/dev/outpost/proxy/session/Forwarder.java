@@ -467,12 +467,13 @@ final class Forwarder {
 
   /**
    * Whether a statement may call nextval(): a write (a column default may), nextval() or setval()
-   * by name, user code the catalog calls volatile or has not described yet, or a statement of
-   * unknown effect. A read that calls only built-in functions and operators does not.
+   * by name, user code the catalog calls volatile or has not described yet, SQL the statement runs
+   * from text (query_to_xml(), DO …), or a statement of unknown effect. A read that calls only
+   * built-in functions and operators does not.
    */
   private static boolean mayCallNextval(CodeFacts c, CacheService.UserCode userCode) {
     if (c.writes() || userCode != CacheService.UserCode.NONE || c.kind() == StatementKind.OTHER
-        || c.kind() == StatementKind.SESSION) {
+        || c.kind() == StatementKind.SESSION || c.untrackedStateChange().isPresent()) {
       return true;
     }
     for (dev.outpost.cache.sql.FunctionRef f : c.functionCalls()) {

@@ -460,11 +460,28 @@ final class ResponseRouter {
     // that failed. What a COMMIT earlier in the request committed was invalidated at that COMMIT.
     boolean rolledBack = (("ROLLBACK".equals(endTag) || "PREPARE TRANSACTION".equals(endTag)) && !workSinceEnd)
         || (!explicitTransaction && errorSinceIdle);
-    if (!rolledBack) {
+    if (!rolledBack || writes.stream().anyMatch(ResponseRouter::mayCommitInside)) {
       invalidate(writes, writesEverything, null);
     }
     writes.clear();
     writesEverything = false;
+  }
+
+  /**
+   * Whether a statement may commit by itself, with no COMMIT tag to show for it: a DO block or a
+   * procedure (CALL) may COMMIT inside and then fail or be followed by a ROLLBACK, and what it
+   * committed stays committed. (In a multi-statement text, any mention of the two words counts.)
+   */
+  private static boolean mayCommitInside(dev.outpost.cache.sql.Classification c) {
+    String what = c.untrackedStateChange().orElse("");
+    if (what.equals("DO") || what.equals("CALL")) {
+      return true;
+    }
+    if (!c.isMultiStatement()) {
+      return false;
+    }
+    String t = c.normalizedText().toLowerCase(java.util.Locale.ROOT);
+    return t.contains("call ") || t.contains("do ") || t.contains("do$");
   }
 
   /**

@@ -135,17 +135,22 @@ final class SessionSettings {
   void set(String name, String valueSql) {
     String key = normalize(name);
     Map<String, String> next = new LinkedHashMap<>(current);
-    next.put(key, setCommand(current.get(key), key, valueSql));
+    next.put(key, setCommand(current.get(key), key, valueSql, startup.get(key)));
     current = Collections.unmodifiableMap(next);
+  }
+
+  /** The client's startup command for {@code name} (its reset value), or null. */
+  String startupCommand(String name) {
+    return startup.get(normalize(name));
   }
 
   /**
    * The command that records {@code SET key = valueSql} after {@code previous}: the SET itself, but
    * for DateStyle the canonical command of the value in force (see {@link DateStyles}).
    */
-  private static String setCommand(String previous, String key, String valueSql) {
+  private static String setCommand(String previous, String key, String valueSql, String reset) {
     if (key.equals("datestyle")) {
-      String merged = DateStyles.after(previous, valueSql);
+      String merged = DateStyles.after(previous, valueSql, reset);
       if (merged != null) {
         return merged;
       }
@@ -155,7 +160,7 @@ final class SessionSettings {
 
   private static String startupCommand(String key, String value) {
     if (key.equals("datestyle")) {
-      String merged = DateStyles.after(null, quoteLiteral(value));
+      String merged = DateStyles.after(null, quoteLiteral(value), null);
       if (merged != null) {
         return merged;
       }
@@ -193,7 +198,8 @@ final class SessionSettings {
     Map<String, String> next = new LinkedHashMap<>(applied);
     for (SessionCommand c : commands) {
       if (c instanceof SessionCommand.SetVariable v && !v.local()) {
-        next.put(normalize(v.name()), setCommand(next.get(normalize(v.name())), normalize(v.name()), v.value()));
+        // the backend's own reset value is the server's default, not the client's startup value
+        next.put(normalize(v.name()), setCommand(next.get(normalize(v.name())), normalize(v.name()), v.value(), null));
       } else if (c instanceof SessionCommand.ResetVariable r) {
         next.remove(normalize(r.name()));
       } else if (c instanceof SessionCommand.ResetAll) {
