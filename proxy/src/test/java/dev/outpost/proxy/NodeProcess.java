@@ -40,12 +40,27 @@ final class NodeProcess implements AutoCloseable {
    * A free loopback port, never 100 to 104 away from one handed out before: a cluster bind's
    * failure detector listens on its port + 100 (up to + 104), and the node refuses a relay or
    * cluster port in that range of another (a random pick hit it about once in a few hundred runs).
+   *
+   * <p>Picked below the kernel's ephemeral range where it can: a port from that range may be taken
+   * between this check and the node's bind as the source port of an outgoing connection — one
+   * node's JGroups connecting to a peer's port that nobody listens on yet can even connect to itself
+   * (TCP simultaneous open) and hold it. A fresh-clone CI run failed so: "No available port to bind
+   * to in range [41131 .. 41131]".
    */
   static synchronized int freePort() throws IOException {
+    int ephemeralLow = ephemeralRangeStart();
+    java.util.Random random = new java.util.Random();
     for (int attempt = 0; attempt < 100; attempt++) {
       int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
+      if (ephemeralLow > 20_000 + 1_000) {
+        port = 20_000 + random.nextInt(ephemeralLow - 20_000 - 200);
+        if (!bindable(port) || !bindable(port + 100)) {
+          continue;
+        }
+      } else {
+        try (ServerSocket s = new ServerSocket(0)) {
+          port = s.getLocalPort();
+        }
       }
       boolean clear = true;
       for (int other : HANDED_OUT) {
@@ -59,6 +74,26 @@ final class NodeProcess implements AutoCloseable {
       }
     }
     throw new IOException("no free port clear of the failure detectors' ports after 100 attempts");
+  }
+
+  /** The first port of the kernel's ephemeral range (Linux), else 0. */
+  private static int ephemeralRangeStart() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(false);
+      s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Starts {@code java [jvmArgs] -jar outpost.jar serve --listen 127.0.0.1:PORT [args]} and waits until it is ready. */
