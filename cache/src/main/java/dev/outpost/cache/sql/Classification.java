@@ -91,7 +91,6 @@ public record Classification(
     Objects.requireNonNull(untrackedStateChange, "untrackedStateChange");
   }
 
-  /** True if the text holds more than one statement. */
   /**
    * Whether a {@link #sessionScopedFeature()} is the creation of a temporary object (TEMP, or in
    * {@code pg_temp}): those features, and only those, name it so.
@@ -100,6 +99,7 @@ public record Classification(
     return feature.contains("TEMPORARY") || feature.contains("temporary") || feature.contains("pg_temp");
   }
 
+  /** True if the text holds more than one statement. */
   public boolean isMultiStatement() {
     return statementCount > 1;
   }

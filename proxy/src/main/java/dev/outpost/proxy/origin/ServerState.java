@@ -28,8 +28,9 @@ public final class ServerState {
   private long versions;
   private Object unnamedOwner;
   /**
-   * The client whose statements may have called nextval() here (any write or function call may),
-   * so that currval() and lastval() on this backend answer with its values; null when no one's.
+   * The client whose statements may have called nextval() here (a write, nextval() by name, user
+   * code, SQL run from text), so that currval() and lastval() on this backend answer with its
+   * values; null when no one's.
    */
   private Object sequenceOwner;
   private Map<String, String> appliedSettings = Map.of();

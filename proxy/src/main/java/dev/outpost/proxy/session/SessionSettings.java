@@ -139,11 +139,6 @@ final class SessionSettings {
     current = Collections.unmodifiableMap(next);
   }
 
-  /** The client's startup command for {@code name} (its reset value), or null. */
-  String startupCommand(String name) {
-    return startup.get(normalize(name));
-  }
-
   /**
    * The command that records {@code SET key = valueSql} after {@code previous}: the SET itself, but
    * for DateStyle the canonical command of the value in force (see {@link DateStyles}).
