@@ -379,7 +379,7 @@ public final class CatalogInspector implements AutoCloseable {
         if ("t".equals(r.persistence())) {
           uncacheable = first(uncacheable, "\"" + r.name() + "\" is a temporary table");
         }
-        Volatility before = volatility;
+        Volatility own = Volatility.IMMUTABLE; // of this relation's view definition and policies
         switch (r.kind()) {
           case "f":
             uncacheable = first(uncacheable, "\"" + r.name() + "\" is a foreign table");
@@ -388,9 +388,9 @@ public final class CatalogInspector implements AutoCloseable {
             uncacheable = first(uncacheable, "\"" + r.name() + "\" is a sequence");
             break;
           case "v": {
-            volatility = volatility.max(viewFunctions(c, r.oid()));
+            own = own.max(viewFunctions(c, r.oid()));
             readsUnknown |= mayReadTables(c, VIEW_FUNCTIONS, r.oid());
-            volatility = volatility.max(textVolatility(c, viewDefinition(c, r.oid())));
+            own = own.max(textVolatility(c, viewDefinition(c, r.oid())));
             queue.addAll(viewRelations(c, r.oid()));
             break;
           }
@@ -398,12 +398,13 @@ public final class CatalogInspector implements AutoCloseable {
             break;
         }
         if (r.rowSecurity()) {
-          volatility = volatility.max(policyVolatility(c, r.oid()));
+          own = own.max(policyVolatility(c, r.oid()));
           readsUnknown |= mayReadTables(c, POLICY_FUNCTIONS, r.oid());
           queue.addAll(policyRelations(c, r.oid()));
         }
-        if (!SYSTEM_SCHEMAS.contains(r.schema()) && volatility != before) {
-          userVolatility = userVolatility.max(volatility);
+        volatility = volatility.max(own);
+        if (!SYSTEM_SCHEMAS.contains(r.schema())) {
+          userVolatility = userVolatility.max(own);
         }
         for (Rel child : descendants(c, r.oid())) {
           queue.add(child);
