@@ -1,8 +1,12 @@
 package dev.outpost.proxy.session;
 
+import dev.outpost.cache.sql.SqlLexer;
+import dev.outpost.cache.sql.Token;
+import dev.outpost.cache.sql.TokenType;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * DateStyle is the one setting whose new value merges into the one in force: {@code SET datestyle
@@ -99,39 +103,18 @@ final class DateStyles {
   }
 
   /**
-   * The text of an SQL value list ({@code 'ISO', 'DMY'} is as valid as {@code 'ISO, DMY'}): quoted
-   * strings' contents and bare words, joined by commas; null when a quote is not closed.
+   * The words of an SQL value list ({@code 'ISO', 'DMY'} is as valid as {@code 'ISO, DMY'}): the
+   * contents of its strings and its bare words, joined by commas, as the lexer reads them; null
+   * when a string is not closed.
    */
   private static String unquote(String valueSql) {
-    StringBuilder out = new StringBuilder();
-    int n = valueSql.length();
-    int i = 0;
-    while (i < n) {
-      char c = valueSql.charAt(i);
-      if (c == '\'') {
-        int j = i + 1;
-        StringBuilder lit = new StringBuilder();
-        while (true) {
-          if (j >= n) {
-            return null;
-          }
-          char d = valueSql.charAt(j);
-          if (d == '\'') {
-            if (j + 1 < n && valueSql.charAt(j + 1) == '\'') {
-              lit.append('\'');
-              j += 2;
-              continue;
-            }
-            break;
-          }
-          lit.append(d);
-          j++;
-        }
-        out.append(lit).append(',');
-        i = j + 1;
-      } else {
-        out.append(c);
-        i++;
+    StringJoiner out = new StringJoiner(",");
+    for (Token t : SqlLexer.tokenize(valueSql)) {
+      if (!t.terminated()) {
+        return null;
+      }
+      if (t.type() == TokenType.STRING || t.type() == TokenType.IDENTIFIER) {
+        out.add(t.value());
       }
     }
     return out.toString();

@@ -1,7 +1,6 @@
 package dev.outpost.proxy.session;
 
 import dev.outpost.cache.sql.SessionCommand;
-import dev.outpost.cache.sql.SqlLexer;
 import dev.outpost.cache.sql.Token;
 import dev.outpost.wire.Frame;
 import dev.outpost.wire.FrontendType;
@@ -184,12 +183,7 @@ final class OutpostCommands {
       // node must not answer the SET alone and drop the statements after it)
       return null;
     }
-    List<Token> words = new ArrayList<>();
-    for (Token t : SqlLexer.tokenize(sql)) {
-      if (!t.type().isComment() && !";".equals(t.text())) {
-        words.add(t);
-      }
-    }
+    List<Token> words = SqlInspector.words(sql);
     if (words.size() == 4 && words.get(0).isWord("show") && isSettingName(words, 1)) {
       return new Command(Kind.SHOW, null, null);
     }

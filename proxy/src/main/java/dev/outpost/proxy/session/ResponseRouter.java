@@ -632,7 +632,7 @@ final class ResponseRouter {
    */
   private void rolledBack(Expectation head) {
     String sql = head.sql == null ? null : head.kind == Kind.QUERY ? statementAt(head) : head.sql;
-    List<dev.outpost.cache.sql.Token> words = sql == null ? null : words(sql);
+    List<dev.outpost.cache.sql.Token> words = sql == null ? null : SqlInspector.words(sql);
     boolean toSavepoint = words == null || words.stream().anyMatch(t -> t.isWord("to"));
     if (!toSavepoint) {
       endTag = "ROLLBACK";
@@ -658,7 +658,7 @@ final class ResponseRouter {
   /** SAVEPOINT name, or RELEASE [SAVEPOINT] name. */
   private void savepoint(Expectation head, String tag) {
     String sql = head.sql == null ? null : head.kind == Kind.QUERY ? statementAt(head) : head.sql;
-    List<dev.outpost.cache.sql.Token> words = sql == null ? List.of() : words(sql);
+    List<dev.outpost.cache.sql.Token> words = sql == null ? List.of() : SqlInspector.words(sql);
     String name = words.isEmpty() ? null : words.get(words.size() - 1).value();
     if (tag.equals("SAVEPOINT")) {
       savepoints.add(new Savepoint(name, pendingCommands.size()));
@@ -681,17 +681,6 @@ final class ResponseRouter {
       }
     }
     return -1;
-  }
-
-  /** The statement's words and identifiers, without comments and semicolons. */
-  private static List<dev.outpost.cache.sql.Token> words(String sql) {
-    List<dev.outpost.cache.sql.Token> out = new ArrayList<>();
-    for (dev.outpost.cache.sql.Token t : dev.outpost.cache.sql.SqlLexer.tokenize(sql)) {
-      if (!t.type().isComment() && !";".equals(t.text())) {
-        out.add(t);
-      }
-    }
-    return out;
   }
 
   /**

@@ -35,6 +35,17 @@ final class SqlInspector {
     return SessionCommand.parse(sql);
   }
 
+  /** The tokens of {@code sql} without comments and semicolons: its words, names and constants. */
+  static List<dev.outpost.cache.sql.Token> words(String sql) {
+    List<dev.outpost.cache.sql.Token> out = new java.util.ArrayList<>();
+    for (dev.outpost.cache.sql.Token t : dev.outpost.cache.sql.SqlLexer.tokenize(sql)) {
+      if (!t.type().isComment() && !";".equals(t.text())) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
   /** The statements of a simple-query string, in order. */
   static List<String> statements(String sql) {
     return SqlStatements.split(sql);
