@@ -769,10 +769,10 @@ class CacheBehaviorIT {
       assertThat(readV(c, 46)).isEqualTo("d46");
 
       untilHit(() -> readV(c, 47));
-      raw.send(RawClient.concat(
-          RawClient.parse("", "DO $$ BEGIN UPDATE kv SET v = 'd47' WHERE k = 47; COMMIT; END $$"),
-          RawClient.bind("", ""), RawClient.execute(""),
-          RawClient.parse("", "ROLLBACK"), RawClient.bind("", ""), RawClient.execute(""), RawClient.sync()));
+      raw.send(Wire.concat(
+          Wire.parse("", "DO $$ BEGIN UPDATE kv SET v = 'd47' WHERE k = 47; COMMIT; END $$"),
+          Wire.bind("", ""), Wire.execute(""),
+          Wire.parse("", "ROLLBACK"), Wire.bind("", ""), Wire.execute(""), Wire.sync()));
       assertThat(raw.readUntilReady()).noneMatch(m -> m.type() == 'E');
       assertThat(readV(c, 47)).isEqualTo("d47");
     }

@@ -95,19 +95,19 @@ class CopyIT {
     try (RawClient raw = new RawClient(port)) {
       raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
       for (boolean complete : new boolean[] {true, false}) {
-        raw.send(RawClient.concat(RawClient.parse("", "COPY ext_t FROM STDIN"), RawClient.bind("", ""),
-            RawClient.describePortal(""), RawClient.execute(""), RawClient.sync()));
+        raw.send(Wire.concat(Wire.parse("", "COPY ext_t FROM STDIN"), Wire.bind("", ""),
+            Wire.describePortal(""), Wire.execute(""), Wire.sync()));
         RawClient.Message m;
         while ((m = raw.read()) != null && m.type() != 'G') {
           seen.add(m.summary());
         }
         seen.add("G");
         if (complete) {
-          raw.send(RawClient.concat(RawClient.message('d', "1\tone\n2\ttwo\n".getBytes(StandardCharsets.UTF_8)),
-              RawClient.message('c', new byte[0]), RawClient.sync()));
+          raw.send(Wire.concat(RawClient.message('d', "1\tone\n2\ttwo\n".getBytes(StandardCharsets.UTF_8)),
+              RawClient.message('c', new byte[0]), Wire.sync()));
         } else {
-          raw.send(RawClient.concat(RawClient.message('f', "given up\0".getBytes(StandardCharsets.UTF_8)),
-              RawClient.sync()));
+          raw.send(Wire.concat(RawClient.message('f', "given up\0".getBytes(StandardCharsets.UTF_8)),
+              Wire.sync()));
         }
         raw.readUntilReady().forEach(r -> seen.add(r.summary()));
         raw.send(RawClient.query("SELECT 'in step'"));

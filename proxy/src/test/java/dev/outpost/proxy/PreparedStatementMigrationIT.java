@@ -158,12 +158,12 @@ class PreparedStatementMigrationIT {
     try (RawClient raw = new RawClient(port)) {
       raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
       byte[][] steps = {
-          RawClient.concat(RawClient.parse("s1", "SELECT * FROM no_such_table"), RawClient.sync()),
-          RawClient.concat(RawClient.bind("", "s1"), RawClient.execute(""), RawClient.sync()),
-          RawClient.concat(RawClient.parse("s1", "SELECT 1"), RawClient.sync()),
-          RawClient.concat(RawClient.bind("", "s1"), RawClient.execute(""), RawClient.sync()),
-          RawClient.concat(RawClient.parse("d1", "SELECT 1"), RawClient.parse("d1", "SELECT 2"), RawClient.sync()),
-          RawClient.concat(RawClient.bind("", "d1"), RawClient.execute(""), RawClient.sync())};
+          Wire.concat(Wire.parse("s1", "SELECT * FROM no_such_table"), Wire.sync()),
+          Wire.concat(Wire.bind("", "s1"), Wire.execute(""), Wire.sync()),
+          Wire.concat(Wire.parse("s1", "SELECT 1"), Wire.sync()),
+          Wire.concat(Wire.bind("", "s1"), Wire.execute(""), Wire.sync()),
+          Wire.concat(Wire.parse("d1", "SELECT 1"), Wire.parse("d1", "SELECT 2"), Wire.sync()),
+          Wire.concat(Wire.bind("", "d1"), Wire.execute(""), Wire.sync())};
       for (byte[] step : steps) {
         raw.send(step);
         raw.readUntilReady().forEach(m -> seen.add(m.summary()));

@@ -93,43 +93,6 @@ final class RawClient implements AutoCloseable {
     return ByteBuffer.allocate(5 + body.length).put((byte) type).putInt(4 + body.length).put(body).array();
   }
 
-  static byte[] parse(String statement, String sql) {
-    byte[] name = statement.getBytes(StandardCharsets.UTF_8);
-    byte[] text = sql.getBytes(StandardCharsets.UTF_8);
-    return message('P', ByteBuffer.allocate(name.length + 1 + text.length + 1 + 2).put(name).put((byte) 0).put(text)
-        .put((byte) 0).putShort((short) 0).array());
-  }
-
-  /** Bind with no parameters and text results. */
-  static byte[] bind(String portal, String statement) {
-    byte[] p = portal.getBytes(StandardCharsets.UTF_8);
-    byte[] st = statement.getBytes(StandardCharsets.UTF_8);
-    return message('B', ByteBuffer.allocate(p.length + 1 + st.length + 1 + 6).put(p).put((byte) 0).put(st)
-        .put((byte) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0).array());
-  }
-
-  static byte[] describePortal(String portal) {
-    byte[] p = portal.getBytes(StandardCharsets.UTF_8);
-    return message('D', ByteBuffer.allocate(p.length + 2).put((byte) 'P').put(p).put((byte) 0).array());
-  }
-
-  static byte[] execute(String portal) {
-    byte[] p = portal.getBytes(StandardCharsets.UTF_8);
-    return message('E', ByteBuffer.allocate(p.length + 5).put(p).put((byte) 0).putInt(0).array());
-  }
-
-  static byte[] sync() {
-    return message('S', new byte[0]);
-  }
-
-  static byte[] concat(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] p : parts) {
-      out.writeBytes(p);
-    }
-    return out.toByteArray();
-  }
-
   static byte[] query(String sql) {
     byte[] s = sql.getBytes(StandardCharsets.UTF_8);
     byte[] body = new byte[s.length + 1];

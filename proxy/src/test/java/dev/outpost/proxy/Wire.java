@@ -50,6 +50,50 @@ final class Wire {
     return out.toByteArray();
   }
 
+  /** One message each: what a test sends message by message (libpq's own sequences, say). */
+  static byte[] parse(String statement, String sql) {
+    return bytes(new Parse(statement, sql, new int[0]).encode(A));
+  }
+
+  /** Bind with no parameters and text results. */
+  static byte[] bind(String portal, String statement) {
+    ByteBuf bind = A.buffer();
+    bind.writeByte('B').writeInt(0);
+    ByteBufUtil.writeUtf8(bind, portal);
+    bind.writeByte(0);
+    ByteBufUtil.writeUtf8(bind, statement);
+    bind.writeByte(0).writeShort(0).writeShort(0).writeShort(0);
+    bind.setInt(1, bind.readableBytes() - 1);
+    return bytes(bind);
+  }
+
+  static byte[] describePortal(String portal) {
+    return bytes(new Describe(Describe.PORTAL, portal).encode(A));
+  }
+
+  static byte[] execute(String portal) {
+    return bytes(new Execute(portal, 0).encode(A));
+  }
+
+  static byte[] sync() {
+    return bytes(Sync.INSTANCE.encode(A));
+  }
+
+  /** Messages in one batch. */
+  static byte[] concat(byte[]... messages) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] m : messages) {
+      out.writeBytes(m);
+    }
+    return out.toByteArray();
+  }
+
+  private static byte[] bytes(ByteBuf b) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    add(out, b);
+    return out.toByteArray();
+  }
+
   private static void add(ByteArrayOutputStream out, ByteBuf b) {
     try {
       out.writeBytes(ByteBufUtil.getBytes(b));
