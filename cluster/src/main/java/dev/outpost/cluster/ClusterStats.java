@@ -18,7 +18,9 @@ package dev.outpost.cluster;
  * @param flushes flushes delivered to this node's cache (joins, coordinator changes, merges and
  *     cluster-wide flushes)
  * @param eventsSequenced events this node stamped while it was the region's coordinator
- * @param eventsOutOfOrder events received outside the current term's order (late or early)
+ * @param eventsOutOfOrder events received outside the current term's order: late (an older term), or
+ *     early (a view not installed here yet) and still not in order once that view came, or given up
+ *     because too many waited; early events that fit their view when it comes are applied, not counted
  * @param framesRejected frames rejected as malformed, of an unknown version, or oversized
  * @param applyFailures events the cache threw on when they were applied (a bug; logged)
  * @param sendFailures frames the channel refused to send

@@ -32,6 +32,11 @@ final class FrameReader {
     return limit - pos;
   }
 
+  /** A copy of the bytes not read yet (the reader does not move). */
+  byte[] copyRemaining() {
+    return Arrays.copyOfRange(buf, pos, limit);
+  }
+
   int readByte() throws MalformedFrameException {
     need(1);
     return buf[pos++] & 0xff;

@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * frame where the cache can use it. A member applies a stamped frame only if it comes from the
  * coordinator of the member's current view, belongs to a term that began no earlier than the
  * member's last coordinator change and no later than its current view, and is numbered above
- * everything it applied before; anything else is out of order: a fill is dropped, an invalidation
- * is sent again to be stamped in the current term.
+ * everything it applied before. A frame of a term whose view this member has not installed yet
+ * (JGroups can deliver a new coordinator's first frames before its view) is held and judged again
+ * once that view is installed, after the view's flush. Anything else is out of order: a fill is
+ * dropped, an invalidation is sent again to be stamped in the current term.
  *
  * <p>Coordinator changes, merges and joins. When the coordinator changes, or partitions merge, a
  * new term starts with a higher epoch than any term before it on either side, so numbers stay
@@ -99,7 +101,8 @@ public final class JGroupsCacheBus implements CacheBus {
     this.ticker = ticker;
     this.tuning = tuning;
     this.stamper = new Stamper(nodeName, region, relayEnabled, sequencer, counters);
-    this.order = new RegionOrder(nodeName, tuning, counters, this::queueSubmission, this::ownInvalidationDelivered);
+    this.order = new RegionOrder(nodeName, tuning, counters, this::queueSubmission, this::ownInvalidationDelivered,
+        ticker);
     this.outbox = new Outbox("outpost-cluster-sender-" + nodeName, tuning.maxQueuedFillBytes(),
         tuning.tick().toNanos(), new SenderHandler());
   }
@@ -298,7 +301,7 @@ public final class JGroupsCacheBus implements CacheBus {
       if (own != null) {
         forgetOwnFill(env.token());
       }
-      order.onSequenced(senderId, sequence, env, in, own == null ? null : own.fill(), ticker);
+      order.onSequenced(senderId, sequence, env, in, own == null ? null : own.fill());
     }
   }
 
@@ -358,6 +361,13 @@ public final class JGroupsCacheBus implements CacheBus {
   boolean flushPending() {
     synchronized (lock) {
       return order.flushPending();
+    }
+  }
+
+  /** Events held for a view this node has not installed yet. */
+  int earlyEvents() {
+    synchronized (lock) {
+      return order.earlyEvents();
     }
   }
 

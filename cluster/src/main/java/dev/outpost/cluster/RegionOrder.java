@@ -21,21 +21,39 @@ import org.slf4j.LoggerFactory;
  * <p>An event is in order if it comes from the coordinator of this node's current view, its epoch
  * is at least the view id of this node's last term change (0 for the first view: a joiner accepts
  * the term already running) and at most its current view id (the sender's term began in a view
- * this node has installed), and its sequence is above every sequence applied here. Not
- * thread-safe: the bus calls it under its lock, which is also what makes delivery to the cache one
- * event at a time.
+ * this node has installed), and its sequence is above every sequence applied here.
+ *
+ * <p>An event whose epoch is above this node's current view id is early: JGroups may deliver a new
+ * coordinator's first frames before this node has installed the view that made it coordinator. Such
+ * events are held, in arrival order, and run through these rules again once a view is installed
+ * (after that view's flush), so every member applies the same events of a term at the same numbers.
+ * Dropping them instead would let a member miss an invalidation that the coordinator stamps only once
+ * per term (a resubmitted copy) and then admit a fill that every other member rejects. If more than
+ * {@link #MAX_EARLY_EVENTS} events or {@link BusTuning#maxQueuedFillBytes} bytes wait, they are given
+ * up: fills are dropped, invalidations are sent again to be numbered anew, and the node flushes
+ * just below the next event it receives in order, which covers whatever the given-up events changed.
+ *
+ * <p>Not thread-safe: the bus calls it under its lock, which is also what makes delivery to the
+ * cache one event at a time.
  */
 final class RegionOrder {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegionOrder.class);
+
+  /** At most this many early events wait for their view (see the class comment). */
+  static final int MAX_EARLY_EVENTS = 4096;
 
   private final String nodeName;
   private final BusTuning tuning;
   private final BusCounters counters;
   private final Consumer<byte[]> submit;
   private final LongConsumer ownInvalidationDelivered;
+  private final Ticker ticker;
   private final ArrayDeque<Recent> recent = new ArrayDeque<>();
+  private final ArrayDeque<Early> early = new ArrayDeque<>();
   private final LogThrottle applyLog = new LogThrottle(10, TimeUnit.SECONDS);
+  private final LogThrottle earlyLog = new LogThrottle(10, TimeUnit.SECONDS);
+  private long earlyBytes;
 
   private CacheEventSink sink;
   private RegionView view;
@@ -47,13 +65,17 @@ final class RegionOrder {
   /** An invalidation applied here, kept for {@link BusTuning#recentWindow}. */
   private record Recent(CacheEvent.Invalidation invalidation, int flags, long atNanos) {}
 
+  /** An event stamped in a view this node has not installed yet; its payload is a copy. */
+  private record Early(String senderId, long sequence, Frames.Envelope env, byte[] payload, CacheEvent.Fill own) {}
+
   RegionOrder(String nodeName, BusTuning tuning, BusCounters counters, Consumer<byte[]> submit,
-      LongConsumer ownInvalidationDelivered) {
+      LongConsumer ownInvalidationDelivered, Ticker ticker) {
     this.nodeName = nodeName;
     this.tuning = tuning;
     this.counters = counters;
     this.submit = submit;
     this.ownInvalidationDelivered = ownInvalidationDelivered;
+    this.ticker = ticker;
   }
 
   void bind(CacheEventSink target) {
@@ -86,6 +108,7 @@ final class RegionOrder {
         flushPending = sink != null;
       }
     }
+    replayEarly();
     return newTerm;
   }
 
@@ -110,7 +133,11 @@ final class RegionOrder {
 
   /** A stamped event; {@code own} is this node's own fill object when the event is its fill. */
   void onSequenced(String senderId, long sequence, Frames.Envelope env, FrameReader payload,
-      CacheEvent.Fill own, Ticker ticker) throws MalformedFrameException {
+      CacheEvent.Fill own) throws MalformedFrameException {
+    if (view == null || SequenceSpace.epoch(sequence) > view.id()) {
+      hold(new Early(senderId, sequence, env, payload.copyRemaining(), own));
+      return;
+    }
     boolean forMe = env.audience() == Frames.AUDIENCE_ALL || env.submitter().equals(nodeName);
     if (!inOrder(senderId, sequence)) {
       if (forMe) {
@@ -170,6 +197,11 @@ final class RegionOrder {
     }
   }
 
+  /** Events held for a view not installed yet. */
+  int earlyEvents() {
+    return early.size();
+  }
+
   /** Forgets invalidations older than the recent window. */
   void housekeeping(long nowNanos) {
     long window = tuning.recentWindow().toNanos();
@@ -195,7 +227,70 @@ final class RegionOrder {
     return epoch >= minEpoch && epoch <= view.id() && sequence > lastSequence;
   }
 
-  /** Late (old term) or early (a term this node has not installed): never apply, but keep invalidations. */
+  private void hold(Early e) {
+    if (early.size() >= MAX_EARLY_EVENTS || earlyBytes + e.payload().length > tuning.maxQueuedFillBytes()) {
+      giveUpEarly();
+    }
+    early.addLast(e);
+    earlyBytes += e.payload().length;
+    LOG.debug("node {}: holding {} until view {} is installed here (current view {})", nodeName,
+        SequenceSpace.format(e.sequence()), SequenceSpace.epoch(e.sequence()), view == null ? "none" : view.id());
+  }
+
+  /** Runs the held events through the rules again, in arrival order; those still early stay held. */
+  private void replayEarly() {
+    for (int n = early.size(); n > 0; n--) {
+      Early e = early.removeFirst();
+      earlyBytes -= e.payload().length;
+      try {
+        onSequenced(e.senderId(), e.sequence(), e.env(), new FrameReader(e.payload(), 0, e.payload().length), e.own());
+      } catch (MalformedFrameException ex) {
+        counters.framesRejected.increment();
+        if (earlyLog.allow()) {
+          LOG.warn("node {}: ignored a held cluster frame at {}: {}", nodeName, SequenceSpace.format(e.sequence()),
+              ex.getMessage());
+        }
+      }
+    }
+  }
+
+  /**
+   * Too many early events: gives all of them up. Their invalidations are sent again without the
+   * resubmitted mark (the coordinator may have stamped a marked copy already and would drop another),
+   * and the flush just below the next in-order event covers everything they would have changed.
+   */
+  private void giveUpEarly() {
+    if (earlyLog.allow()) {
+      LOG.warn("node {}: {} cluster events ({} bytes) arrived for a view not installed here yet; giving them up"
+          + " and flushing at the next event", nodeName, early.size(), earlyBytes);
+    }
+    for (Early e : early) {
+      counters.eventsOutOfOrder.increment();
+      boolean forMe = e.env().audience() == Frames.AUDIENCE_ALL || e.env().submitter().equals(nodeName);
+      if (!forMe) {
+        continue;
+      }
+      try {
+        FrameReader payload = new FrameReader(e.payload(), 0, e.payload().length);
+        switch (e.env().payloadType()) {
+          case Frames.PAYLOAD_INVALIDATION -> {
+            counters.invalidationsResubmitted.increment();
+            submit.accept(Frames.submitInvalidation(nodeName, e.env().flags() & Frames.FLAG_FROM_OTHER_REGION,
+                EventCodec.readInvalidation(payload)));
+          }
+          case Frames.PAYLOAD_FLUSH -> { } // covered by the flush below
+          default -> counters.fillsDropped.increment();
+        }
+      } catch (MalformedFrameException ex) {
+        counters.framesRejected.increment();
+      }
+    }
+    early.clear();
+    earlyBytes = 0;
+    flushPending = sink != null;
+  }
+
+  /** Late (old term) or not in order when its view came: never apply, but keep invalidations. */
   private void outOfOrder(Frames.Envelope env, FrameReader payload) throws MalformedFrameException {
     counters.eventsOutOfOrder.increment();
     switch (env.payloadType()) {

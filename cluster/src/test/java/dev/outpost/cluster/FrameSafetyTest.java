@@ -98,13 +98,20 @@ class FrameSafetyTest {
         Dependencies.ofNames("forged")), Long.MAX_VALUE / 2, other.name());
     FrameWriter w = Frames.submit(Frames.AUDIENCE_ALL, 0, other.name(), 1, Frames.PAYLOAD_FILL, 256);
     EventCodec.writeFill(w, fill, System.nanoTime());
-    byte[] forged = Frames.sequenced(SequenceSpace.sequence(SequenceSpace.MAX_EPOCH, 1), w.toByteArray());
+    // One forged number in the current view's term, one in a term of a view far ahead: the first is
+    // out of order at once (wrong sender), the second is held for a view that never comes.
+    long viewId = coordinator.node.snapshot().viewId();
+    byte[] current = Frames.sequenced(SequenceSpace.sequence(viewId, SequenceSpace.MAX_COUNTER - 1), w.toByteArray());
+    byte[] ahead = Frames.sequenced(SequenceSpace.sequence(SequenceSpace.MAX_EPOCH, 1), w.toByteArray());
     long before = coordinator.stats().eventsOutOfOrder();
 
-    other.node.channel().send(new BytesMessage(coordinator.node.channel().getAddress(), forged));
+    other.node.channel().send(new BytesMessage(coordinator.node.channel().getAddress(), current));
+    other.node.channel().send(new BytesMessage(coordinator.node.channel().getAddress(), ahead));
 
-    await().atMost(TestRegion.DEADLINE).untilAsserted(() ->
-        assertThat(coordinator.stats().eventsOutOfOrder()).isGreaterThan(before));
+    await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
+      assertThat(coordinator.stats().eventsOutOfOrder()).isGreaterThan(before);
+      assertThat(coordinator.node.bus().earlyEvents()).isEqualTo(1);
+    });
     assertThat(coordinator.read(k)).isEmpty();
     // Numbering was not pushed ahead by the forged sequence: real events still apply.
     CacheKey real = key("SELECT * FROM real_after_forged");

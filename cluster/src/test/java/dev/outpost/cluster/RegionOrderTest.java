@@ -34,7 +34,7 @@ class RegionOrderTest {
 
   @BeforeEach
   void setUp() {
-    order = new RegionOrder("me", TestStacks.FAST, counters, submitted::add, ownDelivered::add);
+    order = new RegionOrder("me", TestStacks.FAST, counters, submitted::add, ownDelivered::add, ticker);
     order.bind((seq, event) -> applied.add(new Applied(seq, event)));
   }
 
@@ -46,7 +46,7 @@ class RegionOrderTest {
     FrameReader in = new FrameReader(submit, 0, submit.length);
     Frames.readKind(in);
     Frames.Envelope env = Frames.readEnvelope(in);
-    order.onSequenced(sender.id(), SequenceSpace.sequence(epoch, counter), env, in, null, ticker);
+    order.onSequenced(sender.id(), SequenceSpace.sequence(epoch, counter), env, in, null);
   }
 
   private static byte[] invalidation(String origin, long id, String table) {
@@ -114,11 +114,80 @@ class RegionOrderTest {
   }
 
   @Test
-  void eventOfATermThisNodeHasNotInstalled_isNotApplied() throws Exception {
-    order.onView(view(5, false, C1, ME));
-    stamped(C1, 6, 1, fill("c1", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL));
+  void eventOfAViewNotInstalledYet_isHeld_andAppliedAfterThatViewsFlush() throws Exception {
+    order.onView(view(5, false, C1, C2, ME));
+    stamped(C1, 5, 1, invalidation("c1", 1, "t"));
+    applied.clear();
+    // C2 became coordinator in view 6; its first frames arrive before view 6 is installed here.
+    stamped(C2, 6, 1, invalidation("c1", 1, "t")); // a resubmitted copy: the only one stamped in term 6
+    stamped(C2, 6, 2, fill("c2", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL));
+    stamped(C2, 6, 3, invalidation("me", 8, "mine"));
     assertThat(applied).isEmpty();
+    assertThat(ownDelivered).isEmpty();
+    assertThat(order.earlyEvents()).isEqualTo(3);
+
+    order.onView(view(6, false, C2, ME));
+
+    assertThat(applied).extracting(Applied::sequence).containsExactly(SequenceSpace.sequence(6, 0),
+        SequenceSpace.sequence(6, 1), SequenceSpace.sequence(6, 2), SequenceSpace.sequence(6, 3));
+    assertThat(applied.get(0).event()).isInstanceOf(CacheEvent.Flush.class);
+    assertThat(applied.get(1).event()).isInstanceOf(CacheEvent.Invalidation.class);
+    assertThat(applied.get(2).event()).isInstanceOf(CacheEvent.Fill.class);
+    assertThat(ownDelivered).containsExactly(8L);
+    assertThat(submitted).isEmpty();
+    assertThat(counters.eventsOutOfOrder.sum()).isZero();
+    assertThat(order.earlyEvents()).isZero();
+  }
+
+  @Test
+  void heldEvent_stillAheadOfTheNextView_staysHeld_untilItsOwnView() throws Exception {
+    order.onView(view(5, false, C1, ME));
+    stamped(C1, 7, 1, invalidation("c1", 1, "t"));
+    order.onView(view(6, false, C1, C2, ME));
+    assertThat(order.earlyEvents()).isEqualTo(1);
+    applied.clear();
+    order.onView(view(7, true, C1, C2, ME));
+    assertThat(applied).extracting(Applied::sequence)
+        .containsExactly(SequenceSpace.sequence(7, 0), SequenceSpace.sequence(7, 1));
+  }
+
+  @Test
+  void heldEvent_whoseViewMadeAnotherNodeCoordinator_isOutOfOrder_andItsInvalidationIsSentAgain() throws Exception {
+    order.onView(view(5, false, C1, C2, ME));
+    applied.clear();
+    stamped(C2, 6, 1, invalidation("c2", 1, "t"));
+    stamped(C2, 6, 2, fill("c2", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL));
+
+    order.onView(view(6, true, C1, C2, ME)); // the merge went C1's way after all
+
+    assertThat(applied).containsExactly(new Applied(SequenceSpace.sequence(6, 0), new CacheEvent.Flush("me")));
+    assertThat(submitted).hasSize(1);
     assertThat(counters.fillsDropped.sum()).isEqualTo(1);
+    assertThat(counters.eventsOutOfOrder.sum()).isEqualTo(2);
+  }
+
+  @Test
+  void tooManyEarlyEvents_areGivenUp_invalidationsSentAgainUnmarked_andTheNextInOrderEventFlushesBelowIt()
+      throws Exception {
+    order.onView(view(5, false, C1, ME));
+    stamped(C1, 5, 1, invalidation("c1", 1, "t"));
+    applied.clear();
+    stamped(C1, 6, 1, invalidation("c1", 2, "early"));
+    for (int i = 2; i <= RegionOrder.MAX_EARLY_EVENTS + 1; i++) {
+      stamped(C1, 6, i, fill("c1", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL));
+    }
+    assertThat(order.earlyEvents()).isEqualTo(1); // the last one; the others were given up
+    assertThat(submitted).hasSize(1);
+    FrameReader in = new FrameReader(submitted.get(0), 0, submitted.get(0).length);
+    Frames.readKind(in);
+    assertThat(Frames.readEnvelope(in).has(Frames.FLAG_RESUBMITTED)).isFalse();
+    assertThat(EventCodec.readInvalidation(in).tables()).containsExactly("early");
+    assertThat(counters.fillsDropped.sum()).isEqualTo(RegionOrder.MAX_EARLY_EVENTS - 1);
+
+    order.onView(view(6, false, C1, ME)); // same coordinator: no term change, so no flush of its own
+    long last = SequenceSpace.sequence(6, RegionOrder.MAX_EARLY_EVENTS + 1);
+    assertThat(applied).extracting(Applied::sequence).containsExactly(last - 1, last);
+    assertThat(applied.get(0).event()).isInstanceOf(CacheEvent.Flush.class);
   }
 
   @Test

@@ -86,6 +86,14 @@ final class TestNode implements AutoCloseable {
     return node.snapshot().stats();
   }
 
+  /** What a failing test prints about this node: its view of the region, its sequence and its counters. */
+  String describe() {
+    JGroupsCacheBus b = node.bus();
+    return name() + ": " + node.snapshot() + ", applied " + SequenceSpace.format(b.lastSequence()) + ", stamped "
+        + SequenceSpace.format(b.lastStamped()) + ", flush pending " + b.flushPending() + ", queued " + b.queued()
+        + ", " + cache.stats();
+  }
+
   /** Fails if the bus ever delivered a sequence number that was not above the previous one. */
   void assertSequencesIncreased() {
     assertThat(bus.violations()).as("non-increasing deliveries on %s", name()).isEmpty();
