@@ -82,14 +82,17 @@ class CacheLockstepIT {
       System.out.printf("lockstep %s pooling, seed %d, max-age %d ms: %d answers compared, %d of them from the"
           + " cache (%s)%n", mode, seed, maxAgeMillis, p.compared, p.comparedFromCache, p.statuses);
       // the check must have met the cache. How often it does depends on timing (reads go uncached
-      // while the catalog describes a function or a schema change): 100-150 such answers in 1,200
-      // steps here with the default freshness, but 5 to 33 in two runs of one 300-step session
-      // program; with entries stale after 1 ms, 14 to 292 in 3,000 steps (seed 40, six runs). A
-      // program much shorter than the default may end before the catalog has described its
-      // functions, and meet the cache not at all (one 300-step run did): run campaigns longer.
+      // while the catalog describes a function or a schema change, and the program runs a step
+      // every few milliseconds): in 1,200 steps with the default freshness, 16 to 173 such answers
+      // in 36 runs of seeds 1-3 on the 2-core machine (2026-12-01), and 6 in one earlier run of
+      // seed 1; 5 to 33 in two runs of one 300-step session program; with entries stale after
+      // 1 ms, 14 to 292 in 3,000 steps (seed 40, six runs). So the floor only proves that the cache
+      // took part; the answers themselves are what the check compares. A program much shorter than
+      // the default may end before the catalog has described its functions, and meet the cache not
+      // at all (one 300-step run did): run campaigns longer.
       assertThat(p.comparedFromCache).as("seed %d: answers compared that the cache served (of %d; %s)", seed, p.compared,
               p.statuses)
-          .isGreaterThanOrEqualTo(maxAgeMillis == 0 ? Math.max(1, STEPS / 100) : 1);
+          .isGreaterThanOrEqualTo(maxAgeMillis == 0 ? Math.max(1, STEPS / 400) : 1);
       assertThat(p.statuses).as("every read gets one cache status (DESIGN §6.1), failed ones too").doesNotContainKey("none");
     }
   }

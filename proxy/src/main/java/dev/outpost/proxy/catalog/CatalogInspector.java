@@ -43,7 +43,14 @@ import org.slf4j.LoggerFactory;
  * relation name is uncacheable if any relation of that name is). Over-caution costs hit rate;
  * a wrong answer would cost correctness.
  *
- * <p>Lookups run on a small dedicated thread pool, never on an event loop. Thread-safe.
+ * <p>Lookups run on a small dedicated thread pool, never on an event loop. A lookup never waits
+ * long for a lock: describing a view or a row-security policy makes Postgres lock the relations
+ * involved, so a migration holding an ACCESS EXCLUSIVE lock (ALTER TABLE, LOCK TABLE, TRUNCATE)
+ * would otherwise hold a catalog thread until it commits, and two such lookups would stop every
+ * other lookup of the node. The catalog's connections run with {@code lock_timeout} {@value
+ * #LOCK_TIMEOUT_MS} ms (and a {@code statement_timeout} backstop); a lookup that fails for any
+ * reason counts as unknown facts (nothing that needs them is cached) and is not tried again for
+ * {@link #RETRY_AFTER_FAILURE}. Thread-safe.
  */
 public final class CatalogInspector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CatalogInspector.class);
@@ -51,6 +58,13 @@ public final class CatalogInspector implements AutoCloseable {
   private static final Set<String> TIME_VALUE_FUNCTIONS = Set.of("current_date", "current_time",
       "current_timestamp", "localtime", "localtimestamp");
   private static final int MAX_VIEW_DEPTH = 32;
+  /** How long a catalog query waits for a lock another session holds before it gives up. */
+  static final int LOCK_TIMEOUT_MS = 500;
+  /** A catalog query that runs longer than this is cancelled (below the 30 s socket timeout). */
+  static final int STATEMENT_TIMEOUT_MS = 20_000;
+  /** A failed lookup stands (as unknown facts) this long before the next use asks again. */
+  static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(2);
+  private static final long FAILURE_LOG_INTERVAL_NANOS = Duration.ofSeconds(60).toNanos();
 
   private final OriginUrl origin;
   private final long ttlNanos;
@@ -65,6 +79,8 @@ public final class CatalogInspector implements AutoCloseable {
   private final AtomicLong changes = new AtomicLong();
   /** Set by {@link #close}: lookups cut short by it are not worth a warning. */
   private volatile boolean closed;
+  private final AtomicLong lockTimeouts = new AtomicLong();
+  private final AtomicLong nextLockTimeoutLog = new AtomicLong(Long.MIN_VALUE);
 
   /** A lookup and, while it runs, the expired facts it replaces (null when there are none). */
   private record Memo<T>(long createdNanos, CompletableFuture<T> value, CompletableFuture<T> previous) {
@@ -181,7 +197,8 @@ public final class CatalogInspector implements AutoCloseable {
   private <T> CompletableFuture<T> memoized(Object key, SqlSupplier<T> lookup) {
     long now = clock.getAsLong();
     Memo<T> m = (Memo<T>) memo.get(key);
-    if (m != null && now - m.createdNanos() < ttlNanos && !m.value().isCompletedExceptionally()) {
+    if (m != null && now - m.createdNanos() < (m.value().isCompletedExceptionally()
+        ? RETRY_AFTER_FAILURE.toNanos() : ttlNanos)) {
       return m.current();
     }
     CompletableFuture<T> previous = m != null && m.value().isDone() && !m.value().isCompletedExceptionally()
@@ -200,13 +217,15 @@ public final class CatalogInspector implements AutoCloseable {
           f.complete(lookup.get());
           changes.incrementAndGet();
         } catch (SQLException | RuntimeException e) {
-          if (closed) {
-            log.debug("catalog lookup {} stopped by shutdown: {}", key, e.getMessage());
-          } else {
-            log.warn("catalog lookup {} failed: {}", key, e.getMessage());
-          }
-          memo.remove(key, fresh);
+          logFailure(key, e);
           f.completeExceptionally(e);
+          if (closed) {
+            memo.remove(key, fresh);
+          } else {
+            // stands as unknown for a while: a lock held by a long migration is not waited for again at
+            // every use of the name
+            memo.replace(key, fresh, new Memo<>(clock.getAsLong(), f, null));
+          }
           changes.incrementAndGet();
         }
       });
@@ -217,6 +236,27 @@ public final class CatalogInspector implements AutoCloseable {
       return f;
     }
     return fresh.current();
+  }
+
+  private void logFailure(Object key, Exception e) {
+    if (closed) {
+      log.debug("catalog lookup {} stopped by shutdown: {}", key, e.getMessage());
+    } else if (e instanceof SQLException sql && "55P03".equals(sql.getSQLState())) {
+      // a migration may hold its lock for minutes; say so once a minute, not at every lookup
+      long count = lockTimeouts.incrementAndGet();
+      long now = System.nanoTime();
+      long next = nextLockTimeoutLog.get();
+      if ((next == Long.MIN_VALUE || now - next >= 0)
+          && nextLockTimeoutLog.compareAndSet(next, now + FAILURE_LOG_INTERVAL_NANOS)) {
+        log.info("catalog lookup {} gave up waiting {} ms for a lock another session holds (ALTER TABLE, LOCK TABLE,"
+            + " TRUNCATE?); reads that need these facts are not cached until a retry succeeds ({} such lookups"
+            + " so far; this is said once a minute)", key, LOCK_TIMEOUT_MS, count);
+      } else {
+        log.debug("catalog lookup {} gave up waiting for a lock: {}", key, e.getMessage());
+      }
+    } else {
+      log.warn("catalog lookup {} failed: {}", key, e.getMessage());
+    }
   }
 
   @FunctionalInterface
@@ -712,6 +752,9 @@ public final class CatalogInspector implements AutoCloseable {
     hc.setIdleTimeout(60_000);
     hc.setConnectionTimeout(10_000);
     hc.setReadOnly(true);
+    // set per connection rather than as startup options, which a pooler in front of the origin may refuse
+    hc.setConnectionInitSql("SELECT pg_catalog.set_config('lock_timeout', '" + LOCK_TIMEOUT_MS + "ms', false),"
+        + " pg_catalog.set_config('statement_timeout', '" + STATEMENT_TIMEOUT_MS + "ms', false)");
     hc.setPoolName("outpost-catalog-" + login.database());
     return new HikariDataSource(hc);
   }

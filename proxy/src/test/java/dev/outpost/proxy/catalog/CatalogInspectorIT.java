@@ -96,4 +96,46 @@ class CatalogInspectorIT {
           .isEqualTo(Volatility.VOLATILE);
     }
   }
+
+  /**
+   * Describing a view locks the tables under it, so a migration's ACCESS EXCLUSIVE lock used to hold
+   * a catalog thread until the migration committed; with two views over the locked table both
+   * threads waited, and every other lookup of the node with them. Now such lookups give up soon,
+   * stand as unknown for a while, and are asked again after that; other lookups go on meanwhile.
+   */
+  @Test
+  void aLockHeldByAMigration_failsOnlyTheLookupsThatNeedIt_andTheyAreAskedAgainLater() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("catalock");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE migrating(a int)");
+      Sql.exec(c, "CREATE VIEW over_migrating AS SELECT a FROM migrating");
+      Sql.exec(c, "CREATE VIEW also_over_migrating AS SELECT a + 1 AS b FROM migrating");
+      Sql.exec(c, "CREATE FUNCTION elsewhere() RETURNS int STABLE LANGUAGE sql AS $$ SELECT 1 $$");
+    }
+    AtomicLong clock = new AtomicLong();
+    CatalogInspector.Login login = new CatalogInspector.Login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+    try (CatalogInspector inspector = new CatalogInspector(OriginUrl.parse(origin.originUrl(db)), Duration.ofSeconds(60),
+        clock::get);
+        Connection migration = origin.superConnection(db)) {
+      migration.setAutoCommit(false);
+      Sql.exec(migration, "LOCK TABLE migrating IN ACCESS EXCLUSIVE MODE");
+
+      var first = inspector.relation(login, TableRef.of("over_migrating"));
+      var second = inspector.relation(login, TableRef.of("also_over_migrating"));
+      assertThat(inspector.function(login, null, "elsewhere").get(30, TimeUnit.SECONDS).volatility())
+          .as("a lookup that needs no lock is answered while the migration holds its lock").isEqualTo(Volatility.STABLE);
+      await().atMost(Duration.ofSeconds(30)).until(() -> first.isDone() && second.isDone());
+      assertThat(first).as("gave up waiting for the lock").isCompletedExceptionally();
+      assertThat(second).isCompletedExceptionally();
+      assertThat(inspector.relation(login, TableRef.of("over_migrating")))
+          .as("not asked again at once: the failure stands as unknown facts").isCompletedExceptionally();
+      assertThat(inspector.relationIfKnown(login, TableRef.of("over_migrating"))).isNull();
+
+      migration.rollback();
+      clock.addAndGet(CatalogInspector.RETRY_AFTER_FAILURE.toNanos() + 1);
+      assertThat(inspector.relation(login, TableRef.of("over_migrating")).get(30, TimeUnit.SECONDS).readDependencies())
+          .as("asked again once the failure is old enough").contains("migrating");
+    }
+  }
 }
