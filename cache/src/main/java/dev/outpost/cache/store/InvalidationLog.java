@@ -53,10 +53,15 @@ final class InvalidationLog {
     return pending.size();
   }
 
-  /** Fills whose query was sent before {@code floorSequence} are dropped; pending ones are moot. */
+  /**
+   * Fills whose query was sent before {@code floorSequence} are dropped. This node's pending
+   * invalidations stay until they come back: nodes flush at different moments (each when it
+   * installs a new view), so another node may have flushed, then read a table before this node's
+   * write committed, and its fill passes the floor; only the pending invalidation keeps it from the
+   * writer's node.
+   */
   void flush(long floorSequence) {
     floor = Math.max(floor, floorSequence);
-    pending.clear();
   }
 
   boolean admits(String database, Dependencies deps, long sequenceAtStart) {

@@ -141,6 +141,35 @@ class ClusterConsistencyTest {
     assertThat(b.lookup(orders).status()).isEqualTo(CacheStatus.MISS);
   }
 
+  /**
+   * Nodes apply a flush (a merge, a new coordinator) at different moments. Node b flushed first and
+   * read orders before a's write committed; a then flushed too, its invalidation still on its way.
+   * b's fill began after the flush, so the floor admits it, and only a's pending invalidation can
+   * keep it from a's readers — the flush must not forget it.
+   */
+  @Test
+  void flushWhileOwnInvalidationIsPending_stillKeepsOtherNodesOlderFillsFromTheWriterNode() {
+    a.invalidate("db", tables("orders")); // a's write committed; the invalidation is not delivered yet
+    a.deliver(10, new CacheEvent.Flush("a"));
+    FillTicket.Leader other = lead(b, orders); // stands for b's query, sent before a's write committed
+    a.deliver(11, new CacheEvent.Fill(orders, result("before-write", other.startedAtNanos(),
+        Dependencies.ofNames("orders")), 10, "b"));
+    other.abandon();
+
+    assertThat(a.lookup(orders).status()).as("the writer's node never serves what its write changed")
+        .isEqualTo(CacheStatus.MISS);
+    assertThat(((DefaultQueryCache) a).pendingInvalidations()).isEqualTo(1);
+
+    // a's invalidation (its first, id 1) comes back: the sequence rule covers it from now on
+    a.deliver(12, new CacheEvent.Invalidation("db", java.util.Set.of("orders"), false, "a", 1));
+    assertThat(((DefaultQueryCache) a).pendingInvalidations()).isZero();
+    FillTicket.Leader later = lead(b, orders);
+    a.deliver(13, new CacheEvent.Fill(orders, result("after-write", later.startedAtNanos(),
+        Dependencies.ofNames("orders")), 12, "b"));
+    later.abandon();
+    assertThat(marker(a.lookup(orders).result().orElseThrow())).isEqualTo("after-write");
+  }
+
   @Test
   void fillStartedBeforeDeliveredInvalidation_isDroppedOnEveryNode() {
     FillTicket.Leader leader = lead(b, orders);
