@@ -68,6 +68,22 @@ public sealed interface CacheEvent permits CacheEvent.Fill, CacheEvent.Invalidat
     public Invalidation(String database, Set<String> tables, boolean allTables, String originNode, long id) {
       this(database, tables, allTables, false, originNode, id);
     }
+
+    /** True if a result of {@code db} with these dependencies may be made stale by this invalidation. */
+    public boolean touches(String db, Dependencies deps) {
+      if (!database.equals(db)) {
+        return false;
+      }
+      if (allTables || deps.allTables()) {
+        return true;
+      }
+      for (String t : deps.tables()) {
+        if (tables.contains(t)) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   /**

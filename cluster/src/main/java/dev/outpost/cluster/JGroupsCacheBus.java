@@ -102,7 +102,7 @@ public final class JGroupsCacheBus implements CacheBus {
     this.tuning = tuning;
     this.stamper = new Stamper(nodeName, region, relayEnabled, sequencer, counters);
     this.order = new RegionOrder(nodeName, tuning, counters, this::queueSubmission, this::ownInvalidationDelivered,
-        ticker);
+        () -> pending.values().stream().map(p -> p.invalidation).toList(), ticker);
     this.outbox = new Outbox("outpost-cluster-sender-" + nodeName, tuning.maxQueuedFillBytes(),
         tuning.tick().toNanos(), new SenderHandler());
   }
@@ -244,7 +244,6 @@ public final class JGroupsCacheBus implements CacheBus {
         sequencer.stop();
       }
       if (newTerm) {
-        order.resubmit(pending.values().stream().map(p -> p.invalidation).toList());
         long now = System.nanoTime();
         pending.values().forEach(p -> p.sentAtNanos = now);
         ownFills.keySet().forEach(this::forgetOwnFill); // their queries predate the flush: dropped anyway

@@ -5,11 +5,12 @@ import dev.outpost.cache.CacheEventSink;
 import dev.outpost.cache.Ticker;
 import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,14 @@ import org.slf4j.LoggerFactory;
  * up: fills are dropped, invalidations are sent again to be numbered anew, and the node flushes
  * just below the next event it receives in order, which covers whatever the given-up events changed.
  *
+ * <p>At a new term this node sends again its own invalidations not yet delivered back and those it
+ * applied within {@link BusTuning#recentWindow}, and until a copy of each is applied in the new term
+ * it drops every fill of the new term that one of them touches. Nodes enter a term at different
+ * moments: a node that entered early may have read a table before a write that this node saw
+ * invalidated in the old term (or made itself), and its fill, numbered in the new term, is above
+ * every old-term number and above the flush. Copies not seen in the term are sent again every
+ * {@link BusTuning#retryInterval} (a coordinator drops submissions that reach it before its view).
+ *
  * <p>Not thread-safe: the bus calls it under its lock, which is also what makes delivery to the
  * cache one event at a time.
  */
@@ -48,9 +57,13 @@ final class RegionOrder {
   private final BusCounters counters;
   private final Consumer<byte[]> submit;
   private final LongConsumer ownInvalidationDelivered;
+  private final Supplier<Collection<CacheEvent.Invalidation>> ownPending;
   private final Ticker ticker;
   private final ArrayDeque<Recent> recent = new ArrayDeque<>();
   private final ArrayDeque<Early> early = new ArrayDeque<>();
+  /** Invalidations sent again into the current term and not yet applied in it, by origin/id. */
+  private final Map<String, Renumbered> renumbering = new LinkedHashMap<>();
+  private long renumberingSentNanos;
   private final LogThrottle applyLog = new LogThrottle(10, TimeUnit.SECONDS);
   private final LogThrottle earlyLog = new LogThrottle(10, TimeUnit.SECONDS);
   private long earlyBytes;
@@ -65,16 +78,26 @@ final class RegionOrder {
   /** An invalidation applied here, kept for {@link BusTuning#recentWindow}. */
   private record Recent(CacheEvent.Invalidation invalidation, int flags, long atNanos) {}
 
+  /** An invalidation waiting to be applied in the current term, with the flags to send it again. */
+  private record Renumbered(CacheEvent.Invalidation invalidation, int flags) {}
+
   /** An event stamped in a view this node has not installed yet; its payload is a copy. */
   private record Early(String senderId, long sequence, Frames.Envelope env, byte[] payload, CacheEvent.Fill own) {}
 
+  /**
+   * @param submit queues a frame for the coordinator
+   * @param ownInvalidationDelivered told when this node's invalidation comes back in order
+   * @param ownPending this node's invalidations not yet delivered back (asked at a new term)
+   */
   RegionOrder(String nodeName, BusTuning tuning, BusCounters counters, Consumer<byte[]> submit,
-      LongConsumer ownInvalidationDelivered, Ticker ticker) {
+      LongConsumer ownInvalidationDelivered, Supplier<Collection<CacheEvent.Invalidation>> ownPending,
+      Ticker ticker) {
     this.nodeName = nodeName;
     this.tuning = tuning;
     this.counters = counters;
     this.submit = submit;
     this.ownInvalidationDelivered = ownInvalidationDelivered;
+    this.ownPending = ownPending;
     this.ticker = ticker;
   }
 
@@ -107,28 +130,34 @@ final class RegionOrder {
             previous.id());
         flushPending = sink != null;
       }
+      resubmit(); // before the held events of the new term are judged: its fills must not overtake these
     }
     replayEarly();
     return newTerm;
   }
 
   /**
-   * At a new term: sends again this node's unanswered invalidations and the invalidations it applied
-   * within the recent window, each once, marked so the coordinator stamps each once per term.
+   * At a new term: sends again this node's unanswered invalidations, the invalidations it applied
+   * within the recent window and those of the last term still not applied, each once, marked so the
+   * coordinator stamps each once per term; fills they touch are dropped until they are applied.
    */
-  void resubmit(Collection<CacheEvent.Invalidation> own) {
-    long cutoff = System.nanoTime() - tuning.recentWindow().toNanos();
-    Set<String> seen = new HashSet<>();
-    for (CacheEvent.Invalidation inv : own) {
-      if (seen.add(key(inv))) {
-        resend(inv, 0);
-      }
+  private void resubmit() {
+    long now = System.nanoTime();
+    long cutoff = now - tuning.recentWindow().toNanos();
+    Map<String, Renumbered> again = new LinkedHashMap<>();
+    for (CacheEvent.Invalidation inv : ownPending.get()) {
+      again.putIfAbsent(key(inv), new Renumbered(inv, 0));
     }
     for (Recent r : recent) {
-      if (r.atNanos() - cutoff >= 0 && seen.add(key(r.invalidation()))) {
-        resend(r.invalidation(), r.flags());
+      if (r.atNanos() - cutoff >= 0) {
+        again.putIfAbsent(key(r.invalidation()), new Renumbered(r.invalidation(), r.flags()));
       }
     }
+    renumbering.forEach(again::putIfAbsent);
+    renumbering.clear();
+    renumbering.putAll(again);
+    renumbering.values().forEach(r -> resend(r.invalidation(), r.flags()));
+    renumberingSentNanos = now;
   }
 
   /** A stamped event; {@code own} is this node's own fill object when the event is its fill. */
@@ -167,6 +196,7 @@ final class RegionOrder {
       case Frames.PAYLOAD_INVALIDATION -> {
         CacheEvent.Invalidation inv = EventCodec.readInvalidation(payload);
         payload.expectEnd();
+        renumbering.remove(key(inv));
         apply(sequence, inv);
         if (inv.originNode().equals(nodeName)) {
           ownInvalidationDelivered.accept(inv.id());
@@ -189,6 +219,10 @@ final class RegionOrder {
           fill = EventCodec.readFill(payload, ticker.nanos());
           payload.expectEnd();
         }
+        if (touchesRenumbering(fill)) {
+          counters.fillsDropped.increment(); // its query may predate a write this node saw in the last term
+          return;
+        }
         apply(sequence, fill);
         if (!env.submitter().equals(nodeName)) {
           counters.fillsReceived.increment();
@@ -202,12 +236,24 @@ final class RegionOrder {
     return early.size();
   }
 
-  /** Forgets invalidations older than the recent window. */
+  /**
+   * Forgets invalidations older than the recent window, and sends again those of the last term not
+   * applied in this one yet.
+   */
   void housekeeping(long nowNanos) {
     long window = tuning.recentWindow().toNanos();
     while (!recent.isEmpty() && nowNanos - recent.peekFirst().atNanos() > window) {
       recent.removeFirst();
     }
+    if (!renumbering.isEmpty() && nowNanos - renumberingSentNanos > tuning.retryInterval().toNanos()) {
+      renumbering.values().forEach(r -> resend(r.invalidation(), r.flags()));
+      renumberingSentNanos = nowNanos;
+    }
+  }
+
+  /** Invalidations of the last term not yet applied in this one. */
+  int renumbering() {
+    return renumbering.size();
   }
 
   long lastSequence() {
@@ -341,6 +387,15 @@ final class RegionOrder {
             event.getClass().getSimpleName(), SequenceSpace.format(sequence), e);
       }
     }
+  }
+
+  private boolean touchesRenumbering(CacheEvent.Fill fill) {
+    for (Renumbered r : renumbering.values()) {
+      if (r.invalidation().touches(fill.key().database(), fill.result().dependencies())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String key(CacheEvent.Invalidation inv) {

@@ -24,6 +24,7 @@ class RegionOrderTest {
   private final List<Applied> applied = new ArrayList<>();
   private final List<byte[]> submitted = new ArrayList<>();
   private final List<Long> ownDelivered = new ArrayList<>();
+  private final List<CacheEvent.Invalidation> ownPending = new ArrayList<>();
   private final BusCounters counters = new BusCounters();
   private final Ticker ticker = () -> 1_000_000_000L;
   private RegionOrder order;
@@ -34,7 +35,8 @@ class RegionOrderTest {
 
   @BeforeEach
   void setUp() {
-    order = new RegionOrder("me", TestStacks.FAST, counters, submitted::add, ownDelivered::add, ticker);
+    order = new RegionOrder("me", TestStacks.FAST, counters, submitted::add, ownDelivered::add, () -> ownPending,
+        ticker);
     order.bind((seq, event) -> applied.add(new Applied(seq, event)));
   }
 
@@ -54,11 +56,16 @@ class RegionOrderTest {
   }
 
   private static byte[] fill(String origin, int audience, int payload) {
+    return fill(origin, audience, payload, null);
+  }
+
+  /** A fill of database "db" that depends on {@code table} (on nothing if null). */
+  private static byte[] fill(String origin, int audience, int payload, String table) {
     FrameWriter w = Frames.submit(audience, 0, origin, 1, payload, 64);
     if (payload == Frames.PAYLOAD_FILL) {
       CacheKey k = CacheKey.builder("db", "app", "SELECT 1").build();
-      EventCodec.writeFill(w, new CacheEvent.Fill(k, TestNode.result(new byte[] {1}, 0, Dependencies.NONE), 0, origin),
-          0);
+      Dependencies deps = table == null ? Dependencies.NONE : Dependencies.ofNames(table);
+      EventCodec.writeFill(w, new CacheEvent.Fill(k, TestNode.result(new byte[] {1}, 0, deps), 0, origin), 0);
     }
     return w.toByteArray();
   }
@@ -134,7 +141,8 @@ class RegionOrderTest {
     assertThat(applied.get(1).event()).isInstanceOf(CacheEvent.Invalidation.class);
     assertThat(applied.get(2).event()).isInstanceOf(CacheEvent.Fill.class);
     assertThat(ownDelivered).containsExactly(8L);
-    assertThat(submitted).isEmpty();
+    assertThat(submitted).as("only the new term's copy of the recent invalidation c1/1").hasSize(1);
+    assertThat(order.renumbering()).as("and that copy was applied in the new term").isZero();
     assertThat(counters.eventsOutOfOrder.sum()).isZero();
     assertThat(order.earlyEvents()).isZero();
   }
@@ -226,12 +234,11 @@ class RegionOrderTest {
     order.onView(view(1, false, C1, ME));
     stamped(C1, 1, 1, invalidation("c1", 1, "recent"));
     stamped(C1, 1, 2, invalidation("me", 5, "mine"));
-    order.onView(view(2, false, C2, ME));
     submitted.clear();
+    ownPending.add(new CacheEvent.Invalidation("db", Set.of("pending"), false, "me", 6));
+    ownPending.add(new CacheEvent.Invalidation("db", Set.of("mine"), false, "me", 5)); // also recent
 
-    var pendingMine = new CacheEvent.Invalidation("db", Set.of("pending"), false, "me", 6);
-    var alreadyRecent = new CacheEvent.Invalidation("db", Set.of("mine"), false, "me", 5);
-    order.resubmit(List.of(pendingMine, alreadyRecent));
+    order.onView(view(2, false, C2, ME));
 
     List<String> sent = new ArrayList<>();
     for (byte[] frame : submitted) {
@@ -242,5 +249,36 @@ class RegionOrderTest {
       sent.add(inv.originNode() + "/" + inv.id());
     }
     assertThat(sent).containsExactly("me/6", "me/5", "c1/1");
+  }
+
+  /**
+   * Nodes enter a term at different moments: a node that entered early may have read a table before
+   * a write this node saw invalidated in the old term. Its fill is numbered above everything of the
+   * old term and above the flush, so until the new term's copy of that invalidation is applied here,
+   * fills it touches are dropped.
+   */
+  @Test
+  void newTerm_dropsFillsTouchingAnInvalidationOfTheLastTerm_untilItsCopyIsAppliedInTheNewTerm() throws Exception {
+    order.onView(view(1, false, C1, C2, ME));
+    stamped(C1, 1, 1, invalidation("c1", 1, "orders")); // seen here in the old term
+    order.onView(view(2, false, C2, ME)); // C1 left; C2 entered term 2 earlier and read orders meanwhile
+    applied.clear();
+    submitted.clear();
+
+    stamped(C2, 2, 1, fill("c2", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL, "orders"));
+    stamped(C2, 2, 2, fill("c2", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL, "items"));
+    assertThat(applied).extracting(Applied::sequence).as("orders' fill dropped, items' applied")
+        .containsExactly(SequenceSpace.sequence(2, 2));
+    assertThat(counters.fillsDropped.sum()).isEqualTo(1);
+    assertThat(order.renumbering()).isEqualTo(1);
+
+    order.housekeeping(System.nanoTime() + TestStacks.FAST.retryInterval().toNanos() + 1);
+    assertThat(submitted).as("sent again while not applied in the new term").hasSize(1);
+
+    stamped(C2, 2, 3, invalidation("c1", 1, "orders")); // the new term's copy
+    stamped(C2, 2, 4, fill("c2", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL, "orders"));
+    assertThat(order.renumbering()).isZero();
+    assertThat(applied).extracting(Applied::sequence).containsExactly(SequenceSpace.sequence(2, 2),
+        SequenceSpace.sequence(2, 3), SequenceSpace.sequence(2, 4));
   }
 }

@@ -80,21 +80,11 @@ final class InvalidationLog {
       }
     }
     for (CacheEvent.Invalidation p : pending.values()) {
-      if (p.database().equals(database)
-          && (p.allTables() || deps.allTables() || intersects(p.tables(), deps))) {
+      if (p.touches(database, deps)) {
         return false;
       }
     }
     return true;
-  }
-
-  private static boolean intersects(java.util.Set<String> tables, Dependencies deps) {
-    for (String t : deps.tables()) {
-      if (tables.contains(t)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private long mark(IndexKey k) {
