@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * it drops every fill of the new term that one of them touches. Nodes enter a term at different
  * moments: a node that entered early may have read a table before a write that this node saw
  * invalidated in the old term (or made itself), and its fill, numbered in the new term, is above
- * every old-term number and above the flush. Copies not seen in the term are sent again every
- * {@link BusTuning#retryInterval} (a coordinator drops submissions that reach it before its view).
+ * every old-term number and above the flush. Copies not seen in the term are sent again, unmarked,
+ * every {@link BusTuning#retryInterval}: a coordinator drops submissions that reach it before its
+ * view, and stamps a marked copy only once per term.
  *
  * <p>Not thread-safe: the bus calls it under its lock, which is also what makes delivery to the
  * cache one event at a time.
@@ -238,7 +239,8 @@ final class RegionOrder {
 
   /**
    * Forgets invalidations older than the recent window, and sends again those of the last term not
-   * applied in this one yet.
+   * applied in this one yet: unmarked, so that the coordinator stamps them even if it stamped a
+   * marked copy this term already (one this node did not get; a copy more only removes more).
    */
   void housekeeping(long nowNanos) {
     long window = tuning.recentWindow().toNanos();
@@ -246,7 +248,7 @@ final class RegionOrder {
       recent.removeFirst();
     }
     if (!renumbering.isEmpty() && nowNanos - renumberingSentNanos > tuning.retryInterval().toNanos()) {
-      renumbering.values().forEach(r -> resend(r.invalidation(), r.flags()));
+      renumbering.values().forEach(r -> resendUnmarked(r.invalidation(), r.flags()));
       renumberingSentNanos = nowNanos;
     }
   }
@@ -319,11 +321,7 @@ final class RegionOrder {
       try {
         FrameReader payload = new FrameReader(e.payload(), 0, e.payload().length);
         switch (e.env().payloadType()) {
-          case Frames.PAYLOAD_INVALIDATION -> {
-            counters.invalidationsResubmitted.increment();
-            submit.accept(Frames.submitInvalidation(nodeName, e.env().flags() & Frames.FLAG_FROM_OTHER_REGION,
-                EventCodec.readInvalidation(payload)));
-          }
+          case Frames.PAYLOAD_INVALIDATION -> resendUnmarked(EventCodec.readInvalidation(payload), e.env().flags());
           case Frames.PAYLOAD_FLUSH -> { } // covered by the flush below
           default -> counters.fillsDropped.increment();
         }
@@ -361,6 +359,12 @@ final class RegionOrder {
   private void resend(CacheEvent.Invalidation inv, int flags) {
     counters.invalidationsResubmitted.increment();
     submit.accept(Frames.submitInvalidation(nodeName, flags | Frames.FLAG_RESUBMITTED, inv));
+  }
+
+  /** Sent again without the resubmitted mark: the coordinator stamps it even if it stamped a copy. */
+  private void resendUnmarked(CacheEvent.Invalidation inv, int flags) {
+    counters.invalidationsResubmitted.increment();
+    submit.accept(Frames.submitInvalidation(nodeName, flags & Frames.FLAG_FROM_OTHER_REGION, inv));
   }
 
   private void remember(CacheEvent.Invalidation inv, int flags) {

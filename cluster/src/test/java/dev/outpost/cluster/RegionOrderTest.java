@@ -274,6 +274,10 @@ class RegionOrderTest {
 
     order.housekeeping(System.nanoTime() + TestStacks.FAST.retryInterval().toNanos() + 1);
     assertThat(submitted).as("sent again while not applied in the new term").hasSize(1);
+    FrameReader in = new FrameReader(submitted.get(0), 0, submitted.get(0).length);
+    Frames.readKind(in);
+    assertThat(Frames.readEnvelope(in).has(Frames.FLAG_RESUBMITTED))
+        .as("unmarked: stamped even if the coordinator stamped a marked copy this node missed").isFalse();
 
     stamped(C2, 2, 3, invalidation("c1", 1, "orders")); // the new term's copy
     stamped(C2, 2, 4, fill("c2", Frames.AUDIENCE_ALL, Frames.PAYLOAD_FILL, "orders"));
