@@ -80,7 +80,7 @@ public final class CatalogInspector implements AutoCloseable {
   /** Set by {@link #close}: lookups cut short by it are not worth a warning. */
   private volatile boolean closed;
   private final AtomicLong lockTimeouts = new AtomicLong();
-  private final AtomicLong nextLockTimeoutLog = new AtomicLong(Long.MIN_VALUE);
+  private final AtomicLong nextLockTimeoutLog = new AtomicLong(System.nanoTime());
 
   /** A lookup and, while it runs, the expired facts it replaces (null when there are none). */
   private record Memo<T>(long createdNanos, CompletableFuture<T> value, CompletableFuture<T> previous) {
@@ -246,8 +246,7 @@ public final class CatalogInspector implements AutoCloseable {
       long count = lockTimeouts.incrementAndGet();
       long now = System.nanoTime();
       long next = nextLockTimeoutLog.get();
-      if ((next == Long.MIN_VALUE || now - next >= 0)
-          && nextLockTimeoutLog.compareAndSet(next, now + FAILURE_LOG_INTERVAL_NANOS)) {
+      if (now - next >= 0 && nextLockTimeoutLog.compareAndSet(next, now + FAILURE_LOG_INTERVAL_NANOS)) {
         log.info("catalog lookup {} gave up waiting {} ms for a lock another session holds (ALTER TABLE, LOCK TABLE,"
             + " TRUNCATE?); reads that need these facts are not cached until a retry succeeds ({} such lookups"
             + " so far; this is said once a minute)", key, LOCK_TIMEOUT_MS, count);
