@@ -172,7 +172,7 @@ public final class ClusterNode implements AutoCloseable {
     RegionMembership m = membership;
     return new ClusterSnapshot(config.region(), config.nodeName(), config.clusterName(), m.viewId(), m.members(),
         m.coordinator(), m.isCoordinator(), SequenceSpace.format(bus.lastSequence()),
-        bus.pendingInvalidations(), relayStatus(), bus.stats());
+        bus.pendingInvalidations(), bus.earlyEvents(), bus.awaitedInvalidations(), relayStatus(), bus.stats());
   }
 
   private RelayStatus relayStatus() {

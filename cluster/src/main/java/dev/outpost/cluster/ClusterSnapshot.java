@@ -14,7 +14,11 @@ import java.util.List;
  * @param coordinator the coordinator's name
  * @param coordinatorHere true if this node is the coordinator
  * @param lastSequence the last event applied here, as {@code epoch:counter}
- * @param pendingInvalidations own invalidations not yet delivered back
+ * @param pendingInvalidations own invalidations not yet delivered back (each keeps fills of its tables out
+ *     of this node's cache until it is)
+ * @param heldEvents events numbered in a view this node has not installed yet, held until it is
+ * @param awaitedInvalidations invalidations of the previous term not yet applied in this one; fills
+ *     of the new term that touch their tables are dropped here until they are
  * @param relay the relay's status
  * @param stats the counters
  */
@@ -28,6 +32,8 @@ public record ClusterSnapshot(
     boolean coordinatorHere,
     String lastSequence,
     int pendingInvalidations,
+    int heldEvents,
+    int awaitedInvalidations,
     RelayStatus relay,
     ClusterStats stats) {
 

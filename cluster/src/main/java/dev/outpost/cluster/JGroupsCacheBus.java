@@ -370,6 +370,13 @@ public final class JGroupsCacheBus implements CacheBus {
     }
   }
 
+  /** Invalidations of the previous term not yet applied in this one (their tables' fills are dropped). */
+  int awaitedInvalidations() {
+    synchronized (lock) {
+      return order.renumbering();
+    }
+  }
+
   /** The last sequence this node stamped as coordinator in its current term (0 if none). */
   long lastStamped() {
     return sequencer.lastStamped();

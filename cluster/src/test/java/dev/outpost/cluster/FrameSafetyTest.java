@@ -111,6 +111,7 @@ class FrameSafetyTest {
     await().atMost(TestRegion.DEADLINE).untilAsserted(() -> {
       assertThat(coordinator.stats().eventsOutOfOrder()).isGreaterThan(before);
       assertThat(coordinator.node.bus().earlyEvents()).isEqualTo(1);
+      assertThat(coordinator.node.snapshot().heldEvents()).as("SHOW CLUSTER's held_events").isEqualTo(1);
     });
     assertThat(coordinator.read(k)).isEmpty();
     // Numbering was not pushed ahead by the forged sequence: real events still apply.

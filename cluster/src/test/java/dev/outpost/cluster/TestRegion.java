@@ -67,7 +67,12 @@ final class TestRegion implements AutoCloseable {
     await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
       for (TestNode node : nodes) {
         assertThat(node.node.bus().queued()).as("%s outbox", node).isZero();
-        assertThat(node.node.bus().pendingInvalidations()).as("%s pending invalidations", node).isZero();
+        ClusterSnapshot s = node.node.snapshot();
+        assertThat(s.pendingInvalidations()).as("%s pending invalidations", node).isZero();
+        // at rest every node has installed the same view, and every invalidation of an earlier term
+        // has had its copy applied in this one (lost copies are sent again by housekeeping)
+        assertThat(s.heldEvents()).as("%s held events", node).isZero();
+        assertThat(s.awaitedInvalidations()).as("%s awaited invalidations", node).isZero();
       }
       long stamped = nodes.stream().mapToLong(t -> t.node.bus().lastStamped()).max().orElse(0);
       for (TestNode node : nodes) {

@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,6 +38,8 @@ class ClusterRegionIT {
   private static final Duration MAX_AGE = Duration.ofSeconds(2);
   private static final Duration SWR = Duration.ofSeconds(1);
   private static final int BUDGET = 12;
+  private static final String ADMIN = "regionadmin";
+  private static final String ADMIN_PW = "region-admin-secret";
   private static TestOrigin origin;
   private static String db;
   private static TestRegion region;
@@ -53,13 +60,27 @@ class ClusterRegionIT {
           "ALTER SEQUENCE region_seq OWNER TO " + TestOrigin.APP_USER,
           "ALTER FUNCTION region_fn() OWNER TO " + TestOrigin.APP_USER);
     }
-    region = TestRegion.start(origin, db, "eu", 3, BUDGET, TestRegion.policy(MAX_AGE, SWR), null, null);
+    region = TestRegion.start(origin, db, "eu", 3, BUDGET, TestRegion.policy(MAX_AGE, SWR), null, null,
+        b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW));
     stats = new OriginStats(origin, db);
   }
 
   @AfterAll
   static void stop() {
     region.close();
+  }
+
+  /** SHOW CLUSTER through the admin console of {@code n}, as name → value. */
+  private static Map<String, String> showCluster(TestNode n) throws Exception {
+    Map<String, String> out = new LinkedHashMap<>();
+    try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + n.port() + "/outpost?user="
+        + ADMIN + "&password=" + ADMIN_PW + "&preferQueryMode=simple");
+        Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("SHOW CLUSTER")) {
+      while (rs.next()) {
+        out.put(rs.getString("name"), rs.getString("value"));
+      }
+    }
+    return out;
   }
 
   private static long fillsReceived(TestNode n) {
@@ -141,6 +162,27 @@ class ClusterRegionIT {
       assertThat(region.get(2).schemaChanges()).as("outpost_catalog_schema_changes_total on node 3")
           .isGreaterThan(heard);
     }
+  }
+
+  @Test
+  void showCluster_onEachNode_namesTheRegionAndMembers_andAtRestNothingWaits() throws Exception {
+    try (Connection c2 = region.get(1).connect()) {
+      Sql.exec(c2, "UPDATE kv SET v = 'v10' WHERE k = 10"); // an invalidation through the region's order
+    }
+    List<String> names = List.of("eu-1", "eu-2", "eu-3");
+    for (int i = 0; i < 3; i++) {
+      TestNode n = region.get(i);
+      Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        Map<String, String> rows = showCluster(n);
+        assertThat(rows.get("region")).isEqualTo("eu");
+        assertThat(rows.get("members").split(",")).containsExactlyInAnyOrderElementsOf(names);
+        assertThat(rows).containsEntry("pending_invalidations", "0").containsEntry("held_events", "0")
+            .containsEntry("awaited_invalidations", "0");
+        assertThat(Long.parseLong(rows.get("invalidationsReceived")) + Long.parseLong(rows.get("invalidationsSent")))
+            .as("the write's invalidation reached every node").isPositive();
+      });
+    }
+    assertThat(showCluster(region.get(0)).get("coordinator")).endsWith("(this node)");
   }
 
   @Test

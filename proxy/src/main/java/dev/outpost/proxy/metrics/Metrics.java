@@ -1,7 +1,7 @@
 package dev.outpost.proxy.metrics;
 
 import dev.outpost.cache.CacheStats;
-import dev.outpost.cluster.ClusterStats;
+import dev.outpost.cluster.ClusterSnapshot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,7 +24,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
@@ -204,15 +203,21 @@ public final class Metrics implements AutoCloseable {
     });
   }
 
-  /** Exports the region's membership and the bus counters. Binding again replaces. */
-  public Binding bindCluster(IntSupplier members, Supplier<ClusterStats> stats) {
-    Objects.requireNonNull(members, "members");
-    Objects.requireNonNull(stats, "stats");
-    Supplier<MetricsSnapshot.ClusterSample> sampler =
-        () -> new MetricsSnapshot.ClusterSample(members.getAsInt(), stats.get());
+  /** Exports the region's membership, the bus's queues and its counters. Binding again replaces. */
+  public Binding bindCluster(Supplier<ClusterSnapshot> snapshot) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    Supplier<MetricsSnapshot.ClusterSample> sampler = () -> MetricsSnapshot.ClusterSample.of(snapshot.get());
     return bind("cluster", sampler, b -> {
       String[] none = {};
       b.gauge("outpost.cluster.members", "Live members of this node's region", none, c -> c.members());
+      b.gauge("outpost.cluster.pending.invalidations", "This node's invalidations not yet delivered back by the"
+          + " region's order (fills of their tables are kept out of this node's cache meanwhile)", none,
+          c -> c.pendingInvalidations());
+      b.gauge("outpost.cluster.held.events", "Events numbered in a view this node has not installed yet", none,
+          c -> c.heldEvents());
+      b.gauge("outpost.cluster.awaited.invalidations", "Invalidations of the previous coordinator's term not yet"
+          + " applied in this one (fills of their tables are dropped here meanwhile)", none,
+          c -> c.awaitedInvalidations());
       b.counter("outpost.cluster.invalidations.sent", "Invalidations this node published", none,
           c -> c.stats().invalidationsSent());
       b.counter("outpost.cluster.invalidations.received", "Invalidations of other nodes and regions applied here",

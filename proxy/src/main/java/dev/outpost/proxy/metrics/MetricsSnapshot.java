@@ -1,6 +1,7 @@
 package dev.outpost.proxy.metrics;
 
 import dev.outpost.cache.CacheStats;
+import dev.outpost.cluster.ClusterSnapshot;
 import dev.outpost.cluster.ClusterStats;
 import java.util.Collections;
 import java.util.List;
@@ -62,9 +63,21 @@ public record MetricsSnapshot(List<QueryStats> queries, ClientStats clients, Map
    * The cluster as the node sees it.
    *
    * @param members live members of the region ({@code outpost_cluster_members})
+   * @param pendingInvalidations own invalidations not yet delivered back
+   *     ({@code outpost_cluster_pending_invalidations})
+   * @param heldEvents events held for a view not installed here yet ({@code outpost_cluster_held_events})
+   * @param awaitedInvalidations invalidations of the previous term not yet applied in this one
+   *     ({@code outpost_cluster_awaited_invalidations})
    * @param stats the bus counters
    */
-  public record ClusterSample(int members, ClusterStats stats) {
+  public record ClusterSample(int members, int pendingInvalidations, int heldEvents, int awaitedInvalidations,
+      ClusterStats stats) {
+    /** The sample of one {@code SHOW CLUSTER} snapshot. */
+    public static ClusterSample of(ClusterSnapshot s) {
+      return new ClusterSample(s.members().size(), s.pendingInvalidations(), s.heldEvents(), s.awaitedInvalidations(),
+          s.stats());
+    }
+
     /** Rejects a missing stats record. */
     public ClusterSample {
       Objects.requireNonNull(stats, "stats");

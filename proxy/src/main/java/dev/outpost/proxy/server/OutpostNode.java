@@ -323,7 +323,7 @@ public final class OutpostNode implements AutoCloseable {
           OutpostNode.this.coordinatorChanged(false);
         }
       });
-      metrics.bindCluster(() -> cluster.membership().size(), () -> cluster.snapshot().stats());
+      metrics.bindCluster(cluster::snapshot);
       clusterView = this::clusterRows;
     }
     OriginUrl o = c.origin();
@@ -550,6 +550,8 @@ public final class OutpostNode implements AutoCloseable {
     r.row("budget_share", budgetShare == Integer.MAX_VALUE ? config.poolSize() : budgetShare);
     r.row("last_sequence", s.lastSequence());
     r.row("pending_invalidations", s.pendingInvalidations());
+    r.row("held_events", s.heldEvents());
+    r.row("awaited_invalidations", s.awaitedInvalidations());
     r.row("relay", s.relay().enabled() ? (s.relay().siteMaster() ? "site master" : "member") : "off");
     r.row("reachable_regions", String.join(",", s.relay().reachableRegions()));
     ClusterStats st = s.stats();

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.outpost.cache.CacheStats;
 import dev.outpost.cache.CacheStatus;
+import dev.outpost.cluster.ClusterSnapshot;
 import dev.outpost.cluster.ClusterStats;
+import dev.outpost.cluster.RelayStatus;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,6 +23,12 @@ class MetricsTest {
 
   private static ClusterStats clusterStats(long fillsSent, long invalidationsSent) {
     return new ClusterStats(fillsSent, 0, 7, 1, invalidationsSent, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+
+  private static ClusterSnapshot cluster(int members, int pending, int held, int awaited, ClusterStats stats) {
+    List<String> names = java.util.stream.IntStream.rangeClosed(1, members).mapToObj(i -> "n" + i).toList();
+    return new ClusterSnapshot("eu", "n1", "outpost-eu", 4, names, "n1", true, "4:9", pending, held, awaited,
+        RelayStatus.DISABLED, stats);
   }
 
   @Test
@@ -150,7 +159,7 @@ class MetricsTest {
   void bindCacheClusterAndChangeFeed_exportTheirNumbers() {
     CacheStats cache = new CacheStats(Map.of(), 12, 4096, 3, 0, 0, 5, 0, 0, 0);
     metrics.bindCache(() -> cache);
-    metrics.bindCluster(() -> 3, () -> clusterStats(8, 6));
+    metrics.bindCluster(() -> cluster(3, 2, 1, 5, clusterStats(8, 6)));
     metrics.bindChangeFeed(() -> new ChangeFeedLag(2048, 1.5));
 
     PrometheusText text = scrape();
@@ -159,6 +168,9 @@ class MetricsTest {
     assertThat(text.value("outpost_cache_evictions_total")).isEqualTo(3);
     assertThat(text.value("outpost_cache_invalidations_total")).isEqualTo(5);
     assertThat(text.value("outpost_cluster_members")).isEqualTo(3);
+    assertThat(text.value("outpost_cluster_pending_invalidations")).isEqualTo(2);
+    assertThat(text.value("outpost_cluster_held_events")).isEqualTo(1);
+    assertThat(text.value("outpost_cluster_awaited_invalidations")).isEqualTo(5);
     assertThat(text.value("outpost_cluster_fills_sent_total")).isEqualTo(8);
     assertThat(text.value("outpost_cluster_fills_received_total")).isEqualTo(7);
     assertThat(text.value("outpost_cluster_fills_dropped_total")).isEqualTo(1);
@@ -169,6 +181,7 @@ class MetricsTest {
     MetricsSnapshot s = metrics.snapshot();
     assertThat(s.cache()).isEqualTo(cache);
     assertThat(s.cluster().members()).isEqualTo(3);
+    assertThat(s.cluster().awaitedInvalidations()).isEqualTo(5);
     assertThat(s.changeFeed()).isEqualTo(new ChangeFeedLag(2048, 1.5));
   }
 
@@ -179,7 +192,7 @@ class MetricsTest {
     metrics.clientConnected();
     metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0));
     metrics.bindCache(() -> new CacheStats(Map.of(), 1, 1, 0, 0, 0, 0, 0, 0, 0));
-    metrics.bindCluster(() -> 1, () -> clusterStats(0, 0));
+    metrics.bindCluster(() -> cluster(1, 0, 0, 0, clusterStats(0, 0)));
     metrics.bindChangeFeed(() -> new ChangeFeedLag(0, 0));
 
     PrometheusText text = scrape();
@@ -193,7 +206,7 @@ class MetricsTest {
         case "counter" -> assertThat(family).as(family).endsWith("_total");
         case "histogram" -> assertThat(family).as(family).endsWith("_seconds");
         default -> assertThat(family).as(family).matches(
-            ".*_(seconds|bytes|connections|clients|entries|members|connected|max)$");
+            ".*_(seconds|bytes|connections|clients|entries|members|connected|max|events|invalidations)$");
       }
     });
     assertThat(text.types).containsEntry("outpost_query_duration_seconds", "histogram");
