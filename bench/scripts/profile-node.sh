@@ -3,23 +3,26 @@
 # it: Java frames, the JVM's own threads (JIT compilers, GC) and the kernel in one set of stacks.
 # perf cannot name JIT-compiled frames reliably; async-profiler can.
 #
-#   bench/scripts/profile-node.sh --pid PID [--seconds 15] [--interval 200us] [--out FILE]
+#   bench/scripts/profile-node.sh --pid PID [--seconds 15] [--interval 200us] [--event cpu|itimer]
+#                                 [--out FILE]
 #
 # Writes FILE (collapsed stacks, one "frame;frame;… count" per line, default
 # profile-PID.collapsed) and prints bench/scripts/profile-summary.py's reading of it. The node is
 # best started with -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints (--outpost-jvm-opts),
 # else inlined frames are attributed to their callers. async-profiler 4.1 is taken from Maven
 # Central (tools.profiler:async-profiler) into ~/.m2 the first time and unpacked under
-# ${TMPDIR:-/tmp}. perf events need kernel.perf_event_paranoid <= 2 for the node's own user.
+# ${TMPDIR:-/tmp}. CPU sampling needs kernel.perf_event_paranoid <= 2; kernel frames need root or
+# a setting <= 1 (otherwise the profiler says so and samples user code only, or use --event itimer).
 set -euo pipefail
 
-PID= SECONDS_=15 INTERVAL=200us OUT=
+PID= SECONDS_=15 INTERVAL=200us OUT= EVENT=cpu
 while [ $# -gt 0 ]; do
   case $1 in
     --pid) PID=$2; shift 2 ;;
     --seconds) SECONDS_=$2; shift 2 ;;
     --interval) INTERVAL=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --event) EVENT=$2; shift 2 ;;
     *) echo "unknown argument: $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +47,7 @@ fi
 
 # jcmd splits its arguments at commas unless the option string is quoted inside the argument
 agent() { jcmd "$PID" JVMTI.agent_load "$LIB" "\"$1\"" >/dev/null; }
-agent "start,event=cpu,interval=$INTERVAL,cstack=vm"
+agent "start,event=$EVENT,interval=$INTERVAL,cstack=vm"
 trap 'agent stop >/dev/null 2>&1 || true' INT TERM
 sleep "$SECONDS_"
 agent "stop,collapsed,file=$OUT"
