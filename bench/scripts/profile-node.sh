@@ -7,12 +7,12 @@
 #                                 [--out FILE]
 #
 # Writes FILE (collapsed stacks, one "frame;frame;… count" per line, default
-# profile-PID.collapsed) and prints bench/scripts/profile-summary.py's reading of it. The node is
-# best started with -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints (--outpost-jvm-opts),
-# else inlined frames are attributed to their callers. async-profiler 4.1 is taken from Maven
-# Central (tools.profiler:async-profiler) into ~/.m2 the first time and unpacked under
-# ${TMPDIR:-/tmp}. CPU sampling needs kernel.perf_event_paranoid <= 2; kernel frames need root or
-# a setting <= 1 (otherwise the profiler says so and samples user code only, or use --event itimer).
+# profile-PID.collapsed) and prints bench/scripts/profile-summary.py's reading of it. Start the
+# node with -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints (outpost-bench passes JVM flags
+# with --outpost-jvm-opts); without them, samples in inlined code land on the nearest safepoint's
+# frame. async-profiler 4.1 is taken from Maven Central (tools.profiler:async-profiler) into
+# ~/.m2 the first time and unpacked under ${TMPDIR:-/tmp}. --event cpu uses perf events, which
+# need kernel.perf_event_paranoid <= 2 (kernel frames: root or <= 1); --event itimer needs none.
 set -euo pipefail
 
 PID= SECONDS_=15 INTERVAL=200us OUT= EVENT=cpu

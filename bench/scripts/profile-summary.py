@@ -36,7 +36,7 @@ def main():
             leaf = frames[-1]
             if leaf.endswith("_[k]"):
                 where["kernel"] += n
-            elif leaf.endswith(("_[j]", "_[i]", "_[c]")) or "/" in leaf and "." in leaf and not leaf.startswith("/"):
+            elif "/" in leaf and "." in leaf and not leaf.startswith("/"):  # java/lang/String.equals, not /lib/x.so
                 where["Java"] += n
             else:
                 where["JVM and libraries (native)"] += n
