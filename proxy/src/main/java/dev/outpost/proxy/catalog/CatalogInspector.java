@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -315,69 +316,67 @@ public final class CatalogInspector implements AutoCloseable {
   private static final long FIRST_USER_OID = 16384;
 
   private ImplicitCodeFacts lookupImplicitCode(Login login) throws SQLException {
-    Volatility everywhere = Volatility.IMMUTABLE;
+    Volatility[] everywhere = {Volatility.IMMUTABLE};
     Map<String, Volatility> named = new HashMap<>();
+    Map<String, List<String>> domainChecks = new HashMap<>();
     try (Connection c = connection(login)) {
-      // casts with a function; casts by I/O conversion run the types' functions, listed below
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT k.castcontext::text, t.typname, p.provolatile::text FROM pg_catalog.pg_cast k"
+      new CatalogRound()
+          // casts with a function; casts by I/O conversion run the types' functions, listed below
+          .add("SELECT k.castcontext::text, t.typname, p.provolatile::text FROM pg_catalog.pg_cast k"
               + " JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc JOIN pg_catalog.pg_type t ON t.oid = k.casttarget"
-              + " WHERE k.oid >= " + FIRST_USER_OID + " AND p.provolatile <> 'i'");
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          Volatility v = Volatility.of(rs.getString(3));
-          if ("i".equals(rs.getString(1))) {
-            everywhere = everywhere.max(v);
-          } else {
-            named.merge(rs.getString(2), v, Volatility::max);
-          }
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT p.provolatile::text FROM pg_catalog.pg_type t JOIN pg_catalog.pg_proc p"
+              + " WHERE k.oid >= " + FIRST_USER_OID + " AND p.provolatile <> 'i'", rs -> {
+                while (rs.next()) {
+                  Volatility v = Volatility.of(rs.getString(3));
+                  if ("i".equals(rs.getString(1))) {
+                    everywhere[0] = everywhere[0].max(v);
+                  } else {
+                    named.merge(rs.getString(2), v, Volatility::max);
+                  }
+                }
+              })
+          .add("SELECT p.provolatile::text FROM pg_catalog.pg_type t JOIN pg_catalog.pg_proc p"
               + " ON p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout)"
-              + " WHERE t.oid >= " + FIRST_USER_OID + " AND p.oid >= " + FIRST_USER_OID + " AND p.provolatile <> 'i'");
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          everywhere = everywhere.max(Volatility.of(rs.getString(1)));
-        }
-      }
-      // domain checks: user functions and operators through pg_depend, built-ins (random(),
-      // CURRENT_DATE, which pg_depend does not record) from the expression's text
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT t.typname, " + RUNS_AS + " FROM pg_catalog.pg_constraint k"
+              + " WHERE t.oid >= " + FIRST_USER_OID + " AND p.oid >= " + FIRST_USER_OID + " AND p.provolatile <> 'i'",
+              rs -> everywhere[0] = everywhere[0].max(volatilities(rs)))
+          // domain checks: user functions and operators through pg_depend, built-ins (random(),
+          // CURRENT_DATE, which pg_depend does not record) from the expression's text
+          .add("SELECT t.typname, " + RUNS_AS + " FROM pg_catalog.pg_constraint k"
               + " JOIN pg_catalog.pg_type t ON t.oid = k.contypid"
               + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::regclass AND d.objid = k.oid"
               + DEPENDED_ON_FUNCTION
-              + " WHERE k.contypid <> 0");
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          Volatility v = Volatility.of(rs.getString(2));
+              + " WHERE k.contypid <> 0", rs -> {
+                while (rs.next()) {
+                  Volatility v = Volatility.of(rs.getString(2));
+                  if (v != Volatility.IMMUTABLE) {
+                    named.merge(rs.getString(1), v, Volatility::max);
+                  }
+                }
+              })
+          .add("SELECT t.typname, 'SELECT ' || pg_catalog.pg_get_expr(k.conbin, 0) FROM pg_catalog.pg_constraint k"
+              + " JOIN pg_catalog.pg_type t ON t.oid = k.contypid WHERE k.contypid <> 0 AND k.contype = 'c'", rs -> {
+                while (rs.next()) {
+                  domainChecks.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                      .add(Objects.toString(rs.getString(2), ""));
+                }
+              })
+          .run(c);
+      for (Map.Entry<String, List<String>> check : domainChecks.entrySet()) {
+        for (String text : check.getValue()) {
+          Volatility v = textVolatility(c, text);
           if (v != Volatility.IMMUTABLE) {
-            named.merge(rs.getString(1), v, Volatility::max);
-          }
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT t.typname, 'SELECT ' || pg_catalog.pg_get_expr(k.conbin, 0) FROM pg_catalog.pg_constraint k"
-              + " JOIN pg_catalog.pg_type t ON t.oid = k.contypid WHERE k.contypid <> 0 AND k.contype = 'c'");
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) { // pgjdbc has read every row: textVolatility may query meanwhile
-          Volatility v = textVolatility(c, Objects.toString(rs.getString(2), ""));
-          if (v != Volatility.IMMUTABLE) {
-            named.merge(rs.getString(1), v, Volatility::max);
+            named.merge(check.getKey(), v, Volatility::max);
           }
         }
       }
     }
-    ImplicitCodeFacts facts = everywhere == Volatility.IMMUTABLE && named.isEmpty() ? ImplicitCodeFacts.NONE
-        : new ImplicitCodeFacts(everywhere, named);
+    ImplicitCodeFacts facts = everywhere[0] == Volatility.IMMUTABLE && named.isEmpty() ? ImplicitCodeFacts.NONE
+        : new ImplicitCodeFacts(everywhere[0], named);
     ImplicitCodeFacts before = reportedImplicitCode.put(login.database(), facts);
     if (facts != ImplicitCodeFacts.NONE && !facts.equals(before)) {
       log.info("database \"{}\" has user-defined casts, types or domains that run non-immutable functions"
           + " (in every statement: {}; when a read names the type: {}); reads that may run them are cached only"
           + " as a call of such a function would be", login.database(),
-          everywhere.name().toLowerCase(Locale.ROOT), named);
+          everywhere[0].name().toLowerCase(Locale.ROOT), named);
     }
     return facts;
   }
@@ -418,40 +417,25 @@ public final class CatalogInspector implements AutoCloseable {
         if ("t".equals(r.persistence())) {
           uncacheable = first(uncacheable, "\"" + r.name() + "\" is a temporary table");
         }
-        Volatility own = Volatility.IMMUTABLE; // of this relation's view definition and policies
         switch (r.kind()) {
-          case "f":
-            uncacheable = first(uncacheable, "\"" + r.name() + "\" is a foreign table");
-            break;
-          case "S":
-            uncacheable = first(uncacheable, "\"" + r.name() + "\" is a sequence");
-            break;
-          case "v": {
-            own = own.max(viewFunctions(c, r.oid()));
-            readsUnknown |= mayReadTables(c, VIEW_FUNCTIONS, r.oid());
-            own = own.max(textVolatility(c, viewDefinition(c, r.oid())));
-            queue.addAll(viewRelations(c, r.oid()));
-            break;
-          }
-          default:
-            break;
+          case "f" -> uncacheable = first(uncacheable, "\"" + r.name() + "\" is a foreign table");
+          case "S" -> uncacheable = first(uncacheable, "\"" + r.name() + "\" is a sequence");
+          default -> { }
         }
-        if (r.rowSecurity()) {
-          own = own.max(policyVolatility(c, r.oid()));
-          readsUnknown |= mayReadTables(c, POLICY_FUNCTIONS, r.oid());
-          queue.addAll(policyRelations(c, r.oid()));
+        Described d = describe(c, r);
+        Volatility own = d.functions; // of this relation's view definition and policies
+        for (String text : d.expressions) {
+          own = own.max(textVolatility(c, text));
         }
+        readsUnknown |= d.readsUnknown;
+        queue.addAll(d.related);
         volatility = volatility.max(own);
         if (!SYSTEM_SCHEMAS.contains(r.schema())) {
           userVolatility = userVolatility.max(own);
         }
-        for (Rel child : descendants(c, r.oid())) {
-          queue.add(child);
-        }
-        if (hasTriggersOrRules(c, r.oid()) || hasVolatileUserExpressions(c, r.oid())) {
-          writeAll = true;
-        }
-        for (Rel referencing : cascadingReferences(c, r.oid())) {
+        queue.addAll(d.descendants);
+        writeAll |= d.writeAll;
+        for (Rel referencing : d.cascading) {
           writes.add(referencing.name());
           queue.add(referencing);
         }
@@ -469,93 +453,92 @@ public final class CatalogInspector implements AutoCloseable {
       + " c.relrowsecurity";
 
   private static List<Rel> relations(Connection c, String schema, String name) throws SQLException {
-    return rels(c, "SELECT " + REL_COLUMNS + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-        + " ON n.oid = c.relnamespace WHERE c.relname = ? AND (?::text IS NULL OR n.nspname = ?)"
-        + " AND c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')", name, schema, schema);
-  }
-
-  /** Relations a view's rewrite rule depends on. */
-  private static List<Rel> viewRelations(Connection c, long view) throws SQLException {
-    return rels(c, "SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_rewrite r"
-        + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
-        + " JOIN pg_catalog.pg_class c ON c.oid = d.refobjid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        + " WHERE r.ev_class = ?::oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class",
-        view);
-  }
-
-  /** Relations row-security policies of a table depend on. */
-  private static List<Rel> policyRelations(Connection c, long table) throws SQLException {
-    return rels(c, "SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_policy p"
-        + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = p.oid"
-        + " JOIN pg_catalog.pg_class c ON c.oid = d.refobjid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        + " WHERE p.polrelid = ?::oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> p.polrelid",
-        table);
-  }
-
-  /** Partitions and inheritance children, recursively. */
-  private static List<Rel> descendants(Connection c, long table) throws SQLException {
-    return rels(c, "WITH RECURSIVE d(oid) AS (SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = ?::oid"
-        + " UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid)"
-        + " SELECT " + REL_COLUMNS + " FROM d JOIN pg_catalog.pg_class c ON c.oid = d.oid"
-        + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", table);
-  }
-
-  /** Tables whose foreign keys to {@code table} cascade, set null or set default on delete or update. */
-  private static List<Rel> cascadingReferences(Connection c, long table) throws SQLException {
-    return rels(c, "SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_constraint k"
-        + " JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        + " WHERE k.contype = 'f' AND k.confrelid = ?::oid"
-        + " AND (k.confdeltype IN ('c', 'n', 'd') OR k.confupdtype IN ('c', 'n', 'd'))", table);
-  }
-
-  private static boolean hasTriggersOrRules(Connection c, long table) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = ?::oid AND NOT tgisinternal)"
-            + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite WHERE ev_class = ?::oid AND ev_type <> '1')")) {
-      ps.setLong(1, table);
-      ps.setLong(2, table);
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + REL_COLUMNS + " FROM pg_catalog.pg_class c"
+        + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = ?"
+        + " AND (?::text IS NULL OR n.nspname = ?) AND c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')")) {
+      ps.setString(1, name);
+      ps.setString(2, schema);
+      ps.setString(3, schema);
       try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
+        return rels(rs);
       }
     }
+  }
+
+  /** What one round trip tells about one relation ({@link #describe}). */
+  private static final class Described {
+    /** Of the functions the view's rule and the table's row-security policies call (pg_depend). */
+    Volatility functions = Volatility.IMMUTABLE;
+    /** Whether one of those functions may read tables the statement does not name. */
+    boolean readsUnknown;
+    /** The view's definition and the policies' expressions, as SELECT texts to lex for built-ins. */
+    final List<String> expressions = new ArrayList<>();
+    /** The relations the view's rule and the policies read. */
+    final List<Rel> related = new ArrayList<>();
+    /** Partitions and inheritance children, recursively. */
+    final List<Rel> descendants = new ArrayList<>();
+    /** Whether a write to it may run user code: triggers, rules, volatile defaults or checks. */
+    boolean writeAll;
+    /** Tables whose foreign keys to it cascade, set null or set default. */
+    final List<Rel> cascading = new ArrayList<>();
+  }
+
+  /** Everything about {@code r} that needs its oid only, in one round trip ({@link CatalogRound}). */
+  private static Described describe(Connection c, Rel r) throws SQLException {
+    Described d = new Described();
+    long oid = r.oid();
+    CatalogRound round = new CatalogRound();
+    if ("v".equals(r.kind())) {
+      round.add("SELECT " + RUNS_AS + VIEW_FUNCTIONS, rs -> d.functions = d.functions.max(volatilities(rs)), oid)
+          .add(mayReadTables(VIEW_FUNCTIONS), rs -> d.readsUnknown |= bool(rs), oid)
+          .add("SELECT pg_catalog.pg_get_viewdef(?::oid)", rs -> {
+            if (rs.next() && rs.getString(1) != null) {
+              d.expressions.add(rs.getString(1));
+            }
+          }, oid)
+          // relations the view's rewrite rule depends on
+          .add("SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_rewrite r"
+              + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
+              + " JOIN pg_catalog.pg_class c ON c.oid = d.refobjid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+              + " WHERE r.ev_class = ?::oid AND d.refclassid = 'pg_catalog.pg_class'::regclass"
+              + " AND d.refobjid <> r.ev_class", rs -> d.related.addAll(rels(rs)), oid);
+    }
+    if (r.rowSecurity()) {
+      round.add("SELECT " + RUNS_AS + POLICY_FUNCTIONS, rs -> d.functions = d.functions.max(volatilities(rs)), oid)
+          .add("SELECT coalesce(pg_catalog.pg_get_expr(polqual, polrelid), '') || ' '"
+              + " || coalesce(pg_catalog.pg_get_expr(polwithcheck, polrelid), '') FROM pg_catalog.pg_policy"
+              + " WHERE polrelid = ?::oid", rs -> {
+                while (rs.next()) {
+                  d.expressions.add("SELECT " + rs.getString(1));
+                }
+              }, oid)
+          .add(mayReadTables(POLICY_FUNCTIONS), rs -> d.readsUnknown |= bool(rs), oid)
+          // relations the row-security policies depend on
+          .add("SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_policy p"
+              + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = p.oid"
+              + " JOIN pg_catalog.pg_class c ON c.oid = d.refobjid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+              + " WHERE p.polrelid = ?::oid AND d.refclassid = 'pg_catalog.pg_class'::regclass"
+              + " AND d.refobjid <> p.polrelid", rs -> d.related.addAll(rels(rs)), oid);
+    }
+    round.add("WITH RECURSIVE d(oid) AS (SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = ?::oid"
+            + " UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid)"
+            + " SELECT " + REL_COLUMNS + " FROM d JOIN pg_catalog.pg_class c ON c.oid = d.oid"
+            + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace", rs -> d.descendants.addAll(rels(rs)), oid)
+        .add("SELECT (EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = ?::oid AND NOT tgisinternal)"
+            + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite WHERE ev_class = ?::oid AND ev_type <> '1'))"
+            + " OR " + VOLATILE_USER_EXPRESSIONS, rs -> d.writeAll |= bool(rs), oid, oid, oid, oid, oid, oid)
+        .add("SELECT DISTINCT " + REL_COLUMNS + " FROM pg_catalog.pg_constraint k"
+            + " JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE k.contype = 'f' AND k.confrelid = ?::oid"
+            + " AND (k.confdeltype IN ('c', 'n', 'd') OR k.confupdtype IN ('c', 'n', 'd'))",
+            rs -> d.cascading.addAll(rels(rs)), oid);
+    round.run(c);
+    return d;
   }
 
   /** A LIKE pattern for an expression tree (pg_node_tree as text) that calls set_config(). */
   private static final String CALLS_SET_CONFIG =
       "'%:funcid ' || 'pg_catalog.set_config(text,text,boolean)'::regprocedure::oid || ' %'";
-
-  /**
-   * Whether a column default, generated column or CHECK constraint of {@code table} calls a
-   * user-defined volatile function, directly or through an operator, or set_config(): a write to
-   * the table runs it, and it may write any other table, as a trigger may, or change the session's
-   * settings.
-   */
-  private static boolean hasVolatileUserExpressions(Connection c, long table) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
-            + " LEFT JOIN pg_catalog.pg_attrdef a ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND a.oid = d.objid"
-            + " LEFT JOIN pg_catalog.pg_constraint k ON d.classid = 'pg_catalog.pg_constraint'::regclass"
-            + " AND k.oid = d.objid"
-            + DEPENDED_ON_FUNCTION
-            + " WHERE (a.adrelid = ?::oid OR k.conrelid = ?::oid) AND p.pronamespace <> 'pg_catalog'::regnamespace"
-            + " AND " + RUNS_AS + " = 'v')"
-            // pg_depend lists no dependency on pg_catalog's own functions: a call of set_config() is
-            // found in the stored expression trees (read as text: deparsing them would lock the table)
-            + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef a WHERE a.adrelid = ?::oid"
-            + " AND a.adbin::text LIKE " + CALLS_SET_CONFIG + ")"
-            + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = ?::oid AND k.contype = 'c'"
-            + " AND k.conbin::text LIKE " + CALLS_SET_CONFIG + ")")) {
-      ps.setLong(1, table);
-      ps.setLong(2, table);
-      ps.setLong(3, table);
-      ps.setLong(4, table);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
-    }
-  }
 
   /**
    * Whether a function {@code p} is user code that may read tables a statement's text does not
@@ -589,57 +572,53 @@ public final class CatalogInspector implements AutoCloseable {
           + " JOIN pg_catalog.pg_proc p ON (d.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.refobjid)"
           + " OR p.oid = o.oprcode";
 
-  /** The functions a view's rewrite rule uses (one parameter: the view's oid). */
+  /**
+   * Whether a column default, generated column or CHECK constraint of the table calls a
+   * user-defined volatile function, directly or through an operator, or set_config(): a write to
+   * the table runs it, and it may write any other table, as a trigger may, or change the session's
+   * settings. A boolean SQL expression of four parameters, each the table's oid.
+   */
+  private static final String VOLATILE_USER_EXPRESSIONS = "EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+      + " LEFT JOIN pg_catalog.pg_attrdef a ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND a.oid = d.objid"
+      + " LEFT JOIN pg_catalog.pg_constraint k ON d.classid = 'pg_catalog.pg_constraint'::regclass"
+      + " AND k.oid = d.objid"
+      + DEPENDED_ON_FUNCTION
+      + " WHERE (a.adrelid = ?::oid OR k.conrelid = ?::oid)"
+      + " AND p.pronamespace <> 'pg_catalog'::regnamespace AND " + RUNS_AS + " = 'v')"
+      // pg_depend lists no dependency on pg_catalog's own functions: a call of set_config() is
+      // found in the stored expression trees (read as text: deparsing them would lock the table)
+      + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef a WHERE a.adrelid = ?::oid"
+      + " AND a.adbin::text LIKE " + CALLS_SET_CONFIG + ")"
+      + " OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = ?::oid"
+      + " AND k.contype = 'c' AND k.conbin::text LIKE " + CALLS_SET_CONFIG + ")";
+
+  /** The functions a view's rule uses, joined as {@code p} (a FROM … WHERE of one parameter, the view's oid). */
   private static final String VIEW_FUNCTIONS = " FROM pg_catalog.pg_rewrite r"
       + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid"
       + DEPENDED_ON_FUNCTION
       + " WHERE r.ev_class = ?::oid";
 
-  /** The functions a table's row-security policies use (one parameter: the table's oid). */
+  /** The functions a table's policies use, joined as {@code p} (a FROM … WHERE of one parameter, its oid). */
   private static final String POLICY_FUNCTIONS = " FROM pg_catalog.pg_policy pol"
       + " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass AND d.objid = pol.oid"
       + DEPENDED_ON_FUNCTION
       + " WHERE pol.polrelid = ?::oid";
 
-  private static Volatility viewFunctions(Connection c, long view) throws SQLException {
-    return functionsVolatility(c, "SELECT " + RUNS_AS + VIEW_FUNCTIONS, view);
+  /** Whether one of {@code functions} (a FROM … WHERE from the two above) may read tables. */
+  private static String mayReadTables(String functions) {
+    return "SELECT EXISTS (SELECT 1" + functions + " AND " + MAY_READ_TABLES + ")";
   }
 
-  /** Whether one of {@code functions} (a FROM … WHERE of one oid parameter) may read tables. */
-  private static boolean mayReadTables(Connection c, String functions, long oid) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT EXISTS (SELECT 1" + functions + " AND " + MAY_READ_TABLES + ")")) {
-      ps.setLong(1, oid);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getBoolean(1);
-      }
-    }
-  }
-
-  private static Volatility policyVolatility(Connection c, long table) throws SQLException {
-    Volatility v = functionsVolatility(c, "SELECT " + RUNS_AS + POLICY_FUNCTIONS, table);
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT coalesce(pg_catalog.pg_get_expr(polqual, polrelid), '') || ' '"
-            + " || coalesce(pg_catalog.pg_get_expr(polwithcheck, polrelid), '') FROM pg_catalog.pg_policy"
-            + " WHERE polrelid = ?::oid")) {
-      ps.setLong(1, table);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          v = v.max(textVolatility(c, "SELECT " + rs.getString(1)));
-        }
-      }
+  private static Volatility volatilities(ResultSet rs) throws SQLException {
+    Volatility v = Volatility.IMMUTABLE;
+    while (rs.next()) {
+      v = v.max(Volatility.of(rs.getString(1)));
     }
     return v;
   }
 
-  private static String viewDefinition(Connection c, long view) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.pg_get_viewdef(?::oid)")) {
-      ps.setLong(1, view);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() && rs.getString(1) != null ? rs.getString(1) : "";
-      }
-    }
+  private static boolean bool(ResultSet rs) throws SQLException {
+    return rs.next() && rs.getBoolean(1);
   }
 
   /**
@@ -686,37 +665,13 @@ public final class CatalogInspector implements AutoCloseable {
     return false;
   }
 
-  private static Volatility functionsVolatility(Connection c, String sql, long oid) throws SQLException {
-    Volatility v = Volatility.IMMUTABLE;
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setLong(1, oid);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          v = v.max(Volatility.of(rs.getString(1)));
-        }
-      }
+  private static List<Rel> rels(ResultSet rs) throws SQLException {
+    List<Rel> out = new ArrayList<>();
+    while (rs.next()) {
+      out.add(new Rel(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+          rs.getBoolean(6)));
     }
-    return v;
-  }
-
-  private static List<Rel> rels(Connection c, String sql, Object... params) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < params.length; i++) {
-        if (params[i] instanceof Long l) {
-          ps.setLong(i + 1, l);
-        } else {
-          ps.setString(i + 1, (String) params[i]);
-        }
-      }
-      List<Rel> out = new java.util.ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Rel(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-              rs.getBoolean(6)));
-        }
-      }
-      return out;
-    }
+    return out;
   }
 
   private Connection connection(Login login) throws SQLException {
