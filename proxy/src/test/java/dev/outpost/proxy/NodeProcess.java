@@ -76,10 +76,15 @@ final class NodeProcess implements AutoCloseable {
     throw new IOException("no free port clear of the failure detectors' ports after 100 attempts");
   }
 
-  /** The first port of the kernel's ephemeral range (Linux), else 0. */
-  private static int ephemeralRangeStart() {
+  /**
+   * The first port of the kernel's ephemeral range (Linux), else 0. Read line by line: {@code
+   * Files.readString} returned only the file's first byte here ("3" of "32768 60999"), so every
+   * port came from the ephemeral range after all, and a CI run failed as this helper was meant to
+   * prevent ("No available port to bind to in range [38357 .. 38357]", a region's relay bind).
+   */
+  static int ephemeralRangeStart() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
       return Integer.parseInt(range.split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 0;
