@@ -2,6 +2,9 @@ package dev.outpost.cluster;
 
 import dev.outpost.cache.CacheBus;
 import dev.outpost.cache.Ticker;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -68,6 +71,9 @@ public final class ClusterNode implements AutoCloseable {
   /** As {@link #start(ClusterConfig)} with stacks built in code and bus tuning; for tests. */
   static ClusterNode start(ClusterConfig config, StackFactory stacks, BusTuning tuning) {
     Objects.requireNonNull(config, "config");
+    if (config.relayEnabled()) {
+      checkRelayBindable(config);
+    }
     ClusterNode node;
     try {
       node = new ClusterNode(config, stacks, tuning);
@@ -88,6 +94,27 @@ public final class ClusterNode implements AutoCloseable {
         node.membership().size(), node.membership().coordinator(),
         config.relayEnabled() ? ", relaying via " + config.relayBind() : "");
     return node;
+  }
+
+  /**
+   * Refuses to start with a relay port that cannot be bound, as the channel's connect refuses a
+   * {@code cluster.bind} port in use. The bridge to the other regions is opened by whichever node
+   * coordinates the region, when it becomes coordinator and in the background; if its port is
+   * taken, JGroups logs an ERROR ("failed starting relayer") and does not try again, and the region
+   * stays cut off from the others' invalidations, and they from its, while the node is ready for
+   * clients. Checked at start only: a port taken later, before this node becomes coordinator, still
+   * leaves only that ERROR, and {@code SHOW CLUSTER} listing no reachable regions.
+   */
+  private static void checkRelayBindable(ClusterConfig config) {
+    HostPort bind = config.relayBind();
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.bind(new InetSocketAddress(bind.host(), bind.port()));
+    } catch (IOException e) {
+      throw new ClusterException("node " + config.nodeName() + " cannot open its bridge to other regions on "
+          + bind + " (" + ClusterConfig.KEY_RELAY_BIND + "): " + e.getMessage()
+          + "; another process holds the port, or the address is not this host's (each node needs a relay port"
+          + " of its own)", e);
+    }
   }
 
   private static RELAY3 relay(ClusterConfig config, StackFactory stacks, JGroupsCacheBus bus) {
