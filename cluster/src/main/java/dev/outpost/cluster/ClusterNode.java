@@ -100,7 +100,8 @@ public final class ClusterNode implements AutoCloseable {
    * Refuses to start with a relay port that cannot be bound, as the channel's connect refuses a
    * {@code cluster.bind} port in use. The bridge to the other regions is opened by whichever node
    * coordinates the region, when it becomes coordinator and in the background; if its port is
-   * taken, JGroups logs an ERROR ("failed starting relayer") and does not try again, and the region
+   * taken, JGroups logs an ERROR ("failed starting relayer") and starts it again only on a later
+   * view change that makes this node coordinator (none came in 36 s of watching), and the region
    * stays cut off from the others' invalidations, and they from its, while the node is ready for
    * clients. Checked at start only: a port taken later, before this node becomes coordinator, still
    * leaves only that ERROR, and {@code SHOW CLUSTER} listing no reachable regions.

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A relay port that another process holds stops the node at start, as a cluster port in use does.
  * JGroups opens the bridge later, in the background, and when it cannot bind it logs an ERROR and
- * gives up: the node would have served clients with its region cut off from the others.
+ * does not try again until another view change: the node would have served clients with its
+ * region cut off from the others.
  */
 class RelayBindTest {
 
