@@ -39,7 +39,7 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "SELECT pg_catalog.pg_sleep($PAUSE);"
     echo '\timing on'
     for _ in $(seq 1 "$MAX_READS"); do echo "$QUERY;"; done
-  } | psql -X -q -A -t -v ON_ERROR_STOP=1 -p "$PORT" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+  } | psql -X -q -A -t -v ON_ERROR_STOP=1 -p "$PORT" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
   echo "$timings" | awk -v round="$round" -v hit="$HIT_BELOW_MS" '
     { if ($1 < hit) { found = 1; exit } misses++; total += $1 }
     END {
