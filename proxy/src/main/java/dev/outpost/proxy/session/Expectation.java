@@ -56,6 +56,12 @@ final class Expectation {
   dev.outpost.cache.sql.Classification write;
   /** FUNCTION_CALL: the call may write anything. */
   boolean writesEverything;
+  /**
+   * EXECUTE, SYNC: how many CopyDone and CopyFail messages the session had sent to the origin when
+   * this request was sent. A Sync sent after an Execute that starts COPY FROM STDIN, with no copy
+   * end between them, reaches the origin in copy-in mode and gets no ReadyForQuery.
+   */
+  long copyEndsSent;
 
   private Expectation(Kind kind, boolean swallow, String sql, String clientStatement, String serverStatement) {
     this.kind = kind;

@@ -70,6 +70,8 @@ final class Forwarder {
   private boolean describedThisBatch;
   /** The current batch opened a transaction block (BEGIN before Sync). */
   private boolean transactionThisBatch;
+  /** CopyDone and CopyFail messages sent to the origin so far (see {@link Expectation#copyEndsSent}). */
+  private long copyEndsSent;
   /** The statement being forwarded may write: set by {@link #noteEffects}, taken by its expectation. */
   private Classification noted;
 
@@ -289,6 +291,7 @@ final class Forwarder {
         s.inBatch = false;
         out.add(f);
         Expectation e = Expectation.of(Kind.SYNC);
+        e.copyEndsSent = copyEndsSent;
         e.capture = s.armedCapture;
         s.armedCapture = null;
         describedThisBatch = false;
@@ -310,10 +313,12 @@ final class Forwarder {
       case COPY_DATA:
       case COPY_DONE:
       case COPY_FAIL:
-        if (s.copyIn) {
-          out.add(f);
-        } else {
-          f.release(); // outside COPY the origin would ignore it
+        // always to the origin: a client may send a COPY's data right behind its Query, before the
+        // CopyInResponse (asyncpg does), and Postgres reads it once in copy-in mode; outside COPY it
+        // ignores these messages, so whether a COPY starts is the origin's to decide, not ours
+        out.add(f);
+        if (type != FrontendType.COPY_DATA) {
+          copyEndsSent++;
         }
         break;
       default:
@@ -727,6 +732,7 @@ final class Forwarder {
     }
     out.add(f);
     Expectation e = Expectation.execute(cs == null ? null : cs.sql);
+    e.copyEndsSent = copyEndsSent;
     e.write = takeWrite();
     e.capture = capture;
     e.status = status;

@@ -312,9 +312,10 @@ final class ResponseRouter {
   /**
    * An Execute started COPY FROM STDIN. Postgres ignores the Syncs (and Flushes) that reach it in
    * copy-in mode, and libpq sends one behind the Execute (Parse, Bind, Describe, Execute, Sync) and
-   * another after CopyDone or CopyFail: the Syncs queued behind this Execute, sent before the client
-   * could have seen CopyInResponse, get no ReadyForQuery. The batch stays open until the client's
-   * next Sync, so that the backend is not given back in between.
+   * another after CopyDone or CopyFail: the Syncs queued behind this Execute and sent before the
+   * copy's end get no ReadyForQuery. A Sync sent after the copy's end (a client that sends the data
+   * without waiting for CopyInResponse) is answered. While none of those has been sent, the batch
+   * stays open until the client's next Sync, so that the backend is not given back in between.
    */
   private void dropSyncsIgnoredInCopy(Expectation head) {
     java.util.Iterator<Expectation> it = s.expected.iterator();
@@ -322,15 +323,20 @@ final class ResponseRouter {
       return;
     }
     boolean dropped = false;
+    boolean answeredSyncQueued = false;
     while (it.hasNext()) {
       Expectation e = it.next();
       if (e.kind != Kind.SYNC || e.swallow) {
         break;
       }
+      if (e.copyEndsSent != head.copyEndsSent) {
+        answeredSyncQueued = true; // sent after this copy's CopyDone or CopyFail
+        break;
+      }
       it.remove();
       dropped = true;
     }
-    if (dropped) {
+    if (dropped && !answeredSyncQueued) {
       s.inBatch = true;
     }
   }
