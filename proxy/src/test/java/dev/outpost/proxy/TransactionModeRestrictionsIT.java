@@ -88,6 +88,33 @@ class TransactionModeRestrictionsIT {
     }
   }
 
+  /**
+   * What asyncpg's pool runs each time a connection comes back to it, as one simple query. The
+   * node refused it for {@code pg_advisory_unlock_all()}, so every release through a transaction
+   * pool failed. No backend a client shares can hold its session lock (taking one is refused), so
+   * the unlocks release nothing, as on a session that took none, and pass.
+   */
+  @ParameterizedTest(name = "cache {0}")
+  @CsvSource({"true", "false"})
+  void advisoryUnlocks_andAsyncpgsPoolReset_pass(boolean cache) throws Exception {
+    String reset = "SELECT pg_advisory_unlock_all();\nCLOSE ALL;\n"
+        + "DO $$\nBEGIN\n    PERFORM * FROM pg_listening_channels() LIMIT 1;\n    IF FOUND THEN\n        UNLISTEN *;\n"
+        + "    END IF;\nEND;\n$$;\nRESET ALL;";
+    for (String mode : new String[] {"simple", "extended"}) {
+      try (Connection c = (cache ? node : nodeWithoutCache).connect("preferQueryMode=" + mode)) {
+        Sql.exec(c, "SET application_name = 'before the reset'");
+        if (mode.equals("simple")) {
+          Sql.exec(c, reset);
+          assertThat(Sql.value(c, "SHOW application_name")).as("RESET ALL ran").isNotEqualTo("before the reset");
+        }
+        assertThat(Sql.value(c, "SELECT pg_advisory_unlock(42)::text")).as("a lock nobody took").isEqualTo("false");
+        assertThat(Sql.value(c, "SELECT pg_catalog.pg_advisory_unlock_shared(7)::text")).isEqualTo("false");
+        assertThat(Sql.value(c, "SELECT pg_advisory_unlock_all()::text")).isEqualTo("");
+        assertThat(Sql.value(c, "SELECT 'usable'")).isEqualTo("usable");
+      }
+    }
+  }
+
   private static SQLException error(Connection c, String sql) {
     try (Statement s = c.createStatement()) {
       s.execute(sql);

@@ -16,12 +16,15 @@ final class ParseState {
 
   static final int MAX_DEPTH = 200;
 
-  /** Session-level advisory lock functions; the _xact_ variants end with the transaction. */
+  /**
+   * The functions that take a session-level advisory lock; the _xact_ variants end with the
+   * transaction. The unlock functions are not among them: where taking a session lock is refused
+   * (transaction pooling), no backend a client shares holds one, so an unlock releases nothing and
+   * answers as on a session that took none. Pools run {@code pg_advisory_unlock_all()} when a
+   * connection comes back to them (asyncpg's does).
+   */
   private static final Set<String> SESSION_ADVISORY_LOCKS =
-      Set.of(
-          "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
-          "pg_try_advisory_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared",
-          "pg_advisory_unlock_all");
+      Set.of("pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared");
 
   final TokenCursor cursor;
   final Analysis analysis;

@@ -310,6 +310,10 @@ class StatementClassifierTableTest {
             .functions("pg_catalog.pg_try_advisory_lock_shared").flags(SESSION_SCOPED),
         row("classify_transactionAdvisoryLock_isNotSessionScoped", "SELECT pg_advisory_xact_lock(1)")
             .functions("pg_advisory_xact_lock"),
+        row("classify_advisoryUnlockAll_isNotSessionScoped", "SELECT pg_advisory_unlock_all()")
+            .functions("pg_advisory_unlock_all"),
+        row("classify_advisoryUnlock_isNotSessionScoped", "SELECT pg_catalog.pg_advisory_unlock_shared(1)")
+            .functions("pg_catalog.pg_advisory_unlock_shared"),
         row("classify_declareWithHold_isSessionScoped", "DECLARE c CURSOR WITH HOLD FOR SELECT * FROM t")
             .kind(OTHER).reads("t").flags(SESSION_SCOPED),
         row("classify_declareWithoutHold_isOther", "DECLARE c SCROLL CURSOR FOR SELECT * FROM t FOR UPDATE")
