@@ -266,6 +266,55 @@ class QueryCacheTest {
     }
   }
 
+  /**
+   * While the leader's fill is being stored, a request for the key finds the flight (and its
+   * result) or the entry: the flight used to end before the fill was published, and a request in
+   * between found neither and led a second execution at the origin.
+   */
+  @Test
+  void singleFlight_requestWhileTheFillIsStored_joinsTheFlightOrHits() {
+    CacheKey key = key("SELECT * FROM hot");
+    List<String> seenDuringPublish = new ArrayList<>();
+    QueryCache[] holder = new QueryCache[1];
+    LocalCacheBus local = new LocalCacheBus();
+    dev.outpost.cache.CacheBus probing = new dev.outpost.cache.CacheBus() {
+      @Override
+      public void bind(dev.outpost.cache.CacheEventSink sink) {
+        local.bind(sink);
+      }
+
+      @Override
+      public void publish(dev.outpost.cache.CacheEvent event) {
+        if (event instanceof dev.outpost.cache.CacheEvent.Fill) {
+          // another client's request for the key, just before the fill is stored
+          boolean miss = holder[0].lookup(key).status() == CacheStatus.MISS;
+          FillTicket t = holder[0].begin(key);
+          seenDuringPublish.add(miss + " " + (t instanceof FillTicket.Follower f
+              ? "follower " + marker(f.result().getNow(null)) : "leader"));
+          if (t instanceof FillTicket.Leader second) {
+            second.abandon();
+          }
+        }
+        local.publish(event);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Void> publishDelivered(
+          dev.outpost.cache.CacheEvent.Invalidation invalidation) {
+        return local.publishDelivered(invalidation);
+      }
+    };
+    QueryCache cache = QueryCacheBuilder.newBuilder().ticker(ticker).executor(Runnable::run).sweeper(Runnable::run)
+        .nodeId("node-1").bus(probing).build();
+    holder[0] = cache;
+    FillTicket.Leader leader = lead(cache, key);
+    assertThat(leader.complete(result("hot", leader.startedAtNanos(), Dependencies.ofNames("hot"))))
+        .isEqualTo(CacheStatus.MISS);
+    assertThat(seenDuringPublish).containsExactly("true follower hot");
+    assertThat(cache.lookup(key).status()).isEqualTo(CacheStatus.HIT);
+    assertThat(cache.begin(key)).as("a later miss leads a new flight").isInstanceOf(FillTicket.Leader.class);
+  }
+
   @Test
   void singleFlight_leaderAbandons_followersAreToldToGoToOrigin() {
     QueryCache cache = cache();
