@@ -8,7 +8,8 @@ import java.util.TreeMap;
 /**
  * The exact identity of a cached result (DESIGN §6.2): database, authenticated role, the session
  * settings that shape results, the normalized statement text, the protocol flow, the parameter
- * type OIDs, formats and values, and the result formats.
+ * type OIDs, formats and values, the result formats, and the Execute's row limit (a result cut at
+ * the limit ends with PortalSuspended, not CommandComplete, and is a different answer).
  *
  * <p>Guarantee: two keys are {@link #equals equal} only if every component is equal (arrays by
  * content, SQL NULL parameters included); the precomputed hash only speeds up look-ups, so two
@@ -32,6 +33,7 @@ public final class CacheKey {
   private final short[] parameterFormats;
   private final byte[][] parameterValues;
   private final short[] resultFormats;
+  private final int rowLimit;
   private final int hash;
   private final int weight;
 
@@ -45,11 +47,13 @@ public final class CacheKey {
     this.parameterValues = b.parameterValues;
     this.parameterFormats = normalizeParameterFormats(b.parameterFormats, b.parameterValues.length);
     this.resultFormats = normalizeResultFormats(b.resultFormats);
+    this.rowLimit = b.rowLimit;
     int h = Objects.hash(database, role, settings, statement, protocol);
     h = 31 * h + Arrays.hashCode(parameterTypes);
     h = 31 * h + Arrays.hashCode(parameterFormats);
     h = 31 * h + Arrays.deepHashCode(parameterValues);
     h = 31 * h + Arrays.hashCode(resultFormats);
+    h = 31 * h + rowLimit;
     this.hash = h;
     long w = 64L + 2L * (database.length() + role.length() + settings.length() + statement.length())
         + 4L * parameterTypes.length + 2L * parameterFormats.length + 2L * resultFormats.length;
@@ -161,6 +165,11 @@ public final class CacheKey {
     return resultFormats.clone();
   }
 
+  /** The Execute's row limit: 0 for all rows (and for simple queries). */
+  public int rowLimit() {
+    return rowLimit;
+  }
+
   /** Approximate retained size in bytes, counted in the cache's byte bound. */
   public int weight() {
     return weight;
@@ -175,6 +184,7 @@ public final class CacheKey {
       return false;
     }
     return protocol == k.protocol
+        && rowLimit == k.rowLimit
         && database.equals(k.database)
         && role.equals(k.role)
         && statement.equals(k.statement)
@@ -195,7 +205,7 @@ public final class CacheKey {
   public String toString() {
     String sql = statement.length() > 60 ? statement.substring(0, 60) + "…" : statement;
     return "CacheKey[" + database + "/" + role + " " + protocol + " \"" + sql + "\" params="
-        + parameterValues.length + "]";
+        + parameterValues.length + (rowLimit > 0 ? " limit=" + rowLimit : "") + "]";
   }
 
   /** Builds a {@link CacheKey}; not thread-safe, single use. */
@@ -209,6 +219,7 @@ public final class CacheKey {
     private short[] parameterFormats = NO_SHORTS;
     private byte[][] parameterValues = NO_VALUES;
     private short[] resultFormats = NO_SHORTS;
+    private int rowLimit;
 
     private Builder(String database, String role, String statement) {
       this.database = Objects.requireNonNull(database, "database");
@@ -262,6 +273,15 @@ public final class CacheKey {
     /** Result format codes from Bind, as sent. */
     public Builder resultFormats(short... formats) {
       this.resultFormats = formats.clone();
+      return this;
+    }
+
+    /** The Execute's row limit as sent: 0 (the default) for all rows. */
+    public Builder rowLimit(int limit) {
+      if (limit < 0) {
+        throw new IllegalArgumentException("row limit " + limit);
+      }
+      this.rowLimit = limit;
       return this;
     }
 

@@ -92,6 +92,15 @@ class CacheKeyTest {
   }
 
   @Test
+  void equals_differentRowLimit_notEqual_andNoneMeansAllRows() {
+    assertThat(base().rowLimit(1).build()).isNotEqualTo(base().build()).isNotEqualTo(base().rowLimit(2).build())
+        .isEqualTo(base().rowLimit(1).build());
+    assertThat(base().rowLimit(0).build()).isEqualTo(base().build());
+    assertThat(base().rowLimit(1).build().rowLimit()).isEqualTo(1);
+    assertThatThrownBy(() -> base().rowLimit(-1)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void equals_sameHashDifferentContent_stillComparesContent() {
     // "Aa" and "BB" have the same String hash code; the keys must still differ.
     CacheKey a = CacheKey.builder("db", "r", "Aa").build();

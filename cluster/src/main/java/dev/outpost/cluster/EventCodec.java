@@ -19,7 +19,7 @@ import java.util.Set;
  * Fill         := key result sequenceAtStart:i64 originNode:str
  * key          := database:str role:str settings:str statement:str protocol:u8
  *                 n:i32 paramType:i32*n  n:i32 paramFormat:i16*n
- *                 n:i32 (len:i32 bytes | -1)*n  n:i32 resultFormat:i16*n
+ *                 n:i32 (len:i32 bytes | -1)*n  n:i32 resultFormat:i16*n  rowLimit:i32
  * result       := rowDescription:bytes? parameterDescription:bytes? rowsAndCompletion:bytes
  *                 rowCount:i64 allTables:bool n:i32 table:str*n
  *                 ageNanos:i64 maxAgeNanos:i64 swrNanos:i64
@@ -135,6 +135,7 @@ final class EventCodec {
       w.writeBytes(k.parameterValue(i));
     }
     writeShorts(w, k.resultFormats());
+    w.writeInt(k.rowLimit());
   }
 
   private static CacheKey readKey(FrameReader in) throws MalformedFrameException {
@@ -156,6 +157,10 @@ final class EventCodec {
       values[i] = in.readBytes();
     }
     short[] resultFormats = readShorts(in);
+    int rowLimit = in.readInt();
+    if (rowLimit < 0) {
+      throw new MalformedFrameException("negative row limit " + rowLimit);
+    }
     return CacheKey.builder(database, role, statement)
         .canonicalSettings(settings)
         .protocol(PROTOCOLS[protocol])
@@ -163,6 +168,7 @@ final class EventCodec {
         .parameterFormats(formats)
         .parameterValues(values)
         .resultFormats(resultFormats)
+        .rowLimit(rowLimit)
         .build();
   }
 

@@ -8,9 +8,9 @@ import dev.outpost.cache.CacheEvent;
  * than its configured bound, before reading further.
  *
  * <pre>
- * SUBMIT    := version:u8=1 kind:u8=1 body                 node → coordinator
- * SEQUENCED := version:u8=1 kind:u8=2 sequence:i64 body    coordinator → region (total order)
- * RELAYED   := version:u8=1 kind:u8=3 originRegion:str Invalidation   coordinator → other regions
+ * SUBMIT    := version:u8=3 kind:u8=1 body                 node → coordinator
+ * SEQUENCED := version:u8=3 kind:u8=2 sequence:i64 body    coordinator → region (total order)
+ * RELAYED   := version:u8=3 kind:u8=3 originRegion:str Invalidation   coordinator → other regions
  * body      := audience:u8 flags:u8 submitter:str token:i64 payloadType:u8 payload
  * payload   := Fill | (nothing, for RETAINED_FILL) | Invalidation | Flush   (see EventCodec)
  * </pre>
@@ -23,8 +23,11 @@ import dev.outpost.cache.CacheEvent;
  */
 final class Frames {
 
-  /** 2: an invalidation carries schemaChanged. Nodes of different versions refuse each other's frames. */
-  static final int VERSION = 2;
+  /**
+   * 2: an invalidation carries schemaChanged; 3: a fill's key carries the Execute's row limit. Nodes
+   * of different versions refuse each other's frames.
+   */
+  static final int VERSION = 3;
 
   static final int KIND_SUBMIT = 1;
   static final int KIND_SEQUENCED = 2;

@@ -30,6 +30,7 @@ class EventCodecTest {
         .parameterFormats((short) 1, (short) 0)
         .parameterValues(new byte[] {0, 0, 0, 7}, null)
         .resultFormats((short) 1)
+        .rowLimit(1)
         .build();
     CachedResult result = CachedResult.builder("rows+complete".getBytes(StandardCharsets.UTF_8))
         .rowDescription(new byte[] {'T', 1, 2})
@@ -61,6 +62,7 @@ class EventCodecTest {
     in.expectEnd();
 
     assertThat(back.key()).isEqualTo(fill.key());
+    assertThat(back.key().rowLimit()).isEqualTo(1);
     assertThat(back.key().parameterValue(1)).isNull();
     assertThat(back.sequenceAtStart()).isEqualTo(77L);
     assertThat(back.originNode()).isEqualTo("eu-1");

@@ -48,8 +48,11 @@ class FramesTest {
     assertThatThrownBy(() -> Frames.readKind(reader(1, Frames.KIND_SUBMIT)))
         .as("a node of the version before schemaChanged").isInstanceOf(MalformedFrameException.class)
         .hasMessageContaining("unknown frame version 1");
-    assertThatThrownBy(() -> Frames.readKind(reader(3, Frames.KIND_SUBMIT)))
-        .isInstanceOf(MalformedFrameException.class).hasMessageContaining("unknown frame version 3");
+    assertThatThrownBy(() -> Frames.readKind(reader(2, Frames.KIND_SUBMIT)))
+        .as("a node of the version before row-limited keys").isInstanceOf(MalformedFrameException.class)
+        .hasMessageContaining("unknown frame version 2");
+    assertThatThrownBy(() -> Frames.readKind(reader(4, Frames.KIND_SUBMIT)))
+        .isInstanceOf(MalformedFrameException.class).hasMessageContaining("unknown frame version 4");
     assertThatThrownBy(() -> Frames.readKind(reader(Frames.VERSION, 9)))
         .isInstanceOf(MalformedFrameException.class).hasMessageContaining("unknown frame kind 9");
     assertThatThrownBy(() -> Frames.readEnvelope(envelope(7, 0, Frames.PAYLOAD_FILL)))

@@ -82,6 +82,69 @@ class CacheFreshnessIT {
     }
   }
 
+  /**
+   * A stale answer to an Execute with a row limit (asyncpg's fetchrow()) is refreshed with the same
+   * limit: the refresh ends with PortalSuspended, which it must take as the end of the answer.
+   */
+  @Test
+  void staleRowLimitedRead_isRefreshedWithItsLimit() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("swrlimit");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE price (id int PRIMARY KEY, amount int)",
+          "INSERT INTO price VALUES (1, 100), (2, 110), (3, 120)", "ALTER TABLE price OWNER TO " + TestOrigin.APP_USER);
+    }
+    AtomicLong now = new AtomicLong(1_000_000_000L);
+    CachePolicy policy = new CachePolicy(true, Duration.ofSeconds(10), Duration.ofSeconds(10), 64L << 20, 1L << 20,
+        List.of());
+    OriginStats stats = new OriginStats(origin, db);
+    byte[] firstRow = Wire.extended("SELECT id, amount AS swr_limited FROM price ORDER BY id", false, new byte[0][],
+        (short) 0, (short) 0, 1);
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(2),
+        OutpostNode.Options.defaults().withCachePolicy(policy).withTicker(now::get));
+        RawClient client = new RawClient(node.port())) {
+      client.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      for (int i = 0; i < 50 && count(node, CacheStatus.HIT) == 0; i++) {
+        assertThat(firstAmount(client, firstRow)).isEqualTo("100");
+        Thread.sleep(20);
+      }
+      assertThat(count(node, CacheStatus.HIT)).isPositive();
+      try (Connection direct = origin.superConnection(db)) {
+        Sql.exec(direct, "UPDATE price SET amount = 200 WHERE id = 1"); // behind Outpost's back
+      }
+      stats.reset();
+      now.addAndGet(TimeUnit.SECONDS.toNanos(15)); // past max-age, inside the stale window
+      long stale = count(node, CacheStatus.STALE);
+      assertThat(firstAmount(client, firstRow)).as("served stale").isEqualTo("100");
+      assertThat(count(node, CacheStatus.STALE) - stale).isEqualTo(1);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      String amount = "100";
+      while (!amount.equals("200") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+        amount = firstAmount(client, firstRow);
+      }
+      assertThat(amount).as("the refreshed entry (a refresh that failed left the stale one)").isEqualTo("200");
+      long hits = count(node, CacheStatus.HIT);
+      assertThat(firstAmount(client, firstRow)).isEqualTo("200");
+      assertThat(count(node, CacheStatus.HIT) - hits).as("served by the refreshed entry").isEqualTo(1);
+      assertThat(stats.calls("swr_limited")).as("exactly one refresh reached the origin").isEqualTo(1);
+    }
+  }
+
+  /** The second column of the only row an Execute with a limit of 1 returns, checking the answer's shape. */
+  private static String firstAmount(RawClient c, byte[] request) throws Exception {
+    c.send(request);
+    List<RawClient.Message> answer = c.readUntilReady();
+    assertThat(answer.stream().map(m -> String.valueOf(m.type())).toList()).containsExactly("1", "2", "D", "s", "Z");
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(answer.get(2).body());
+    b.getShort();
+    int idLength = b.getInt();
+    b.position(b.position() + idLength); // the id
+    byte[] v = new byte[b.getInt()];
+    b.get(v);
+    return new String(v, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   private static long count(TestNode node, CacheStatus s) {
     return node.node().cacheService().cache().stats().count(s);
   }

@@ -27,6 +27,12 @@ final class Wire {
 
   /** The same with one format code for every parameter value. */
   static byte[] extended(String sql, boolean describe, byte[][] params, short paramFormat, short resultFormat) {
+    return extended(sql, describe, params, paramFormat, resultFormat, 0);
+  }
+
+  /** The same with a row limit on the Execute (0: all rows), as asyncpg's fetchrow() sends 1. */
+  static byte[] extended(String sql, boolean describe, byte[][] params, short paramFormat, short resultFormat,
+      int rowLimit) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     add(out, new Parse("", sql, new int[0]).encode(A));
     ByteBuf bind = A.buffer();
@@ -45,7 +51,7 @@ final class Wire {
     if (describe) {
       add(out, new Describe(Describe.PORTAL, "").encode(A));
     }
-    add(out, new Execute("", 0).encode(A));
+    add(out, new Execute("", rowLimit).encode(A));
     add(out, Sync.INSTANCE.encode(A));
     return out.toByteArray();
   }

@@ -60,8 +60,9 @@ final class CachePlanner {
   }
 
   /** A request as the cache sees it. */
+  /** A request as the cache sees it; {@code rowLimit} is the Execute's (0: all rows). */
   private record Request(String sql, QueryProtocol protocol, Parse parse, String statementName, Bind bind,
-      boolean describe, int frames) {}
+      boolean describe, int rowLimit, int frames) {}
 
   Outcome plan(Iterator<Frame> batch) {
     Request r = request(batch);
@@ -114,7 +115,7 @@ final class CachePlanner {
       replay(r, lookup.result().orElseThrow());
       s.recordQuery(lookup.status(), start);
       lookup.refresh().ifPresent(ticket -> RefreshQuery.start(s, ticket, plan, r.sql(), r.protocol(),
-          parameterTypes(r), r.bind()));
+          parameterTypes(r), r.bind(), r.rowLimit()));
       return Outcome.SERVED;
     }
     FillTicket ticket = service.cache().begin(key);
@@ -184,7 +185,8 @@ final class CachePlanner {
       b.parameterTypes(parameterTypes(r))
           .parameterFormats(formats)
           .parameterValues(values)
-          .resultFormats(r.bind().resultFormats());
+          .resultFormats(r.bind().resultFormats())
+          .rowLimit(r.rowLimit());
     }
     return b.build();
   }
@@ -216,7 +218,7 @@ final class CachePlanner {
       return null; // forwarded, to be refused in order (Forwarder.tooLong)
     }
     if (first.type() == FrontendType.QUERY.code()) {
-      return new Request(first.firstString(), QueryProtocol.SIMPLE, null, null, null, false, 1);
+      return new Request(first.firstString(), QueryProtocol.SIMPLE, null, null, null, false, 0, 1);
     }
     Parse parse = null;
     Frame f = first;
@@ -269,7 +271,9 @@ final class CachePlanner {
       return null;
     }
     Execute e = Execute.decode(next.body());
-    if (e.maxRows() != 0 || !e.portal().equals(portal) || !it.hasNext()) {
+    // a row limit (asyncpg's fetchrow() and fetchval() send 1) is part of the key: the answer is the
+    // first rows and PortalSuspended, which the Sync then closes, or all of them and CommandComplete
+    if (e.maxRows() < 0 || !e.portal().equals(portal) || !it.hasNext()) {
       return null;
     }
     Frame sync = it.next();
@@ -278,7 +282,7 @@ final class CachePlanner {
       return null;
     }
     Bind bind = Bind.decode(f.body());
-    return new Request(sql, QueryProtocol.EXTENDED, parse, stmtName, bind, describe, frames);
+    return new Request(sql, QueryProtocol.EXTENDED, parse, stmtName, bind, describe, e.maxRows(), frames);
   }
 
   private static String bindStatement(Frame bind) {

@@ -56,9 +56,12 @@ final class RefreshQuery implements OriginListener, PoolWaiter {
     this.request = request;
   }
 
-  /** Starts the refresh of {@code sql} for the client {@code s}; {@code bind} is only read here. */
+  /**
+   * Starts the refresh of {@code sql} for the client {@code s}; {@code bind} is only read here, and
+   * {@code rowLimit} is the client's Execute's.
+   */
   static void start(ClientSession s, FillTicket.Leader ticket, ReadPlan plan, String sql, QueryProtocol protocol,
-      int[] types, Bind bind) {
+      int[] types, Bind bind, int rowLimit) {
     ByteBufAllocator alloc = s.client.alloc();
     List<ByteBuf> request = new ArrayList<>();
     if (protocol == QueryProtocol.SIMPLE) {
@@ -67,7 +70,7 @@ final class RefreshQuery implements OriginListener, PoolWaiter {
       request.add(new Parse("", sql, types).encode(alloc));
       request.add(bind.encodeRenamed(alloc, "", ""));
       request.add(new Describe(Describe.PORTAL, "").encode(alloc));
-      request.add(new Execute("", 0).encode(alloc));
+      request.add(new Execute("", rowLimit).encode(alloc));
       request.add(Sync.INSTANCE.encode(alloc));
     }
     ResultCapture capture = new ResultCapture(ticket, plan, sql, s.cacheService(),
@@ -148,6 +151,7 @@ final class RefreshQuery implements OriginListener, PoolWaiter {
           capture.row(frame);
           break;
         case COMMAND_COMPLETE:
+        case PORTAL_SUSPENDED:
           capture.complete(frame);
           break;
         case READY_FOR_QUERY: {

@@ -223,8 +223,8 @@ final class ResponseRouter {
     if (capture != null) {
       if (type == BackendType.DATA_ROW) {
         capture.row(frame);
-      } else if (type == BackendType.COMMAND_COMPLETE) {
-        capture.complete(frame);
+      } else if (type == BackendType.COMMAND_COMPLETE || type == BackendType.PORTAL_SUSPENDED) {
+        capture.complete(frame); // the end of the answer to an Execute with a row limit too
       } else {
         capture.fail(type.name());
       }

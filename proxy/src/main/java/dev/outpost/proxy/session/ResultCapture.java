@@ -61,7 +61,7 @@ final class ResultCapture {
     }
   }
 
-  /** The CommandComplete that ends the result. */
+  /** The CommandComplete that ends the result, or the PortalSuspended that ends a row-limited one. */
   void complete(Frame f) {
     if (failure == null) {
       append(f.content());
