@@ -59,7 +59,6 @@ final class CachePlanner {
     this.service = service;
   }
 
-  /** A request as the cache sees it. */
   /** A request as the cache sees it; {@code rowLimit} is the Execute's (0: all rows). */
   private record Request(String sql, QueryProtocol protocol, Parse parse, String statementName, Bind bind,
       boolean describe, int rowLimit, int frames) {}
