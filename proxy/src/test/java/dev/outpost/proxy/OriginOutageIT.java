@@ -3,9 +3,7 @@ package dev.outpost.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.proxy.admin.AdminConsole;
-import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.PoolMode;
-import dev.outpost.proxy.config.ProxyConfig;
 import dev.outpost.proxy.server.OutpostNode;
 import dev.outpost.testkit.TestOrigin;
 import java.nio.ByteBuffer;
@@ -187,44 +185,6 @@ class OriginOutageIT {
       try (Connection again = transactions.connect(); Connection again2 = sessions.connect()) {
         assertThat(Sql.value(again, "SELECT 'served'")).isEqualTo("served");
         assertThat(Sql.value(again2, "SELECT 'served'")).isEqualTo("served");
-      }
-    }
-  }
-
-  /**
-   * The origin refuses a new connection with a FATAL of its own (here: the role's connection
-   * limit, 53300): the client that waited for it gets an ERROR with the origin's SQLSTATE and a
-   * message naming the origin, and its session goes on — the next request succeeds once a
-   * connection is free. As FATAL, a client takes its session for ended (psql prints it so).
-   */
-  @Test
-  void originRefusesANewConnection_theWaitingClientGetsAnError_andItsSessionGoesOn() throws Exception {
-    TestOrigin origin = TestOrigin.shared();
-    String db = origin.createDatabase("refused");
-    try (Connection admin = DriverManager.getConnection(origin.superJdbcUrl(db))) {
-      Sql.exec(admin, "CREATE ROLE limited_app LOGIN PASSWORD 'limited-pw' CONNECTION LIMIT 1",
-          "GRANT CONNECT ON DATABASE " + db + " TO limited_app");
-    }
-    // session pooling with the cache off: no catalog connection competes for the one allowed
-    ProxyConfig config = ProxyConfig.builder(OriginUrl.parse(origin.originUrl("limited_app", "limited-pw", db)))
-        .listen("127.0.0.1", 0).minIdle(0).poolSize(2).poolMode(PoolMode.SESSION).cacheEnabled(false).build();
-    try (OutpostNode node = new OutpostNode(config).start()) {
-      String url = "jdbc:postgresql://127.0.0.1:" + node.port() + "/" + db + "?user=limited_app&password=limited-pw";
-      Connection first = DriverManager.getConnection(url);
-      assertThat(Sql.value(first, "SELECT 'first'")).isEqualTo("first"); // holds the one connection allowed
-      try (RawClient second = new RawClient(node.port())) {
-        second.login("limited_app", "limited-pw", db); // the node finishes the login itself
-        second.send(RawClient.query("SELECT 'second'"));
-        List<RawClient.Message> refused = second.readUntilReady();
-        assertThat(refused).extracting(RawClient.Message::type).containsExactly('E', 'Z');
-        RawClient.Message error = refused.get(0);
-        assertThat(error.field('C')).isEqualTo("53300");
-        assertThat(error.field('S')).isEqualTo("ERROR");
-        assertThat(error.field('M')).startsWith("the origin refused a new connection: too many connections");
-        first.close(); // gives its origin connection back
-        second.send(RawClient.query("SELECT 'second, later'"));
-        assertThat(second.readUntilReady()).as("the same session goes on").extracting(RawClient.Message::type)
-            .containsExactly('T', 'D', 'C', 'Z');
       }
     }
   }

@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  *   <li>When the origin cannot be reached, every waiter fails at once with 08006 naming the
  *       origin, later requests fail fast, and a probe reconnects with exponential backoff from
  *       100 ms, capped at one second: the pool serves again within a second of the origin's return.
+ *   <li>When the origin refuses a new connection (its {@code max_connections}, a role's connection
+ *       limit, a changed password) while the pool has connections open or logging in, the pool
+ *       cannot grow but those connections come back: waiters stay queued for them, as at the
+ *       pool's maximum, until the acquire timeout, and the pool tries to grow again after the same
+ *       backoff. With none, nothing would come back, so the waiters fail at once with the origin's
+ *       refusal.
  *   <li>A broken connection is never reused; one past its lifetime is closed when it comes back.
  * </ul>
  *
@@ -70,6 +76,11 @@ public final class OriginPool {
   private boolean down;
   private long retryAtNanos;
   private long backoffMs = MIN_BACKOFF_MS;
+  /** The origin refused the last new connection while others were open: no attempt before {@link #retryAfterRefusalNanos}. */
+  private boolean refused;
+  private long retryAfterRefusalNanos;
+  private long refusalBackoffMs = MIN_BACKOFF_MS;
+  private volatile String lastRefusal;
   private volatile String lastError;
   private volatile Map<String, String> serverParameters;
   private final LongAdder acquisitions = new LongAdder();
@@ -333,6 +344,9 @@ public final class OriginPool {
     if (closed || all.size() + connecting >= settings.maxSize()) {
       return;
     }
+    if (refused && all.size() + connecting > 0 && System.nanoTime() - retryAfterRefusalNanos < 0) {
+      return; // the origin has no room for one more now; the open connections serve the waiters
+    }
     if (down && System.nanoTime() < retryAtNanos && connecting > 0) {
       return;
     }
@@ -356,6 +370,9 @@ public final class OriginPool {
       recovered = down;
       down = false;
       backoffMs = MIN_BACKOFF_MS;
+      refused = false;
+      refusalBackoffMs = MIN_BACKOFF_MS;
+      lastRefusal = null;
       lastError = null;
       if (serverParameters == null) {
         serverParameters = c.serverParameters();
@@ -381,13 +398,35 @@ public final class OriginPool {
   private void onConnectFailed(Throwable cause) {
     List<PoolWaiter> failed;
     PgWireException error;
+    boolean firstRefusal = false;
+    int open;
+    int loggingIn;
+    long retryInMs = 0;
     lock.lock();
     try {
       connecting--;
       connectFailures.increment();
-      if (cause instanceof OriginErrorException oe) {
+      open = all.size();
+      loggingIn = connecting;
+      if (cause instanceof OriginErrorException oe && open + connecting > 0) {
+        // the pool cannot grow now, but its open connections come back (and those still logging
+        // in may succeed): the waiters keep their place in the queue, bounded by the acquire
+        // timeout, as when the pool is at its maximum; the last of a burst of refusals fails them
+        lastError = oe.getMessage();
+        lastRefusal = oe.fields().message();
+        firstRefusal = !refused;
+        refused = true;
+        retryInMs = refusalBackoffMs;
+        retryAfterRefusalNanos = System.nanoTime() + refusalBackoffMs * 1_000_000L;
+        refusalBackoffMs = Math.min(MAX_BACKOFF_MS, refusalBackoffMs * 2);
+        error = null;
+        failed = List.of();
+      } else if (cause instanceof OriginErrorException oe) {
         error = refusedBy(oe.fields());
         lastError = oe.getMessage();
+        lastRefusal = oe.fields().message();
+        failed = new ArrayList<>(waiters);
+        waiters.clear();
       } else {
         String reason = reason(cause);
         lastError = reason;
@@ -398,15 +437,27 @@ public final class OriginPool {
         retryAtNanos = System.nanoTime() + backoffMs * 1_000_000L;
         backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
         error = originDown();
+        failed = new ArrayList<>(waiters);
+        waiters.clear();
       }
-      failed = new ArrayList<>(waiters);
-      waiters.clear();
     } finally {
       lock.unlock();
+    }
+    if (firstRefusal) {
+      log.warn("pool {}: the origin refused a new connection ({}); the queued clients wait for the pool's {} open "
+          + "connection(s) and {} logging in; next attempt in {} ms", name, lastRefusal, open, loggingIn, retryInMs);
     }
     for (PoolWaiter w : failed) {
       w.fail(error);
     }
+  }
+
+  /**
+   * The origin's words for the last new connection it refused, while the pool has not opened one
+   * since; null otherwise. A client that timed out waiting is told, for it names the limit to raise.
+   */
+  public String lastRefusal() {
+    return lastRefusal;
   }
 
   /**
@@ -510,7 +561,8 @@ public final class OriginPool {
         }
       }
       boolean mayConnect = !down || now >= retryAtNanos;
-      if (mayConnect && connecting == 0 && (idle.size() < s.minIdle() || (down && !waiters.isEmpty()))) {
+      // waiters: the origin is back, or (refused) it may have room again after the backoff
+      if (mayConnect && connecting == 0 && (idle.size() < s.minIdle() || !waiters.isEmpty())) {
         startConnectIfRoom(group.next());
       } else if (down && mayConnect && connecting == 0) {
         // probe so that the origin is known to be back before the next client asks

@@ -876,10 +876,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         pool.cancel(this);
         pool.acquireTimedOut();
         OriginPool.PoolStats s = pool.stats();
-        onAcquireFailed(this, new PgWireException(Sqlstate.TOO_MANY_CONNECTIONS,
-            "could not acquire an origin connection within " + pool.settings().acquireTimeout().toMillis()
-                + " ms (pool \"" + pool.name() + "\" max " + s.maxSize() + ", " + s.waiting() + " waiting)",
-            null, "raise pool-size, shorten transactions, or raise pool-acquire-timeout", false));
+        String refusal = pool.lastRefusal();
+        String message = "could not acquire an origin connection within " + pool.settings().acquireTimeout().toMillis()
+            + " ms (pool \"" + pool.name() + "\" max " + s.maxSize() + ", " + s.total() + " open, " + s.waiting()
+            + " waiting)";
+        String hint = "raise pool-size, shorten transactions, or raise pool-acquire-timeout";
+        if (refusal != null) {
+          // the pool could not grow to its maximum: the origin's limit is the one to look at
+          message += "; the origin refused the last new connection: " + refusal;
+          hint = "the origin is at a connection limit: raise its max_connections or the role's CONNECTION LIMIT, "
+              + "lower pool-size (on every node), or shorten transactions";
+        }
+        onAcquireFailed(this, new PgWireException(Sqlstate.TOO_MANY_CONNECTIONS, message, null, hint, false));
       }
     }
 
