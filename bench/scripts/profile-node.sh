@@ -10,8 +10,12 @@
 # profile-PID.collapsed) and prints bench/scripts/profile-summary.py's reading of it. Start the
 # node with -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints (outpost-bench passes JVM flags
 # with --outpost-jvm-opts); without them, samples in inlined code land on the nearest safepoint's
-# frame. async-profiler 4.1 is taken from Maven Central (tools.profiler:async-profiler) into
-# ~/.m2 the first time and unpacked under ${TMPDIR:-/tmp}. --event cpu uses perf events, which
+# frame. Loading the agent into a running JVM makes it compile its hot code again for a while (44 %
+# of the samples in the JIT compilers against 0.2 %, bench/results/2026-12-02-pooling-9rounds-b/):
+# for a steady-state profile, also start the node with -agentpath:LIB (the path below, after a
+# first run of this script has unpacked it); the script then starts and stops that agent.
+# async-profiler 4.1 is taken from Maven Central (tools.profiler:async-profiler) into ~/.m2 the
+# first time and unpacked under ${TMPDIR:-/tmp}/outpost-async-profiler-4.1/linux-x64/. --event cpu uses perf events, which
 # need kernel.perf_event_paranoid <= 2 (kernel frames: root or <= 1); --event itimer needs none.
 set -euo pipefail
 
