@@ -22,7 +22,10 @@ public enum CacheStatus {
   VOLATILE,
   /** The text holds more than one statement. */
   MULTISTATEMENT,
-  /** Read-only but not cacheable for another reason (locking clause, cursor, error, suspended portal, …). */
+  /**
+   * Read-only but not cacheable for another reason (locking clause, cursor, error, suspended portal,
+   * a request of another shape than one statement and its Sync, such as a pipeline, …).
+   */
   UNCACHEABLE,
   /** The result was larger than the maximum entry size and was not stored. */
   OVERSIZED;

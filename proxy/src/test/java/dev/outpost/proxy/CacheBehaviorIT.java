@@ -187,6 +187,46 @@ class CacheBehaviorIT {
   }
 
   /**
+   * Reads pipelined with one Sync for several Executes (libpq's pipeline mode, psycopg's
+   * {@code pipeline()}) go to the origin and are answered as directly; the cache neither looks them
+   * up nor counts them as misses (a miss is a read the cache could have answered): they count as
+   * uncacheable. The same read sent with its own Sync is a miss, then a hit.
+   */
+  @Test
+  void readsPipelinedUnderOneSync_goToTheOrigin_andCountAsUncacheable() throws Exception {
+    String sql = "SELECT v AS pipelined FROM kv WHERE k = 4";
+    byte[] oneRead = Wire.concat(Wire.parse("", sql), Wire.bind("", ""), Wire.describePortal(""), Wire.execute(""));
+    byte[] pipeline = Wire.concat(oneRead, oneRead, oneRead, Wire.sync());
+    try (RawClient c = new RawClient(node.port())) {
+      c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      long misses = count(CacheStatus.MISS);
+      long uncacheable = count(CacheStatus.UNCACHEABLE);
+      long hits = count(CacheStatus.HIT);
+      stats.reset();
+      for (int i = 0; i < 2; i++) {
+        c.send(pipeline);
+        assertThat(c.readUntilReady()).extracting(RawClient.Message::summary).containsExactly(
+            "1", "2", "T", "D:v4", "C:SELECT 1", "1", "2", "T", "D:v4", "C:SELECT 1", "1", "2", "T", "D:v4",
+            "C:SELECT 1", "Z");
+      }
+      assertThat(stats.calls("pipelined")).as("origin executions").isEqualTo(6);
+      assertThat(count(CacheStatus.UNCACHEABLE) - uncacheable).isEqualTo(6);
+      assertThat(count(CacheStatus.MISS) - misses).isZero();
+      assertThat(count(CacheStatus.HIT) - hits).isZero();
+      untilHit(() -> {
+        try {
+          c.send(Wire.concat(oneRead, Wire.sync()));
+          assertThat(c.readUntilReady()).extracting(RawClient.Message::summary)
+              .containsExactly("1", "2", "T", "D:v4", "C:SELECT 1", "Z");
+        } catch (java.io.IOException e) {
+          throw new SQLException(e);
+        }
+      });
+      assertThat(count(CacheStatus.MISS) - misses).as("its own Sync: looked up").isPositive();
+    }
+  }
+
+  /**
    * A client may send several requests before reading any answer. When an earlier one fails, its
    * ReadyForQuery ends a failed implicit transaction; a write sent behind it has not run yet and
    * commits on its own afterwards, so its invalidation must still follow (the soak's CI failure of
