@@ -65,6 +65,9 @@ class CacheFidelityIT {
             request = Wire.extended(sql, random.nextBoolean(), (short) 1);
             break;
         }
+        if (request[0] != 'Q' && random.nextInt(3) == 0) {
+          request = Wire.closingPortalBeforeSync(request); // r2dbc's shape
+        }
         byte[] expected = answer(direct, request);
         // the first answers come from the origin (fill), later ones from the cache
         for (int round = 0; round < 3; round++) {
@@ -130,6 +133,73 @@ class CacheFidelityIT {
       }
       assertThat(summaries(proxied, Wire.extended(sql, false, new byte[0][], (short) 0, (short) 0, 1)))
           .containsExactly("1", "2", "D:0", "s", "Z");
+    }
+  }
+
+  /**
+   * r2dbc-postgresql's request: a named statement parsed once, then for each read {@code Bind(B_n,
+   * S_0) Describe(portal) Execute Close(portal) Sync} with a new portal name each time. It is
+   * answered from the cache, byte for byte as the origin answers it (CloseComplete before
+   * ReadyForQuery), and a write invalidates it; before, the Close kept every such read from the
+   * cache. A Close of the statement instead, or of another portal, still goes to the origin.
+   */
+  @Test
+  void readsThatCloseTheirPortalBeforeSync_areCached_andAnsweredAsDirect() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("fidelityclose");
+    try (Connection c = origin.superConnection(db)) {
+      Sql.exec(c, "CREATE TABLE cl (id int PRIMARY KEY, v text)",
+          "INSERT INTO cl SELECT g, 'v' || g FROM generate_series(1, 3) g",
+          "ALTER TABLE cl OWNER TO " + TestOrigin.APP_USER);
+    }
+    String sql = "SELECT id, v FROM cl ORDER BY id";
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(2));
+        RawClient direct = new RawClient(origin.port());
+        RawClient proxied = new RawClient(node.port())) {
+      direct.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      proxied.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      byte[] prepare = Wire.concat(Wire.parse("S_0", sql), Wire.sync());
+      assertThat(answer(proxied, prepare)).isEqualTo(answer(direct, prepare));
+      dev.outpost.cache.QueryCache cache = node.node().cacheService().cache();
+      int served = 0;
+      int portal = 0;
+      for (int round = 0; round < 60 && served < 3; round++) {
+        String name = "B_" + portal++;
+        byte[] read = Wire.concat(Wire.bind(name, "S_0"), Wire.describePortal(name), Wire.execute(name),
+            Wire.closePortal(name), Wire.sync());
+        long hits = cache.stats().count(CacheStatus.HIT);
+        byte[] viaNode = answer(proxied, read);
+        served += cache.stats().count(CacheStatus.HIT) > hits ? 1 : 0;
+        assertThat(viaNode).as("round %d", round).isEqualTo(answer(direct, read));
+        Thread.sleep(10); // the first reads go uncached until the node has the table's catalog facts
+      }
+      assertThat(served).as("answers the cache served").isGreaterThanOrEqualTo(3);
+      String name = "B_" + portal++;
+      assertThat(summaries(proxied, Wire.concat(Wire.bind(name, "S_0"), Wire.describePortal(name),
+          Wire.execute(name), Wire.closePortal(name), Wire.sync())))
+          .containsExactly("2", "T", "D:1", "D:2", "D:3", "C:SELECT 3", "3", "Z");
+      // the unnamed statement and portal, parsed in the same request
+      byte[] unnamed = Wire.concat(Wire.parse("", sql), Wire.bind("", ""), Wire.execute(""), Wire.closePortal(""),
+          Wire.sync());
+      for (int i = 0; i < 3; i++) {
+        assertThat(answer(proxied, unnamed)).isEqualTo(answer(direct, unnamed));
+      }
+
+      long hits = cache.stats().count(CacheStatus.HIT);
+      byte[] closesOther = Wire.concat(Wire.bind("B_x", "S_0"), Wire.execute("B_x"), Wire.closePortal("B_y"),
+          Wire.sync());
+      assertThat(answer(proxied, closesOther)).isEqualTo(answer(direct, closesOther));
+      byte[] closesStatement = Wire.concat(Wire.parse("S_1", sql), Wire.bind("", "S_1"), Wire.execute(""),
+          Wire.closeStatement("S_1"), Wire.sync());
+      assertThat(answer(proxied, closesStatement)).isEqualTo(answer(direct, closesStatement));
+      assertThat(cache.stats().count(CacheStatus.HIT)).as("other shapes go to the origin").isEqualTo(hits);
+
+      proxied.send(RawClient.query("UPDATE cl SET v = 'changed' WHERE id = 2"));
+      proxied.readUntilReady();
+      name = "B_" + portal++;
+      byte[] read = Wire.concat(Wire.bind(name, "S_0"), Wire.describePortal(name), Wire.execute(name),
+          Wire.closePortal(name), Wire.sync());
+      assertThat(answer(proxied, read)).as("after the write").isEqualTo(answer(direct, read));
     }
   }
 

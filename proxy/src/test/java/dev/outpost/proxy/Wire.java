@@ -1,5 +1,6 @@
 package dev.outpost.proxy;
 
+import dev.outpost.wire.frontend.Close;
 import dev.outpost.wire.frontend.Describe;
 import dev.outpost.wire.frontend.Execute;
 import dev.outpost.wire.frontend.Parse;
@@ -79,6 +80,23 @@ final class Wire {
 
   static byte[] execute(String portal) {
     return bytes(new Execute(portal, 0).encode(A));
+  }
+
+  static byte[] closePortal(String portal) {
+    return bytes(new Close(Close.PORTAL, portal).encode(A));
+  }
+
+  static byte[] closeStatement(String statement) {
+    return bytes(new Close(Close.STATEMENT, statement).encode(A));
+  }
+
+  /** {@code request}, which ends with a Sync, with a Close of the unnamed portal before that Sync (as r2dbc sends). */
+  static byte[] closingPortalBeforeSync(byte[] request) {
+    byte[] sync = sync();
+    if (!java.util.Arrays.equals(request, request.length - sync.length, request.length, sync, 0, sync.length)) {
+      throw new IllegalArgumentException("the request does not end with a Sync");
+    }
+    return concat(java.util.Arrays.copyOf(request, request.length - sync.length), closePortal(""), sync);
   }
 
   static byte[] sync() {

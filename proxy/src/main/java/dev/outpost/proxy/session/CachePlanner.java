@@ -17,6 +17,7 @@ import dev.outpost.wire.FrontendType;
 import dev.outpost.wire.PgBuf;
 import dev.outpost.wire.backend.EmptyResponse;
 import dev.outpost.wire.frontend.Bind;
+import dev.outpost.wire.frontend.Close;
 import dev.outpost.wire.frontend.Describe;
 import dev.outpost.wire.frontend.Execute;
 import dev.outpost.wire.frontend.Parse;
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Decides, at a request boundary (no transaction open, nothing in flight), whether the next
  * request is answered from the cache (DESIGN §6): a simple Query, or an extended batch of the
- * shape {@code [Parse] Bind [Describe portal] Execute(all rows) Sync} for one read-only
+ * shape {@code [Parse] Bind [Describe portal] Execute [Close portal] Sync} for one read-only
  * statement. Hits and stale hits are replayed at once from the entry's bytes; a miss joins the
  * single flight for its key — the leader's request goes to the origin with a {@link ResultCapture}
  * armed, followers wait (bounded) for the leader's result and fall back to the origin.
@@ -59,9 +60,12 @@ final class CachePlanner {
     this.service = service;
   }
 
-  /** A request as the cache sees it; {@code rowLimit} is the Execute's (0: all rows). */
+  /**
+   * A request as the cache sees it; {@code rowLimit} is the Execute's (0: all rows), {@code
+   * closePortal} a Close of the executed portal between the Execute and the Sync.
+   */
   private record Request(String sql, QueryProtocol protocol, Parse parse, String statementName, Bind bind,
-      boolean describe, int rowLimit, int frames) {}
+      boolean describe, int rowLimit, boolean closePortal, int frames) {}
 
   Outcome plan(Iterator<Frame> batch) {
     Request r = request(batch);
@@ -217,7 +221,7 @@ final class CachePlanner {
       return null; // forwarded, to be refused in order (Forwarder.tooLong)
     }
     if (first.type() == FrontendType.QUERY.code()) {
-      return new Request(first.firstString(), QueryProtocol.SIMPLE, null, null, null, false, 0, 1);
+      return new Request(first.firstString(), QueryProtocol.SIMPLE, null, null, null, false, 0, false, 1);
     }
     Parse parse = null;
     Frame f = first;
@@ -277,11 +281,32 @@ final class CachePlanner {
     }
     Frame sync = it.next();
     frames++;
+    boolean closePortal = false;
+    if (sync.type() == FrontendType.CLOSE.code()) {
+      // r2dbc-postgresql closes its named portal before the Sync (which would end it anyway): the
+      // answer gains a CloseComplete, nothing else
+      if (!closesPortal(sync, portal) || !it.hasNext()) {
+        return null;
+      }
+      closePortal = true;
+      sync = it.next();
+      frames++;
+    }
     if (sync.type() != FrontendType.SYNC.code()) {
       return null;
     }
     Bind bind = Bind.decode(f.body());
-    return new Request(sql, QueryProtocol.EXTENDED, parse, stmtName, bind, describe, e.maxRows(), frames);
+    return new Request(sql, QueryProtocol.EXTENDED, parse, stmtName, bind, describe, e.maxRows(), closePortal, frames);
+  }
+
+  /** Whether {@code close} closes the portal {@code portal} (a malformed one is the origin's to answer). */
+  private static boolean closesPortal(Frame close, String portal) {
+    try {
+      Close c = Close.decode(close.body());
+      return !c.isStatement() && c.name().equals(portal);
+    } catch (RuntimeException malformed) {
+      return false;
+    }
   }
 
   private static String bindStatement(Frame bind) {
@@ -319,6 +344,9 @@ final class CachePlanner {
         s.toClient(result.rowDescription().orElseThrow());
       }
       s.toClient(result.rowsAndCompletion());
+      if (r.closePortal()) {
+        s.toClient(EmptyResponse.CLOSE_COMPLETE); // the portal was never opened: nothing else to do
+      }
       s.writeReady();
     } finally {
       frames.forEach(Frame::release);
