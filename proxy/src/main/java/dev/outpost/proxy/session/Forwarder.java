@@ -534,12 +534,10 @@ final class Forwarder {
         status = CacheStatus.MULTISTATEMENT;
       } else if (c.kind() == StatementKind.WRITE || c.dataModifyingCte() || c.selectInto()) {
         status = CacheStatus.WRITE;
-      } else if (c.kind() == StatementKind.READ) {
-        // the planner looked up neither this read nor its key (it marks the reads it does): a
-        // request of another shape than one statement and Sync — pipelined behind others, several
-        // Executes before a Sync (libpq's pipeline mode), a portal read in steps — never a miss
-        status = CacheStatus.UNCACHEABLE;
       } else {
+        // a read here is one the planner never looked up (it marks those it does): a request of
+        // another shape than one statement and its Sync — pipelined behind others, several
+        // Executes before a Sync (libpq's pipeline mode), a portal read in steps — never a miss
         status = CacheStatus.UNCACHEABLE;
       }
     }
