@@ -279,20 +279,20 @@ final class CachePlanner {
     if (e.maxRows() < 0 || !e.portal().equals(portal) || !it.hasNext()) {
       return null;
     }
-    Frame sync = it.next();
+    next = it.next();
     frames++;
     boolean closePortal = false;
-    if (sync.type() == FrontendType.CLOSE.code()) {
+    if (next.type() == FrontendType.CLOSE.code()) {
       // r2dbc-postgresql closes its named portal before the Sync (which would end it anyway): the
       // answer gains a CloseComplete, nothing else
-      if (!closesPortal(sync, portal) || !it.hasNext()) {
+      if (!closesPortal(next, portal) || !it.hasNext()) {
         return null;
       }
       closePortal = true;
-      sync = it.next();
+      next = it.next();
       frames++;
     }
-    if (sync.type() != FrontendType.SYNC.code()) {
+    if (next.type() != FrontendType.SYNC.code()) {
       return null;
     }
     Bind bind = Bind.decode(f.body());
