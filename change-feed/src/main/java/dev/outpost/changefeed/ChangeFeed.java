@@ -51,7 +51,8 @@ public final class ChangeFeed implements AutoCloseable {
     void stateChanged(ChangeFeedStatus status);
   }
 
-  private final ConnectionInfo origin;
+  /** Replaced only by {@link #password}: the connections the feed opens from then on log in with it. */
+  private volatile ConnectionInfo origin;
   private final ChangeFeedOptions options;
   private final ChangeSink sink;
   private final Listener listener;
@@ -253,7 +254,7 @@ public final class ChangeFeed implements AutoCloseable {
     outage = null;
     backoff = new Backoff(options.reconnectInitialDelay(), options.reconnectMaxDelay());
     enter(ChangeFeedStatus.State.STARTING, null);
-    monitor = new SlotMonitor(origin, options, state);
+    monitor = new SlotMonitor(() -> origin, options, state);
     monitor.start();
     SlotMonitor ownMonitor = monitor;
     worker = new Thread(() -> run(ownMonitor), "outpost-change-feed-" + options.slotName());
@@ -298,6 +299,16 @@ public final class ChangeFeed implements AutoCloseable {
   @Override
   public void close() {
     stop();
+  }
+
+  /**
+   * The role's password changed (rotated on the origin, then in the node's configuration): the
+   * connections the feed opens from now on — after an outage, or a {@link #start()} after a
+   * refused login failed it — log in with {@code password}; the ones open stay, as the origin lets
+   * them.
+   */
+  public void password(String password) {
+    origin = origin.withPassword(password);
   }
 
   /** A snapshot for operators; never blocks. */

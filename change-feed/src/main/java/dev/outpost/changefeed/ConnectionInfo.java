@@ -65,6 +65,11 @@ public record ConnectionInfo(String host, int port, String database, String user
     return new ConnectionInfo(host, port, database, user, password, SslMode.DISABLE, null);
   }
 
+  /** The same origin, role and database with another password (a rotated one). */
+  public ConnectionInfo withPassword(String otherPassword) {
+    return new ConnectionInfo(host, port, database, user, otherPassword, sslMode, sslRootCert);
+  }
+
   /** The same origin and role, another database. */
   public ConnectionInfo withDatabase(String otherDatabase) {
     return new ConnectionInfo(host, port, otherDatabase, user, password, sslMode, sslRootCert);

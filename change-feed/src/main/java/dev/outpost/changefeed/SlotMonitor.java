@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,13 +25,14 @@ import org.slf4j.LoggerFactory;
 final class SlotMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SlotMonitor.class);
 
-  private final ConnectionInfo origin;
+  /** Read at each (re)connect: the password may have been rotated since the feed started. */
+  private final Supplier<ConnectionInfo> origin;
   private final ChangeFeedOptions options;
   private final FeedState state;
   private final ScheduledExecutorService executor;
   private Connection connection; // touched on the executor thread only
 
-  SlotMonitor(ConnectionInfo origin, ChangeFeedOptions options, FeedState state) {
+  SlotMonitor(Supplier<ConnectionInfo> origin, ChangeFeedOptions options, FeedState state) {
     this.origin = origin;
     this.options = options;
     this.state = state;
@@ -51,7 +53,8 @@ final class SlotMonitor implements AutoCloseable {
       if (connection == null) {
         Duration timeout = options.lagPollInterval().multipliedBy(5).compareTo(Duration.ofSeconds(5)) > 0
             ? options.lagPollInterval().multipliedBy(5) : Duration.ofSeconds(5);
-        connection = DriverManager.getConnection(origin.controlUrl(), origin.properties(options.connectTimeout(), timeout));
+        ConnectionInfo o = origin.get();
+        connection = DriverManager.getConnection(o.controlUrl(), o.properties(options.connectTimeout(), timeout));
       }
       try (PreparedStatement ps = connection.prepareStatement("SELECT confirmed_flush_lsn::text,"
           + " pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM pg_replication_slots"

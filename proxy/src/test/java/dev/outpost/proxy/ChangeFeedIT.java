@@ -310,6 +310,56 @@ class ChangeFeedIT {
     }
   }
 
+  /**
+   * The origin role's password is rotated while the feed streams: once its connection is lost, the
+   * feed's new login is refused and the feed fails (an operator must act). The RELOAD that gives
+   * the node the new password starts it again, and writes around Outpost invalidate once more.
+   */
+  @Test
+  void aRotatedPassword_failsTheFeedsNextLogin_andTheReloadWithTheNewOneStartsItAgain() throws Exception {
+    String role = "feed_rotating";
+    try (Connection s = origin.superConnection(db)) {
+      Sql.exec(s, "DROP ROLE IF EXISTS " + role, "CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD 'old-pw'",
+          "CREATE TABLE rotation (k int PRIMARY KEY, v text)", "INSERT INTO rotation VALUES (1, 'before')",
+          "GRANT SELECT ON rotation TO " + role);
+    }
+    ProxyConfig config = ProxyConfig.builder(OriginUrl.parse(origin.originUrl(role, "old-pw", db)))
+        .listen("127.0.0.1", 0).minIdle(0).changeFeedEnabled(true).changeFeedSlot("outpost_rotation").build();
+    String read = "SELECT v FROM rotation WHERE k = 1";
+    try (OutpostNode node = new OutpostNode(config).start()) {
+      NodeChangeFeed feed = node.changeFeed();
+      await().atMost(30, TimeUnit.SECONDS).until(() -> feed.status() != null
+          && feed.status().state() == dev.outpost.changefeed.ChangeFeedStatus.State.STREAMING);
+      try (Connection s = origin.superConnection(db)) {
+        Sql.exec(s, "ALTER ROLE " + role + " PASSWORD 'new-pw'",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");
+      }
+      await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> {
+        assertThat(feed.status().state()).isEqualTo(dev.outpost.changefeed.ChangeFeedStatus.State.FAILED);
+        assertThat(feed.status().reason()).contains("password authentication failed");
+      });
+
+      node.reload(config.toBuilder().origin(OriginUrl.parse(origin.originUrl(role, "new-pw", db))).build());
+
+      await().atMost(30, TimeUnit.SECONDS).until(() ->
+          feed.status().state() == dev.outpost.changefeed.ChangeFeedStatus.State.STREAMING);
+      try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.port() + "/" + db
+          + "?user=" + role + "&password=new-pw")) {
+        long hits = node.cacheService().cache().stats().count(CacheStatus.HIT);
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).until(() ->
+            "before".equals(Sql.value(c, read)) && node.cacheService().cache().stats().count(CacheStatus.HIT) > hits);
+        try (Connection s = origin.superConnection(db)) {
+          Sql.exec(s, "UPDATE rotation SET v = 'after' WHERE k = 1");
+        }
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).until(() ->
+            "after".equals(Sql.value(c, read)));
+      }
+    } finally {
+      ChangeFeed.dropSlot(NodeChangeFeed.connectionInfo(OriginUrl.parse(origin.superOriginUrl(db))),
+          "outpost_rotation", Duration.ofSeconds(15));
+    }
+  }
+
   @Test
   void wal_levelReplica_isAClearStartupError_orAWarningAndNoFeed() throws Exception {
     try (TestOrigin replica = TestOrigin.dedicated(Map.of("wal_level", "replica"))) {

@@ -226,7 +226,7 @@ public final class AdminConsole {
   private AdminResult config() {
     AdminResult.Builder r = AdminResult.builder("SHOW", "key", "value", "source", "reload");
     for (ConfigRow row : node.configRows()) {
-      r.row(row.key(), row.value(), row.source().label(), row.live() ? "live" : "restart");
+      r.row(row.key(), row.value(), row.source().label(), row.reload());
     }
     return r.build();
   }

@@ -679,6 +679,11 @@ public final class CatalogInspector implements AutoCloseable {
       throw new SQLException("the node is shutting down");
     }
     HikariDataSource ds = dataSources.computeIfAbsent(login.user() + "@" + login.database(), k -> dataSource(login));
+    if (!Objects.equals(ds.getPassword(), login.password())) {
+      // the role's password was rotated (RELOAD, or a passthrough login with a new one): new
+      // connections log in with it; the open ones stay, as the origin lets them
+      ds.setPassword(login.password());
+    }
     if (closed) {
       ds.close(); // created while close() ran: it must not outlive the node
       throw new SQLException("the node is shutting down");

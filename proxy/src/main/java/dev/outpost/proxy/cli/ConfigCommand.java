@@ -76,7 +76,7 @@ final class ConfigCommand implements Runnable {
       String format = "%-" + keyWidth + "s  %-" + valueWidth + "s  %-7s  %s%n";
       StringBuilder b = new StringBuilder(String.format(format, "KEY", "VALUE", "SOURCE", "RELOAD"));
       for (ConfigRow r : rows) {
-        b.append(String.format(format, r.key(), r.value(), r.source().label(), r.live() ? "live" : "restart"));
+        b.append(String.format(format, r.key(), r.value(), r.source().label(), r.reload()));
       }
       return b.toString();
     }

@@ -31,7 +31,7 @@ final class KeyOptions {
           .paramLabel(k.paramLabel())
           .type(String.class)
           .description(k.description() + " Allowed: " + k.allowed() + ". Env: " + k.envName()
-              + (k.live() ? "" : ". Needs a restart to change."))
+              + (k.live() ? "" : k.livePart() != null ? ". Other changes need a restart." : ". Needs a restart to change."))
           .build());
     }
   }

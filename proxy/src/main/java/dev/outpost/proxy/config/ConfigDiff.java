@@ -10,7 +10,8 @@ import java.util.Objects;
  * RELOAD (the admin command and SIGHUP) applies {@link #effective()} and reports the rest.
  *
  * <p>Guarantees: {@link #effective()} equals the running configuration except for the live keys,
- * which take the new values, so restart-only settings never change under a running node; it is
+ * which take the new values, so restart-only settings never change under a running node (a key
+ * with a live part, the origin URL, takes the new value only when that part alone changed); it is
  * valid because every rule that relates two keys relates keys of the same kind. Values in
  * {@link Change} are masked; a changed secret shows as {@code *** (changed)}.
  */
@@ -61,7 +62,7 @@ public final class ConfigDiff {
           // Only a secret part changed (a password inside the URL, a user's verifier).
           after = after + " (changed)";
         }
-        changes.add(new Change(k.name(), before, after, k.live()));
+        changes.add(new Change(k.name(), before, after, k.appliesLive(running, loaded)));
       }
     }
     return new ConfigDiff(running, loaded, changes);
@@ -94,7 +95,7 @@ public final class ConfigDiff {
     }
     ProxyConfig.Builder b = running.toBuilder();
     for (ConfigKey<?> k : ConfigKeys.all()) {
-      if (k.live() && k.differs(running, loaded)) {
+      if (k.differs(running, loaded) && k.appliesLive(running, loaded)) {
         k.copy(loaded, b);
       }
     }

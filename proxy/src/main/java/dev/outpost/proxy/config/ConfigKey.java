@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 
 /**
@@ -23,9 +24,26 @@ public final class ConfigKey<T> {
   private final Function<ProxyConfig, T> getter;
   private final BiConsumer<ProxyConfig.Builder, T> setter;
   private final Function<ProxyConfig, String> display;
+  private final String livePart;
+  private final BiPredicate<ProxyConfig, ProxyConfig> onlyLivePartDiffers;
 
   ConfigKey(String name, String description, ValueType<T> type, boolean live, Function<ProxyConfig, T> getter,
       BiConsumer<ProxyConfig.Builder, T> setter, Function<ProxyConfig, String> display) {
+    this(name, description, type, live, getter, setter, display, null, null);
+  }
+
+  /**
+   * A restart-only key of which one part ({@code livePart}, e.g. "the password") RELOAD applies:
+   * {@code onlyLivePartDiffers} tells whether two configurations differ in that part alone.
+   */
+  ConfigKey(String name, String description, ValueType<T> type, boolean live, Function<ProxyConfig, T> getter,
+      BiConsumer<ProxyConfig.Builder, T> setter, Function<ProxyConfig, String> display, String livePart,
+      BiPredicate<ProxyConfig, ProxyConfig> onlyLivePartDiffers) {
+    if ((livePart == null) != (onlyLivePartDiffers == null) || (live && livePart != null)) {
+      throw new IllegalArgumentException(name + ": a live part needs its test, and only a restart-only key has one");
+    }
+    this.livePart = livePart;
+    this.onlyLivePartDiffers = onlyLivePartDiffers;
     this.name = Objects.requireNonNull(name);
     this.description = Objects.requireNonNull(description);
     this.type = Objects.requireNonNull(type);
@@ -69,9 +87,33 @@ public final class ConfigKey<T> {
     return type.label();
   }
 
-  /** True when a new value takes effect on RELOAD; false when it needs a restart. */
+  /**
+   * True when a new value takes effect on RELOAD; false when it needs a restart (but see {@link
+   * #livePart()}).
+   */
   public boolean live() {
     return live;
+  }
+
+  /**
+   * The part of a restart-only value that RELOAD applies alone (the origin URL's password), or
+   * null.
+   */
+  public String livePart() {
+    return livePart;
+  }
+
+  /** How RELOAD treats the key, for {@code SHOW CONFIG}: live, restart, or which part is live. */
+  public String reloadLabel() {
+    return live ? "live" : livePart == null ? "restart" : "restart (" + livePart + ": live)";
+  }
+
+  /**
+   * True when RELOAD can take this key from {@code loaded} while {@code running} runs: always for
+   * a live key; for a key with a live part, when the two values differ in that part alone.
+   */
+  boolean appliesLive(ProxyConfig running, ProxyConfig loaded) {
+    return live || (onlyLivePartDiffers != null && onlyLivePartDiffers.test(running, loaded));
   }
 
   /** True for the list-valued keys that only the config file can set ({@code users}, {@code cache-rules}). */

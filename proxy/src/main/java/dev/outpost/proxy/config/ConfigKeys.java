@@ -28,8 +28,11 @@ public final class ConfigKeys {
   private static final List<ConfigKey<?>> ALL = List.of(
       key("listen", "HOST:PORT to accept clients on.", ValueTypes.hostPort(), RESTART,
           ProxyConfig::listenAddress, (b, v) -> b.listen(v.host(), v.port())),
-      key("origin", "The origin Postgres as a libpq URL; its password is never shown.", ValueTypes.originUrl(), RESTART,
-          ProxyConfig::origin, ProxyConfig.Builder::origin),
+      new ConfigKey<>("origin", "The origin Postgres as a libpq URL; its password is never shown, and a new"
+          + " password alone is applied by RELOAD (for new origin connections).", ValueTypes.originUrl(), RESTART,
+          ProxyConfig::origin, ProxyConfig.Builder::origin, null, "password",
+          (running, loaded) -> running.origin().withCredentials(running.origin().user(), loaded.origin().password())
+              .equals(loaded.origin())),
       key("origin-ssl-root-cert", "CA file (PEM) to verify the origin's certificate (or sslrootcert= in the URL).",
           ValueTypes.file(true), RESTART,
           c -> c.origin().sslRootCert() == null ? null : Path.of(c.origin().sslRootCert()),

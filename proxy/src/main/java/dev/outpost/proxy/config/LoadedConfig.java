@@ -58,7 +58,7 @@ public record LoadedConfig(ProxyConfig config, Map<String, ConfigSource> sources
   public List<ConfigRow> rows() {
     List<ConfigRow> rows = new ArrayList<>();
     for (ConfigKey<?> k : ConfigKeys.all()) {
-      rows.add(new ConfigRow(k.name(), k.display(config), sources.get(k.name()), k.live()));
+      rows.add(new ConfigRow(k.name(), k.display(config), sources.get(k.name()), k.reloadLabel()));
     }
     return rows;
   }

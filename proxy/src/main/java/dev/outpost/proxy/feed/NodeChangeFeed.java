@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class NodeChangeFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeChangeFeed.class);
 
-  private final ConnectionInfo origin;
+  private volatile ConnectionInfo origin; // only its password changes (RELOAD), under this object's lock
   private final String slot;
   private final QueryCache cache;
   private ChangeFeed feed;
@@ -94,6 +94,28 @@ public final class NodeChangeFeed implements AutoCloseable {
         .listener(s -> last = s).build();
     feed.start();
     log.info("change feed {}: consuming on this node", slot);
+  }
+
+  /**
+   * The origin URL's password was rotated (RELOAD): connections the feed opens from now on log in
+   * with the new one, here and after this node next becomes the consumer. A feed that had failed
+   * (the origin refused the old password, which is permanent until an operator acts) starts again.
+   */
+  public synchronized void password(String password) {
+    if (java.util.Objects.equals(password, origin.password())) {
+      return;
+    }
+    origin = origin.withPassword(password);
+    if (feed == null) {
+      return;
+    }
+    feed.password(password);
+    if (feed.status().state() == ChangeFeedStatus.State.FAILED) {
+      log.info("change feed {}: starting again with the origin's new password (it had failed: {})", slot,
+          feed.status().reason());
+      feed.stop();
+      feed.start();
+    }
   }
 
   /** Stops consuming; the slot stays for the next consumer (idempotent). */

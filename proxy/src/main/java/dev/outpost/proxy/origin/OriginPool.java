@@ -81,6 +81,7 @@ public final class OriginPool {
   private long retryAfterRefusalNanos;
   private long refusalBackoffMs = MIN_BACKOFF_MS;
   private volatile String lastRefusal;
+  private volatile String lastRefusalCode;
   private volatile String lastError;
   private volatile Map<String, String> serverParameters;
   private final LongAdder acquisitions = new LongAdder();
@@ -373,6 +374,7 @@ public final class OriginPool {
       refused = false;
       refusalBackoffMs = MIN_BACKOFF_MS;
       lastRefusal = null;
+      lastRefusalCode = null;
       lastError = null;
       if (serverParameters == null) {
         serverParameters = c.serverParameters();
@@ -414,6 +416,7 @@ public final class OriginPool {
         // timeout, as when the pool is at its maximum; the last of a burst of refusals fails them
         lastError = oe.getMessage();
         lastRefusal = oe.fields().message();
+        lastRefusalCode = oe.fields().fields().get('C');
         firstRefusal = !refused;
         refused = true;
         retryInMs = refusalBackoffMs;
@@ -425,6 +428,7 @@ public final class OriginPool {
         error = refusedBy(oe.fields());
         lastError = oe.getMessage();
         lastRefusal = oe.fields().message();
+        lastRefusalCode = oe.fields().fields().get('C');
         failed = new ArrayList<>(waiters);
         waiters.clear();
       } else {
@@ -444,8 +448,10 @@ public final class OriginPool {
       lock.unlock();
     }
     if (firstRefusal) {
+      String hint = refusalHint(lastRefusalCode);
       log.warn("pool {}: the origin refused a new connection ({}); the queued clients wait for the pool's {} open "
-          + "connection(s) and {} logging in; next attempt in {} ms", name, lastRefusal, open, loggingIn, retryInMs);
+          + "connection(s) and {} logging in; next attempt in {} ms{}", name, lastRefusal, open, loggingIn, retryInMs,
+          hint == null ? "" : "; " + hint);
     }
     for (PoolWaiter w : failed) {
       w.fail(error);
@@ -460,6 +466,28 @@ public final class OriginPool {
     return lastRefusal;
   }
 
+  /** What to do about {@link #lastRefusal()}, or null when nothing is known to help. */
+  public String lastRefusalHint() {
+    return refusalHint(lastRefusalCode);
+  }
+
+  /** What an operator can do about a refusal with this SQLSTATE, or null. */
+  static String refusalHint(String sqlstate) {
+    if (sqlstate == null) {
+      return null;
+    }
+    if (sqlstate.startsWith("28")) {
+      return "the origin no longer accepts the login Outpost uses for this role: if its password was changed, put"
+          + " the new one in Outpost's configuration (the origin URL, or the user's origin-password) and RELOAD;"
+          + " the origin connections already open keep working meanwhile";
+    }
+    if (sqlstate.equals(Sqlstate.TOO_MANY_CONNECTIONS.code())) {
+      return "the origin is at a connection limit: raise its max_connections or the role's CONNECTION LIMIT, "
+          + "lower pool-size (on every node), or shorten transactions";
+    }
+    return null;
+  }
+
   /**
    * The origin's refusal of a new connection (FATAL: shutting down, starting up, too many
    * connections, a changed password), for clients that waited for one. Their own sessions go on,
@@ -471,6 +499,10 @@ public final class OriginPool {
     fields.put('S', "ERROR");
     fields.put('V', "ERROR");
     fields.put('M', "the origin refused a new connection: " + origin.message());
+    String hint = refusalHint(origin.fields().get('C'));
+    if (hint != null && !fields.containsKey('H')) {
+      fields.put('H', hint);
+    }
     return PgWireException.relay(new ErrorFields(fields));
   }
 

@@ -504,12 +504,38 @@ public final class OutpostNode implements AutoCloseable {
       p.settings(poolSettings(next).withMaxSize(poolMaxSize(next)));
     }
     connector.settings(NodeSettings.originSockets(next));
+    applyOriginPasswords(next);
     next.logLevel().apply();
     if (next.maxMessageSize() != before.maxMessageSize()) {
       warnIfMessagesCannotFit(next);
     }
     log.info("configuration reloaded: {}", diff.summary());
     return diff;
+  }
+
+  /**
+   * After a RELOAD, new origin connections log in with the passwords the configuration gives now
+   * (the origin URL's, a user's {@code origin-password}): the pools of the roles they belong to,
+   * the catalog connections (which take the pool's) and the change feed. The open connections
+   * stay, as the origin lets them. With passthrough authentication, pools keep the passwords their
+   * clients proved at the origin.
+   */
+  private void applyOriginPasswords(ProxyConfig next) {
+    if (changeFeed != null) {
+      changeFeed.password(next.origin().password());
+    }
+    if (next.authMethod() == dev.outpost.proxy.config.AuthMethod.PASSTHROUGH) {
+      return;
+    }
+    UserDirectory directory = users;
+    for (OriginPool p : pools.values()) {
+      for (User u : directory.all()) {
+        if (u.originUser().equals(p.target().user())) {
+          p.password(u.originPassword());
+          break;
+        }
+      }
+    }
   }
 
   /**

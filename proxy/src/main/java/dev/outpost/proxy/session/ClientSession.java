@@ -222,12 +222,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     queryMetrics.record(status, System.nanoTime() - startNanos);
   }
 
-  /** Credentials for catalog look-ups on behalf of this client (the pool's origin role). */
+  /**
+   * Credentials for catalog look-ups on behalf of this client: the pool's origin role with the
+   * password the pool logs in with now (a RELOAD or a later login may have changed it since this
+   * session began).
+   */
   CatalogInspector.Login catalogLogin() {
-    if (catalogLogin == null) {
-      catalogLogin = new CatalogInspector.Login(user.originUser(), user.originPassword(), database);
+    CatalogInspector.Login l = catalogLogin;
+    String password = pool.target().password();
+    if (l == null || !java.util.Objects.equals(l.password(), password)) {
+      l = new CatalogInspector.Login(pool.target().user(), password, database);
+      catalogLogin = l;
     }
-    return catalogLogin;
+    return l;
   }
 
   /** The pending client messages, oldest first (not consumed). */
@@ -884,8 +891,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (refusal != null) {
           // the pool could not grow to its maximum: the origin's limit is the one to look at
           message += "; the origin refused the last new connection: " + refusal;
-          hint = "the origin is at a connection limit: raise its max_connections or the role's CONNECTION LIMIT, "
-              + "lower pool-size (on every node), or shorten transactions";
+          String refusalHint = pool.lastRefusalHint();
+          if (refusalHint != null) {
+            hint = refusalHint;
+          }
         }
         onAcquireFailed(this, new PgWireException(Sqlstate.TOO_MANY_CONNECTIONS, message, null, hint, false));
       }

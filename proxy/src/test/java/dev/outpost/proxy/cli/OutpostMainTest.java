@@ -93,7 +93,7 @@ class OutpostMainTest {
     assertThat(lines).anyMatch(l -> l.matches("listen +127\\.0\\.0\\.1:6432 +default +restart"));
     assertThat(lines).anyMatch(l -> l.matches("admin-password +\\*\\*\\* +file +live"));
     assertThat(lines).anyMatch(l -> l.matches("origin +postgresql://app:\\*\\*\\*@db\\.example:5432/shop\\?sslmode=disable"
-        + " +file +restart"));
+        + " +file +restart \\(password: live\\)"));
   }
 
   @Test

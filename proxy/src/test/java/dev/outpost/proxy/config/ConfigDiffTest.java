@@ -60,9 +60,45 @@ class ConfigDiffTest {
         "origin: postgresql://app:***@db:5432/shop?sslmode=disable -> postgresql://app:***@db:5432/shop?sslmode=disable"
             + " (changed)",
         "admin-password: *** -> *** (changed)");
-    assertThat(d.changes().get(0).live()).isFalse();
+    assertThat(d.changes().get(0).live()).as("the origin's password alone").isTrue();
     assertThat(d.changes().get(1).live()).isTrue();
     assertThat(d.summary()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void between_theOriginsPasswordAlone_isAppliedLive() {
+    ProxyConfig loaded = running.toBuilder().origin(OriginUrl.parse("postgresql://app:rotated@db:5432/shop")).build();
+
+    ConfigDiff d = ConfigDiff.between(running, loaded);
+
+    assertThat(d.restartChanges()).isEmpty();
+    assertThat(d.liveChanges()).extracting(ConfigDiff.Change::key).containsExactly("origin");
+    assertThat(d.effective().origin().password()).isEqualTo("rotated");
+    assertThat(d.effective()).isEqualTo(loaded);
+  }
+
+  @Test
+  void between_anyOtherPartOfTheOriginChanged_waitsForARestart_passwordIncluded() {
+    for (String other : List.of("postgresql://app:rotated@db2:5432/shop", "postgresql://app:rotated@db:5433/shop",
+        "postgresql://other:rotated@db:5432/shop", "postgresql://app:rotated@db:5432/sales",
+        "postgresql://app:rotated@db:5432/shop?sslmode=require", "postgresql://app:pw@db:5432/shop?sslmode=require")) {
+      ProxyConfig loaded = running.toBuilder().origin(OriginUrl.parse(other)).build();
+
+      ConfigDiff d = ConfigDiff.between(running, loaded);
+
+      assertThat(d.restartChanges()).as(other).extracting(ConfigDiff.Change::key).containsExactly("origin");
+      assertThat(d.effective().origin()).as("%s: not even the password changes", other).isEqualTo(ORIGIN);
+    }
+    ProxyConfig withCa = running.toBuilder().origin(ORIGIN.withSslRootCert("/etc/ca.pem")).build();
+    assertThat(ConfigDiff.between(running, withCa).restartChanges()).extracting(ConfigDiff.Change::key)
+        .contains("origin");
+  }
+
+  @Test
+  void reloadLabel_namesTheLivePartOfTheOrigin() {
+    assertThat(ConfigKeys.find("origin").orElseThrow().reloadLabel()).isEqualTo("restart (password: live)");
+    assertThat(ConfigKeys.find("pool-size").orElseThrow().reloadLabel()).isEqualTo("live");
+    assertThat(ConfigKeys.find("listen").orElseThrow().reloadLabel()).isEqualTo("restart");
   }
 
   @Test

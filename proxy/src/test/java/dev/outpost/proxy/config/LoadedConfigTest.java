@@ -20,13 +20,13 @@ class LoadedConfigTest {
     assertThat(rows).extracting(ConfigRow::key)
         .containsExactlyElementsOf(ConfigKeys.all().stream().map(ConfigKey::name).toList());
     assertThat(rows).filteredOn(r -> r.key().equals("pool-size")).singleElement()
-        .isEqualTo(new ConfigRow("pool-size", "7", ConfigSource.FLAG, true));
+        .isEqualTo(new ConfigRow("pool-size", "7", ConfigSource.FLAG, "live"));
     assertThat(rows).filteredOn(r -> r.key().equals("origin")).singleElement()
-        .isEqualTo(new ConfigRow("origin", "postgresql://app:***@db:5432/shop?sslmode=disable", ConfigSource.ENV, false));
+        .isEqualTo(new ConfigRow("origin", "postgresql://app:***@db:5432/shop?sslmode=disable", ConfigSource.ENV, "restart (password: live)"));
     assertThat(rows).filteredOn(r -> r.key().equals("origin-max-connections")).singleElement()
         .extracting(ConfigRow::value).isEqualTo("7");
     assertThat(rows).filteredOn(r -> r.key().equals("metrics")).singleElement()
-        .isEqualTo(new ConfigRow("metrics", "off", ConfigSource.DEFAULT, false));
+        .isEqualTo(new ConfigRow("metrics", "off", ConfigSource.DEFAULT, "restart"));
   }
 
   @Test
@@ -45,7 +45,7 @@ class LoadedConfigTest {
     assertThat(rows).filteredOn(r -> r.key().equals("users")).singleElement().extracting(ConfigRow::value)
         .isEqualTo("[a (password ***, origin-user o, origin-password ***); b (scram-verifier ***, databases shop)]");
     assertThat(rows).filteredOn(r -> r.key().equals("admin-password")).singleElement()
-        .isEqualTo(new ConfigRow("admin-password", "***", ConfigSource.CODE, true));
+        .isEqualTo(new ConfigRow("admin-password", "***", ConfigSource.CODE, "live"));
   }
 
   @Test
