@@ -103,6 +103,10 @@ class CacheFidelityIT {
       direct.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
       proxied.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
       dev.outpost.cache.QueryCache cache = node.node().cacheService().cache();
+      // the client learns the statement's columns once (as asyncpg's prepare does); it then executes
+      // without a Describe, and only answers in those columns may be replayed to it
+      byte[] described = Wire.extended(sql, true, new byte[0][], (short) 0, (short) 0, 0);
+      assertThat(answer(proxied, described)).isEqualTo(answer(direct, described));
       int[] served = new int[limits.length];
       for (int round = 0; round < 40 && java.util.Arrays.stream(served).min().orElseThrow() < 2; round++) {
         for (int i = 0; i < limits.length; i++) {
@@ -174,15 +178,24 @@ class CacheFidelityIT {
       assertThat(served).as("answers the cache served").isGreaterThanOrEqualTo(3);
       assertThat(summaries(proxied, r2dbcRead("B_" + portal++)))
           .containsExactly("2", "T", "D:1", "D:2", "D:3", "C:SELECT 3", "3", "Z");
-      // the unnamed statement and portal, parsed in the same request, with no Describe
+      // S_0 without a Describe: the client decodes by the description it was given, which the entry's matches
+      long hits = cache.stats().count(CacheStatus.HIT);
+      for (int i = 0; i < 3; i++) {
+        byte[] describeLess = Wire.concat(Wire.bind("B_" + portal, "S_0"), Wire.execute("B_" + portal),
+            Wire.closePortal("B_" + portal++), Wire.sync());
+        assertThat(answer(proxied, describeLess)).isEqualTo(answer(direct, describeLess));
+      }
+      assertThat(cache.stats().count(CacheStatus.HIT) - hits).as("Describe-less answers the cache served")
+          .isEqualTo(3);
+      // the unnamed statement and portal, parsed in the same request, with no Describe: the client
+      // decodes by the columns it was last given for this text, which the entry's are
       byte[] unnamed = Wire.concat(Wire.parse("", sql), Wire.bind("", ""), Wire.execute(""), Wire.closePortal(""),
           Wire.sync());
-      long hits = cache.stats().count(CacheStatus.HIT);
+      hits = cache.stats().count(CacheStatus.HIT);
       for (int i = 0; i < 3; i++) {
         assertThat(answer(proxied, unnamed)).isEqualTo(answer(direct, unnamed));
       }
-      assertThat(cache.stats().count(CacheStatus.HIT) - hits).as("unnamed answers the cache served")
-          .isGreaterThanOrEqualTo(2);
+      assertThat(cache.stats().count(CacheStatus.HIT) - hits).as("unnamed answers the cache served").isEqualTo(3);
 
       hits = cache.stats().count(CacheStatus.HIT);
       byte[] closesOther = Wire.concat(Wire.bind("B_x", "S_0"), Wire.execute("B_x"), Wire.closePortal("B_y"),
@@ -197,6 +210,99 @@ class CacheFidelityIT {
       proxied.readUntilReady();
       byte[] read = r2dbcRead("B_" + portal++);
       assertThat(answer(proxied, read)).as("after the write").isEqualTo(answer(direct, read));
+    }
+  }
+
+  /**
+   * A table's columns change around the node (DDL made directly on the origin, no change feed):
+   * the cached answers of the old columns stay until they expire, as writes made around the node
+   * do. A client that has the new columns from the origin and executes without a Describe
+   * (pgjdbc's named statements, and its unnamed ones once it has their columns) must never be
+   * replayed rows of the old columns: it would decode them by the wrong ones — here column a's value
+   * read as b's ("b=a1 a=b1", which the node answered before). For pgjdbc with server-side
+   * statements (prepareThreshold=1) and without (0).
+   */
+  @Test
+  void columnsChangedAroundTheNode_aClientIsNeverReplayedRowsOfOtherColumns() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("fidelityshape");
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(2))) {
+      for (int threshold : new int[] {1, 0}) {
+        String table = "shape" + threshold;
+        java.util.List<String> viaNode = schemaChangeSteps(origin, db, table,
+            extra -> node.connect("prepareThreshold=" + threshold + (extra.isEmpty() ? "" : "&" + extra)), node);
+        java.util.List<String> direct = schemaChangeSteps(origin, db, table + "_direct",
+            extra -> java.sql.DriverManager.getConnection(origin.appJdbcUrl(db, "prepareThreshold=" + threshold)), null);
+        assertThat(viaNode.subList(0, 5)).as("prepareThreshold=%d: X's reads and A's of row 2", threshold)
+            .isEqualTo(direct.subList(0, 5));
+        // row 1 as the origin has it now, or (a client that describes it is given the entry's own
+        // columns) as it was before the change, until the entry expires — never in other columns
+        assertThat(viaNode.subList(5, 7)).as("prepareThreshold=%d: A's reads of row 1", threshold)
+            .allSatisfy(line -> assertThat(line).isIn("A 1: id=1 b=b1 a=A1", "A 1: id=1 a=a1 b=b1"));
+        assertThat(direct.subList(5, 7)).containsOnly("A 1: id=1 b=b1 a=A1");
+      }
+    }
+  }
+
+  /** Opens a connection with extra URL parameters. */
+  private interface Connector {
+    Connection open(String extra) throws java.sql.SQLException;
+  }
+
+  /**
+   * Client X reads row 1 (until the node serves it from its cache, when {@code node} is given);
+   * then, on the origin directly, column a is dropped and added again (now after b) with new
+   * values; then client A reads row 2 (which gives it the new columns from the origin), then row 1
+   * twice. Returns each read as "who id: column=value ...".
+   */
+  private static java.util.List<String> schemaChangeSteps(TestOrigin origin, String db, String table,
+      Connector connector, TestNode node) throws Exception {
+    try (Connection su = origin.superConnection(db)) {
+      Sql.exec(su, "CREATE TABLE " + table + " (id int PRIMARY KEY, a text, b text)",
+          "INSERT INTO " + table + " VALUES (1, 'a1', 'b1'), (2, 'a2', 'b2')",
+          "ALTER TABLE " + table + " OWNER TO " + TestOrigin.APP_USER);
+    }
+    String sql = "SELECT * FROM " + table + " WHERE id = ?";
+    java.util.List<String> out = new java.util.ArrayList<>();
+    try (Connection x = connector.open("")) {
+      java.sql.PreparedStatement read = x.prepareStatement(sql);
+      for (int i = 0; i < 100; i++) {
+        long hits = node == null ? 0 : node.node().cacheService().cache().stats().count(CacheStatus.HIT);
+        String row = row(read, 1);
+        if (i < 3) {
+          out.add("X 1: " + row);
+        }
+        if (i >= 2 && (node == null || node.node().cacheService().cache().stats().count(CacheStatus.HIT) > hits)) {
+          break; // row 1 is in the node's cache
+        }
+        Thread.sleep(10);
+      }
+    }
+    try (Connection su = origin.superConnection(db)) {
+      Sql.exec(su, "ALTER TABLE " + table + " DROP COLUMN a", "ALTER TABLE " + table + " ADD COLUMN a text",
+          "UPDATE " + table + " SET a = 'A' || id");
+    }
+    try (Connection a = connector.open("")) {
+      java.sql.PreparedStatement read = a.prepareStatement(sql);
+      out.add("A 2: " + row(read, 2));
+      out.add("A 2: " + row(read, 2));
+      out.add("A 1: " + row(read, 1));
+      out.add("A 1: " + row(read, 1));
+    }
+    return out;
+  }
+
+  private static String row(java.sql.PreparedStatement read, int id) throws java.sql.SQLException {
+    read.setInt(1, id);
+    try (java.sql.ResultSet rs = read.executeQuery()) {
+      StringBuilder b = new StringBuilder();
+      java.sql.ResultSetMetaData md = rs.getMetaData();
+      while (rs.next()) {
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          b.append(i == 1 ? "" : " ").append(md.getColumnName(i)).append('=').append(rs.getString(i));
+        }
+      }
+      return b.toString();
     }
   }
 

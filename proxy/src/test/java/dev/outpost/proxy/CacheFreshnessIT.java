@@ -104,6 +104,11 @@ class CacheFreshnessIT {
         OutpostNode.Options.defaults().withCachePolicy(policy).withTicker(now::get));
         RawClient client = new RawClient(node.port())) {
       client.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      // the client learns the statement's columns once; its Describe-less reads may then be replayed
+      client.send(Wire.extended("SELECT amount AS swr_limited FROM price ORDER BY id", true, new byte[0][],
+          (short) 0, (short) 0, 1));
+      assertThat(client.readUntilReady()).extracting(RawClient.Message::type).containsExactly('1', '2', 'T', 'D', 's',
+          'Z');
       for (int i = 0; i < 50 && count(node, CacheStatus.HIT) == 0; i++) {
         assertThat(firstAmount(client, firstRow)).isEqualTo("100");
         Thread.sleep(20);

@@ -16,6 +16,7 @@ import dev.outpost.wire.Frame;
 import dev.outpost.wire.FrontendType;
 import dev.outpost.wire.PgBuf;
 import dev.outpost.wire.backend.EmptyResponse;
+import dev.outpost.wire.backend.RowDescription;
 import dev.outpost.wire.frontend.Bind;
 import dev.outpost.wire.frontend.Close;
 import dev.outpost.wire.frontend.Describe;
@@ -107,6 +108,13 @@ final class CachePlanner {
       s.plannedStatus = CacheStatus.VOLATILE; // 'now', 'today' … as a parameter read the clock
       return Outcome.FORWARD;
     }
+    if (r.protocol() == QueryProtocol.EXTENDED && !r.describe() && shownColumns(r) == 0) {
+      // the client decodes the rows by columns this node never saw it given (a statement described
+      // while the cache was off, a text not described lately): only the origin's rows are surely
+      // the ones it expects
+      s.plannedStatus = CacheStatus.UNCACHEABLE;
+      return Outcome.FORWARD;
+    }
     CacheKey key = key(r, c, values, formats);
     Lookup lookup = service.cache().lookup(key);
     if (lookup.status() == CacheStatus.STALE && s.settings.hasUntrackedChange()) {
@@ -114,12 +122,19 @@ final class CachePlanner {
       // key stands for: read it afresh on the session's own connection instead
       lookup.refresh().ifPresent(FillTicket.Leader::abandon);
     } else if (lookup.status() == CacheStatus.HIT || lookup.status() == CacheStatus.STALE) {
-      long start = s.requestStartNanos();
-      replay(r, lookup.result().orElseThrow());
-      s.recordQuery(lookup.status(), start);
-      lookup.refresh().ifPresent(ticket -> RefreshQuery.start(s, ticket, plan, r.sql(), r.protocol(),
-          parameterTypes(r), r.bind(), r.rowLimit()));
-      return Outcome.SERVED;
+      CachedResult result = lookup.result().orElseThrow();
+      if (readable(r, result)) {
+        long start = s.requestStartNanos();
+        replay(r, result);
+        s.recordQuery(lookup.status(), start);
+        lookup.refresh().ifPresent(ticket -> RefreshQuery.start(s, ticket, plan, r.sql(), r.protocol(),
+            parameterTypes(r), r.bind(), r.rowLimit()));
+        return Outcome.SERVED;
+      }
+      // the entry's columns are not the ones the client was given for its statement (a schema
+      // change the node did not hear of came between): the origin answers, and its answer
+      // replaces the entry
+      lookup.refresh().ifPresent(FillTicket.Leader::abandon);
     }
     FillTicket ticket = service.cache().begin(key);
     if (ticket instanceof FillTicket.Leader leader) {
@@ -137,6 +152,9 @@ final class CachePlanner {
         return false; // cannot happen: the batch stayed pending; forward to be safe
       }
       try {
+        if (!readable(again, result)) {
+          return false; // the leader's columns are not the ones this client expects
+        }
         replay(again, result);
       } finally {
         if (again.bind() != null) {
@@ -166,6 +184,41 @@ final class CachePlanner {
       }
     }
     return s.uncertainCalls.isEmpty();
+  }
+
+  /**
+   * The columns the client was last given for the statement a Describe-less extended request
+   * executes (a digest; 0: none known): a named statement's own; for the unnamed statement, its
+   * own or, when the request parses it, those last given for the same text (which the client kept).
+   */
+  private long shownColumns(Request r) {
+    if (r.parse() != null) {
+      return r.parse().statement().isEmpty() ? s.forwarder.shownColumns.of(r.parse().sql()) : 0;
+    }
+    if (!r.statementName().isEmpty()) {
+      ClientStatement cs = s.forwarder.statements.get(r.statementName());
+      return cs == null ? 0 : cs.shownColumns;
+    }
+    ClientStatement cs = s.forwarder.unnamed;
+    if (cs == null) {
+      return 0;
+    }
+    return cs.shownColumns != 0 ? cs.shownColumns : s.forwarder.shownColumns.of(cs.sql);
+  }
+
+  /**
+   * Whether the client can read {@code result}: always when the replay gives it the entry's own
+   * description (a simple query, a Describe); otherwise only when the entry's columns are those the
+   * client was given for the statement (an entry filled before a schema change this node did not
+   * hear of — made around it, without the change feed — may have others: its rows would be
+   * decoded by the wrong columns).
+   */
+  private boolean readable(Request r, CachedResult result) {
+    if (r.protocol() == QueryProtocol.SIMPLE || r.describe()) {
+      return true;
+    }
+    long shown = shownColumns(r);
+    return shown != 0 && result.rowDescription().map(RowDescription::columnsDigest).orElse(0L) == shown;
   }
 
   private int[] parameterTypes(Request r) {
@@ -328,8 +381,9 @@ final class CachePlanner {
         s.writeReady();
         return;
       }
+      ClientStatement cs;
       if (r.parse() != null) {
-        ClientStatement cs = r.parse().statement().isEmpty()
+        cs = r.parse().statement().isEmpty()
             ? ClientStatement.unnamed(r.parse().sql(), r.parse().parameterTypes())
             : ClientStatement.named(r.parse().sql(), r.parse().parameterTypes());
         if (r.parse().statement().isEmpty()) {
@@ -338,10 +392,18 @@ final class CachePlanner {
           s.forwarder.statements.put(r.parse().statement(), cs);
         }
         s.toClient(EmptyResponse.PARSE_COMPLETE);
+      } else {
+        cs = r.statementName().isEmpty() ? s.forwarder.unnamed : s.forwarder.statements.get(r.statementName());
       }
       s.toClient(EmptyResponse.BIND_COMPLETE);
       if (r.describe()) {
-        s.toClient(result.rowDescription().orElseThrow());
+        java.nio.ByteBuffer description = result.rowDescription().orElseThrow();
+        if (cs != null) {
+          long columns = RowDescription.columnsDigest(description); // what the client now decodes the rows by
+          cs.shownColumns = columns;
+          s.forwarder.shownColumns.shown(cs.sql, columns);
+        }
+        s.toClient(description);
       }
       s.toClient(result.rowsAndCompletion());
       if (r.closePortal()) {

@@ -45,6 +45,16 @@ final class ClientStatement {
    */
   boolean acknowledgedLocally;
 
+  /**
+   * The result columns (a {@link dev.outpost.wire.backend.RowDescription#columnsDigest} digest)
+   * the client was last given for this statement — the origin's answer to a Describe of the
+   * statement or of a portal bound to it, or a cache replay's; 0 until then. A client that executes
+   * the statement without describing it decodes the rows by these, so a cached answer is replayed
+   * to it only when the entry's columns are these (an entry filled before a schema change the node
+   * did not hear of may have others).
+   */
+  long shownColumns;
+
   /** 0: not yet known, 1: the text is an outpost.cache command, -1: it is not. */
   private byte outpostCommand;
 

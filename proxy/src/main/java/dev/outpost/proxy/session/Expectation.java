@@ -42,6 +42,11 @@ final class Expectation {
   final String serverStatement;
   /** DESCRIBE_STATEMENT: ParameterDescription seen. QUERY: CommandCompletes seen. */
   int progress;
+  /**
+   * DESCRIBE_STATEMENT, DESCRIBE_PORTAL sent by the client: the statement whose description the
+   * client is given ({@link ClientStatement#shownDescription}); null when not known.
+   */
+  ClientStatement described;
   /** A cache miss whose result is copied as it passes (QUERY, DESCRIBE_PORTAL, EXECUTE, SYNC). */
   ResultCapture capture;
   /** QUERY, EXECUTE: the cache status to record when the statement is done (null: none, or the capture's). */

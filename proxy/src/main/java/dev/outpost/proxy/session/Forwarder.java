@@ -53,6 +53,8 @@ final class Forwarder {
   final Map<String, ClientStatement> statements = new HashMap<>();
   /** The client's unnamed statement, or null. */
   ClientStatement unnamed;
+  /** The columns the client was last given for its recent statement texts (see {@link CachePlanner}). */
+  final ShownColumns shownColumns = new ShownColumns();
   /** Portals bound in the current transaction, to know which statement an Execute runs. */
   final Map<String, ClientStatement> portals = new HashMap<>();
   /** The last text {@link #sessionScopedFeature} was asked about, and its answer. */
@@ -703,6 +705,7 @@ final class Forwarder {
       out.add(f);
       Expectation e = Expectation.of(Kind.DESCRIBE_PORTAL);
       ClientStatement described = portals.get(d.name());
+      e.described = cacheReadable() ? described : null;
       e.capture = armedCaptureFor(described == null ? null : described.sql);
       describedThisBatch = e.capture != null;
       s.expected.addLast(e);
@@ -715,7 +718,19 @@ final class Forwarder {
       return;
     }
     out.add(d.withName(ensurePrepared(cs, d.name(), out)).encode(alloc));
-    s.expected.addLast(Expectation.of(Kind.DESCRIBE_STATEMENT));
+    Expectation e = Expectation.of(Kind.DESCRIBE_STATEMENT);
+    e.described = cacheReadable() ? cs : null;
+    s.expected.addLast(e);
+  }
+
+  /**
+   * Whether the cache may answer this session's reads now, so that the descriptions its client is
+   * given are worth noting (a statement described while the cache was off has none noted, and its
+   * Describe-less executions then go to the origin).
+   */
+  private boolean cacheReadable() {
+    CacheService svc = s.cacheService();
+    return svc != null && svc.enabled();
   }
 
   private void execute(Frame f, List<Object> out) {

@@ -177,6 +177,7 @@ final class ResponseRouter {
           head.progress = 1;
           pass(head, frame);
         } else if (head.progress == 1 && (type == BackendType.ROW_DESCRIPTION || type == BackendType.NO_DATA)) {
+          shown(head, frame);
           pass(head, frame);
           pop();
         } else {
@@ -188,6 +189,7 @@ final class ResponseRouter {
           if (head.capture != null) {
             head.capture.describe(frame);
           }
+          shown(head, frame);
           pass(head, frame);
           pop();
         } else {
@@ -792,6 +794,15 @@ final class ResponseRouter {
       } else if (c instanceof SessionCommand.Untrackable u) {
         s.noteUntrackedState(u.feature());
       }
+    }
+  }
+
+  /** Notes the columns a client's Describe gives it (an injected Describe's are never shown). */
+  private void shown(Expectation head, Frame frame) {
+    if (!head.swallow && head.described != null) {
+      long columns = dev.outpost.wire.backend.RowDescription.columnsDigest(frame.content().nioBuffer());
+      head.described.shownColumns = columns;
+      s.forwarder.shownColumns.shown(head.described.sql, columns);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.outpost.wire.backend;
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.PgBuf;
 import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -30,6 +31,56 @@ public record RowDescription(List<Column> columns) implements BackendMessage {
   /** All columns of type text. */
   public static RowDescription text(List<String> names) {
     return new RowDescription(names.stream().map(n -> new Column(n, TEXT_OID, (short) -1)).toList());
+  }
+
+  /**
+   * A 64-bit digest of the result columns an encoded message (type byte, length and body, from
+   * its position to its limit; the position is not moved) describes, a RowDescription or a NoData:
+   * names, table OIDs and column numbers, types, sizes and modifiers, but not the format codes (a
+   * statement's Describe gives 0 for all, a portal's the formats of its Bind). Two descriptions of
+   * the same columns have the same digest; of other columns, another one but with a chance of
+   * 2^-64. 0 when the message is neither, or truncated.
+   */
+  public static long columnsDigest(ByteBuffer m) {
+    int n = m.remaining();
+    int p = m.position();
+    if (n < 5) {
+      return 0;
+    }
+    byte type = m.get(p);
+    if (type == BackendType.NO_DATA.code()) {
+      return n == 5 ? 0x4e6f44617461L : 0; // "NoData"
+    }
+    if (type != BackendType.ROW_DESCRIPTION.code() || n < 7) {
+      return 0;
+    }
+    int columns = m.getShort(p + 5);
+    long h = 0xcbf29ce484222325L ^ columns;
+    int at = 7;
+    for (int c = 0; c < columns; c++) {
+      int nameEnd = at;
+      while (nameEnd < n && m.get(p + nameEnd) != 0) {
+        nameEnd++;
+      }
+      int formatAt = nameEnd + 1 + 4 + 2 + 4 + 2 + 4;
+      if (formatAt + 2 > n) {
+        return 0;
+      }
+      for (int i = at; i < formatAt; i++) {
+        h = (h ^ (m.get(p + i) & 0xff)) * 0x100000001b3L;
+      }
+      at = formatAt + 2;
+    }
+    if (at != n) {
+      return 0;
+    }
+    // FNV-1a spreads a difference poorly over the high bits: finish with MurmurHash3's mixer
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h == 0 ? 1 : h;
   }
 
   @Override
