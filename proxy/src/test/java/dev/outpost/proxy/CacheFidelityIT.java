@@ -268,7 +268,7 @@ class CacheFidelityIT {
       java.sql.PreparedStatement read = x.prepareStatement(sql);
       for (int i = 0; i < 100; i++) {
         long hits = node == null ? 0 : node.node().cacheService().cache().stats().count(CacheStatus.HIT);
-        String row = row(read, 1);
+        String row = Sql.namedRows(read, 1);
         if (i < 3) {
           out.add("X 1: " + row);
         }
@@ -284,26 +284,12 @@ class CacheFidelityIT {
     }
     try (Connection a = connector.open("")) {
       java.sql.PreparedStatement read = a.prepareStatement(sql);
-      out.add("A 2: " + row(read, 2));
-      out.add("A 2: " + row(read, 2));
-      out.add("A 1: " + row(read, 1));
-      out.add("A 1: " + row(read, 1));
+      out.add("A 2: " + Sql.namedRows(read, 2));
+      out.add("A 2: " + Sql.namedRows(read, 2));
+      out.add("A 1: " + Sql.namedRows(read, 1));
+      out.add("A 1: " + Sql.namedRows(read, 1));
     }
     return out;
-  }
-
-  private static String row(java.sql.PreparedStatement read, int id) throws java.sql.SQLException {
-    read.setInt(1, id);
-    try (java.sql.ResultSet rs = read.executeQuery()) {
-      StringBuilder b = new StringBuilder();
-      java.sql.ResultSetMetaData md = rs.getMetaData();
-      while (rs.next()) {
-        for (int i = 1; i <= md.getColumnCount(); i++) {
-          b.append(i == 1 ? "" : " ").append(md.getColumnName(i)).append('=').append(rs.getString(i));
-        }
-      }
-      return b.toString();
-    }
   }
 
   /** One read as r2dbc-postgresql sends it, of the statement S_0 through the portal {@code name}. */

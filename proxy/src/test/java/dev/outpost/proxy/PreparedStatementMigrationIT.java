@@ -171,4 +171,113 @@ class PreparedStatementMigrationIT {
     }
     return seen;
   }
+  /**
+   * The columns of a prepared statement's result change (DROP COLUMN a, ADD COLUMN a under a
+   * {@code SELECT *}) while the client keeps it. Postgres fails its next execution with 0A000
+   * "cached plan must not change result type" and pgjdbc prepares it again by itself; through a
+   * node, the next execution ran on a fresh copy with the new columns, which pgjdbc decoded by the
+   * old ones (column b's value read under a). Now pgjdbc's reads give what they give directly.
+   * (With the cache on, the entries of the old columns may answer until they expire, as for any
+   * change made around the node; CacheFidelityIT covers that they are never read by other columns.)
+   */
+  @Test
+  void columnsChangedUnderAPreparedStatement_pgjdbcReadsAsDirectly() throws Exception {
+    String colsDb = origin.createDatabase("pscols");
+    List<String> direct = columnsChangeSteps(colsDb, "direct",
+        () -> java.sql.DriverManager.getConnection(origin.appJdbcUrl(colsDb, "prepareThreshold=1")), () -> {});
+    assertThat(direct).containsExactly("id=1 a=a1 b=b1", "id=1 a=a1 b=b1", "id=1 a=a1 b=b1", "id=1 b=b1 a=A1",
+        "id=1 b=b1 a=A1", "id=1 b=b1 a=A1");
+    try (TestNode node = TestNode.start(origin, colsDb, b -> b.poolSize(2).cacheEnabled(false))) {
+      assertThat(columnsChangeSteps(colsDb, "node", () -> node.connect("prepareThreshold=1"), () -> awaitNoOriginConnections(node)))
+          .isEqualTo(direct);
+    }
+  }
+
+  private interface Opener {
+    Connection open() throws java.sql.SQLException;
+  }
+
+  /**
+   * Reads row 1 three times with one prepared statement; on the origin directly, column a is
+   * dropped and added again with new values, and every backend of the database is ended (so the
+   * next execution through a node runs on a fresh copy of the statement); reads row 1 three times
+   * more with the same statement, once {@code ended} has waited until the ended backends are noticed.
+   */
+  private static List<String> columnsChangeSteps(String database, String table, Opener opener, Runnable ended)
+      throws Exception {
+    try (Connection su = origin.superConnection(database)) {
+      Sql.exec(su, "CREATE TABLE " + table + " (id int PRIMARY KEY, a text, b text)",
+          "INSERT INTO " + table + " VALUES (1, 'a1', 'b1')", "ALTER TABLE " + table + " OWNER TO " + TestOrigin.APP_USER);
+    }
+    List<String> out = new ArrayList<>();
+    try (Connection c = opener.open()) {
+      PreparedStatement read = c.prepareStatement("SELECT * FROM " + table + " WHERE id = ?");
+      for (int i = 0; i < 3; i++) {
+        out.add(Sql.namedRows(read, 1));
+      }
+      try (Connection su = origin.superConnection(database)) {
+        Sql.exec(su, "ALTER TABLE " + table + " DROP COLUMN a", "ALTER TABLE " + table + " ADD COLUMN a text",
+            "UPDATE " + table + " SET a = 'A' || id", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                + " WHERE datname = '" + database + "' AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                + " AND usename = '" + TestOrigin.APP_USER + "' AND application_name <> 'outpost-catalog'"
+                + (table.equals("direct") ? " AND false" : ""));
+      }
+      ended.run();
+      for (int i = 0; i < 3; i++) {
+        out.add(Sql.namedRows(read, 1));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The same on the wire: the fresh copy's execution fails with Postgres's error, routine included
+   * (by which drivers know to prepare again), outside a transaction; so does every later Bind of
+   * the statement, until the client prepares it again, which then reads the new columns.
+   */
+  @Test
+  void columnsChangedUnderAPreparedStatement_itsExecutionsFailAsOnPostgres_untilPreparedAgain() throws Exception {
+    String colsDb = origin.createDatabase("pswire");
+    try (Connection su = origin.superConnection(colsDb)) {
+      Sql.exec(su, "CREATE TABLE t (id int PRIMARY KEY, a text, b text)", "INSERT INTO t VALUES (1, 'a1', 'b1')",
+          "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER);
+    }
+    try (TestNode node = TestNode.start(origin, colsDb, b -> b.poolSize(2).cacheEnabled(false));
+        RawClient c = new RawClient(node.port())) {
+      c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, colsDb);
+      byte[] prepare = Wire.concat(Wire.parse("S_1", "SELECT * FROM t"), Wire.describeStatement("S_1"), Wire.sync());
+      byte[] run = Wire.concat(Wire.bind("", "S_1"), Wire.execute(""), Wire.sync());
+      assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
+      assertThat(summaries(c, run)).containsExactly("2", "D:1", "C:SELECT 1", "Z");
+      try (Connection su = origin.superConnection(colsDb)) {
+        Sql.exec(su, "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD COLUMN a text",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + colsDb + "'"
+                + " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+      }
+      awaitNoOriginConnections(node);
+      for (int i = 0; i < 2; i++) {
+        c.send(run);
+        List<RawClient.Message> answer = c.readUntilReady();
+        assertThat(answer).extracting(RawClient.Message::type).as("attempt %d", i).containsExactly('E', 'Z');
+        assertThat(answer.get(0).field('C')).isEqualTo("0A000");
+        assertThat(answer.get(0).field('M')).isEqualTo("cached plan must not change result type");
+        assertThat(answer.get(0).field('R')).isEqualTo("RevalidateCachedQuery");
+        assertThat(answer.get(1).body()[0]).as("outside a transaction").isEqualTo((byte) 'I');
+      }
+      assertThat(summaries(c, Wire.concat(Wire.closeStatement("S_1"), Wire.sync()))).containsExactly("3", "Z");
+      assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
+      assertThat(summaries(c, run)).as("prepared again").containsExactly("2", "D:1", "C:SELECT 1", "Z");
+    }
+  }
+
+  /** Waits until the node has noticed that its origin connections were ended (not the test's subject). */
+  private static void awaitNoOriginConnections(TestNode node) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> node.node().pools().stream().allMatch(p -> p.stats().total() == 0));
+  }
+
+  private static List<String> summaries(RawClient c, byte[] request) throws Exception {
+    c.send(request);
+    return c.readUntilReady().stream().map(RawClient.Message::summary).toList();
+  }
 }

@@ -31,6 +31,24 @@ public final class Sql {
     return b.toString();
   }
 
+  /**
+   * The rows {@code read} returns for the one int parameter {@code id}, each column as
+   * "name=value" (by the names the driver was given: a driver decoding by stale columns shows).
+   */
+  public static String namedRows(java.sql.PreparedStatement read, int id) throws SQLException {
+    read.setInt(1, id);
+    try (ResultSet rs = read.executeQuery()) {
+      StringBuilder b = new StringBuilder();
+      java.sql.ResultSetMetaData md = rs.getMetaData();
+      while (rs.next()) {
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          b.append(i == 1 ? "" : " ").append(md.getColumnName(i)).append('=').append(rs.getString(i));
+        }
+      }
+      return b.toString();
+    }
+  }
+
   public static long longValue(Connection c, String sql) throws SQLException {
     return Long.parseLong(value(c, sql));
   }

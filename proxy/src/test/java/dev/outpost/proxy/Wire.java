@@ -74,6 +74,10 @@ final class Wire {
     return bytes(bind);
   }
 
+  static byte[] describeStatement(String statement) {
+    return bytes(new Describe(Describe.STATEMENT, statement).encode(A));
+  }
+
   static byte[] describePortal(String portal) {
     return bytes(new Describe(Describe.PORTAL, portal).encode(A));
   }

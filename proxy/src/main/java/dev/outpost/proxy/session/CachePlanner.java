@@ -188,12 +188,14 @@ final class CachePlanner {
 
   /**
    * The columns the client was last given for the statement a Describe-less extended request
-   * executes (a digest; 0: none known): a named statement's own; for the unnamed statement, its
-   * own or, when the request parses it, those last given for the same text (which the client kept).
+   * executes (a digest; 0: none known): when the request parses the statement, those last given
+   * for the same text, which the client kept (pgjdbc parses its named statement at the
+   * prepareThreshold-th execution without a Describe); otherwise the statement's own, and for the
+   * unnamed statement, if it has none, its text's.
    */
   private long shownColumns(Request r) {
     if (r.parse() != null) {
-      return r.parse().statement().isEmpty() ? s.forwarder.shownColumns.of(r.parse().sql()) : 0;
+      return s.forwarder.shownColumns.of(r.parse().sql());
     }
     if (!r.statementName().isEmpty()) {
       ClientStatement cs = s.forwarder.statements.get(r.statementName());

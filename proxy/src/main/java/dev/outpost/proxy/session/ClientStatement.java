@@ -55,6 +55,15 @@ final class ClientStatement {
    */
   long shownColumns;
 
+  /**
+   * The origin gave a fresh copy of this statement other result columns than the client was given
+   * (the schema changed since the client prepared it). As on Postgres, which then fails the
+   * statement with 0A000 "cached plan must not change result type" until the client prepares it
+   * again (pgjdbc does so by itself), every Bind of it fails instead of returning rows the client
+   * would decode by the wrong columns.
+   */
+  boolean columnsChanged;
+
   /** 0: not yet known, 1: the text is an outpost.cache command, -1: it is not. */
   private byte outpostCommand;
 

@@ -44,9 +44,21 @@ final class Expectation {
   int progress;
   /**
    * DESCRIBE_STATEMENT, DESCRIBE_PORTAL sent by the client: the statement whose description the
-   * client is given ({@link ClientStatement#shownDescription}); null when not known.
+   * client is given ({@link ClientStatement#shownColumns}); null when not known.
    */
   ClientStatement described;
+  /**
+   * DESCRIBE_STATEMENT injected after a fresh copy of a client's statement: the statement whose
+   * shown columns the copy's must be (see {@link ClientStatement#columnsChanged}).
+   */
+  ClientStatement checkColumns;
+  /**
+   * BIND, DESCRIBE_PORTAL, EXECUTE of a request the node failed itself (a fresh copy with other
+   * columns): the origin's answers are not passed on.
+   */
+  boolean suppressed;
+  /** EXECUTE of an error raised on the origin ({@code Forwarder#raise}): the fields the client gets instead. */
+  dev.outpost.wire.backend.ErrorFields errorAs;
   /** A cache miss whose result is copied as it passes (QUERY, DESCRIBE_PORTAL, EXECUTE, SYNC). */
   ResultCapture capture;
   /** QUERY, EXECUTE: the cache status to record when the statement is done (null: none, or the capture's). */

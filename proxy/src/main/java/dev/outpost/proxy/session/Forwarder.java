@@ -642,9 +642,11 @@ final class Forwarder {
 
   /**
    * Makes sure the backend has {@code cs} parsed no earlier than the client parsed it, injecting a
-   * swallowed Parse when it does not; returns the statement's name on the backend.
+   * swallowed Parse when it does not; returns the statement's name on the backend. With {@code
+   * checkColumns}, a fresh copy of a named statement whose columns the client was given is also
+   * described (swallowed), to find out whether the schema changed them since.
    */
-  private String ensurePrepared(ClientStatement cs, String clientName, List<Object> out) {
+  private String ensurePrepared(ClientStatement cs, String clientName, List<Object> out, boolean checkColumns) {
     ServerState st = s.conn.serverState();
     if (cs.isUnnamed()) {
       if (st.unnamedOwner() != cs.token) {
@@ -655,8 +657,33 @@ final class Forwarder {
       return "";
     }
     String serverName = st.preparedSince(cs.digest, cs.parsedAtNanos);
+    if (serverName != null) {
+      return serverName;
+    }
     // a statement the node acknowledged itself is the client's to lose if the origin refuses it
-    return serverName != null ? serverName : prepareOnServer(cs, out, cs.acknowledgedLocally ? clientName : null, true);
+    serverName = prepareOnServer(cs, out, cs.acknowledgedLocally ? clientName : null, true);
+    if (checkColumns && cs.shownColumns != 0) {
+      out.add(new Describe(Describe.STATEMENT, serverName).encode(alloc));
+      Expectation check = Expectation.swallowed(Kind.DESCRIBE_STATEMENT);
+      check.checkColumns = cs;
+      s.expected.addLast(check);
+    }
+    return serverName;
+  }
+
+  /**
+   * Postgres's error for a prepared statement whose result columns a schema change altered, with
+   * its routine, by which pgjdbc and r2dbc-postgresql know to prepare the statement again.
+   */
+  static ErrorFields cachedPlanChanged() {
+    Map<Character, String> f = new java.util.LinkedHashMap<>();
+    f.put('S', "ERROR");
+    f.put('V', "ERROR");
+    f.put('C', Sqlstate.FEATURE_NOT_SUPPORTED.code());
+    f.put('M', "cached plan must not change result type");
+    f.put('F', "plancache.c");
+    f.put('R', "RevalidateCachedQuery");
+    return new ErrorFields(f);
   }
 
   private ClientStatement resolve(String name) {
@@ -678,7 +705,11 @@ final class Forwarder {
         raise(unknownStatement(b.statement()), out);
         return;
       }
-      String serverName = ensurePrepared(cs, b.statement(), out);
+      if (cs.columnsChanged) {
+        raise(cachedPlanChanged(), out, true); // until the client prepares the statement again, as on Postgres
+        return;
+      }
+      String serverName = ensurePrepared(cs, b.statement(), out, true);
       portals.put(b.portal(), cs);
       if (serverName.equals(b.statement())) {
         out.add(f.retain()); // the backend knows the statement by the client's name: forwarded as sent
@@ -705,7 +736,7 @@ final class Forwarder {
       out.add(f);
       Expectation e = Expectation.of(Kind.DESCRIBE_PORTAL);
       ClientStatement described = portals.get(d.name());
-      e.described = cacheReadable() ? described : null;
+      e.described = described != null && (!described.isUnnamed() || cacheReadable()) ? described : null;
       e.capture = armedCaptureFor(described == null ? null : described.sql);
       describedThisBatch = e.capture != null;
       s.expected.addLast(e);
@@ -717,9 +748,9 @@ final class Forwarder {
       raise(unknownStatement(d.name()), out);
       return;
     }
-    out.add(d.withName(ensurePrepared(cs, d.name(), out)).encode(alloc));
+    out.add(d.withName(ensurePrepared(cs, d.name(), out, false)).encode(alloc));
     Expectation e = Expectation.of(Kind.DESCRIBE_STATEMENT);
-    e.described = cacheReadable() ? cs : null;
+    e.described = !cs.isUnnamed() || cacheReadable() ? cs : null;
     s.expected.addLast(e);
   }
 
@@ -786,6 +817,15 @@ final class Forwarder {
    * origin then skips to Sync and sets the transaction state exactly as for any other error.
    */
   private void raise(ErrorFields error, List<Object> out) {
+    raise(error, out, false);
+  }
+
+  /**
+   * Fails the rest of the client's batch with {@code error}, raised on the origin so that it ends
+   * the transaction as the client's own error would. With {@code verbatim}, the client gets exactly
+   * {@code error}'s fields (a routine a driver looks for included), not the raising DO block's.
+   */
+  private void raise(ErrorFields error, List<Object> out, boolean verbatim) {
     String sql = raiseSql(error);
     out.add(new Parse("", sql, new int[0]).encode(alloc));
     s.expected.addLast(Expectation.parse(null, "", true));
@@ -798,7 +838,9 @@ final class Forwarder {
     out.add(bind);
     s.expected.addLast(Expectation.swallowed(Kind.BIND));
     out.add(new Execute("", 0).encode(alloc));
-    s.expected.addLast(Expectation.execute(null));
+    Expectation raised = Expectation.execute(null);
+    raised.errorAs = verbatim ? error : null;
+    s.expected.addLast(raised);
     s.conn.serverState().unnamedOwner(null);
     s.skipping = true;
   }

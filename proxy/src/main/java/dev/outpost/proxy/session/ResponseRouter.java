@@ -30,6 +30,8 @@ final class ResponseRouter {
   private final List<SessionCommand> pendingCommands = new ArrayList<>();
   /** An error or ROLLBACK happened since the last ReadyForQuery 'I'. */
   private boolean aborted;
+  /** An Execute of the current batch has been answered (reset at ReadyForQuery). */
+  private boolean ranThisBatch;
   /**
    * Something changed settings or the role in a way Outpost cannot replay (SET ROLE, set_config(),
    * DO …): a shared backend must be reset before reuse.
@@ -178,6 +180,9 @@ final class ResponseRouter {
           pass(head, frame);
         } else if (head.progress == 1 && (type == BackendType.ROW_DESCRIPTION || type == BackendType.NO_DATA)) {
           shown(head, frame);
+          if (head.checkColumns != null) {
+            checkColumns(head, frame);
+          }
           pass(head, frame);
           pop();
         } else {
@@ -249,12 +254,14 @@ final class ResponseRouter {
         commandComplete(head, frame);
         pass(head, frame);
         s.recordQuery(head.status, head.startNanos);
+        ranThisBatch = true;
         pop();
         break;
       case EMPTY_QUERY_RESPONSE:
       case PORTAL_SUSPENDED:
         pass(head, frame);
         s.recordQuery(head.status, head.startNanos);
+        ranThisBatch = true;
         pop();
         break;
       default:
@@ -373,7 +380,14 @@ final class ResponseRouter {
     }
     // Extended protocol: the origin now skips everything up to Sync. The client learns of the
     // error even when it came from a message Outpost injected on its behalf.
-    s.toClient(frame);
+    if (head.errorAs != null) {
+      frame.release();
+      s.writeError(head.errorAs);
+    } else if (head.suppressed) {
+      frame.release(); // the client was already failed in its place
+    } else {
+      s.toClient(frame);
+    }
     while (!s.expected.isEmpty() && s.expected.peekFirst().kind != Kind.SYNC) {
       Expectation skipped = s.expected.pollFirst(); // the failed message first, then those the origin skips
       answered(skipped); // it failed or never ran; counted anyway: invalidating more is safe
@@ -412,6 +426,7 @@ final class ResponseRouter {
   private void ready(Expectation head, Frame frame) {
     byte status = frame.body().getByte(frame.body().readerIndex());
     s.txnStatus = status;
+    ranThisBatch = false;
     if (head.swallow) {
       settingsApplied(head, frame);
       return;
@@ -797,9 +812,54 @@ final class ResponseRouter {
     }
   }
 
+  /**
+   * A fresh copy of a client's statement was described: if its columns are not those the client
+   * was given, the schema changed them since the client prepared it, and Postgres would fail the
+   * statement at its Bind with 0A000 "cached plan must not change result type" (drivers then
+   * prepare it again). The statement fails so from now on. This execution, already on its way,
+   * fails too when that changes nothing the origin keeps: a read alone in its batch, outside a
+   * transaction block — its answer is dropped and the client gets the error. Otherwise it runs (its
+   * rows in the new columns: the gap the README names).
+   */
+  private void checkColumns(Expectation head, Frame frame) {
+    ClientStatement cs = head.checkColumns;
+    if (dev.outpost.wire.backend.RowDescription.columnsDigest(frame.content().nioBuffer()) == cs.shownColumns) {
+      return;
+    }
+    cs.columnsChanged = true;
+    java.util.Iterator<Expectation> rest = s.expected.iterator();
+    rest.next(); // head
+    Expectation bind = rest.hasNext() ? rest.next() : null;
+    Expectation describe = null;
+    Expectation execute = rest.hasNext() ? rest.next() : null;
+    if (execute != null && execute.kind == Kind.DESCRIBE_PORTAL) {
+      describe = execute;
+      execute = rest.hasNext() ? rest.next() : null;
+    }
+    Expectation sync = rest.hasNext() ? rest.next() : null;
+    boolean alone = bind != null && bind.kind == Kind.BIND && !bind.swallow && execute != null
+        && execute.kind == Kind.EXECUTE && execute.write == null && sync != null && sync.kind == Kind.SYNC
+        && !rest.hasNext();
+    if (!alone || s.txnStatus != 'I' || ranThisBatch || aborted) {
+      log.info("{}: a fresh copy of a prepared statement has other result columns than the client was given (the"
+          + " schema changed); this execution runs, the next ones fail with 0A000 until the client prepares it"
+          + " again", s);
+      return;
+    }
+    for (Expectation e : new Expectation[] {bind, describe, execute}) {
+      if (e != null) {
+        e.suppressed = true;
+        if (e.capture != null) {
+          e.capture.fail("the statement's columns changed");
+        }
+      }
+    }
+    s.writeError(Forwarder.cachedPlanChanged());
+  }
+
   /** Notes the columns a client's Describe gives it (an injected Describe's are never shown). */
   private void shown(Expectation head, Frame frame) {
-    if (!head.swallow && head.described != null) {
+    if (!head.swallow && !head.suppressed && head.described != null) {
       long columns = dev.outpost.wire.backend.RowDescription.columnsDigest(frame.content().nioBuffer());
       head.described.shownColumns = columns;
       s.forwarder.shownColumns.shown(head.described.sql, columns);
@@ -807,7 +867,7 @@ final class ResponseRouter {
   }
 
   private void pass(Expectation head, Frame frame) {
-    if (head.swallow) {
+    if (head.swallow || head.suppressed) {
       frame.release();
     } else {
       s.toClient(frame);
