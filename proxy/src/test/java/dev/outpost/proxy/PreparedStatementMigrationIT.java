@@ -2,6 +2,7 @@ package dev.outpost.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.proxy.cache.CacheService;
 import dev.outpost.testkit.TestOrigin;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -184,12 +185,13 @@ class PreparedStatementMigrationIT {
   void columnsChangedUnderAPreparedStatement_pgjdbcReadsAsDirectly() throws Exception {
     String colsDb = origin.createDatabase("pscols");
     List<String> direct = columnsChangeSteps(colsDb, "direct",
-        () -> java.sql.DriverManager.getConnection(origin.appJdbcUrl(colsDb, "prepareThreshold=1")), () -> {});
+        () -> java.sql.DriverManager.getConnection(origin.appJdbcUrl(colsDb, "prepareThreshold=1")), () -> {}, () -> {});
     assertThat(direct).containsExactly("id=1 a=a1 b=b1", "id=1 a=a1 b=b1", "id=1 a=a1 b=b1", "id=1 b=b1 a=A1",
         "id=1 b=b1 a=A1", "id=1 b=b1 a=A1");
     try (TestNode node = TestNode.start(origin, colsDb, b -> b.poolSize(2).cacheEnabled(false))) {
-      assertThat(columnsChangeSteps(colsDb, "node", () -> node.connect("prepareThreshold=1"), () -> awaitNoOriginConnections(node)))
-          .isEqualTo(direct);
+      assertThat(columnsChangeSteps(colsDb, "node", () -> node.connect("prepareThreshold=1"),
+          () -> assertThat(node.repeat("SELECT * FROM node WHERE id = $1")).isEqualTo(CacheService.Repeat.HARMLESS),
+          () -> awaitNoOriginConnections(node))).isEqualTo(direct);
     }
   }
 
@@ -197,14 +199,19 @@ class PreparedStatementMigrationIT {
     Connection open() throws java.sql.SQLException;
   }
 
+  private interface Checkpoint {
+    void run() throws Exception;
+  }
+
   /**
    * Reads row 1 three times with one prepared statement; on the origin directly, column a is
    * dropped and added again with new values, and every backend of the database is ended (so the
    * next execution through a node runs on a fresh copy of the statement); reads row 1 three times
-   * more with the same statement, once {@code ended} has waited until the ended backends are noticed.
+   * more with the same statement. {@code described} waits, before the change, until the catalog has
+   * described the read; {@code ended} until the ended backends are noticed.
    */
-  private static List<String> columnsChangeSteps(String database, String table, Opener opener, Runnable ended)
-      throws Exception {
+  private static List<String> columnsChangeSteps(String database, String table, Opener opener, Checkpoint described,
+      Checkpoint ended) throws Exception {
     try (Connection su = origin.superConnection(database)) {
       Sql.exec(su, "CREATE TABLE " + table + " (id int PRIMARY KEY, a text, b text)",
           "INSERT INTO " + table + " VALUES (1, 'a1', 'b1')", "ALTER TABLE " + table + " OWNER TO " + TestOrigin.APP_USER);
@@ -215,6 +222,7 @@ class PreparedStatementMigrationIT {
       for (int i = 0; i < 3; i++) {
         out.add(Sql.namedRows(read, 1));
       }
+      described.run();
       try (Connection su = origin.superConnection(database)) {
         Sql.exec(su, "ALTER TABLE " + table + " DROP COLUMN a", "ALTER TABLE " + table + " ADD COLUMN a text",
             "UPDATE " + table + " SET a = 'A' || id", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -249,6 +257,8 @@ class PreparedStatementMigrationIT {
       byte[] run = Wire.concat(Wire.bind("", "S_1"), Wire.execute(""), Wire.sync());
       assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
       assertThat(summaries(c, run)).containsExactly("2", "D:1", "C:SELECT 1", "Z");
+      assertThat(node.repeat("SELECT * FROM t")).as("the catalog has described the read")
+          .isEqualTo(CacheService.Repeat.HARMLESS);
       try (Connection su = origin.superConnection(colsDb)) {
         Sql.exec(su, "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD COLUMN a text",
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + colsDb + "'"
@@ -267,6 +277,91 @@ class PreparedStatementMigrationIT {
       assertThat(summaries(c, Wire.concat(Wire.closeStatement("S_1"), Wire.sync()))).containsExactly("3", "Z");
       assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
       assertThat(summaries(c, run)).as("prepared again").containsExactly("2", "D:1", "C:SELECT 1", "Z");
+    }
+  }
+
+  /**
+   * A fresh copy's execution is failed in place only when running it changed nothing, since a
+   * driver runs a statement again after that error: a read calling a volatile function (here
+   * nextval()) runs, with the new columns, and the statement fails from its next execution on. The
+   * sequence advances exactly once per execution whose rows the client got (on Postgres, the
+   * failed ones never run).
+   */
+  @Test
+  void columnsChangedUnderAPreparedStatement_aReadCallingVolatileCodeIsNotFailedAfterItRan() throws Exception {
+    String volDb = origin.createDatabase("psvol");
+    try (Connection su = origin.superConnection(volDb)) {
+      Sql.exec(su, "CREATE TABLE t (id int PRIMARY KEY, a text, b text)", "INSERT INTO t VALUES (1, 'a1', 'b1')",
+          "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER, "CREATE SEQUENCE s",
+          "ALTER SEQUENCE s OWNER TO " + TestOrigin.APP_USER);
+    }
+    try (TestNode node = TestNode.start(origin, volDb, b -> b.poolSize(2).cacheEnabled(false));
+        RawClient c = new RawClient(node.port())) {
+      c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, volDb);
+      String read = "SELECT *, nextval('s') AS n FROM t";
+      byte[] prepare = Wire.concat(Wire.parse("S_1", read), Wire.describeStatement("S_1"), Wire.sync());
+      byte[] run = Wire.concat(Wire.bind("", "S_1"), Wire.execute(""), Wire.sync());
+      assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
+      assertThat(summaries(c, run)).containsExactly("2", "D:1", "C:SELECT 1", "Z");
+      assertThat(node.repeat(read)).as("the catalog calls nextval() volatile").isEqualTo(CacheService.Repeat.HAS_EFFECTS);
+      assertThat(node.repeat("SELECT * FROM t")).isEqualTo(CacheService.Repeat.HARMLESS);
+      try (Connection su = origin.superConnection(volDb)) {
+        Sql.exec(su, "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD COLUMN a text",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + volDb + "'"
+                + " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+      }
+      awaitNoOriginConnections(node);
+      int rowsGiven = 1;
+      int failed = 0;
+      for (int i = 0; i < 3; i++) {
+        c.send(run);
+        List<RawClient.Message> answer = c.readUntilReady();
+        if (answer.get(0).type() == 'E') {
+          assertThat(answer.get(0).field('C')).isEqualTo("0A000");
+          failed++;
+        } else {
+          assertThat(answer).extracting(RawClient.Message::type).containsExactly('2', 'D', 'C', 'Z');
+          rowsGiven++;
+        }
+      }
+      assertThat(failed).as("the statement fails once its columns are known to have changed").isGreaterThan(0);
+      try (Connection su = origin.superConnection(volDb)) {
+        assertThat(Sql.longValue(su, "SELECT last_value FROM s")).as("nextval() ran once per answer with rows")
+            .isEqualTo(rowsGiven);
+      }
+    }
+  }
+
+  /**
+   * Which statements the node may fail in place after they ran (a driver then runs them again):
+   * reads of non-volatile code only — not those calling volatile built-ins or user code, directly,
+   * through a view, or hidden in an operator — and never a write.
+   */
+  @Test
+  void onlyReadsOfNonVolatileCode_countAsHarmlessToRunTwice() throws Exception {
+    String db = origin.createDatabase("psrepeat");
+    try (Connection su = origin.superConnection(db)) {
+      Sql.exec(su, "CREATE TABLE t (id int PRIMARY KEY, a text)", "CREATE SEQUENCE s",
+          "CREATE FUNCTION logged(int) RETURNS int VOLATILE LANGUAGE sql AS $$ SELECT $1 $$",
+          "CREATE FUNCTION twice(int) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT $1 * 2 $$",
+          "CREATE VIEW counted AS SELECT id, logged(id) AS n FROM t", "CREATE VIEW plain AS SELECT id, a FROM t",
+          "CREATE OPERATOR ### (LEFTARG = int, RIGHTARG = int, FUNCTION = int4pl)",
+          "CREATE FUNCTION bumped(int, int) RETURNS int VOLATILE LANGUAGE sql AS $$ SELECT $1 + $2 $$",
+          "CREATE OPERATOR #!# (LEFTARG = int, RIGHTARG = int, FUNCTION = bumped)",
+          "GRANT ALL ON ALL TABLES IN SCHEMA public TO " + TestOrigin.APP_USER,
+          "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO " + TestOrigin.APP_USER);
+    }
+    try (TestNode node = TestNode.start(origin, db, b -> b.cacheEnabled(false))) {
+      for (String harmless : List.of("SELECT * FROM t WHERE id = $1", "SELECT lower(a), now(), twice(id) FROM t",
+          "SELECT * FROM plain", "SELECT id ### 1 FROM t", "SELECT count(*) FROM t WHERE a LIKE $1")) {
+        assertThat(node.repeat(harmless)).as(harmless).isEqualTo(CacheService.Repeat.HARMLESS);
+      }
+      for (String effects : List.of("SELECT nextval('s')", "SELECT pg_advisory_lock(1)", "SELECT pg_notify('c', 'x')",
+          "SELECT random() FROM t", "SELECT logged(id) FROM t", "SELECT * FROM counted", "SELECT id #!# 1 FROM t",
+          "INSERT INTO t VALUES (1, 'x') RETURNING *", "SELECT set_config('search_path', 'x', false)",
+          "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "SELECT no_such_function(1)")) {
+        assertThat(node.repeat(effects)).as(effects).isEqualTo(CacheService.Repeat.HAS_EFFECTS);
+      }
     }
   }
 

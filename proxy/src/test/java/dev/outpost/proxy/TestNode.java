@@ -97,4 +97,21 @@ public final class TestNode implements AutoCloseable {
     }
     throw new AssertionError("the catalog never described what " + sql + " uses");
   }
+
+  /**
+   * Whether the node may run {@code sql} once more without a client noticing ({@link
+   * CacheService#repeat}), once the catalog has described its code (waits up to 4 s for that).
+   */
+  public CacheService.Repeat repeat(String sql) throws InterruptedException {
+    CacheService service = node.cacheService();
+    CatalogInspector.Login login = new CatalogInspector.Login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, database);
+    for (int i = 0; i < 200; i++) {
+      CacheService.Repeat answer = service.repeat(login, service.codeFacts(sql));
+      if (answer != CacheService.Repeat.NOT_KNOWN_YET) {
+        return answer;
+      }
+      Thread.sleep(20); // catalog facts on their way
+    }
+    throw new AssertionError("the catalog never described the code of " + sql);
+  }
 }

@@ -362,6 +362,57 @@ public final class CacheService implements AutoCloseable {
     return answer;
   }
 
+  /** Whether running a statement once more changes anything a client could notice. */
+  public enum Repeat {
+    /** A read of non-volatile code only: running it again changes nothing. */
+    HARMLESS,
+    /** It writes, changes the session, or calls volatile code (nextval(), a writing function …). */
+    HAS_EFFECTS,
+    /** The catalog has not described all its code yet (the lookups have started). */
+    NOT_KNOWN_YET
+  }
+
+  /**
+   * Whether running {@code c} once more, outside a transaction block, changes nothing a client
+   * could notice: HARMLESS for a read whose every function and operator the catalog calls
+   * non-volatile, pg_catalog's own included (nextval(), pg_advisory_lock() and pg_notify() are
+   * volatile), that reads no view or row-security policy using a volatile function, and runs no
+   * volatile code behind a cast, type or domain.
+   */
+  public Repeat repeat(CatalogInspector.Login login, CodeFacts c) {
+    if (c.kind() != StatementKind.READ || c.writes() || c.untrackedStateChange().isPresent()) {
+      return Repeat.HAS_EFFECTS;
+    }
+    boolean known = true; // every lookup is started, not only the first missing one
+    Volatility implicit = implicitCode(login, c);
+    if (implicit == Volatility.VOLATILE) {
+      return Repeat.HAS_EFFECTS;
+    }
+    known &= implicit != null;
+    if (!c.operators().isEmpty()) {
+      OperatorFacts operators = ready(catalog.operators(login));
+      if (operators != null && c.operators().stream().anyMatch(op -> operators.volatility(op) == Volatility.VOLATILE)) {
+        return Repeat.HAS_EFFECTS;
+      }
+      known &= operators != null;
+    }
+    for (FunctionRef f : c.functionCalls()) {
+      FunctionFacts facts = ready(catalog.function(login, f.schema(), f.name()));
+      if (facts != null && (!facts.found() || facts.volatility() == Volatility.VOLATILE)) {
+        return Repeat.HAS_EFFECTS;
+      }
+      known &= facts != null;
+    }
+    for (TableRef t : c.readTables()) {
+      RelationFacts facts = ready(catalog.relation(login, t));
+      if (facts != null && (facts.readRunsVolatileCode() || facts.viewVolatility() == Volatility.VOLATILE)) {
+        return Repeat.HAS_EFFECTS;
+      }
+      known &= facts != null;
+    }
+    return known ? Repeat.HARMLESS : Repeat.NOT_KNOWN_YET;
+  }
+
   /** A relation's facts: looked up if they must be known, else only if they already are. */
   private RelationFacts relationFacts(CatalogInspector.Login login, TableRef t, boolean mustBeKnown) {
     return mustBeKnown ? ready(catalog.relation(login, t)) : catalog.relationIfKnown(login, t);

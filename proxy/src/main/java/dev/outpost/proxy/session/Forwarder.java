@@ -667,8 +667,18 @@ final class Forwarder {
       Expectation check = Expectation.swallowed(Kind.DESCRIBE_STATEMENT);
       check.checkColumns = cs;
       s.expected.addLast(check);
+      repeatable(cs.sql); // starts the catalog lookups the answer to the check may need
     }
     return serverName;
+  }
+
+  /**
+   * Whether running {@code sql} once more, outside a transaction block, changes nothing a client
+   * could notice (see {@link CacheService#repeat}); false while the catalog has not said.
+   */
+  boolean repeatable(String sql) {
+    CacheService svc = s.cacheService();
+    return svc != null && svc.repeat(s.catalogLogin(), codeFacts(sql)) == CacheService.Repeat.HARMLESS;
   }
 
   /**

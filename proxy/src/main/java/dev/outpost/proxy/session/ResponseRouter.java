@@ -818,8 +818,9 @@ final class ResponseRouter {
    * statement at its Bind with 0A000 "cached plan must not change result type" (drivers then
    * prepare it again). The statement fails so from now on. This execution, already on its way,
    * fails too when that changes nothing the origin keeps: a read alone in its batch, outside a
-   * transaction block — its answer is dropped and the client gets the error. Otherwise it runs (its
-   * rows in the new columns: the gap the README names).
+   * transaction block, that calls no volatile code (a driver runs it again, as after Postgres's
+   * error, and must not run nextval() or a writing function twice) — its answer is dropped and the
+   * client gets the error. Otherwise it runs (its rows in the new columns: the gap the README names).
    */
   private void checkColumns(Expectation head, Frame frame) {
     ClientStatement cs = head.checkColumns;
@@ -840,7 +841,7 @@ final class ResponseRouter {
     boolean alone = bind != null && bind.kind == Kind.BIND && !bind.swallow && execute != null
         && execute.kind == Kind.EXECUTE && execute.write == null && sync != null && sync.kind == Kind.SYNC
         && !rest.hasNext();
-    if (!alone || s.txnStatus != 'I' || ranThisBatch || aborted) {
+    if (!alone || s.txnStatus != 'I' || ranThisBatch || aborted || !s.forwarder.repeatable(cs.sql)) {
       log.info("{}: a fresh copy of a prepared statement has other result columns than the client was given (the"
           + " schema changed); this execution runs, the next ones fail with 0A000 until the client prepares it"
           + " again", s);
