@@ -245,14 +245,10 @@ class PreparedStatementMigrationIT {
    */
   @Test
   void columnsChangedUnderAPreparedStatement_itsExecutionsFailAsOnPostgres_untilPreparedAgain() throws Exception {
-    String colsDb = origin.createDatabase("pswire");
-    try (Connection su = origin.superConnection(colsDb)) {
-      Sql.exec(su, "CREATE TABLE t (id int PRIMARY KEY, a text, b text)", "INSERT INTO t VALUES (1, 'a1', 'b1')",
-          "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER);
-    }
+    String colsDb = databaseWith("pswire", "CREATE TABLE t (id int PRIMARY KEY, a text, b text)",
+        "INSERT INTO t VALUES (1, 'a1', 'b1')", "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER);
     try (TestNode node = TestNode.start(origin, colsDb, b -> b.poolSize(2).cacheEnabled(false));
-        RawClient c = new RawClient(node.port())) {
-      c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, colsDb);
+        RawClient c = loggedIn(node, colsDb)) {
       byte[] prepare = Wire.concat(Wire.parse("S_1", "SELECT * FROM t"), Wire.describeStatement("S_1"), Wire.sync());
       byte[] run = Wire.concat(Wire.bind("", "S_1"), Wire.execute(""), Wire.sync());
       assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
@@ -266,14 +262,10 @@ class PreparedStatementMigrationIT {
       }
       awaitNoOriginConnections(node);
       for (int i = 0; i < 2; i++) {
-        c.send(run);
-        List<RawClient.Message> answer = c.readUntilReady();
-        assertThat(answer).extracting(RawClient.Message::type).as("attempt %d", i).containsExactly('E', 'Z');
-        assertThat(answer.get(0).field('C')).isEqualTo("0A000");
-        assertThat(answer.get(0).field('M')).isEqualTo("cached plan must not change result type");
-        assertThat(answer.get(0).field('R')).isEqualTo("RevalidateCachedQuery");
-        assertThat(answer.get(1).body()[0]).as("outside a transaction").isEqualTo((byte) 'I');
+        assertFailsAsOnPostgres(c, run, 'I');
       }
+      assertThat(columnChecks(node, "in_flight", "changed")).as("checked with the first execution").isEqualTo(1);
+      assertThat(columnChecks(node, "waited", "changed")).isZero();
       assertThat(summaries(c, Wire.concat(Wire.closeStatement("S_1"), Wire.sync()))).containsExactly("3", "Z");
       assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
       assertThat(summaries(c, run)).as("prepared again").containsExactly("2", "D:1", "C:SELECT 1", "Z");
@@ -281,55 +273,119 @@ class PreparedStatementMigrationIT {
   }
 
   /**
-   * A fresh copy's execution is failed in place only when running it changed nothing, since a
-   * driver runs a statement again after that error: a read calling a volatile function (here
-   * nextval()) runs, with the new columns, and the statement fails from its next execution on. The
-   * sequence advances exactly once per execution whose rows the client got (on Postgres, the
-   * failed ones never run).
+   * Where a fresh copy's execution cannot be failed after it ran — a read calling volatile code
+   * (a driver runs it again after the error), a write, a statement in a transaction block — the
+   * node waits for the copy's columns before it binds, and the execution fails as on Postgres,
+   * before it runs: nextval() is not called, the row is not updated, the transaction is aborted.
+   * (Before, each of these ran once with the new columns, which the client decoded by the old.)
    */
   @Test
-  void columnsChangedUnderAPreparedStatement_aReadCallingVolatileCodeIsNotFailedAfterItRan() throws Exception {
-    String volDb = origin.createDatabase("psvol");
-    try (Connection su = origin.superConnection(volDb)) {
-      Sql.exec(su, "CREATE TABLE t (id int PRIMARY KEY, a text, b text)", "INSERT INTO t VALUES (1, 'a1', 'b1')",
-          "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER, "CREATE SEQUENCE s",
-          "ALTER SEQUENCE s OWNER TO " + TestOrigin.APP_USER);
-    }
+  void columnsChangedUnderPreparedStatements_thoseThatCannotBeUndone_failBeforeTheyRun() throws Exception {
+    String volDb = databaseWith("psvol", "CREATE TABLE t (id int PRIMARY KEY, a text, b text)",
+        "INSERT INTO t VALUES (1, 'a1', 'b1')", "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER, "CREATE SEQUENCE s",
+        "ALTER SEQUENCE s OWNER TO " + TestOrigin.APP_USER);
     try (TestNode node = TestNode.start(origin, volDb, b -> b.poolSize(2).cacheEnabled(false));
-        RawClient c = new RawClient(node.port())) {
-      c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, volDb);
-      String read = "SELECT *, nextval('s') AS n FROM t";
-      byte[] prepare = Wire.concat(Wire.parse("S_1", read), Wire.describeStatement("S_1"), Wire.sync());
-      byte[] run = Wire.concat(Wire.bind("", "S_1"), Wire.execute(""), Wire.sync());
-      assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
-      assertThat(summaries(c, run)).containsExactly("2", "D:1", "C:SELECT 1", "Z");
-      assertThat(node.repeat(read)).as("the catalog calls nextval() volatile").isEqualTo(CacheService.Repeat.HAS_EFFECTS);
-      assertThat(node.repeat("SELECT * FROM t")).isEqualTo(CacheService.Repeat.HARMLESS);
+        RawClient c = loggedIn(node, volDb)) {
+      String volatileRead = "SELECT *, nextval('s') AS n FROM t";
+      String[] texts = {volatileRead, "SELECT * FROM t", "UPDATE t SET b = b || '+' WHERE id = 1 RETURNING *"};
+      for (int i = 0; i < texts.length; i++) {
+        String name = "S_" + (i + 1);
+        assertThat(summaries(c, Wire.concat(Wire.parse(name, texts[i]), Wire.describeStatement(name), Wire.sync())))
+            .containsExactly("1", "t", "T", "Z");
+        assertThat(summaries(c, run(name))).containsExactly("2", "D:1", i == 2 ? "C:UPDATE 1" : "C:SELECT 1", "Z");
+      }
+      assertThat(node.repeat(volatileRead)).as("the catalog calls nextval() volatile")
+          .isEqualTo(CacheService.Repeat.HAS_EFFECTS);
       try (Connection su = origin.superConnection(volDb)) {
         Sql.exec(su, "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD COLUMN a text",
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + volDb + "'"
                 + " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
       }
       awaitNoOriginConnections(node);
-      int rowsGiven = 1;
-      int failed = 0;
-      for (int i = 0; i < 3; i++) {
-        c.send(run);
-        List<RawClient.Message> answer = c.readUntilReady();
-        if (answer.get(0).type() == 'E') {
-          assertThat(answer.get(0).field('C')).isEqualTo("0A000");
-          failed++;
-        } else {
-          assertThat(answer).extracting(RawClient.Message::type).containsExactly('2', 'D', 'C', 'Z');
-          rowsGiven++;
-        }
+
+      for (int i = 0; i < 2; i++) {
+        assertFailsAsOnPostgres(c, run("S_1"), 'I');
       }
-      assertThat(failed).as("the statement fails once its columns are known to have changed").isGreaterThan(0);
+      assertThat(summaries(c, RawClient.query("BEGIN"))).containsExactly("C:BEGIN", "Z");
+      assertFailsAsOnPostgres(c, run("S_2"), 'E');
+      assertThat(summaries(c, RawClient.query("ROLLBACK"))).containsExactly("C:ROLLBACK", "Z");
+      assertFailsAsOnPostgres(c, run("S_3"), 'I');
+
+      assertThat(columnChecks(node, "waited", "changed")).as("S_1, S_2 and S_3 each waited once").isEqualTo(3);
+      assertThat(columnChecks(node, "in_flight", "changed")).isZero();
       try (Connection su = origin.superConnection(volDb)) {
-        assertThat(Sql.longValue(su, "SELECT last_value FROM s")).as("nextval() ran once per answer with rows")
-            .isEqualTo(rowsGiven);
+        assertThat(Sql.longValue(su, "SELECT last_value FROM s")).as("nextval() ran only before the change").isEqualTo(1);
+        assertThat(Sql.value(su, "SELECT b FROM t WHERE id = 1")).as("updated only before the change").isEqualTo("b1+");
       }
+      assertThat(summaries(c, Wire.concat(Wire.closeStatement("S_1"), Wire.parse("S_1", volatileRead),
+          Wire.describeStatement("S_1"), Wire.sync()))).containsExactly("3", "1", "t", "T", "Z");
+      assertThat(summaries(c, run("S_1"))).as("prepared again").containsExactly("2", "D:1", "C:SELECT 1", "Z");
     }
+  }
+
+  /**
+   * The fresh copy a Bind waits for cannot be parsed (its table was dropped around the node): the
+   * client gets the origin's error for its request, as from Postgres, and its session goes on.
+   */
+  @Test
+  void heldBind_whoseFreshCopyFailsToParse_getsTheErrorAndTheSessionGoesOn() throws Exception {
+    String db = databaseWith("psgone", "CREATE TABLE gone (id int PRIMARY KEY, a text)",
+        "INSERT INTO gone VALUES (1, 'a1')", "ALTER TABLE gone OWNER TO " + TestOrigin.APP_USER);
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(2).cacheEnabled(false));
+        RawClient c = loggedIn(node, db)) {
+      assertThat(summaries(c, Wire.concat(Wire.parse("S_1", "SELECT *, random() AS r FROM gone"),
+          Wire.describeStatement("S_1"), Wire.sync()))).containsExactly("1", "t", "T", "Z");
+      try (Connection su = origin.superConnection(db)) {
+        Sql.exec(su, "DROP TABLE gone", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
+            + db + "' AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+      }
+      awaitNoOriginConnections(node);
+      c.send(run("S_1"));
+      List<RawClient.Message> answer = c.readUntilReady();
+      assertThat(answer).extracting(RawClient.Message::type).containsExactly('E', 'Z');
+      assertThat(answer.get(0).field('C')).isEqualTo("42P01");
+      assertThat((char) answer.get(1).body()[0]).isEqualTo('I');
+      assertThat(summaries(c, RawClient.query("SELECT 1"))).containsExactly("T", "D:1", "C:SELECT 1", "Z");
+      assertThat(summaries(c, Wire.concat(Wire.parse("S_2", "SELECT 2 AS b"), Wire.describeStatement("S_2"),
+          Wire.sync()))).containsExactly("1", "t", "T", "Z");
+      assertThat(summaries(c, run("S_2"))).containsExactly("2", "D:2", "C:SELECT 1", "Z");
+    }
+  }
+
+  /** {@code outpost_prepared_column_checks_total} of {@code node} for one {@code how} and {@code columns}. */
+  private static double columnChecks(TestNode node, String how, String columns) {
+    return node.node().metrics().registry().get("outpost.prepared.column.checks").tag("how", how)
+        .tag("columns", columns).counter().count();
+  }
+
+  /** A new database of the origin, prepared by {@code sql} run as the superuser. */
+  private static String databaseWith(String prefix, String... sql) throws Exception {
+    String db = origin.createDatabase(prefix);
+    try (Connection su = origin.superConnection(db)) {
+      Sql.exec(su, sql);
+    }
+    return db;
+  }
+
+  private static RawClient loggedIn(TestNode node, String database) throws Exception {
+    RawClient c = new RawClient(node.port());
+    c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, database);
+    return c;
+  }
+
+  private static byte[] run(String statement) {
+    return Wire.concat(Wire.bind("", statement), Wire.execute(""), Wire.sync());
+  }
+
+  /** {@code request} gets Postgres's error for a statement whose columns changed, then ReadyForQuery {@code status}. */
+  private static void assertFailsAsOnPostgres(RawClient c, byte[] request, char status) throws Exception {
+    c.send(request);
+    List<RawClient.Message> answer = c.readUntilReady();
+    assertThat(answer).extracting(RawClient.Message::type).containsExactly('E', 'Z');
+    assertThat(answer.get(0).field('C')).isEqualTo("0A000");
+    assertThat(answer.get(0).field('M')).isEqualTo("cached plan must not change result type");
+    assertThat(answer.get(0).field('R')).isEqualTo("RevalidateCachedQuery");
+    assertThat((char) answer.get(1).body()[0]).isEqualTo(status);
   }
 
   /**

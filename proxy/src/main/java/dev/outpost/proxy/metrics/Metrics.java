@@ -61,6 +61,8 @@ public final class Metrics implements AutoCloseable {
   private final Counter authFailures;
   private final Counter untrackedState;
   private final Counter schemaChanges;
+  /** Indexed by waited (0: in flight, 1: waited) * 2 + changed (0 or 1). */
+  private final Counter[] columnChecks = new Counter[4];
   private final Map<AbandonedWriteOutcome, Counter> abandonedWrites = new EnumMap<>(AbandonedWriteOutcome.class);
   private final Map<String, SampledBinding<?>> bindings = new HashMap<>();
   private final List<AutoCloseable> jvmBinders = new ArrayList<>();
@@ -91,6 +93,15 @@ public final class Metrics implements AutoCloseable {
             + " (set_config, DO, CALL, SET ROLE ...): the session's cache keys became its own, and a shared"
             + " origin connection is reset before its next use")
         .register(registry);
+    for (int i = 0; i < columnChecks.length; i++) {
+      columnChecks[i] = Counter.builder("outpost.prepared.column.checks")
+          .tag("how", i / 2 == 0 ? "in_flight" : "waited").tag("columns", i % 2 == 0 ? "same" : "changed")
+          .description("Fresh copies of a client's prepared statement on an origin connection whose result columns"
+              + " were checked against those the client was given: in_flight (described with the execution, a"
+              + " harmless read) or waited (the Bind waited one round trip for the answer); changed: the statement"
+              + " fails with 0A000 until the client prepares it again")
+          .register(registry);
+    }
     schemaChanges = Counter.builder("outpost.catalog.schema.changes")
         .description("Schema changes this node heard of (DDL through any node of the cluster, or recorded by the"
             + " change feed's DDL trigger): it flushed the database's cached results and reads the catalog again")
@@ -162,6 +173,11 @@ public final class Metrics implements AutoCloseable {
   /** A write whose client disconnected while it ran has ended, as {@code outcome} says. */
   public void abandonedWriteEnded(AbandonedWriteOutcome outcome) {
     abandonedWrites.get(outcome).increment();
+  }
+
+  /** A fresh copy of a prepared statement had its columns checked (see the counter's description). */
+  public void preparedColumnsChecked(boolean waited, boolean changed) {
+    columnChecks[(waited ? 2 : 0) + (changed ? 1 : 0)].increment();
   }
 
   /** A session ran something that may have changed settings or the role untracked. */

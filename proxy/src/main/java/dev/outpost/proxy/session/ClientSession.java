@@ -86,6 +86,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   /** Client messages not yet forwarded (no origin connection held yet). */
   private final ArrayDeque<Frame> pending = new ArrayDeque<>();
   private long pendingBytes;
+  /**
+   * The head of {@code pending} is a Bind that waits until the origin has described a fresh copy
+   * of its statement (see {@link Forwarder#mustCheckColumnsFirst}).
+   */
+  private boolean holdingForColumns;
   /** What the held origin connection still owes us, in order. */
   final ArrayDeque<Expectation> expected = new ArrayDeque<>();
   final Forwarder forwarder;
@@ -491,8 +496,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     while (!pending.isEmpty()) {
-      if (waiter != null || fillWait != null || waitingForResume || analysisWait != null) {
-        return; // the head request waits for a connection, a single-flight leader, RESUME or its analysis
+      if (waiter != null || fillWait != null || waitingForResume || analysisWait != null || holdingForColumns) {
+        return; // the head request waits for a connection, a single-flight leader, RESUME, its analysis or its columns
       }
       if (analyzeLongTextOffLoop()) {
         return; // resumes when the text is analysed
@@ -624,7 +629,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     Frame f;
     try {
-      while ((f = pending.pollFirst()) != null) {
+      while (!holdingForColumns && (f = pending.pollFirst()) != null) {
         forwarder.translate(f, out);
       }
     } catch (PgWireException e) {
@@ -636,6 +641,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     pendingBytes = 0;
+    for (Frame held : pending) { // what waits behind a held Bind
+      pendingBytes += held.size();
+    }
     if (!out.isEmpty()) {
       conn.send(out);
     }
@@ -646,6 +654,43 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       client.config().setAutoRead(false);
     }
     maybeRelease();
+  }
+
+  /**
+   * Puts the client's Bind back at the head of {@code pending}: it waits until the origin has
+   * described a fresh copy of its statement; the rest of the client's messages wait behind it.
+   */
+  void holdForColumns(Frame bind) {
+    pending.addFirst(bind);
+    holdingForColumns = true;
+  }
+
+  /**
+   * The origin has described the fresh copy a held Bind waited for (or failed to parse it, and now
+   * skips to the client's Sync): the Bind goes on.
+   */
+  void columnsChecked() {
+    if (holdingForColumns) {
+      holdingForColumns = false;
+      dispatch();
+    }
+  }
+
+  /**
+   * Whether the pending messages are exactly an optional Describe of a portal, an Execute and a
+   * Sync: what follows a Bind that is a request of its own.
+   */
+  boolean pendingIsExecuteAndSync() {
+    java.util.Iterator<Frame> it = pending.iterator();
+    Frame next = it.hasNext() ? it.next() : null;
+    if (next != null && next.type() == FrontendType.DESCRIBE.code()) {
+      next = it.hasNext() ? it.next() : null;
+    }
+    if (next == null || next.type() != FrontendType.EXECUTE.code()) {
+      return false;
+    }
+    next = it.hasNext() ? it.next() : null;
+    return next != null && next.type() == FrontendType.SYNC.code() && !it.hasNext();
   }
 
   @Override
@@ -1055,7 +1100,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     abandonCaptures();
-    boolean anyVisible = false;
+    boolean anyVisible = holdingForColumns; // a held Bind's request fails with the connection
+    holdingForColumns = false;
     int readies = 0;
     for (Expectation e : expected) {
       anyVisible |= !e.swallow;

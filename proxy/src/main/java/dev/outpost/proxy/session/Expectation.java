@@ -52,6 +52,8 @@ final class Expectation {
    * shown columns the copy's must be (see {@link ClientStatement#columnsChanged}).
    */
   ClientStatement checkColumns;
+  /** With {@link #checkColumns}: the client's Bind waits for this answer ({@code ClientSession#holdForColumns}). */
+  boolean holdsBind;
   /**
    * BIND, DESCRIBE_PORTAL, EXECUTE of a request the node failed itself (a fresh copy with other
    * columns): the origin's answers are not passed on.

@@ -673,6 +673,38 @@ final class Forwarder {
   }
 
   /**
+   * Whether the Bind of {@code cs} must wait until the origin has described a fresh copy of it: the
+   * copy is fresh, the client was given the statement's columns, and the execution could not be
+   * failed in place should they differ — it is not a read of non-volatile code that starts its
+   * batch outside a transaction block and is followed by nothing but its Execute and Sync (a
+   * failed write, or a failed statement in a transaction, would have to be undone). The wait costs
+   * one round trip to the origin, once per statement and origin connection.
+   */
+  private boolean mustCheckColumnsFirst(ClientStatement cs, boolean startsBatch) {
+    if (cs.isUnnamed() || cs.shownColumns == 0 || s.conn.serverState().preparedSince(cs.digest, cs.parsedAtNanos) != null) {
+      return false;
+    }
+    boolean failableInPlace = startsBatch && s.txnStatus == 'I' && !transactionThisBatch
+        && s.pendingIsExecuteAndSync() && repeatable(cs.sql);
+    return !failableInPlace;
+  }
+
+  /**
+   * Parses a fresh copy of {@code cs} and describes it, with a Flush so that the origin answers at
+   * once without ending the client's batch; the client's Bind waits for the answer (see {@link
+   * ClientSession#holdForColumns}).
+   */
+  private void checkColumnsFirst(ClientStatement cs, String clientName, List<Object> out) {
+    String serverName = prepareOnServer(cs, out, cs.acknowledgedLocally ? clientName : null, true);
+    out.add(new Describe(Describe.STATEMENT, serverName).encode(alloc));
+    Expectation check = Expectation.swallowed(Kind.DESCRIBE_STATEMENT);
+    check.checkColumns = cs;
+    check.holdsBind = true;
+    s.expected.addLast(check);
+    out.add(dev.outpost.wire.frontend.Flush.INSTANCE.encode(alloc));
+  }
+
+  /**
    * Whether running {@code sql} once more, outside a transaction block, changes nothing a client
    * could notice (see {@link CacheService#repeat}); false while the catalog has not said.
    */
@@ -701,6 +733,7 @@ final class Forwarder {
   }
 
   private void bind(Frame f, List<Object> out) {
+    boolean startsBatch = !s.inBatch;
     s.inBatch = true;
     Bind b;
     try {
@@ -717,6 +750,11 @@ final class Forwarder {
       }
       if (cs.columnsChanged) {
         raise(cachedPlanChanged(), out, true); // until the client prepares the statement again, as on Postgres
+        return;
+      }
+      if (mustCheckColumnsFirst(cs, startsBatch)) {
+        checkColumnsFirst(cs, b.statement(), out);
+        s.holdForColumns(f.retain()); // bound again once the origin has answered
         return;
       }
       String serverName = ensurePrepared(cs, b.statement(), out, true);

@@ -185,6 +185,9 @@ final class ResponseRouter {
           }
           pass(head, frame);
           pop();
+          if (head.holdsBind) {
+            s.columnsChecked();
+          }
         } else {
           unexpected(head, type, frame);
         }
@@ -400,6 +403,7 @@ final class ResponseRouter {
     }
     if (s.expected.isEmpty()) {
       s.skipping = true; // the client's Sync has not been forwarded yet
+      s.columnsChecked(); // a Bind held for its statement's columns goes on, to be skipped
     }
   }
 
@@ -824,10 +828,15 @@ final class ResponseRouter {
    */
   private void checkColumns(Expectation head, Frame frame) {
     ClientStatement cs = head.checkColumns;
-    if (dev.outpost.wire.backend.RowDescription.columnsDigest(frame.content().nioBuffer()) == cs.shownColumns) {
+    boolean same = dev.outpost.wire.backend.RowDescription.columnsDigest(frame.content().nioBuffer()) == cs.shownColumns;
+    s.node.metrics().preparedColumnsChecked(head.holdsBind, !same);
+    if (same) {
       return;
     }
     cs.columnsChanged = true;
+    if (head.holdsBind) {
+      return; // the client's Bind waited for this answer: it fails with 0A000 before it reaches the origin
+    }
     java.util.Iterator<Expectation> rest = s.expected.iterator();
     rest.next(); // head
     Expectation bind = rest.hasNext() ? rest.next() : null;
