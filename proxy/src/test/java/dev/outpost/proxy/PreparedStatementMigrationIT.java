@@ -294,6 +294,9 @@ class PreparedStatementMigrationIT {
             .containsExactly("1", "t", "T", "Z");
         assertThat(summaries(c, run(name))).containsExactly("2", "D:1", i == 2 ? "C:UPDATE 1" : "C:SELECT 1", "Z");
       }
+      String noRows = "UPDATE t SET b = b WHERE id = 1";
+      assertThat(summaries(c, Wire.concat(Wire.parse("S_4", noRows), Wire.describeStatement("S_4"), Wire.sync())))
+          .containsExactly("1", "t", "n", "Z");
       assertThat(node.repeat(volatileRead)).as("the catalog calls nextval() volatile")
           .isEqualTo(CacheService.Repeat.HAS_EFFECTS);
       try (Connection su = origin.superConnection(volDb)) {
@@ -310,8 +313,11 @@ class PreparedStatementMigrationIT {
       assertFailsAsOnPostgres(c, run("S_2"), 'E');
       assertThat(summaries(c, RawClient.query("ROLLBACK"))).containsExactly("C:ROLLBACK", "Z");
       assertFailsAsOnPostgres(c, run("S_3"), 'I');
+      assertThat(summaries(c, run("S_4"))).as("a statement returning no rows has no columns to check")
+          .containsExactly("2", "C:UPDATE 1", "Z");
 
       assertThat(columnChecks(node, "waited", "changed")).as("S_1, S_2 and S_3 each waited once").isEqualTo(3);
+      assertThat(columnChecks(node, "waited", "same")).as("S_4 did not wait").isZero();
       assertThat(columnChecks(node, "in_flight", "changed")).isZero();
       try (Connection su = origin.superConnection(volDb)) {
         assertThat(Sql.longValue(su, "SELECT last_value FROM s")).as("nextval() ran only before the change").isEqualTo(1);

@@ -662,7 +662,7 @@ final class Forwarder {
     }
     // a statement the node acknowledged itself is the client's to lose if the origin refuses it
     serverName = prepareOnServer(cs, out, cs.acknowledgedLocally ? clientName : null, true);
-    if (checkColumns && cs.shownColumns != 0) {
+    if (checkColumns && columnsMayMatter(cs)) {
       out.add(new Describe(Describe.STATEMENT, serverName).encode(alloc));
       Expectation check = Expectation.swallowed(Kind.DESCRIBE_STATEMENT);
       check.checkColumns = cs;
@@ -681,12 +681,22 @@ final class Forwarder {
    * one round trip to the origin, once per statement and origin connection.
    */
   private boolean mustCheckColumnsFirst(ClientStatement cs, boolean startsBatch) {
-    if (cs.isUnnamed() || cs.shownColumns == 0 || s.conn.serverState().preparedSince(cs.digest, cs.parsedAtNanos) != null) {
+    if (!columnsMayMatter(cs) || s.conn.serverState().preparedSince(cs.digest, cs.parsedAtNanos) != null) {
       return false;
     }
     boolean failableInPlace = startsBatch && s.txnStatus == 'I' && !transactionThisBatch
         && s.pendingIsExecuteAndSync() && repeatable(cs.sql);
     return !failableInPlace;
+  }
+
+  /**
+   * Whether a fresh copy of {@code cs} could return rows the client would decode by other columns:
+   * a named statement whose result columns the client was given (one that returns no rows — an
+   * INSERT, UPDATE or DELETE without RETURNING — has none to decode).
+   */
+  private static boolean columnsMayMatter(ClientStatement cs) {
+    return !cs.isUnnamed() && cs.shownColumns != 0
+        && cs.shownColumns != dev.outpost.wire.backend.RowDescription.NO_DATA_DIGEST;
   }
 
   /**

@@ -33,6 +33,9 @@ public record RowDescription(List<Column> columns) implements BackendMessage {
     return new RowDescription(names.stream().map(n -> new Column(n, TEXT_OID, (short) -1)).toList());
   }
 
+  /** The {@link #columnsDigest} of a NoData: a statement that returns no rows. */
+  public static final long NO_DATA_DIGEST = 0x4e6f44617461L; // "NoData"
+
   /**
    * A 64-bit digest of the result columns an encoded message (type byte, length and body, from
    * its position to its limit; the position is not moved) describes, a RowDescription or a NoData:
@@ -49,7 +52,7 @@ public record RowDescription(List<Column> columns) implements BackendMessage {
     }
     byte type = m.get(p);
     if (type == BackendType.NO_DATA.code()) {
-      return n == 5 ? 0x4e6f44617461L : 0; // "NoData"
+      return n == 5 ? NO_DATA_DIGEST : 0;
     }
     if (type != BackendType.ROW_DESCRIPTION.code() || n < 7) {
       return 0;
