@@ -249,18 +249,13 @@ class PreparedStatementMigrationIT {
         "INSERT INTO t VALUES (1, 'a1', 'b1')", "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER);
     try (TestNode node = TestNode.start(origin, colsDb, b -> b.poolSize(2).cacheEnabled(false));
         RawClient c = loggedIn(node, colsDb)) {
-      byte[] prepare = Wire.concat(Wire.parse("S_1", "SELECT * FROM t"), Wire.describeStatement("S_1"), Wire.sync());
-      byte[] run = Wire.concat(Wire.bind("", "S_1"), Wire.execute(""), Wire.sync());
+      byte[] prepare = prepare("S_1", "SELECT * FROM t");
+      byte[] run = run("S_1");
       assertThat(summaries(c, prepare)).containsExactly("1", "t", "T", "Z");
       assertThat(summaries(c, run)).containsExactly("2", "D:1", "C:SELECT 1", "Z");
       assertThat(node.repeat("SELECT * FROM t")).as("the catalog has described the read")
           .isEqualTo(CacheService.Repeat.HARMLESS);
-      try (Connection su = origin.superConnection(colsDb)) {
-        Sql.exec(su, "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD COLUMN a text",
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + colsDb + "'"
-                + " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
-      }
-      awaitNoOriginConnections(node);
+      changeAroundTheNode(node, colsDb, "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD COLUMN a text");
       for (int i = 0; i < 2; i++) {
         assertFailsAsOnPostgres(c, run, 'I');
       }
@@ -290,21 +285,14 @@ class PreparedStatementMigrationIT {
       String[] texts = {volatileRead, "SELECT * FROM t", "UPDATE t SET b = b || '+' WHERE id = 1 RETURNING *"};
       for (int i = 0; i < texts.length; i++) {
         String name = "S_" + (i + 1);
-        assertThat(summaries(c, Wire.concat(Wire.parse(name, texts[i]), Wire.describeStatement(name), Wire.sync())))
-            .containsExactly("1", "t", "T", "Z");
+        assertThat(summaries(c, prepare(name, texts[i]))).containsExactly("1", "t", "T", "Z");
         assertThat(summaries(c, run(name))).containsExactly("2", "D:1", i == 2 ? "C:UPDATE 1" : "C:SELECT 1", "Z");
       }
       String noRows = "UPDATE t SET b = b WHERE id = 1";
-      assertThat(summaries(c, Wire.concat(Wire.parse("S_4", noRows), Wire.describeStatement("S_4"), Wire.sync())))
-          .containsExactly("1", "t", "n", "Z");
+      assertThat(summaries(c, prepare("S_4", noRows))).containsExactly("1", "t", "n", "Z");
       assertThat(node.repeat(volatileRead)).as("the catalog calls nextval() volatile")
           .isEqualTo(CacheService.Repeat.HAS_EFFECTS);
-      try (Connection su = origin.superConnection(volDb)) {
-        Sql.exec(su, "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD COLUMN a text",
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + volDb + "'"
-                + " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
-      }
-      awaitNoOriginConnections(node);
+      changeAroundTheNode(node, volDb, "ALTER TABLE t DROP COLUMN a", "ALTER TABLE t ADD COLUMN a text");
 
       for (int i = 0; i < 2; i++) {
         assertFailsAsOnPostgres(c, run("S_1"), 'I');
@@ -339,21 +327,15 @@ class PreparedStatementMigrationIT {
         "INSERT INTO gone VALUES (1, 'a1')", "ALTER TABLE gone OWNER TO " + TestOrigin.APP_USER);
     try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(2).cacheEnabled(false));
         RawClient c = loggedIn(node, db)) {
-      assertThat(summaries(c, Wire.concat(Wire.parse("S_1", "SELECT *, random() AS r FROM gone"),
-          Wire.describeStatement("S_1"), Wire.sync()))).containsExactly("1", "t", "T", "Z");
-      try (Connection su = origin.superConnection(db)) {
-        Sql.exec(su, "DROP TABLE gone", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
-            + db + "' AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
-      }
-      awaitNoOriginConnections(node);
+      assertThat(summaries(c, prepare("S_1", "SELECT *, random() AS r FROM gone"))).containsExactly("1", "t", "T", "Z");
+      changeAroundTheNode(node, db, "DROP TABLE gone");
       c.send(run("S_1"));
       List<RawClient.Message> answer = c.readUntilReady();
       assertThat(answer).extracting(RawClient.Message::type).containsExactly('E', 'Z');
       assertThat(answer.get(0).field('C')).isEqualTo("42P01");
       assertThat((char) answer.get(1).body()[0]).isEqualTo('I');
       assertThat(summaries(c, RawClient.query("SELECT 1"))).containsExactly("T", "D:1", "C:SELECT 1", "Z");
-      assertThat(summaries(c, Wire.concat(Wire.parse("S_2", "SELECT 2 AS b"), Wire.describeStatement("S_2"),
-          Wire.sync()))).containsExactly("1", "t", "T", "Z");
+      assertThat(summaries(c, prepare("S_2", "SELECT 2 AS b"))).containsExactly("1", "t", "T", "Z");
       assertThat(summaries(c, run("S_2"))).containsExactly("2", "D:2", "C:SELECT 1", "Z");
     }
   }
@@ -377,6 +359,25 @@ class PreparedStatementMigrationIT {
     RawClient c = new RawClient(node.port());
     c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, database);
     return c;
+  }
+
+  /**
+   * Runs {@code sql} on the origin directly as the superuser (a schema change made around the
+   * node), ends every backend of {@code database} so that the next executions through the node run
+   * on fresh copies of their statements, and waits until the node has noticed.
+   */
+  private static void changeAroundTheNode(TestNode node, String database, String... sql) throws Exception {
+    try (Connection su = origin.superConnection(database)) {
+      Sql.exec(su, sql);
+      Sql.exec(su, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'"
+          + " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+    }
+    awaitNoOriginConnections(node);
+  }
+
+  /** Parse and Describe of the named statement, with a Sync. */
+  private static byte[] prepare(String statement, String sql) {
+    return Wire.concat(Wire.parse(statement, sql), Wire.describeStatement(statement), Wire.sync());
   }
 
   private static byte[] run(String statement) {

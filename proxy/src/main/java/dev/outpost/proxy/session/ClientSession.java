@@ -88,7 +88,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   private long pendingBytes;
   /**
    * The head of {@code pending} is a Bind that waits until the origin has described a fresh copy
-   * of its statement (see {@link Forwarder#mustCheckColumnsFirst}).
+   * of its statement (see {@code Forwarder#ensurePrepared}).
    */
   private boolean holdingForColumns;
   /** What the held origin connection still owes us, in order. */

@@ -642,11 +642,18 @@ final class Forwarder {
 
   /**
    * Makes sure the backend has {@code cs} parsed no earlier than the client parsed it, injecting a
-   * swallowed Parse when it does not; returns the statement's name on the backend. With {@code
-   * checkColumns}, a fresh copy of a named statement whose columns the client was given is also
-   * described (swallowed), to find out whether the schema changed them since.
+   * swallowed Parse when it does not; returns the statement's name on the backend. For a Bind
+   * ({@code bind}), a fresh copy of a statement whose columns the client was given is also
+   * described (swallowed), to find out whether the schema changed them since (see {@link
+   * ClientStatement#columnsChanged}): in the same flight when the execution can be failed in place
+   * should they differ — a read of non-volatile code that starts its batch, outside a transaction
+   * block, with nothing of the client's in flight, followed by nothing but its Execute and Sync;
+   * else with a Flush, and null is returned: the Bind waits for the answer (one round trip, once per
+   * statement and origin connection), since a failed write, or a failed statement in a
+   * transaction, would have to be undone.
    */
-  private String ensurePrepared(ClientStatement cs, String clientName, List<Object> out, boolean checkColumns) {
+  private String ensurePrepared(ClientStatement cs, String clientName, List<Object> out, boolean bind,
+      boolean startsBatch) {
     ServerState st = s.conn.serverState();
     if (cs.isUnnamed()) {
       if (st.unnamedOwner() != cs.token) {
@@ -662,31 +669,34 @@ final class Forwarder {
     }
     // a statement the node acknowledged itself is the client's to lose if the origin refuses it
     serverName = prepareOnServer(cs, out, cs.acknowledgedLocally ? clientName : null, true);
-    if (checkColumns && columnsMayMatter(cs)) {
-      out.add(new Describe(Describe.STATEMENT, serverName).encode(alloc));
-      Expectation check = Expectation.swallowed(Kind.DESCRIBE_STATEMENT);
-      check.checkColumns = cs;
-      s.expected.addLast(check);
-      repeatable(cs.sql); // starts the catalog lookups the answer to the check may need
+    if (!bind || !columnsMayMatter(cs)) {
+      return serverName;
+    }
+    out.add(new Describe(Describe.STATEMENT, serverName).encode(alloc));
+    Expectation check = Expectation.swallowed(Kind.DESCRIBE_STATEMENT);
+    check.checkColumns = cs;
+    boolean failableInPlace = startsBatch && s.txnStatus == 'I' && nothingInFlight() && s.pendingIsExecuteAndSync()
+        && repeatable(cs.sql);
+    check.holdsBind = !failableInPlace;
+    s.expected.addLast(check);
+    if (check.holdsBind) {
+      out.add(dev.outpost.wire.frontend.Flush.INSTANCE.encode(alloc)); // answered now; the batch goes on
+      return null;
     }
     return serverName;
   }
 
   /**
-   * Whether the Bind of {@code cs} must wait until the origin has described a fresh copy of it: the
-   * copy is fresh, the client was given the statement's columns, and the execution could not be
-   * failed in place should they differ — it is not a read of non-volatile code that starts its
-   * batch outside a transaction block and is followed by nothing but its Execute and Sync (a
-   * failed write, or a failed statement in a transaction, would have to be undone). The wait costs
-   * one round trip to the origin, once per statement and origin connection.
+   * Nothing the client sent is still unanswered (the node's own settings may be): the transaction
+   * status is the one the next message meets.
    */
-  private boolean mustCheckColumnsFirst(ClientStatement cs, boolean startsBatch) {
-    if (!columnsMayMatter(cs) || s.conn.serverState().preparedSince(cs.digest, cs.parsedAtNanos) != null) {
-      return false;
+  private boolean nothingInFlight() {
+    for (Expectation e : s.expected) {
+      if (!e.swallow) {
+        return false;
+      }
     }
-    boolean failableInPlace = startsBatch && s.txnStatus == 'I' && !transactionThisBatch
-        && s.pendingIsExecuteAndSync() && repeatable(cs.sql);
-    return !failableInPlace;
+    return true;
   }
 
   /**
@@ -697,21 +707,6 @@ final class Forwarder {
   private static boolean columnsMayMatter(ClientStatement cs) {
     return !cs.isUnnamed() && cs.shownColumns != 0
         && cs.shownColumns != dev.outpost.wire.backend.RowDescription.NO_DATA_DIGEST;
-  }
-
-  /**
-   * Parses a fresh copy of {@code cs} and describes it, with a Flush so that the origin answers at
-   * once without ending the client's batch; the client's Bind waits for the answer (see {@link
-   * ClientSession#holdForColumns}).
-   */
-  private void checkColumnsFirst(ClientStatement cs, String clientName, List<Object> out) {
-    String serverName = prepareOnServer(cs, out, cs.acknowledgedLocally ? clientName : null, true);
-    out.add(new Describe(Describe.STATEMENT, serverName).encode(alloc));
-    Expectation check = Expectation.swallowed(Kind.DESCRIBE_STATEMENT);
-    check.checkColumns = cs;
-    check.holdsBind = true;
-    s.expected.addLast(check);
-    out.add(dev.outpost.wire.frontend.Flush.INSTANCE.encode(alloc));
   }
 
   /**
@@ -762,12 +757,11 @@ final class Forwarder {
         raise(cachedPlanChanged(), out, true); // until the client prepares the statement again, as on Postgres
         return;
       }
-      if (mustCheckColumnsFirst(cs, startsBatch)) {
-        checkColumnsFirst(cs, b.statement(), out);
-        s.holdForColumns(f.retain()); // bound again once the origin has answered
+      String serverName = ensurePrepared(cs, b.statement(), out, true, startsBatch);
+      if (serverName == null) {
+        s.holdForColumns(f.retain()); // bound again once the origin has described the fresh copy
         return;
       }
-      String serverName = ensurePrepared(cs, b.statement(), out, true);
       portals.put(b.portal(), cs);
       if (serverName.equals(b.statement())) {
         out.add(f.retain()); // the backend knows the statement by the client's name: forwarded as sent
@@ -806,7 +800,7 @@ final class Forwarder {
       raise(unknownStatement(d.name()), out);
       return;
     }
-    out.add(d.withName(ensurePrepared(cs, d.name(), out, false)).encode(alloc));
+    out.add(d.withName(ensurePrepared(cs, d.name(), out, false, false)).encode(alloc));
     Expectation e = Expectation.of(Kind.DESCRIBE_STATEMENT);
     e.described = !cs.isUnnamed() || cacheReadable() ? cs : null;
     s.expected.addLast(e);

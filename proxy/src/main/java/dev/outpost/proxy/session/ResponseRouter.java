@@ -30,8 +30,6 @@ final class ResponseRouter {
   private final List<SessionCommand> pendingCommands = new ArrayList<>();
   /** An error or ROLLBACK happened since the last ReadyForQuery 'I'. */
   private boolean aborted;
-  /** An Execute of the current batch has been answered (reset at ReadyForQuery). */
-  private boolean ranThisBatch;
   /**
    * Something changed settings or the role in a way Outpost cannot replay (SET ROLE, set_config(),
    * DO …): a shared backend must be reset before reuse.
@@ -257,14 +255,12 @@ final class ResponseRouter {
         commandComplete(head, frame);
         pass(head, frame);
         s.recordQuery(head.status, head.startNanos);
-        ranThisBatch = true;
         pop();
         break;
       case EMPTY_QUERY_RESPONSE:
       case PORTAL_SUSPENDED:
         pass(head, frame);
         s.recordQuery(head.status, head.startNanos);
-        ranThisBatch = true;
         pop();
         break;
       default:
@@ -430,7 +426,6 @@ final class ResponseRouter {
   private void ready(Expectation head, Frame frame) {
     byte status = frame.body().getByte(frame.body().readerIndex());
     s.txnStatus = status;
-    ranThisBatch = false;
     if (head.swallow) {
       settingsApplied(head, frame);
       return;
@@ -820,11 +815,10 @@ final class ResponseRouter {
    * A fresh copy of a client's statement was described: if its columns are not those the client
    * was given, the schema changed them since the client prepared it, and Postgres would fail the
    * statement at its Bind with 0A000 "cached plan must not change result type" (drivers then
-   * prepare it again). The statement fails so from now on. This execution, already on its way,
-   * fails too when that changes nothing the origin keeps: a read alone in its batch, outside a
-   * transaction block, that calls no volatile code (a driver runs it again, as after Postgres's
-   * error, and must not run nextval() or a writing function twice) — its answer is dropped and the
-   * client gets the error. Otherwise it runs (its rows in the new columns: the gap the README names).
+   * prepare it again). The statement fails so from now on. A Bind that waited for this answer
+   * fails before it reaches the origin; otherwise the execution already on its way is a read that
+   * changes nothing when run again (see {@code Forwarder#ensurePrepared}): its answer is dropped
+   * and the client gets the error.
    */
   private void checkColumns(Expectation head, Frame frame) {
     ClientStatement cs = head.checkColumns;
@@ -835,29 +829,13 @@ final class ResponseRouter {
     }
     cs.columnsChanged = true;
     if (head.holdsBind) {
-      return; // the client's Bind waited for this answer: it fails with 0A000 before it reaches the origin
-    }
-    java.util.Iterator<Expectation> rest = s.expected.iterator();
-    rest.next(); // head
-    Expectation bind = rest.hasNext() ? rest.next() : null;
-    Expectation describe = null;
-    Expectation execute = rest.hasNext() ? rest.next() : null;
-    if (execute != null && execute.kind == Kind.DESCRIBE_PORTAL) {
-      describe = execute;
-      execute = rest.hasNext() ? rest.next() : null;
-    }
-    Expectation sync = rest.hasNext() ? rest.next() : null;
-    boolean alone = bind != null && bind.kind == Kind.BIND && !bind.swallow && execute != null
-        && execute.kind == Kind.EXECUTE && execute.write == null && sync != null && sync.kind == Kind.SYNC
-        && !rest.hasNext();
-    if (!alone || s.txnStatus != 'I' || ranThisBatch || aborted || !s.forwarder.repeatable(cs.sql)) {
-      log.info("{}: a fresh copy of a prepared statement has other result columns than the client was given (the"
-          + " schema changed); this execution runs, the next ones fail with 0A000 until the client prepares it"
-          + " again", s);
       return;
     }
-    for (Expectation e : new Expectation[] {bind, describe, execute}) {
-      if (e != null) {
+    for (Expectation e : s.expected) { // the head, then the request's Bind, Describe and Execute
+      if (e.kind == Kind.SYNC) {
+        break;
+      }
+      if (e != head) {
         e.suppressed = true;
         if (e.capture != null) {
           e.capture.fail("the statement's columns changed");
