@@ -189,6 +189,69 @@ class OriginOutageIT {
     }
   }
 
+  /**
+   * The origin backend running a client's request is terminated while more requests are pipelined
+   * behind it (postgres.js sends each query as a request of its own without waiting): each request
+   * gets its own ERROR, with the origin's reason, and its ReadyForQuery; the client keeps its
+   * connection. Before, it read the origin's FATAL on a connection that stayed open, one 08006 error,
+   * and a bare ReadyForQuery for each request behind — which postgres.js took for an empty result of
+   * a SELECT that never ran. A batch still open (no Sync yet) fails once and is skipped to its Sync.
+   */
+  @Test
+  void backendTerminatedUnderPipelinedRequests_eachFailsOnItsOwn_andTheClientStays() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("pipelined_loss");
+    try (Connection admin = DriverManager.getConnection(origin.superJdbcUrl(db));
+        TestNode node = TestNode.start(origin, db, b -> b.poolSize(2));
+        RawClient client = new RawClient(node.port())) {
+      client.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db);
+      client.send(Wire.concat(RawClient.query("SELECT pg_sleep(60)"), RawClient.query("SELECT 'never ran'"),
+          Wire.extended("SELECT 'nor did this'", true, (short) 0)));
+      terminateWhenRunning(admin, "SELECT pg_sleep(60)");
+      for (int request = 0; request < 3; request++) {
+        List<RawClient.Message> answer = client.readUntilReady();
+        assertThat(answer.get(answer.size() - 1).type()).isEqualTo('Z');
+        assertThat(answer.subList(0, answer.size() - 1)).as("request %d: no rows, no completion", request)
+            .extracting(RawClient.Message::type).doesNotContain('D', 'C', 'Z');
+        List<RawClient.Message> errors = answer.stream().filter(m -> m.type() == 'E').toList();
+        assertThat(errors).as("request %d gets exactly one error", request).hasSize(1);
+        assertThat(errors.get(0).field('S')).as("the client's session goes on: not FATAL").isEqualTo("ERROR");
+        assertThat(errors.get(0).field('C')).isEqualTo("08006");
+        assertThat(errors.get(0).field('D')).contains("57P01");
+      }
+      assertThat(firstValue(client, "SELECT 'still here'")).isEqualTo("still here");
+
+      // a batch the client has not ended with Sync yet
+      client.send(Wire.concat(Wire.parse("", "SELECT pg_sleep(60)"), Wire.bind("", ""), Wire.execute(""),
+          RawClient.message('H', new byte[0])));
+      terminateWhenRunning(admin, "SELECT pg_sleep(60)");
+      RawClient.Message m;
+      do {
+        m = client.read();
+      } while (m != null && m.type() != 'E');
+      assertThat(m).isNotNull();
+      assertThat(m.field('S')).isEqualTo("ERROR");
+      assertThat(m.field('C')).isEqualTo("08006");
+      client.send(Wire.concat(Wire.bind("", ""), Wire.execute(""), Wire.sync()));
+      assertThat(client.readUntilReady()).as("the rest of the batch is skipped to its Sync")
+          .extracting(RawClient.Message::type).containsExactly('Z');
+      assertThat(firstValue(client, "SELECT 'and here'")).isEqualTo("and here");
+    }
+  }
+
+  private static void terminateWhenRunning(Connection admin, String query) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Sql.value(admin,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE state = 'active' AND query = '"
+            + query.replace("'", "''") + "'").equals("1"));
+  }
+
+  private static String firstValue(RawClient client, String sql) throws Exception {
+    client.send(RawClient.query(sql));
+    List<RawClient.Message> answer = client.readUntilReady();
+    assertThat(answer).extracting(RawClient.Message::type).containsExactly('T', 'D', 'C', 'Z');
+    return answer.get(1).summary().substring(2);
+  }
+
   private static String backendPid(RawClient client) throws Exception {
     client.send(RawClient.query("SELECT pg_backend_pid()"));
     RawClient.Message row = client.readUntilReady().stream().filter(m -> m.type() == 'D').findFirst().orElseThrow();

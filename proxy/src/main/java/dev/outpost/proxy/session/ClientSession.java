@@ -91,6 +91,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
    * of its statement (see {@code Forwarder#ensurePrepared}).
    */
   private boolean holdingForColumns;
+  /** The FATAL error with which the origin ended the connection running this client's requests. */
+  private ErrorFields originFarewell;
   /** What the held origin connection still owes us, in order. */
   final ArrayDeque<Expectation> expected = new ArrayDeque<>();
   final Forwarder forwarder;
@@ -1100,27 +1102,41 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     abandonCaptures();
-    boolean anyVisible = holdingForColumns; // a held Bind's request fails with the connection
-    holdingForColumns = false;
-    int readies = 0;
+    String farewell = originFarewell == null ? null
+        : "the origin ended it: " + originFarewell.message() + " (SQLSTATE " + originFarewell.sqlstate() + ")";
+    originFarewell = null;
+    ErrorFields lost = ErrorFields.of("ERROR", state, tooLarge != null ? message : message + " while running this request",
+        farewell, tooLarge != null ? "if the request wrote data, check whether it committed" + why
+            : "retry the request; if it wrote data, check whether it committed");
+    // Each request in flight ends as one that failed: its error (unless it already had one), then
+    // its ReadyForQuery. The node's own requests (settings re-applied) end silently.
+    boolean visible = false;
+    boolean failed = false;
     for (Expectation e : expected) {
-      anyVisible |= !e.swallow;
-      if (e.endsWithReady() && !e.swallow) {
-        readies++;
+      visible |= !e.swallow;
+      failed |= e.errorSent;
+      if (e.endsWithReady()) {
+        if (visible && !failed) {
+          writeError(lost);
+        }
+        if (!e.swallow) {
+          writeReady();
+        }
+        visible = false;
+        failed = false;
       }
     }
     expected.clear();
-    if (anyVisible) {
-      writeError(ErrorFields.of("ERROR", state, tooLarge != null ? message : message + " while running this request",
-          null, tooLarge != null ? "if the request wrote data, check whether it committed" + why
-              : "retry the request; if it wrote data, check whether it committed"));
-    }
-    for (int i = 0; i < readies; i++) {
-      writeReady();
-    }
-    if (inBatch && readies == 0) {
+    // The rest: a batch whose Sync the client has not sent yet (a Bind held for its statement's
+    // columns included). The origin skipped nothing of it for the client: it fails here, and what
+    // the client sends up to its Sync is skipped, as Postgres skips after an error.
+    if (inBatch || holdingForColumns || visible) {
+      if (!skipping && !failed) {
+        writeError(lost);
+      }
       localSkipping = true; // the batch's Sync is still to come; answer it locally
     }
+    holdingForColumns = false;
     inBatch = false;
     skipping = false;
     copyIn = false;
@@ -1130,19 +1146,30 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   }
 
   /**
-   * The held origin connection sent a FATAL error while no request was in flight (its backend was
-   * terminated, the origin shuts down, or its idle timeouts fired); the socket closes next. A
-   * client that depends on that backend — in a transaction, pinned, or in session pooling — gets
-   * the origin's own error and is closed, exactly as with Postgres directly (a transaction there
-   * is gone). Otherwise the client does not notice: its next request takes another connection.
+   * The held origin connection sent a FATAL error (its backend was terminated, the origin shuts
+   * down, or its idle timeouts fired); the socket closes next. A client that depends on that
+   * backend — in a transaction, pinned, or in session pooling — gets the origin's own error and is
+   * closed, exactly as with Postgres directly (a transaction there is gone). Otherwise the client
+   * keeps its connection: between requests it does not notice (its next request takes another
+   * connection); with requests in flight, each of them fails on its own, with the origin's words
+   * ({@link #onOriginClosed}) — a FATAL passed on to a client whose connection stays open would
+   * tell it its session ended, and the requests pipelined behind it got a bare ReadyForQuery, which
+   * a driver reads as an empty result.
    */
-  void originEndedBetweenRequests(Frame error, ErrorFields fields) {
+  void originEnded(Frame error, ErrorFields fields) {
     OriginConnection c = conn;
     c.markBroken();
-    log.info("client {} ({}@{}): origin connection {} ended between requests: {}", client.remoteAddress(),
-        user.name(), database, c, fields);
+    boolean dependent = txnStatus != 'I' || pinned || mode != PoolMode.TRANSACTION || copyIn;
+    log.info("client {} ({}@{}): origin connection {} ended {}: {}", client.remoteAddress(), user.name(), database, c,
+        expected.isEmpty() ? "between requests" : "during a request", fields);
+    if (!dependent && !expected.isEmpty()) {
+      originFarewell = fields;
+      error.release();
+      c.eventLoop().execute(c::close); // after this read: onOriginClosed answers the requests in flight
+      return;
+    }
     router.connectionLost(); // as for any lost connection: the transaction's bookkeeping ends here
-    if (txnStatus == 'I' && !pinned && mode == PoolMode.TRANSACTION && !copyIn) {
+    if (!dependent) {
       error.release();
       conn = null;
       resumeClientReads();

@@ -61,6 +61,11 @@ final class Expectation {
   boolean suppressed;
   /** EXECUTE of an error raised on the origin ({@code Forwarder#raise}): the fields the client gets instead. */
   dev.outpost.wire.backend.ErrorFields errorAs;
+  /**
+   * QUERY, FUNCTION_CALL, SYNC: the client was already given an error for this request, so a lost
+   * connection adds only its ReadyForQuery (see {@code ClientSession#onOriginClosed}).
+   */
+  boolean errorSent;
   /** A cache miss whose result is copied as it passes (QUERY, DESCRIBE_PORTAL, EXECUTE, SYNC). */
   ResultCapture capture;
   /** QUERY, EXECUTE: the cache status to record when the statement is done (null: none, or the capture's). */

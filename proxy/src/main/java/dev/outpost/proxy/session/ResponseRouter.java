@@ -140,16 +140,16 @@ final class ResponseRouter {
       }
       return;
     }
-    if (head == null) {
-      if (type == BackendType.ERROR_RESPONSE) {
-        ErrorFields error = ErrorFields.decode(frame.body());
-        if (error.isFatal()) {
-          // the backend ends between requests: pg_terminate_backend, a shutdown, the origin's
-          // idle timeouts. Not a desync: the session learns it as Postgres would tell it.
-          s.originEndedBetweenRequests(frame, error);
-          return;
-        }
+    if (type == BackendType.ERROR_RESPONSE) {
+      ErrorFields error = ErrorFields.decode(frame.body());
+      if (error.isFatal()) {
+        // the backend ends: pg_terminate_backend, a shutdown, the origin's idle timeouts. Not a
+        // desync, and not the end of the client's session unless it depended on that backend.
+        s.originEnded(frame, error);
+        return;
       }
+    }
+    if (head == null) {
       frame.release();
       s.desync("unexpected " + type + " with no request in flight");
       return;
@@ -373,6 +373,7 @@ final class ResponseRouter {
       case SYNC:
         // The error belongs to this request; ReadyForQuery follows.
         pass(head, frame);
+        head.errorSent = true;
         return;
       default:
         break;
@@ -400,6 +401,8 @@ final class ResponseRouter {
     if (s.expected.isEmpty()) {
       s.skipping = true; // the client's Sync has not been forwarded yet
       s.columnsChecked(); // a Bind held for its statement's columns goes on, to be skipped
+    } else {
+      s.expected.peekFirst().errorSent = true; // the request's Sync
     }
   }
 
