@@ -1095,7 +1095,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         ? "Outpost closed the origin connection that was answering this request: " + tooLarge.getMessage()
         : "the connection to the origin " + pool.target().address() + " was lost";
     String why = tooLarge != null ? "; " + tooLarge.hint() : "";
-    if (txnStatus != 'I' || copyIn || pinned) {
+    if (dependsOnBackend()) {
       abandonCaptures();
       fatal(new PgWireException(state, message + "; the open transaction was rolled back",
           null, "reconnect and retry the transaction" + why, true));
@@ -1131,7 +1131,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     // columns included). The origin skipped nothing of it for the client: it fails here, and what
     // the client sends up to its Sync is skipped, as Postgres skips after an error.
     if (inBatch || holdingForColumns || visible) {
-      if (!skipping && !failed) {
+      if (!skipping) { // skipping: the batch already had its error
         writeError(lost);
       }
       localSkipping = true; // the batch's Sync is still to come; answer it locally
@@ -1143,6 +1143,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     flushClient();
     dispatch();
     flushClient();
+  }
+
+  /**
+   * Whether the client's session lives in its origin backend, so that losing the backend ends it:
+   * inside a transaction or COPY, or pinned (session pooling included).
+   */
+  private boolean dependsOnBackend() {
+    return txnStatus != 'I' || copyIn || pinned;
   }
 
   /**
@@ -1159,7 +1167,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   void originEnded(Frame error, ErrorFields fields) {
     OriginConnection c = conn;
     c.markBroken();
-    boolean dependent = txnStatus != 'I' || pinned || mode != PoolMode.TRANSACTION || copyIn;
+    boolean dependent = dependsOnBackend();
     log.info("client {} ({}@{}): origin connection {} ended {}: {}", client.remoteAddress(), user.name(), database, c,
         expected.isEmpty() ? "between requests" : "during a request", fields);
     if (!dependent && !expected.isEmpty()) {
