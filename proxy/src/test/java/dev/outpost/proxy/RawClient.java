@@ -21,7 +21,12 @@ final class RawClient implements AutoCloseable {
   private final DataInputStream in;
 
   RawClient(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(new Socket("127.0.0.1", port));
+  }
+
+  /** Over a socket already connected (a TLS socket, for one). */
+  RawClient(Socket socket) throws IOException {
+    this.socket = socket;
     socket.setSoTimeout(10_000);
     out = socket.getOutputStream();
     in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 65536));

@@ -1,21 +1,33 @@
 package dev.outpost.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.TlsMode;
 import dev.outpost.testkit.TestOrigin;
 import java.nio.file.Files;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * TLS towards clients (verify-full against a test CA, plaintext refused in require mode) and
- * towards an origin that runs with {@code ssl = on}.
+ * TLS towards clients (verify-full against a test CA, plaintext refused in require mode, TLS
+ * started directly without an SSLRequest) and towards an origin that runs with {@code ssl = on}
+ * (after an SSLRequest, or directly with {@code sslnegotiation=direct}).
  */
 class TlsIT {
   private static TestCertificates certs;
@@ -29,12 +41,9 @@ class TlsIT {
   void clientTls_verifyFull_againstTheTestCa_andPlaintextRefusedInRequireMode() throws Exception {
     TestOrigin origin = TestOrigin.shared();
     String db = origin.createDatabase("tls");
-    try (TestNode node = TestNode.start(origin, db, b -> b.tlsMode(TlsMode.REQUIRE).tlsCert(certs.cert)
-        .tlsKey(certs.key))) {
+    try (TestNode node = tlsOnlyNode(origin, db)) {
 
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + node.port() + "/" + db
-          + "?user=" + TestOrigin.APP_USER + "&password=" + TestOrigin.APP_PASSWORD + "&sslmode=verify-full"
-          + "&sslrootcert=" + certs.ca)) {
+      try (Connection c = verifyFull(node, db, "")) {
         assertThat(Sql.value(c, "SELECT 'over tls'")).isEqualTo("over tls");
       }
       String state = Sql.sqlstateOf(() -> node.connect("sslmode=disable").close());
@@ -61,6 +70,115 @@ class TlsIT {
         assertThat(Sql.sqlstateOf(() -> node.connect().close())).startsWith("08");
       }
     }
+  }
+
+  @Test
+  void clientStartingTlsDirectly_isServed_withAlpn_andRefusedWithout() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("tls_direct");
+    try (TestNode node = tlsOnlyNode(origin, db)) {
+      // pgjdbc's sslNegotiation=direct: a TLS ClientHello as the first bytes, ALPN "postgresql"
+      try (Connection c = verifyFull(node, db, "&sslNegotiation=direct")) {
+        assertThat(Sql.value(c, "SELECT 'direct tls'")).isEqualTo("direct tls");
+      }
+      // a client that starts TLS at once without naming the protocol is refused, as by Postgres 17
+      SSLSocket tls = (SSLSocket) trustingTheTestCa().getSocketFactory().createSocket("127.0.0.1", node.port());
+      tls.startHandshake();
+      try (RawClient raw = new RawClient(tls)) {
+        raw.send(RawClient.startup(3, 0, Map.of("user", TestOrigin.APP_USER, "database", db)));
+        RawClient.Message refused = raw.read();
+        assertThat(refused.type()).isEqualTo('E');
+        assertThat(refused.field('S')).isEqualTo("FATAL");
+        assertThat(refused.field('C')).isEqualTo("08P01");
+        assertThat(refused.field('M')).contains("ALPN").contains("postgresql");
+      }
+      // one that offers ALPN without "postgresql" fails in the handshake
+      SSLSocket other = (SSLSocket) trustingTheTestCa().getSocketFactory().createSocket("127.0.0.1", node.port());
+      SSLParameters params = other.getSSLParameters();
+      params.setApplicationProtocols(new String[] {"h2"});
+      other.setSSLParameters(params);
+      assertThatThrownBy(other::startHandshake).isInstanceOf(java.io.IOException.class);
+      other.close();
+    }
+  }
+
+  @Test
+  void clientStartingTlsDirectly_atANodeWithoutTls_isClosedWithoutAnAnswer_andOthersGoOn() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("tls_direct_off");
+    try (TestNode node = TestNode.start(origin, db, b -> b)) {
+      // the first bytes of a TLS ClientHello: a handshake record (0x16) of TLS 1.0 framing
+      try (Socket tls = new Socket("127.0.0.1", node.port())) {
+        tls.setSoTimeout(10_000);
+        tls.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03});
+        // Postgres without TLS closes such a connection; a plaintext error would be unreadable in a handshake
+        assertThat(tls.getInputStream().read()).isEqualTo(-1);
+      }
+      try (Connection c = node.connect()) {
+        assertThat(Sql.value(c, "SELECT 'plaintext still served'")).isEqualTo("plaintext still served");
+      }
+    }
+  }
+
+  @Test
+  void originReachedWithDirectTls_forLoginsAndCancels() throws Exception {
+    try (TestOrigin origin = TestOrigin.dedicated(Map.of("ssl", "on", "ssl_cert_file", certs.cert.toString(),
+        "ssl_key_file", certs.key.toString()));
+        FirstByteRelay relay = new FirstByteRelay(origin.port())) {
+      String db = origin.createDatabase("origin_tls_direct");
+      OriginUrl url = OriginUrl.parse("postgresql://" + TestOrigin.APP_USER + ":" + TestOrigin.APP_PASSWORD
+          + "@localhost:" + relay.port() + "/" + db + "?sslmode=verify-full&sslrootcert=" + certs.ca
+          + "&sslnegotiation=direct");
+      try (TestNode node = TestNode.start(origin, db, b -> b.origin(url));
+          Connection c = node.connect()) {
+        assertThat(Sql.value(c, "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).isEqualTo("true");
+        try (Statement sleep = c.createStatement()) {
+          sleep.setQueryTimeout(1); // pgjdbc sends a CancelRequest after a second; the node forwards it
+          assertThat(Sql.sqlstateOf(() -> sleep.execute("SELECT pg_sleep(30)"))).isEqualTo("57014");
+        }
+        assertThat(Sql.value(c, "SELECT 'after the cancel'")).isEqualTo("after the cancel");
+      }
+      // the login and the cancel (and any catalog connection) each started with a TLS ClientHello
+      assertThat(relay.firstBytes()).hasSizeGreaterThanOrEqualTo(2).containsOnly(0x16);
+    }
+  }
+
+  /** Direct TLS needs a server that speaks it: an origin without TLS fails the login with a reason. */
+  @Test
+  void originWithoutTls_andDirectNegotiation_failsWithAReason() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("origin_direct_plain");
+    OriginUrl url = OriginUrl.parse("postgresql://" + TestOrigin.APP_USER + ":" + TestOrigin.APP_PASSWORD
+        + "@localhost:" + origin.port() + "/" + db + "?sslmode=require&sslnegotiation=direct");
+    try (TestNode node = TestNode.start(origin, db, b -> b.origin(url))) {
+      SQLException e = catchThrowableOfType(SQLException.class, () -> node.connect().close());
+      assertThat(e.getSQLState()).startsWith("08");
+      assertThat(e.getMessage()).contains("sslnegotiation=direct");
+    }
+  }
+
+  private static TestNode tlsOnlyNode(TestOrigin origin, String db) throws Exception {
+    return TestNode.start(origin, db, b -> b.tlsMode(TlsMode.REQUIRE).tlsCert(certs.cert).tlsKey(certs.key));
+  }
+
+  /** pgjdbc over TLS, checking the node's certificate against the test CA. */
+  private static Connection verifyFull(TestNode node, String db, String extra) throws SQLException {
+    return DriverManager.getConnection("jdbc:postgresql://localhost:" + node.port() + "/" + db + "?user="
+        + TestOrigin.APP_USER + "&password=" + TestOrigin.APP_PASSWORD + "&sslmode=verify-full&sslrootcert="
+        + certs.ca + extra);
+  }
+
+  private static SSLContext trustingTheTestCa() throws Exception {
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (var in = Files.newInputStream(certs.ca)) {
+      trust.setCertificateEntry("test-ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
   }
 
   private static Path writeOtherCa() throws Exception {

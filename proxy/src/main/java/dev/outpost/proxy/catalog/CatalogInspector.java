@@ -703,6 +703,9 @@ public final class CatalogInspector implements AutoCloseable {
     if (origin.sslRootCert() != null) {
       url.append("&sslrootcert=").append(URLEncoder.encode(origin.sslRootCert(), StandardCharsets.UTF_8));
     }
+    if (origin.sslNegotiation() == OriginUrl.SslNegotiation.DIRECT) {
+      url.append("&sslNegotiation=direct");
+    }
     hc.setJdbcUrl(url.toString());
     hc.setUsername(login.user());
     hc.setPassword(login.password());

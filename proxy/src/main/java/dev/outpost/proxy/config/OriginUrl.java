@@ -9,11 +9,12 @@ import java.util.Objects;
 
 /**
  * The origin named by a libpq-style URL:
- * {@code postgresql://user:password@host:port/database?sslmode=require&sslrootcert=/ca.pem}.
+ * {@code postgresql://user:password@host:port/database?sslmode=require&sslrootcert=/ca.pem}, with
+ * libpq's {@code sslnegotiation=direct} to start TLS without an SSLRequest (Postgres 17 or later).
  * {@link #toString()} masks the password; {@link #mask(String)} masks it in a URL as written.
  */
 public record OriginUrl(String host, int port, String user, String password, String database,
-    SslMode sslMode, String sslRootCert) {
+    SslMode sslMode, String sslRootCert, SslNegotiation sslNegotiation) {
 
   /** How Outpost secures its connections to the origin (libpq's sslmode). */
   public enum SslMode {
@@ -33,11 +34,40 @@ public record OriginUrl(String host, int port, String user, String password, Str
     }
   }
 
+  /**
+   * How TLS starts (libpq's sslnegotiation): {@code postgres} asks with an SSLRequest and waits for
+   * the answer; {@code direct} starts the TLS handshake at once, one round trip less per new
+   * connection, which only Postgres 17 or later accepts.
+   */
+  public enum SslNegotiation {
+    POSTGRES, DIRECT;
+
+    public static SslNegotiation parse(String text) {
+      try {
+        return valueOf(text.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("invalid sslnegotiation '" + text + "': allowed are postgres, direct");
+      }
+    }
+  }
+
+  /** An origin reached with the usual TLS negotiation (an SSLRequest first). */
+  public OriginUrl(String host, int port, String user, String password, String database, SslMode sslMode,
+      String sslRootCert) {
+    this(host, port, user, password, database, sslMode, sslRootCert, SslNegotiation.POSTGRES);
+  }
+
   public OriginUrl {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(sslMode, "sslMode");
+    Objects.requireNonNull(sslNegotiation, "sslNegotiation");
+    if (sslNegotiation == SslNegotiation.DIRECT && (sslMode == SslMode.DISABLE || sslMode == SslMode.PREFER)) {
+      // as libpq: falling back to plaintext would cost the round trip that direct saves
+      throw new IllegalArgumentException("sslnegotiation=direct needs sslmode=require, verify-ca or verify-full (it is "
+          + sslMode.name().toLowerCase(Locale.ROOT) + ")");
+    }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("invalid origin port " + port);
     }
@@ -109,7 +139,8 @@ public record OriginUrl(String host, int port, String user, String password, Str
       database = params.getOrDefault("dbname", user);
     }
     SslMode mode = SslMode.parse(params.getOrDefault("sslmode", "disable"));
-    return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"));
+    SslNegotiation negotiation = SslNegotiation.parse(params.getOrDefault("sslnegotiation", "postgres"));
+    return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"), negotiation);
   }
 
   /**
@@ -139,17 +170,17 @@ public record OriginUrl(String host, int port, String user, String password, Str
 
   /** The same origin as another role. */
   public OriginUrl withCredentials(String otherUser, String otherPassword) {
-    return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert);
+    return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation);
   }
 
   /** The same origin with another database. */
   public OriginUrl withDatabase(String db) {
-    return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert);
+    return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert, sslNegotiation);
   }
 
   /** The same origin with a CA file for verifying its certificate. */
   public OriginUrl withSslRootCert(String caFile) {
-    return new OriginUrl(host, port, user, password, database, sslMode, caFile);
+    return new OriginUrl(host, port, user, password, database, sslMode, caFile, sslNegotiation);
   }
 
   /** host:port, for messages. */
@@ -161,6 +192,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
   public String toString() {
     return "postgresql://" + user + (password == null ? "" : ":***") + "@" + address() + "/" + database
         + "?sslmode=" + sslMode.name().toLowerCase(Locale.ROOT).replace('_', '-')
-        + (sslRootCert == null ? "" : "&sslrootcert=" + sslRootCert);
+        + (sslRootCert == null ? "" : "&sslrootcert=" + sslRootCert)
+        + (sslNegotiation == SslNegotiation.DIRECT ? "&sslnegotiation=direct" : "");
   }
 }

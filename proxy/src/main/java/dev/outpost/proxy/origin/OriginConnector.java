@@ -201,6 +201,8 @@ public final class OriginConnector {
       StartupMessage startup = startupMessage(target, extraStartupParameters);
       if (tls == null) {
         startPlain(ch, target, pool, preparedCapacity, promise, startup);
+      } else if (tls.direct()) {
+        startTls(ch, tls, target, pool, preparedCapacity, promise, startup);
       } else {
         ch.pipeline().addLast("ssl-response", new SslResponseHandler(tls, target, pool, preparedCapacity, promise, startup));
         ch.writeAndFlush(SslRequest.INSTANCE.encode(ch.alloc()));
@@ -224,6 +226,34 @@ public final class OriginConnector {
         largeMessages));
     p.addLast("handshake", new OriginHandshake(target, pool, preparedCapacity, promise));
     ch.writeAndFlush(startup.encode(ch.alloc()));
+  }
+
+  /** Starts the TLS handshake and, once it is done, the login inside it. */
+  private void startTls(Channel ch, OriginTls tls, OriginUrl target, OriginPool pool, int preparedCapacity,
+      Promise<OriginConnection> promise, StartupMessage startup) {
+    SslHandler ssl = tls.newHandler(ch.alloc());
+    ch.pipeline().addFirst("ssl", ssl);
+    // a failed handshake is reported through the promise, not again as an error at the pipeline's tail
+    ch.pipeline().addLast(EARLY_ERRORS, EarlyErrors.CONNECTING);
+    ssl.handshakeFuture().addListener(h -> {
+      String refusal = h.isSuccess() ? tls.refusal(ssl) : null;
+      if (h.isSuccess() && refusal == null) {
+        ch.pipeline().remove(EARLY_ERRORS);
+        startPlain(ch, target, pool, preparedCapacity, promise, startup);
+      } else {
+        promise.tryFailure(new ConnectException(refusal != null ? refusal
+            : "TLS handshake with the origin " + target.address() + " failed: " + reason(h.cause())
+                + (tls.direct() ? " (sslnegotiation=direct needs Postgres 17 or later with ssl = on)" : "")));
+        ch.close();
+      }
+    });
+  }
+
+  private static String reason(Throwable cause) {
+    if (cause instanceof java.nio.channels.ClosedChannelException) {
+      return "the origin closed the connection";
+    }
+    return cause.getMessage() != null ? cause.getMessage() : cause.toString();
   }
 
   /** Reads the origin's one-byte answer to SSLRequest and starts TLS (or falls back, for prefer). */
@@ -259,17 +289,7 @@ public final class OriginConnector {
       Channel ch = ctx.channel();
       ctx.pipeline().remove(this);
       if (answer == 'S') {
-        SslHandler ssl = tls.newHandler(ch.alloc());
-        ch.pipeline().addFirst("ssl", ssl);
-        ssl.handshakeFuture().addListener(h -> {
-          if (h.isSuccess()) {
-            startPlain(ch, target, pool, preparedCapacity, promise, startup);
-          } else {
-            promise.tryFailure(new ConnectException("TLS handshake with the origin " + target.address()
-                + " failed: " + h.cause().getMessage()));
-            ch.close();
-          }
-        });
+        startTls(ch, tls, target, pool, preparedCapacity, promise, startup);
       } else if (answer == 'N' && tls.optional()) {
         startPlain(ch, target, pool, preparedCapacity, promise, startup);
       } else {
@@ -287,8 +307,8 @@ public final class OriginConnector {
   }
 
   /**
-   * Sends a CancelRequest for the origin backend {@code key} on a new connection (plain, or after
-   * SSLRequest when the origin requires TLS). The returned future completes when the cancel can no
+   * Sends a CancelRequest for the origin backend {@code key} on a new connection (plain, after
+   * SSLRequest when the origin requires TLS, or in TLS started at once with sslnegotiation=direct). The returned future completes when the cancel can no
    * longer reach the backend later: the origin closed the connection (Postgres does once it has
    * signalled the backend), it could not be opened or written, or the connect timeout passed since
    * (then the node closes it). Until then, the backend should not be handed to another client: the
@@ -303,7 +323,7 @@ public final class OriginConnector {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            if (tls != null) {
+            if (tls != null && !tls.direct()) {
               ch.pipeline().addLast(new ByteToMessageDecoder() {
                 @Override
                 protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
@@ -341,10 +361,20 @@ public final class OriginConnector {
         cap.cancel(false);
         landed.trySuccess(null);
       });
-      if (tls != null) {
-        ch.writeAndFlush(SslRequest.INSTANCE.encode(ch.alloc()));
-      } else {
+      if (tls == null) {
         sendCancel(ch, request);
+      } else if (tls.direct()) {
+        SslHandler ssl = tls.newHandler(ch.alloc());
+        ch.pipeline().addFirst(ssl);
+        ssl.handshakeFuture().addListener(h -> {
+          if (h.isSuccess()) {
+            sendCancel(ch, request);
+          } else {
+            ch.close();
+          }
+        });
+      } else {
+        ch.writeAndFlush(SslRequest.INSTANCE.encode(ch.alloc()));
       }
     });
     return landed;

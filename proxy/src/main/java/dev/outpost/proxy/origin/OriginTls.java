@@ -2,7 +2,9 @@ package dev.outpost.proxy.origin;
 
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.OriginUrl.SslMode;
+import dev.outpost.proxy.config.OriginUrl.SslNegotiation;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -15,9 +17,11 @@ import javax.net.ssl.SSLParameters;
 /**
  * TLS towards the origin, following libpq's sslmode: {@code require} encrypts without checking the
  * certificate, {@code verify-ca} checks it against the CA file, {@code verify-full} also checks
- * that it names the origin host.
+ * that it names the origin host. With {@code sslnegotiation=direct} the handshake starts at once,
+ * without an SSLRequest, and must agree on the ALPN protocol {@code postgresql} (Postgres 17).
  */
 final class OriginTls {
+  static final String ALPN_PROTOCOL = "postgresql";
   private final SslContext context;
   private final OriginUrl origin;
 
@@ -42,10 +46,34 @@ final class OriginTls {
       } else {
         b.trustManager(InsecureTrustManagerFactory.INSTANCE);
       }
+      if (origin.sslNegotiation() == SslNegotiation.DIRECT) {
+        b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_PROTOCOL));
+      }
       return new OriginTls(b.build(), origin);
     } catch (SSLException e) {
       throw new IllegalArgumentException("could not set up TLS to the origin: " + e.getMessage(), e);
     }
+  }
+
+  /** Whether TLS starts at once, without an SSLRequest (sslnegotiation=direct). */
+  boolean direct() {
+    return origin.sslNegotiation() == SslNegotiation.DIRECT;
+  }
+
+  /**
+   * Why a finished handshake cannot carry the login, or null when it can: a direct connection must
+   * have agreed on ALPN {@code postgresql}, as libpq requires (a server that ignores ALPN is not a
+   * Postgres that accepts direct TLS).
+   */
+  String refusal(SslHandler handler) {
+    if (direct() && !ALPN_PROTOCOL.equals(handler.applicationProtocol())) {
+      return "the origin " + origin.address() + " finished a direct TLS handshake without agreeing on the ALPN "
+          + "protocol \"" + ALPN_PROTOCOL + "\" (sslnegotiation=direct needs Postgres 17 or later; "
+          + "remove it from the origin URL for an older origin)";
+    }
+    return null;
   }
 
   /** Whether the connection may fall back to plaintext when the origin refuses TLS. */

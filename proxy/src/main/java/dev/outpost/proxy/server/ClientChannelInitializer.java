@@ -1,5 +1,6 @@
 package dev.outpost.proxy.server;
 
+import dev.outpost.proxy.session.DirectTlsDetector;
 import dev.outpost.proxy.session.StartupHandler;
 import dev.outpost.wire.codec.StartupDecoder;
 import io.netty.channel.ChannelInitializer;
@@ -9,7 +10,8 @@ import io.netty.channel.socket.SocketChannel;
  * The client pipeline, top to bottom:
  *
  * <pre>
- * [ssl]  (added in front when the client asks for TLS)
+ * direct-tls        first byte 0x16 (TLS without an SSLRequest): replaced by ssl; else removed
+ * [ssl]             added in front when the client asks for TLS with an SSLRequest
  * startup-decoder   SSLRequest / GSSENCRequest / CancelRequest / StartupMessage; replaced by
  * frames            type + length framing, max length 10 kB until authenticated
  * startup           authentication; replaced by
@@ -32,6 +34,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
       node.metrics().clientDisconnected();
     });
     ch.pipeline()
+        .addLast(DirectTlsDetector.NAME, new DirectTlsDetector(node.clientTls()))
         .addLast(StartupHandler.STARTUP_DECODER, new StartupDecoder())
         .addLast(StartupHandler.NAME, new StartupHandler(node));
   }

@@ -38,6 +38,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -261,7 +262,13 @@ public final class OutpostNode implements AutoCloseable {
       return null;
     }
     try {
-      return SslContextBuilder.forServer(config.tls().cert().toFile(), config.tls().key().toFile()).build();
+      // ALPN "postgresql" as Postgres 17: required of clients that start TLS directly, checked at
+      // their StartupMessage; a client that offers other protocols only is refused in the handshake
+      return SslContextBuilder.forServer(config.tls().cert().toFile(), config.tls().key().toFile())
+          .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+              ApplicationProtocolConfig.SelectorFailureBehavior.FATAL_ALERT,
+              ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, StartupHandler.ALPN_PROTOCOL))
+          .build();
     } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
       throw new IllegalArgumentException("tls-cert/tls-key: cannot load the certificate or key: " + e.getMessage(), e);
     }
@@ -384,7 +391,7 @@ public final class OutpostNode implements AutoCloseable {
     OriginPool created = pools.computeIfAbsent(key, k -> {
       ProxyConfig c = config;
       OriginUrl target = new OriginUrl(c.origin().host(), c.origin().port(), originUser, originPassword, database,
-          c.origin().sslMode(), c.origin().sslRootCert());
+          c.origin().sslMode(), c.origin().sslRootCert(), c.origin().sslNegotiation());
       OriginPool pool = new OriginPool(k, target, connector, workerGroup, poolSettings(c).withMaxSize(poolMaxSize(c)));
       metrics.bindPool(k, () -> {
         OriginPool.PoolStats st = pool.stats();

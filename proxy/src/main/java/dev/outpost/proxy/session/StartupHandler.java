@@ -75,6 +75,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
   public static final String STARTUP_DECODER = "startup-decoder";
   public static final String FRAME_DECODER = "frames";
   public static final String SSL = "ssl";
+  /** The ALPN protocol name of Postgres over TLS (Postgres 17). */
+  public static final String ALPN_PROTOCOL = "postgresql";
   /** The virtual database of the admin console. */
   public static final String ADMIN_DATABASE = "outpost";
   /** Longest message accepted before the client has authenticated. */
@@ -95,6 +97,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
   private byte[] md5Salt;
   private int saslStep;
   private boolean admin;
+  /** True once an SSLRequest was answered 'S'; TLS without it was started directly by the client. */
+  private boolean tlsRequested;
 
   public StartupHandler(OutpostNode node) {
     this.node = node;
@@ -151,7 +155,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
 
   private void onSslRequest(ChannelHandlerContext ctx) {
     if (state != State.STARTUP || ctx.pipeline().get(SSL) != null) {
-      throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "SSLRequest sent twice");
+      throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION,
+          tlsRequested ? "SSLRequest sent twice" : "SSLRequest inside a TLS connection");
     }
     StartupDecoder decoder = (StartupDecoder) ctx.pipeline().get(STARTUP_DECODER);
     if (decoder != null && decoder.bufferedBytes() > 0) {
@@ -165,6 +170,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     }
     // startTls: the 'S' that answers the request leaves in plaintext; everything after is TLS
     ctx.pipeline().addFirst(SSL, new SslHandler(tls.newEngine(ctx.alloc()), true));
+    tlsRequested = true;
     ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'S'}));
   }
 
@@ -190,6 +196,15 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
       throw new PgWireException(Sqlstate.INVALID_AUTHORIZATION_SPECIFICATION,
           "this Outpost node accepts only TLS connections (tls-mode: require)", null,
           "connect with sslmode=require (or verify-ca / verify-full)", true);
+    }
+    SslHandler ssl = (SslHandler) ctx.pipeline().get(SSL);
+    if (ssl != null && !tlsRequested && !ALPN_PROTOCOL.equals(ssl.applicationProtocol())) {
+      // as Postgres 17: a client that starts TLS directly must say it speaks Postgres inside it
+      node.metrics().clientRejected();
+      throw new PgWireException(Sqlstate.PROTOCOL_VIOLATION,
+          "a direct TLS connection must negotiate the ALPN protocol \"" + ALPN_PROTOCOL + "\"", null,
+          "use a client that sends ALPN with sslnegotiation=direct (libpq 17 or later), or connect with an SSLRequest",
+          true);
     }
     ctx.pipeline().replace(STARTUP_DECODER, FRAME_DECODER, new FrameDecoder(MAX_UNAUTHENTICATED_MESSAGE,
         b -> FrontendType.of((byte) b) != null, "client", node.largeMessages()));
