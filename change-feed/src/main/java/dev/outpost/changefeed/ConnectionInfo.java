@@ -22,9 +22,17 @@ import java.util.Properties;
  * @param password the password, or null for trust/peer authentication
  * @param sslMode libpq's sslmode
  * @param sslRootCert PEM file of the CA that signed the origin's certificate, or null
+ * @param directTls start TLS without an SSLRequest (libpq's sslnegotiation=direct; Postgres 17+)
+ * @param channelBinding libpq's channel_binding: disable, prefer or require
  */
 public record ConnectionInfo(String host, int port, String database, String user, String password,
-    SslMode sslMode, String sslRootCert) {
+    SslMode sslMode, String sslRootCert, boolean directTls, String channelBinding) {
+
+  /** An origin reached with an SSLRequest and channel binding when offered (libpq's defaults). */
+  public ConnectionInfo(String host, int port, String database, String user, String password, SslMode sslMode,
+      String sslRootCert) {
+    this(host, port, database, user, password, sslMode, sslRootCert, false, "prefer");
+  }
 
   /** libpq's sslmode, as pgjdbc understands it. */
   public enum SslMode {
@@ -52,6 +60,7 @@ public record ConnectionInfo(String host, int port, String database, String user
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(sslMode, "sslMode");
+    Objects.requireNonNull(channelBinding, "channelBinding");
     if (host.isBlank() || database.isEmpty() || user.isEmpty()) {
       throw new IllegalArgumentException("host, database and user must not be empty");
     }
@@ -67,12 +76,14 @@ public record ConnectionInfo(String host, int port, String database, String user
 
   /** The same origin, role and database with another password (a rotated one). */
   public ConnectionInfo withPassword(String otherPassword) {
-    return new ConnectionInfo(host, port, database, user, otherPassword, sslMode, sslRootCert);
+    return new ConnectionInfo(host, port, database, user, otherPassword, sslMode, sslRootCert, directTls,
+        channelBinding);
   }
 
   /** The same origin and role, another database. */
   public ConnectionInfo withDatabase(String otherDatabase) {
-    return new ConnectionInfo(host, port, otherDatabase, user, password, sslMode, sslRootCert);
+    return new ConnectionInfo(host, port, otherDatabase, user, password, sslMode, sslRootCert, directTls,
+        channelBinding);
   }
 
   /**
@@ -102,6 +113,10 @@ public record ConnectionInfo(String host, int port, String database, String user
     if (sslRootCert != null) {
       p.setProperty("sslrootcert", sslRootCert);
     }
+    if (directTls) {
+      p.setProperty("sslNegotiation", "direct");
+    }
+    p.setProperty("channelBinding", channelBinding);
     p.setProperty("ApplicationName", "outpost-change-feed");
     p.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
     p.setProperty("socketTimeout", Long.toString(Math.max(0, socketTimeout.toSeconds())));

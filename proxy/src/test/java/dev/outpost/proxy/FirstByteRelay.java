@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntConsumer;
 
 /**
  * A TCP relay on loopback that notes the first byte each connection sends, to tell how a client
@@ -53,14 +54,22 @@ final class FirstByteRelay implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to, boolean noteFirst) {
+    pump(from, to, noteFirst ? firstBytes::add : b -> { });
+  }
+
+  /**
+   * Copies {@code from} to {@code to} on a thread of its own until either side closes, then closes
+   * both; {@code firstByte} sees the first byte that passes.
+   */
+  static void pump(Socket from, Socket to, IntConsumer firstByte) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[16384];
-      boolean first = noteFirst;
+      boolean first = true;
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buf)) > 0) {
           if (first) {
-            firstBytes.add(buf[0] & 0xFF);
+            firstByte.accept(buf[0] & 0xFF);
             first = false;
           }
           out.write(buf, 0, n);
@@ -72,12 +81,12 @@ final class FirstByteRelay implements AutoCloseable {
         closeQuietly(from);
         closeQuietly(to);
       }
-    }, "first-byte-relay-pump");
+    }, "relay-pump");
     t.setDaemon(true);
     t.start();
   }
 
-  private static void closeQuietly(Socket s) {
+  static void closeQuietly(Socket s) {
     try {
       s.close();
     } catch (IOException ignored) {

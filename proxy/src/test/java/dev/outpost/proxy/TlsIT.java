@@ -46,6 +46,11 @@ class TlsIT {
       try (Connection c = verifyFull(node, db, "")) {
         assertThat(Sql.value(c, "SELECT 'over tls'")).isEqualTo("over tls");
       }
+      // SCRAM-SHA-256-PLUS: pgjdbc binds its proof to the certificate it saw; the node checks it
+      // against its own (a man in the middle with another certificate could not relay the login)
+      try (Connection c = verifyFull(node, db, "&channelBinding=require")) {
+        assertThat(Sql.value(c, "SELECT 'bound to the channel'")).isEqualTo("bound to the channel");
+      }
       String state = Sql.sqlstateOf(() -> node.connect("sslmode=disable").close());
       assertThat(state).isEqualTo("28000");
 
@@ -62,6 +67,29 @@ class TlsIT {
       try (TestNode node = TestNode.start(origin, db, b -> b.origin(url));
           Connection c = node.connect()) {
         assertThat(Sql.value(c, "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).isEqualTo("true");
+      }
+      // the node's login binds its SCRAM proof to the origin's certificate, which Postgres checks
+      OriginUrl bound = OriginUrl.parse(url.toString().replace("***", TestOrigin.APP_PASSWORD) + "&channel_binding=require");
+      try (TestNode node = TestNode.start(origin, db, b -> b.origin(bound));
+          Connection c = node.connect()) {
+        assertThat(Sql.value(c, "SELECT 'logged in with SCRAM-SHA-256-PLUS'")).isEqualTo("logged in with SCRAM-SHA-256-PLUS");
+      }
+      // a man in the middle with a certificate of its own: sslmode=require does not check
+      // certificates, so only the binding of the SCRAM proof to the channel stops the login
+      TestCertificates mitmCerts = TestCertificates.generate(Files.createTempDirectory("outpost-mitm-"));
+      try (TlsInterceptor mitm = new TlsInterceptor(origin.port(), mitmCerts.cert, mitmCerts.key)) {
+        String viaMitm = "postgresql://" + TestOrigin.APP_USER + ":" + TestOrigin.APP_PASSWORD + "@localhost:"
+            + mitm.port() + "/" + db + "?sslmode=require&channel_binding=";
+        try (TestNode node = TestNode.start(origin, db, b -> b.origin(OriginUrl.parse(viaMitm + "disable")));
+            Connection c = node.connect()) {
+          assertThat(Sql.value(c, "SELECT 'relayed unnoticed'")).isEqualTo("relayed unnoticed");
+        }
+        try (TestNode node = TestNode.start(origin, db, b -> b.origin(OriginUrl.parse(viaMitm + "require")))) {
+          SQLException e = catchThrowableOfType(SQLException.class, () -> node.connect().close());
+          assertThat((Object) e).as("a login through the man in the middle must fail").isNotNull();
+          assertThat(e.getSQLState()).isEqualTo("28000"); // the origin's refusal, passed on
+          assertThat(e.getMessage()).containsIgnoringCase("channel binding");
+        }
       }
       OriginUrl wrongCa = OriginUrl.parse("postgresql://" + TestOrigin.APP_USER + ":" + TestOrigin.APP_PASSWORD
           + "@localhost:" + origin.port() + "/" + db + "?sslmode=verify-full&sslrootcert="
@@ -143,17 +171,31 @@ class TlsIT {
     }
   }
 
+  @Test
+  void channelBindingRequired_towardsAnOriginWithoutTls_failsWithAReason() throws Exception {
+    SQLException e = loginThroughNodeFails("origin_binding_plain", "sslmode=prefer&channel_binding=require");
+    assertThat(e.getSQLState()).startsWith("08");
+    assertThat(e.getMessage()).contains("channel_binding=require").contains("not TLS");
+  }
+
   /** Direct TLS needs a server that speaks it: an origin without TLS fails the login with a reason. */
   @Test
   void originWithoutTls_andDirectNegotiation_failsWithAReason() throws Exception {
+    SQLException e = loginThroughNodeFails("origin_direct_plain", "sslmode=require&sslnegotiation=direct");
+    assertThat(e.getSQLState()).startsWith("08");
+    assertThat(e.getMessage()).contains("sslnegotiation=direct");
+  }
+
+  /** A client's login through a node whose origin URL (towards the shared origin, no TLS) ends in {@code params}. */
+  private static SQLException loginThroughNodeFails(String dbName, String params) throws Exception {
     TestOrigin origin = TestOrigin.shared();
-    String db = origin.createDatabase("origin_direct_plain");
+    String db = origin.createDatabase(dbName);
     OriginUrl url = OriginUrl.parse("postgresql://" + TestOrigin.APP_USER + ":" + TestOrigin.APP_PASSWORD
-        + "@localhost:" + origin.port() + "/" + db + "?sslmode=require&sslnegotiation=direct");
+        + "@localhost:" + origin.port() + "/" + db + "?" + params);
     try (TestNode node = TestNode.start(origin, db, b -> b.origin(url))) {
       SQLException e = catchThrowableOfType(SQLException.class, () -> node.connect().close());
-      assertThat(e.getSQLState()).startsWith("08");
-      assertThat(e.getMessage()).contains("sslnegotiation=direct");
+      assertThat((Object) e).as("the login must fail").isNotNull();
+      return e;
     }
   }
 

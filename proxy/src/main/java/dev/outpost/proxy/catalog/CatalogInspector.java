@@ -706,6 +706,7 @@ public final class CatalogInspector implements AutoCloseable {
     if (origin.sslNegotiation() == OriginUrl.SslNegotiation.DIRECT) {
       url.append("&sslNegotiation=direct");
     }
+    url.append("&channelBinding=").append(origin.channelBinding().name().toLowerCase(Locale.ROOT));
     hc.setJdbcUrl(url.toString());
     hc.setUsername(login.user());
     hc.setPassword(login.password());

@@ -10,11 +10,12 @@ import java.util.Objects;
 /**
  * The origin named by a libpq-style URL:
  * {@code postgresql://user:password@host:port/database?sslmode=require&sslrootcert=/ca.pem}, with
- * libpq's {@code sslnegotiation=direct} to start TLS without an SSLRequest (Postgres 17 or later).
+ * libpq's {@code sslnegotiation=direct} to start TLS without an SSLRequest (Postgres 17 or later) and
+ * {@code channel_binding=disable|prefer|require} for SCRAM bound to the origin's certificate.
  * {@link #toString()} masks the password; {@link #mask(String)} masks it in a URL as written.
  */
 public record OriginUrl(String host, int port, String user, String password, String database,
-    SslMode sslMode, String sslRootCert, SslNegotiation sslNegotiation) {
+    SslMode sslMode, String sslRootCert, SslNegotiation sslNegotiation, ChannelBindingMode channelBinding) {
 
   /** How Outpost secures its connections to the origin (libpq's sslmode). */
   public enum SslMode {
@@ -51,10 +52,28 @@ public record OriginUrl(String host, int port, String user, String password, Str
     }
   }
 
-  /** An origin reached with the usual TLS negotiation (an SSLRequest first). */
+  /**
+   * Whether the SCRAM login binds to the TLS channel (libpq's channel_binding): {@code prefer} (the
+   * default) does when the connection is TLS and the origin offers SCRAM-SHA-256-PLUS;
+   * {@code require} refuses to log in any other way, which stops a man in the middle that
+   * terminates TLS with its own certificate; {@code disable} never binds.
+   */
+  public enum ChannelBindingMode {
+    DISABLE, PREFER, REQUIRE;
+
+    public static ChannelBindingMode parse(String text) {
+      try {
+        return valueOf(text.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("invalid channel_binding '" + text + "': allowed are disable, prefer, require");
+      }
+    }
+  }
+
+  /** An origin reached with the usual TLS negotiation (an SSLRequest first) and channel binding when offered. */
   public OriginUrl(String host, int port, String user, String password, String database, SslMode sslMode,
       String sslRootCert) {
-    this(host, port, user, password, database, sslMode, sslRootCert, SslNegotiation.POSTGRES);
+    this(host, port, user, password, database, sslMode, sslRootCert, SslNegotiation.POSTGRES, ChannelBindingMode.PREFER);
   }
 
   public OriginUrl {
@@ -63,6 +82,11 @@ public record OriginUrl(String host, int port, String user, String password, Str
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(sslMode, "sslMode");
     Objects.requireNonNull(sslNegotiation, "sslNegotiation");
+    Objects.requireNonNull(channelBinding, "channelBinding");
+    if (channelBinding == ChannelBindingMode.REQUIRE && sslMode == SslMode.DISABLE) {
+      throw new IllegalArgumentException("channel_binding=require needs TLS to the origin: set sslmode=require, "
+          + "verify-ca or verify-full");
+    }
     if (sslNegotiation == SslNegotiation.DIRECT && (sslMode == SslMode.DISABLE || sslMode == SslMode.PREFER)) {
       // as libpq: falling back to plaintext would cost the round trip that direct saves
       throw new IllegalArgumentException("sslnegotiation=direct needs sslmode=require, verify-ca or verify-full (it is "
@@ -140,7 +164,8 @@ public record OriginUrl(String host, int port, String user, String password, Str
     }
     SslMode mode = SslMode.parse(params.getOrDefault("sslmode", "disable"));
     SslNegotiation negotiation = SslNegotiation.parse(params.getOrDefault("sslnegotiation", "postgres"));
-    return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"), negotiation);
+    ChannelBindingMode binding = ChannelBindingMode.parse(params.getOrDefault("channel_binding", "prefer"));
+    return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"), negotiation, binding);
   }
 
   /**
@@ -170,17 +195,17 @@ public record OriginUrl(String host, int port, String user, String password, Str
 
   /** The same origin as another role. */
   public OriginUrl withCredentials(String otherUser, String otherPassword) {
-    return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation);
+    return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation, channelBinding);
   }
 
   /** The same origin with another database. */
   public OriginUrl withDatabase(String db) {
-    return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert, sslNegotiation);
+    return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert, sslNegotiation, channelBinding);
   }
 
   /** The same origin with a CA file for verifying its certificate. */
   public OriginUrl withSslRootCert(String caFile) {
-    return new OriginUrl(host, port, user, password, database, sslMode, caFile, sslNegotiation);
+    return new OriginUrl(host, port, user, password, database, sslMode, caFile, sslNegotiation, channelBinding);
   }
 
   /** host:port, for messages. */
@@ -193,6 +218,8 @@ public record OriginUrl(String host, int port, String user, String password, Str
     return "postgresql://" + user + (password == null ? "" : ":***") + "@" + address() + "/" + database
         + "?sslmode=" + sslMode.name().toLowerCase(Locale.ROOT).replace('_', '-')
         + (sslRootCert == null ? "" : "&sslrootcert=" + sslRootCert)
-        + (sslNegotiation == SslNegotiation.DIRECT ? "&sslnegotiation=direct" : "");
+        + (sslNegotiation == SslNegotiation.DIRECT ? "&sslnegotiation=direct" : "")
+        + (channelBinding == ChannelBindingMode.PREFER ? ""
+            : "&channel_binding=" + channelBinding.name().toLowerCase(Locale.ROOT));
   }
 }

@@ -15,6 +15,7 @@ import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.metrics.ChangeFeedLag;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +83,8 @@ public final class NodeChangeFeed implements AutoCloseable {
   /** The change-feed connection of an origin URL (same role, password and TLS as the pools). */
   public static ConnectionInfo connectionInfo(OriginUrl o) {
     ConnectionInfo.SslMode mode = ConnectionInfo.SslMode.valueOf(o.sslMode().name());
-    return new ConnectionInfo(o.host(), o.port(), o.database(), o.user(), o.password(), mode, o.sslRootCert());
+    return new ConnectionInfo(o.host(), o.port(), o.database(), o.user(), o.password(), mode, o.sslRootCert(),
+        o.sslNegotiation() == OriginUrl.SslNegotiation.DIRECT, o.channelBinding().name().toLowerCase(Locale.ROOT));
   }
 
   /** Starts consuming (idempotent). */

@@ -1,11 +1,13 @@
 package dev.outpost.proxy.origin;
 
 import dev.outpost.proxy.config.OriginUrl;
+import dev.outpost.proxy.config.OriginUrl.ChannelBindingMode;
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
 import dev.outpost.wire.PgWireException;
 import dev.outpost.wire.Sqlstate;
 import dev.outpost.wire.auth.AuthenticationFailedException;
+import dev.outpost.wire.auth.ChannelBinding;
 import dev.outpost.wire.auth.Md5Password;
 import dev.outpost.wire.auth.ScramClient;
 import dev.outpost.wire.backend.Authentication;
@@ -17,9 +19,12 @@ import dev.outpost.wire.frontend.SaslInitialResponse;
 import dev.outpost.wire.frontend.SaslResponse;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
+import java.security.cert.Certificate;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Logs in to the origin after the StartupMessage was sent: answers the authentication request
@@ -98,7 +103,12 @@ final class OriginHandshake extends ChannelInboundHandlerAdapter {
   }
 
   private void authenticate(ChannelHandlerContext ctx, Authentication auth) throws AuthenticationFailedException {
+    boolean bindingRequired = target.channelBinding() == ChannelBindingMode.REQUIRE;
     if (auth instanceof Authentication.Ok) {
+      if (bindingRequired && (scram == null || !scram.bound())) {
+        throw new AuthenticationFailedException("channel_binding=require, but the origin logged in user \""
+            + target.user() + "\" without channel binding (its pg_hba.conf method is not scram-sha-256)");
+      }
       return;
     }
     String password = target.password();
@@ -106,17 +116,30 @@ final class OriginHandshake extends ChannelInboundHandlerAdapter {
       throw new AuthenticationFailedException("the origin asks for a password for user \"" + target.user()
           + "\" but none is configured; put it in the origin URL or the user's entry");
     }
+    if (bindingRequired && (auth instanceof Authentication.CleartextPassword || auth instanceof Authentication.Md5Password)) {
+      throw new AuthenticationFailedException("channel_binding=require, but the origin asks for " + describe(auth)
+          + ", not SCRAM-SHA-256-PLUS (set the method scram-sha-256 in its pg_hba.conf)");
+    }
     if (auth instanceof Authentication.CleartextPassword) {
       ctx.writeAndFlush(new PasswordMessage(password).encode(ctx.alloc()));
     } else if (auth instanceof Authentication.Md5Password md5) {
       ctx.writeAndFlush(new PasswordMessage(Md5Password.response(target.user(), password, md5.salt())).encode(ctx.alloc()));
     } else if (auth instanceof Authentication.Sasl sasl) {
-      if (!sasl.mechanisms().contains(ScramClient.mechanism())) {
+      byte[] binding = target.channelBinding() == ChannelBindingMode.DISABLE ? null : channelBinding(ctx);
+      boolean bind = binding != null && ScramClient.offersPlus(sasl.mechanisms());
+      if (bindingRequired && !bind) {
+        throw new AuthenticationFailedException("channel_binding=require, but " + (ctx.pipeline().get(SslHandler.class) == null
+            ? "the connection to the origin is not TLS (sslmode=prefer and the origin refused TLS)"
+            : binding == null
+            ? "the origin's certificate gives no channel-binding data (its signature algorithm names no hash, e.g. Ed25519)"
+            : "the origin offers SASL mechanisms " + sasl.mechanisms() + " without SCRAM-SHA-256-PLUS"));
+      }
+      if (!bind && !ScramClient.offersScram(sasl.mechanisms())) {
         throw new AuthenticationFailedException("the origin offers SASL mechanisms " + sasl.mechanisms()
             + " but not SCRAM-SHA-256");
       }
-      scram = new ScramClient(password);
-      ctx.writeAndFlush(new SaslInitialResponse(ScramClient.mechanism(), scram.clientFirst()).encode(ctx.alloc()));
+      scram = new ScramClient(password, binding, bind);
+      ctx.writeAndFlush(new SaslInitialResponse(scram.mechanism(), scram.clientFirst()).encode(ctx.alloc()));
     } else if (auth instanceof Authentication.SaslContinue cont) {
       requireScram();
       ctx.writeAndFlush(new SaslResponse(scram.serverFirst(cont.data())).encode(ctx.alloc()));
@@ -124,6 +147,24 @@ final class OriginHandshake extends ChannelInboundHandlerAdapter {
       requireScram();
       scram.serverFinal(fin.data());
     }
+  }
+
+  /** The tls-server-end-point data of this connection's TLS, or null without TLS. */
+  private static byte[] channelBinding(ChannelHandlerContext ctx) {
+    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    if (ssl == null) {
+      return null;
+    }
+    try {
+      Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+      return chain.length == 0 ? null : ChannelBinding.serverEndPoint(chain[0]);
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
+    }
+  }
+
+  private static String describe(Authentication auth) {
+    return auth instanceof Authentication.CleartextPassword ? "a cleartext password" : "an MD5 password";
   }
 
   private void requireScram() throws AuthenticationFailedException {

@@ -12,6 +12,7 @@ import dev.outpost.wire.FrontendType;
 import dev.outpost.wire.PgWireException;
 import dev.outpost.wire.Sqlstate;
 import dev.outpost.wire.auth.AuthenticationFailedException;
+import dev.outpost.wire.auth.ChannelBinding;
 import dev.outpost.wire.auth.Md5Password;
 import dev.outpost.wire.auth.ScramServer;
 import dev.outpost.wire.backend.Authentication;
@@ -263,10 +264,24 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(encode(ctx, new Authentication.Md5Password(md5Salt)));
         break;
       default:
-        scram = new ScramServer(user == null ? null : user.scram(), m.user().getBytes(StandardCharsets.UTF_8));
-        ctx.writeAndFlush(encode(ctx, new Authentication.Sasl(List.of(ScramServer.mechanism()))));
+        scram = new ScramServer(user == null ? null : user.scram(), m.user().getBytes(StandardCharsets.UTF_8),
+            channelBinding(ctx));
+        ctx.writeAndFlush(encode(ctx, new Authentication.Sasl(scram.mechanisms())));
         break;
     }
+  }
+
+  /**
+   * The tls-server-end-point data of the client's TLS connection (the node's certificate, hashed),
+   * or null without TLS: SCRAM-SHA-256-PLUS is offered only with it, as by Postgres.
+   */
+  private static byte[] channelBinding(ChannelHandlerContext ctx) {
+    SslHandler ssl = (SslHandler) ctx.pipeline().get(SSL);
+    if (ssl == null) {
+      return null;
+    }
+    java.security.cert.Certificate[] own = ssl.engine().getSession().getLocalCertificates();
+    return own == null || own.length == 0 ? null : ChannelBinding.serverEndPoint(own[0]);
   }
 
   private void onFrame(ChannelHandlerContext ctx, Frame frame) {
@@ -292,11 +307,11 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
       } else if (saslStep == 0) {
         saslStep = 1;
         SaslInitialResponse first = SaslInitialResponse.decode(frame.body());
-        if (!ScramServer.mechanism().equals(first.mechanism()) || first.data() == null) {
+        if (!scram.mechanisms().contains(first.mechanism()) || first.data() == null) {
           throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION,
               "client selected an invalid SASL authentication mechanism");
         }
-        byte[] serverFirst = scram.clientFirst(first.data());
+        byte[] serverFirst = scram.clientFirst(first.mechanism(), first.data());
         ctx.writeAndFlush(encode(ctx, new Authentication.SaslContinue(serverFirst)));
       } else if (saslStep == 1) {
         saslStep = 2;

@@ -3,6 +3,7 @@ package dev.outpost.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.proxy.config.OriginUrl.ChannelBindingMode;
 import dev.outpost.proxy.config.OriginUrl.SslMode;
 import dev.outpost.proxy.config.OriginUrl.SslNegotiation;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,21 @@ class OriginUrlTest {
     assertThat(OriginUrl.parse(u.toString().replace("***", "pw"))).isEqualTo(u);
     assertThat(OriginUrl.parse("postgresql://app@db/shop?sslmode=require&sslnegotiation=postgres").sslNegotiation())
         .isEqualTo(SslNegotiation.POSTGRES);
+  }
+
+  @Test
+  void channelBinding_defaultsToPrefer_isKeptThroughCopies_andRequireNeedsTls() {
+    assertThat(OriginUrl.parse("postgresql://app@db/shop").channelBinding()).isEqualTo(ChannelBindingMode.PREFER);
+    OriginUrl required = OriginUrl.parse("postgresql://app:pw@db/shop?sslmode=verify-full&channel_binding=require");
+    assertThat(required.channelBinding()).isEqualTo(ChannelBindingMode.REQUIRE);
+    assertThat(required.withCredentials("u", "p").channelBinding()).isEqualTo(ChannelBindingMode.REQUIRE);
+    assertThat(required.toString()).endsWith("?sslmode=verify-full&channel_binding=require");
+    assertThat(OriginUrl.parse("postgresql://app@db/shop?channel_binding=disable").channelBinding())
+        .isEqualTo(ChannelBindingMode.DISABLE);
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?channel_binding=require"))
+        .hasMessage("channel_binding=require needs TLS to the origin: set sslmode=require, verify-ca or verify-full");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?channel_binding=always"))
+        .hasMessage("invalid channel_binding 'always': allowed are disable, prefer, require");
   }
 
   @Test

@@ -13,6 +13,10 @@ import javax.crypto.spec.SecretKeySpec;
 /** The SCRAM-SHA-256 primitives shared by the server and client sides. */
 final class Scram {
   static final String MECHANISM = "SCRAM-SHA-256";
+  /** The mechanism with channel binding, offered and chosen only over TLS. */
+  static final String MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
+  /** The GS2 header of an exchange bound to the TLS channel. */
+  static final String GS2_PLUS = "p=" + ChannelBinding.TYPE + ",,";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private Scram() {}
@@ -47,6 +51,20 @@ final class Scram {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("SHA-256 is not available", e);
     }
+  }
+
+  /**
+   * What the client-final message's {@code c=} attribute carries: the GS2 header, followed by the
+   * channel-binding data when the exchange is bound ({@code data} null: not bound).
+   */
+  static byte[] channelBindingInput(String gs2Header, byte[] data) {
+    byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
+    if (data == null) {
+      return header;
+    }
+    byte[] both = java.util.Arrays.copyOf(header, header.length + data.length);
+    System.arraycopy(data, 0, both, header.length, data.length);
+    return both;
   }
 
   static byte[] xor(byte[] a, byte[] b) {

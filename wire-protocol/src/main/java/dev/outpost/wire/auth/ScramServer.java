@@ -2,10 +2,14 @@ package dev.outpost.wire.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The server side of one SCRAM-SHA-256 exchange, as Postgres runs it (the user name comes from the
- * StartupMessage; the SCRAM {@code n=} attribute is ignored; no channel binding).
+ * StartupMessage; the SCRAM {@code n=} attribute is ignored). Over TLS it also offers
+ * SCRAM-SHA-256-PLUS, bound to the node's certificate ({@link ChannelBinding}), and refuses a
+ * client that says it could bind but believes the server cannot (a downgrade by a man in the middle).
  *
  * <pre>
  * client                                   Outpost
@@ -20,6 +24,8 @@ import java.security.MessageDigest;
 public final class ScramServer {
   private final ScramVerifier verifier;
   private final boolean userKnown;
+  private final byte[] channelBinding;
+  private boolean plus;
   private String clientFirstBare;
   private String serverFirst;
   private String nonce;
@@ -32,23 +38,38 @@ public final class ScramServer {
    *     mixed with a node secret)
    */
   public ScramServer(ScramVerifier verifier, byte[] mockSeed) {
-    this.userKnown = verifier != null;
-    this.verifier = verifier != null ? verifier
-        : ScramVerifier.fromPassword(Scram.b64(Scram.randomBytes(24)),
-            java.util.Arrays.copyOf(Scram.sha256(mockSeed), 16), ScramVerifier.DEFAULT_ITERATIONS);
-  }
-
-  /** The mechanism name to offer in AuthenticationSASL. */
-  public static String mechanism() {
-    return Scram.MECHANISM;
+    this(verifier, mockSeed, null);
   }
 
   /**
-   * Handles the client-first message and returns the server-first message.
-   *
-   * @throws AuthenticationFailedException when the message is malformed or asks for channel binding
+   * @param channelBinding the {@link ChannelBinding#serverEndPoint} data of the TLS connection the
+   *     client authenticates on, or null without TLS (then only SCRAM-SHA-256 is offered)
    */
-  public byte[] clientFirst(byte[] message) throws AuthenticationFailedException {
+  public ScramServer(ScramVerifier verifier, byte[] mockSeed, byte[] channelBinding) {
+    this.channelBinding = channelBinding;
+    this.userKnown = verifier != null;
+    this.verifier = verifier != null ? verifier
+        : ScramVerifier.fromPassword(Scram.b64(Scram.randomBytes(24)),
+            Arrays.copyOf(Scram.sha256(mockSeed), 16), ScramVerifier.DEFAULT_ITERATIONS);
+  }
+
+  /** The mechanism names to offer in AuthenticationSASL, the one with channel binding first (as Postgres). */
+  public List<String> mechanisms() {
+    return channelBinding != null ? List.of(Scram.MECHANISM_PLUS, Scram.MECHANISM) : List.of(Scram.MECHANISM);
+  }
+
+  /**
+   * Handles the client-first message of the chosen {@code mechanism} and returns the server-first
+   * message.
+   *
+   * @throws AuthenticationFailedException when the mechanism was not offered, or the message is
+   *     malformed or its channel-binding flag contradicts the mechanism
+   */
+  public byte[] clientFirst(String mechanism, byte[] message) throws AuthenticationFailedException {
+    if (!mechanisms().contains(mechanism)) {
+      throw new AuthenticationFailedException("client selected an invalid SASL authentication mechanism");
+    }
+    plus = Scram.MECHANISM_PLUS.equals(mechanism);
     String m = new String(message, StandardCharsets.UTF_8);
     int first = m.indexOf(',');
     int second = first < 0 ? -1 : m.indexOf(',', first + 1);
@@ -56,10 +77,18 @@ public final class ScramServer {
       throw new AuthenticationFailedException("malformed SCRAM message: missing GS2 header");
     }
     String cbFlag = m.substring(0, first);
-    if (cbFlag.startsWith("p=")) {
-      throw new AuthenticationFailedException("SCRAM channel binding is not supported; connect with channel_binding=disable or prefer");
-    }
-    if (!cbFlag.equals("n") && !cbFlag.equals("y")) {
+    if (plus) {
+      if (!cbFlag.equals("p=" + ChannelBinding.TYPE)) {
+        throw new AuthenticationFailedException("SCRAM-SHA-256-PLUS needs channel binding of type "
+            + ChannelBinding.TYPE + ", the client asked for " + (cbFlag.startsWith("p=") ? cbFlag.substring(2) : "none"));
+      }
+    } else if (cbFlag.startsWith("p=")) {
+      throw new AuthenticationFailedException("the client asked for channel binding without selecting SCRAM-SHA-256-PLUS");
+    } else if (cbFlag.equals("y") && channelBinding != null) {
+      // the client could bind and was offered -PLUS, yet believes it was not: someone removed it
+      throw new AuthenticationFailedException("SCRAM channel binding negotiation error: the client supports channel "
+          + "binding but thinks the server does not; this server does support it");
+    } else if (!cbFlag.equals("n") && !cbFlag.equals("y")) {
       throw new AuthenticationFailedException("malformed SCRAM message: bad channel binding flag");
     }
     gs2Header = m.substring(0, second + 1);
@@ -90,10 +119,9 @@ public final class ScramServer {
       throw new AuthenticationFailedException("malformed SCRAM message: missing proof");
     }
     String withoutProof = m.substring(0, proofAt);
-    String channelBinding = Scram.attribute(withoutProof, 'c');
+    String clientBinding = Scram.attribute(withoutProof, 'c');
     String finalNonce = Scram.attribute(withoutProof, 'r');
-    if (channelBinding == null || !MessageDigest.isEqual(Scram.unb64(channelBinding),
-        gs2Header.getBytes(StandardCharsets.UTF_8))) {
+    if (clientBinding == null || !MessageDigest.isEqual(unb64OrEmpty(clientBinding), Scram.channelBindingInput(gs2Header, plus ? channelBinding : null))) {
       throw new AuthenticationFailedException("SCRAM channel binding does not match");
     }
     if (!nonce.equals(finalNonce)) {
@@ -113,5 +141,13 @@ public final class ScramServer {
       throw new AuthenticationFailedException("password authentication failed");
     }
     return ("v=" + Scram.b64(Scram.hmac(verifier.serverKey(), authMessage))).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] unb64OrEmpty(String s) {
+    try {
+      return Scram.unb64(s);
+    } catch (IllegalArgumentException e) {
+      return new byte[0];
+    }
   }
 }

@@ -36,7 +36,7 @@ class ScramTest {
     ScramVerifier verifier = ScramVerifier.fromPassword("s3cret", 4096);
     ScramServer server = new ScramServer(verifier, utf8("alice"));
     ScramClient client = new ScramClient("s3cret");
-    byte[] serverFirst = server.clientFirst(client.clientFirst());
+    byte[] serverFirst = server.clientFirst("SCRAM-SHA-256", client.clientFirst());
     byte[] serverFinal = server.clientFinal(client.serverFirst(serverFirst));
     client.serverFinal(serverFinal);
   }
@@ -45,7 +45,7 @@ class ScramTest {
   void server_wrongPassword_fails() throws Exception {
     ScramServer server = new ScramServer(ScramVerifier.fromPassword("right", 4096), utf8("alice"));
     ScramClient client = new ScramClient("wrong");
-    byte[] clientFinal = client.serverFirst(server.clientFirst(client.clientFirst()));
+    byte[] clientFinal = client.serverFirst(server.clientFirst("SCRAM-SHA-256", client.clientFirst()));
     assertThatThrownBy(() -> server.clientFinal(clientFinal))
         .isInstanceOf(AuthenticationFailedException.class).hasMessage("password authentication failed");
   }
@@ -54,7 +54,7 @@ class ScramTest {
   void server_unknownUser_runsTheSameExchangeAndFailsAtTheEnd() throws Exception {
     ScramServer server = new ScramServer(null, utf8("nobody"));
     ScramClient client = new ScramClient("whatever");
-    byte[] serverFirst = server.clientFirst(client.clientFirst());
+    byte[] serverFirst = server.clientFirst("SCRAM-SHA-256", client.clientFirst());
     assertThat(new String(serverFirst, StandardCharsets.UTF_8)).contains(",s=").contains(",i=4096");
     byte[] clientFinal = client.serverFirst(serverFirst);
     assertThatThrownBy(() -> server.clientFinal(clientFinal))
@@ -63,22 +63,87 @@ class ScramTest {
 
   @Test
   void server_unknownUser_offersTheSameSaltEveryTime() throws Exception {
-    String a = new String(new ScramServer(null, utf8("ghost")).clientFirst(utf8("n,,n=,r=abc")), StandardCharsets.UTF_8);
-    String b = new String(new ScramServer(null, utf8("ghost")).clientFirst(utf8("n,,n=,r=abc")), StandardCharsets.UTF_8);
+    String a = new String(new ScramServer(null, utf8("ghost")).clientFirst("SCRAM-SHA-256", utf8("n,,n=,r=abc")), StandardCharsets.UTF_8);
+    String b = new String(new ScramServer(null, utf8("ghost")).clientFirst("SCRAM-SHA-256", utf8("n,,n=,r=abc")), StandardCharsets.UTF_8);
     assertThat(Scram.attribute(a, 's')).isEqualTo(Scram.attribute(b, 's'));
   }
 
   @Test
-  void server_channelBindingRequested_isRefused() {
+  void server_withoutTls_offersOnlyPlainScram_andRefusesABindingRequest() {
     ScramServer server = new ScramServer(ScramVerifier.fromPassword("x", 4096), utf8("u"));
-    assertThatThrownBy(() -> server.clientFirst(utf8("p=tls-server-end-point,,n=,r=abc")))
-        .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("channel binding");
+    assertThat(server.mechanisms()).containsExactly("SCRAM-SHA-256");
+    assertThatThrownBy(() -> server.clientFirst("SCRAM-SHA-256-PLUS", utf8("p=tls-server-end-point,,n=,r=abc")))
+        .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("invalid SASL authentication mechanism");
+    assertThatThrownBy(() -> new ScramServer(ScramVerifier.fromPassword("x", 4096), utf8("u"))
+        .clientFirst("SCRAM-SHA-256", utf8("p=tls-server-end-point,,n=,r=abc")))
+        .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("without selecting SCRAM-SHA-256-PLUS");
+  }
+
+  private static final byte[] CERT_HASH = Scram.sha256(utf8("the node's certificate"));
+
+  @Test
+  void plus_bothSidesBoundToTheSameCertificate_authenticateEachOther() throws Exception {
+    ScramServer server = new ScramServer(ScramVerifier.fromPassword("s3cret", 4096), utf8("alice"), CERT_HASH);
+    assertThat(server.mechanisms()).containsExactly("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256");
+    ScramClient client = new ScramClient("s3cret", CERT_HASH, true);
+    assertThat(client.mechanism()).isEqualTo("SCRAM-SHA-256-PLUS");
+    byte[] first = client.clientFirst();
+    assertThat(new String(first, StandardCharsets.UTF_8)).startsWith("p=tls-server-end-point,,n=,r=");
+    byte[] serverFinal = server.clientFinal(client.serverFirst(server.clientFirst(client.mechanism(), first)));
+    client.serverFinal(serverFinal);
+  }
+
+  @Test
+  void plus_aClientThatSawAnotherCertificate_isRefused_evenWithTheRightPassword() throws Exception {
+    // a man in the middle terminating TLS with its own certificate relays the exchange unchanged
+    ScramServer server = new ScramServer(ScramVerifier.fromPassword("s3cret", 4096), utf8("alice"), CERT_HASH);
+    ScramClient client = new ScramClient("s3cret", Scram.sha256(utf8("the attacker's certificate")), true);
+    byte[] clientFinal = client.serverFirst(server.clientFirst(client.mechanism(), client.clientFirst()));
+    assertThatThrownBy(() -> server.clientFinal(clientFinal))
+        .isInstanceOf(AuthenticationFailedException.class).hasMessage("SCRAM channel binding does not match");
+  }
+
+  @Test
+  void plus_offeredButAClientThatCouldBindSaysItWasNot_isRefusedAsADowngrade() throws Exception {
+    ScramServer server = new ScramServer(ScramVerifier.fromPassword("s3cret", 4096), utf8("alice"), CERT_HASH);
+    ScramClient client = new ScramClient("s3cret", CERT_HASH, false);
+    assertThat(client.mechanism()).isEqualTo("SCRAM-SHA-256");
+    byte[] first = client.clientFirst();
+    assertThat(new String(first, StandardCharsets.UTF_8)).startsWith("y,,");
+    assertThatThrownBy(() -> server.clientFirst(client.mechanism(), first))
+        .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("negotiation error");
+  }
+
+  @Test
+  void plus_offered_aClientWithoutBinding_stillLogsInWithPlainScram() throws Exception {
+    ScramServer server = new ScramServer(ScramVerifier.fromPassword("s3cret", 4096), utf8("alice"), CERT_HASH);
+    ScramClient client = new ScramClient("s3cret");
+    byte[] serverFinal = server.clientFinal(client.serverFirst(server.clientFirst(client.mechanism(), client.clientFirst())));
+    client.serverFinal(serverFinal);
+  }
+
+  @Test
+  void plus_selectedWithAnotherBindingType_isRefused() {
+    ScramServer server = new ScramServer(ScramVerifier.fromPassword("x", 4096), utf8("u"), CERT_HASH);
+    assertThatThrownBy(() -> server.clientFirst("SCRAM-SHA-256-PLUS", utf8("p=tls-unique,,n=,r=abc")))
+        .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("tls-unique");
+  }
+
+  @Test
+  void channelBinding_hashFollowsTheSignatureAlgorithm_sha256ForMd5AndSha1() {
+    assertThat(ChannelBinding.hashOf("SHA256withRSA")).isEqualTo("SHA-256");
+    assertThat(ChannelBinding.hashOf("SHA1withRSA")).isEqualTo("SHA-256");
+    assertThat(ChannelBinding.hashOf("MD5withRSA")).isEqualTo("SHA-256");
+    assertThat(ChannelBinding.hashOf("SHA384withECDSA")).isEqualTo("SHA-384");
+    assertThat(ChannelBinding.hashOf("SHA512withRSA")).isEqualTo("SHA-512");
+    assertThat(ChannelBinding.hashOf("Ed25519")).isNull();
+    assertThat(ChannelBinding.hashOf("RSASSA-PSS")).isNull();
   }
 
   @Test
   void server_malformedClientFirst_isRefused() {
     ScramServer server = new ScramServer(ScramVerifier.fromPassword("x", 4096), utf8("u"));
-    assertThatThrownBy(() -> server.clientFirst(utf8("garbage"))).isInstanceOf(AuthenticationFailedException.class);
+    assertThatThrownBy(() -> server.clientFirst("SCRAM-SHA-256", utf8("garbage"))).isInstanceOf(AuthenticationFailedException.class);
   }
 
   @Test
