@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The origin named by a libpq-style URL:
@@ -135,9 +136,6 @@ public record OriginUrl(String host, int port, String user, String password, Str
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
-    if (host.isEmpty()) {
-      throw new IllegalArgumentException("invalid origin URL: no host");
-    }
     String user = null;
     String password = null;
     if (userInfo != null) {
@@ -153,6 +151,26 @@ public record OriginUrl(String host, int port, String user, String password, Str
       int e = kv.indexOf('=');
       params.put(decode(e < 0 ? kv : kv.substring(0, e)), e < 0 ? "" : decode(kv.substring(e + 1)));
     }
+    checkParameters(params.keySet());
+    if (params.containsKey("host")) {
+      host = sameOrOnly("host", host, params.get("host"), "");
+    }
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("invalid origin URL: no host");
+    }
+    if (host.contains(",")) {
+      throw new IllegalArgumentException("invalid origin URL: several hosts are not supported: a node connects to one "
+          + "origin; point it at the primary (or at a proxy in front of the hosts)");
+    }
+    if (params.containsKey("port")) {
+      String given = sameOrOnly("port", colon >= 0 && !rest.endsWith("]") ? Integer.toString(port) : "",
+          params.get("port"), "");
+      try {
+        port = Integer.parseInt(given);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("invalid origin URL: port '" + given + "' is not a number");
+      }
+    }
     if (user == null) {
       user = params.getOrDefault("user", "postgres");
     }
@@ -166,6 +184,47 @@ public record OriginUrl(String host, int port, String user, String password, Str
     SslNegotiation negotiation = SslNegotiation.parse(params.getOrDefault("sslnegotiation", "postgres"));
     ChannelBindingMode binding = ChannelBindingMode.parse(params.getOrDefault("channel_binding", "prefer"));
     return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"), negotiation, binding);
+  }
+
+  /** The libpq parameters the node reads from the URL's query. */
+  private static final Set<String> READ = Set.of("user", "password", "dbname", "host", "port", "sslmode",
+      "sslrootcert", "sslnegotiation", "channel_binding");
+  /**
+   * libpq parameters accepted and not read: the node's own settings take their place
+   * (connect-timeout, origin-keepalive, origin-tcp-user-timeout) or they only label connections.
+   */
+  private static final Set<String> REPLACED = Set.of("connect_timeout", "keepalives", "keepalives_idle",
+      "keepalives_interval", "keepalives_count", "tcp_user_timeout", "application_name", "fallback_application_name");
+
+  /**
+   * Refuses a parameter that would change how the node logs in, what its sessions see or which host
+   * it reaches, rather than ignore it: a URL copied from an application may carry one.
+   */
+  private static void checkParameters(Set<String> names) {
+    for (String name : names) {
+      if (READ.contains(name) || REPLACED.contains(name)) {
+        continue;
+      }
+      String why = switch (name) {
+        case "options" -> "session settings for the pooled connections belong on the role or database instead "
+            + "(ALTER ROLE … SET name = value), where every origin connection gets them";
+        case "sslcert", "sslkey", "sslpassword", "sslcertmode" ->
+            "client certificates towards the origin are not supported; log in with a password";
+        case "target_session_attrs", "load_balance_hosts" ->
+            "a node connects to one origin host; point it at the primary (or at a proxy in front of the hosts)";
+        default -> "Outpost reads " + String.join(", ", new java.util.TreeSet<>(READ))
+            + " and accepts (without using them) " + String.join(", ", new java.util.TreeSet<>(REPLACED));
+      };
+      throw new IllegalArgumentException("invalid origin URL: parameter " + name + " is not supported: " + why);
+    }
+  }
+
+  /** A part given both in the URL's authority and as a parameter must be the same. */
+  private static String sameOrOnly(String what, String inAuthority, String asParameter, String none) {
+    if (inAuthority.equals(none) || inAuthority.equals(asParameter)) {
+      return asParameter;
+    }
+    throw new IllegalArgumentException("invalid origin URL: the " + what + " is given twice, differently");
   }
 
   /**

@@ -63,4 +63,33 @@ class OriginUrlTest {
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?sslmode=require&sslnegotiation=fast"))
         .hasMessage("invalid sslnegotiation 'fast': allowed are postgres, direct");
   }
+
+  @Test
+  void parametersThatWouldChangeWhatTheNodeDoes_areRefused_neverIgnored() {
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app:pw@db/shop?options=-c%20search_path%3Dapp"))
+        .hasMessageStartingWith("invalid origin URL: parameter options is not supported: session settings")
+        .hasMessageContaining("ALTER ROLE");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?sslmode=require&sslkey=/k.pem&sslcert=/c.pem"))
+        .hasMessageContaining("client certificates towards the origin are not supported");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?target_session_attrs=read-write"))
+        .hasMessageContaining("connects to one origin host");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app:s3cret@db/shop?sslmode=require&sslpasword=s3cret"))
+        .hasMessageStartingWith("invalid origin URL: parameter sslpasword is not supported: Outpost reads ")
+        .hasMessageNotContaining("s3cret");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db1:5432,db2:5432/shop"))
+        .hasMessageContaining("several hosts are not supported");
+  }
+
+  @Test
+  void parametersTheNodesOwnSettingsReplace_areAccepted_andHostAndPortMayComeAsParameters() {
+    OriginUrl u = OriginUrl.parse("postgresql://app@db/shop?connect_timeout=5&application_name=web&keepalives=1");
+    assertThat(u.host()).isEqualTo("db");
+    OriginUrl fromParams = OriginUrl.parse("postgresql:///shop?host=db.internal&port=6543&user=app");
+    assertThat(fromParams.host()).isEqualTo("db.internal");
+    assertThat(fromParams.port()).isEqualTo(6543);
+    assertThat(fromParams.user()).isEqualTo("app");
+    assertThat(OriginUrl.parse("postgresql://app@db:6543/shop?port=6543").port()).isEqualTo(6543);
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db:6543/shop?port=5432"))
+        .hasMessage("invalid origin URL: the port is given twice, differently");
+  }
 }
