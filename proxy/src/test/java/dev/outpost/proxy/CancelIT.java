@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.testkit.TestOrigin;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.wan.WanEmulator;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -46,6 +49,55 @@ class CancelIT {
       assertThat(Sql.value(c, "SELECT 'still usable'")).isEqualTo("still usable");
       assertThat(Sql.value(other, "SELECT 'other fine'")).isEqualTo("other fine");
     }
+  }
+
+  /**
+   * Protocol 3.2 (Postgres 18, libpq's max_protocol_version=3.2): the client gets a 256-bit cancel
+   * key, as from Postgres, and a CancelRequest carrying it cancels; a client asking for a later
+   * minor version is told 3.2, one asking for 3.1 (never used) is told 3.0 and keeps 4 bytes.
+   */
+  @Test
+  void protocol32_longCancelKey_isIssuedAndCancels() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("cancel_v32");
+    try (TestNode node = TestNode.start(origin, db, b -> b.poolSize(2));
+        RawClient c = new RawClient(node.port())) {
+      List<RawClient.Message> login = c.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db, 2);
+      assertThat(login).extracting(RawClient.Message::type).doesNotContain('v');
+      ByteBuffer key = ByteBuffer.wrap(only(login, 'K').body());
+      assertThat(key.remaining()).isEqualTo(4 + 32);
+      int pid = key.getInt();
+      byte[] secret = new byte[32];
+      key.get(secret);
+
+      c.send(RawClient.query("SELECT pg_sleep(30)"));
+      for (int i = 0; i < 200 && !sleeping(origin, db); i++) {
+        Thread.sleep(50);
+      }
+      assertThat(sleeping(origin, db)).isTrue();
+      try (Socket cancel = new Socket("127.0.0.1", node.port())) {
+        cancel.getOutputStream().write(ByteBuffer.allocate(12 + 32).putInt(12 + 32).putInt(80877102).putInt(pid)
+            .put(secret).array());
+        assertThat(cancel.getInputStream().read()).isEqualTo(-1); // closed without an answer, as by Postgres
+      }
+      assertThat(c.readUntilReady()).extracting(RawClient.Message::summary).contains("E:57014");
+    }
+    try (TestNode node = TestNode.start(origin, db, b -> b);
+        RawClient later = new RawClient(node.port());
+        RawClient reserved = new RawClient(node.port())) {
+      List<RawClient.Message> asked5 = later.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db, 5);
+      assertThat(ByteBuffer.wrap(only(asked5, 'v').body()).getInt()).isEqualTo(2);
+      assertThat(only(asked5, 'K').body()).hasSize(4 + 32);
+      List<RawClient.Message> asked1 = reserved.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db, 1);
+      assertThat(ByteBuffer.wrap(only(asked1, 'v').body()).getInt()).isZero();
+      assertThat(only(asked1, 'K').body()).hasSize(4 + 4);
+    }
+  }
+
+  private static RawClient.Message only(List<RawClient.Message> messages, char type) {
+    List<RawClient.Message> of = messages.stream().filter(m -> m.type() == type).toList();
+    assertThat(of).hasSize(1);
+    return of.get(0);
   }
 
   /**

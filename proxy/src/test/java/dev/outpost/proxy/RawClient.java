@@ -141,11 +141,16 @@ final class RawClient implements AutoCloseable {
    * and reads up to the first ReadyForQuery.
    */
   List<Message> login(String user, String password, String database) throws IOException {
+    return login(user, password, database, 0);
+  }
+
+  /** {@link #login(String, String, String)} asking for protocol 3.{@code minor}. */
+  List<Message> login(String user, String password, String database, int minor) throws IOException {
     Map<String, String> p = new java.util.LinkedHashMap<>();
     p.put("user", user);
     p.put("database", database);
     p.put("client_encoding", "UTF8");
-    send(startup(3, 0, p));
+    send(startup(3, minor, p));
     dev.outpost.wire.auth.ScramClient scram = null;
     List<Message> all = new ArrayList<>();
     while (true) {

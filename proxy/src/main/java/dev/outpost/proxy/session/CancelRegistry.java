@@ -21,13 +21,18 @@ public final class CancelRegistry {
   /** A cancelable session's key. */
   public record Key(int processId, byte[] secret) {}
 
-  /** Registers a session and returns the key to send it in BackendKeyData. */
-  Key register(ClientSession session) {
+  /** Bytes of a cancel secret under protocol 3.0. */
+  static final int SHORT_SECRET = 4;
+  /** Bytes of a cancel secret under protocol 3.2, as Postgres 18 sends (256 bits). */
+  static final int LONG_SECRET = 32;
+
+  /** Registers a session and returns the key to send it in BackendKeyData, with a secret of {@code secretLength} bytes. */
+  Key register(ClientSession session, int secretLength) {
     int id;
     do {
       id = nextId.getAndIncrement() & 0x7fffffff;
     } while (id == 0 || sessions.containsKey(id));
-    byte[] secret = new byte[4];
+    byte[] secret = new byte[secretLength];
     random.nextBytes(secret);
     sessions.put(id, new Entry(secret, session));
     return new Key(id, secret);

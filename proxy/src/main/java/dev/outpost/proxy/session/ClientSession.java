@@ -171,7 +171,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   private final dev.outpost.proxy.metrics.QueryMetrics queryMetrics;
 
   ClientSession(OutpostNode node, Channel client, User user, String database, OriginPool pool,
-      Map<String, String> startupSettings) {
+      Map<String, String> startupSettings, int cancelSecretLength) {
     this.node = node;
     this.client = client;
     this.out = new WriteCoalescer(client);
@@ -181,7 +181,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     this.mode = node.config().poolMode();
     this.pinned = mode == PoolMode.SESSION;
     this.settings = new SessionSettings(startupSettings);
-    this.cancelKey = node.cancels().register(this);
+    this.cancelKey = node.cancels().register(this, cancelSecretLength);
     this.cacheService = node.cacheService();
     this.queryMetrics = node.metrics().database(database);
     this.planner = cacheService == null ? null : new CachePlanner(this, cacheService);

@@ -100,6 +100,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
   private boolean admin;
   /** True once an SSLRequest was answered 'S'; TLS without it was started directly by the client. */
   private boolean tlsRequested;
+  /** The protocol minor version agreed with the client: 0 or 2. */
+  private int protocolMinor;
 
   public StartupHandler(OutpostNode node) {
     this.node = node;
@@ -227,8 +229,10 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
         unknownOptions.add(name);
       }
     }
-    if (m.minorVersion() > 0 || !unknownOptions.isEmpty()) {
-      ctx.write(encode(ctx, new NegotiateProtocolVersion(0, unknownOptions)));
+    // 3.2 (Postgres 18: a cancel key of up to 256 bytes instead of 4) or 3.0; 3.1 was never used
+    protocolMinor = m.minorVersion() >= 2 ? 2 : 0;
+    if (m.minorVersion() != protocolMinor || !unknownOptions.isEmpty()) {
+      ctx.write(encode(ctx, new NegotiateProtocolVersion(protocolMinor, unknownOptions)));
     }
     admin = ADMIN_DATABASE.equals(m.database());
     method = config.authMethod();
@@ -437,7 +441,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     cancelTimeout();
     state = State.DONE;
     StartupParameters sp = StartupParameters.of(startup.parameters());
-    ClientSession session = new ClientSession(node, ctx.channel(), user, startup.database(), pool, sp.settings());
+    ClientSession session = new ClientSession(node, ctx.channel(), user, startup.database(), pool, sp.settings(),
+        protocolMinor >= 2 ? CancelRegistry.LONG_SECRET : CancelRegistry.SHORT_SECRET);
     CancelRegistry.Key key = session.cancelKey();
     ByteBuf out = ctx.alloc().buffer(512);
     for (Map.Entry<String, String> p : sp.reported(originParameters).entrySet()) {

@@ -90,7 +90,7 @@ public final class StartupDecoder extends ByteToMessageDecoder {
     int minor = code & 0xFFFF;
     if (major != 3) {
       throw new PgWireException(Sqlstate.FEATURE_NOT_SUPPORTED,
-          "unsupported frontend protocol " + major + "." + minor + ": Outpost supports 3.0 to 3.0",
+          "unsupported frontend protocol " + major + "." + minor + ": Outpost supports 3.0 to 3.2",
           null, "upgrade the client library to one that speaks protocol 3", true);
     }
     Map<String, String> params = new LinkedHashMap<>();
