@@ -24,6 +24,14 @@ final class RawClient implements AutoCloseable {
     this(new Socket("127.0.0.1", port));
   }
 
+  /** Channel-binding data for SCRAM-SHA-256-PLUS at the next login, or null for plain SCRAM. */
+  private byte[] scramBinding;
+
+  /** Logs in with SCRAM-SHA-256-PLUS bound to {@code data} (as if the server's certificate hashed to it). */
+  void bindScramTo(byte[] data) {
+    this.scramBinding = data;
+  }
+
   /** Over a socket already connected (a TLS socket, for one). */
   RawClient(Socket socket) throws IOException {
     this.socket = socket;
@@ -182,9 +190,10 @@ final class RawClient implements AutoCloseable {
                 .getBytes(StandardCharsets.UTF_8)));
             break;
           case 10: {
-            scram = new dev.outpost.wire.auth.ScramClient(password);
+            scram = scramBinding == null ? new dev.outpost.wire.auth.ScramClient(password)
+                : new dev.outpost.wire.auth.ScramClient(password, scramBinding, true);
             byte[] first = scram.clientFirst();
-            byte[] mech = "SCRAM-SHA-256\0".getBytes(StandardCharsets.UTF_8);
+            byte[] mech = (scram.mechanism() + "\0").getBytes(StandardCharsets.UTF_8);
             send(message('p', ByteBuffer.allocate(mech.length + 4 + first.length).put(mech).putInt(first.length)
                 .put(first).array()));
             break;

@@ -120,6 +120,18 @@ class TlsIT {
         assertThat(refused.field('C')).isEqualTo("08P01");
         assertThat(refused.field('M')).contains("ALPN").contains("postgresql");
       }
+      // a proof bound to another certificate than the node's (what a client behind a man in the
+      // middle sends) is refused, and named, as by Postgres
+      SSLSocket bound = (SSLSocket) trustingTheTestCa().getSocketFactory().createSocket("127.0.0.1", node.port());
+      SSLParameters alpn = bound.getSSLParameters();
+      alpn.setApplicationProtocols(new String[] {"postgresql"});
+      bound.setSSLParameters(alpn);
+      bound.startHandshake();
+      try (RawClient raw = new RawClient(bound)) {
+        raw.bindScramTo(new byte[32]);
+        assertThatThrownBy(() -> raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db))
+            .hasMessage("login failed: SCRAM channel binding check failed");
+      }
       // one that offers ALPN without "postgresql" fails in the handshake
       SSLSocket other = (SSLSocket) trustingTheTestCa().getSocketFactory().createSocket("127.0.0.1", node.port());
       SSLParameters params = other.getSSLParameters();

@@ -329,6 +329,10 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
       node.metrics().authFailed();
       log.info("client {}: authentication failed for user \"{}\": {}", ctx.channel().remoteAddress(),
           startup.user(), e.getMessage());
+      if (e.protocolViolation()) {
+        // as Postgres: what broke is named (a channel binding that fails may mean a man in the middle)
+        throw new PgWireException(Sqlstate.PROTOCOL_VIOLATION, e.getMessage(), null, null, true);
+      }
       throw new PgWireException(Sqlstate.INVALID_PASSWORD,
           "password authentication failed for user \"" + startup.user() + "\"", null, null, true);
     }

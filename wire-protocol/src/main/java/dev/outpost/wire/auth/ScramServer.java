@@ -67,35 +67,35 @@ public final class ScramServer {
    */
   public byte[] clientFirst(String mechanism, byte[] message) throws AuthenticationFailedException {
     if (!mechanisms().contains(mechanism)) {
-      throw new AuthenticationFailedException("client selected an invalid SASL authentication mechanism");
+      throw AuthenticationFailedException.protocol("client selected an invalid SASL authentication mechanism");
     }
     plus = Scram.MECHANISM_PLUS.equals(mechanism);
     String m = new String(message, StandardCharsets.UTF_8);
     int first = m.indexOf(',');
     int second = first < 0 ? -1 : m.indexOf(',', first + 1);
     if (first < 0 || second < 0) {
-      throw new AuthenticationFailedException("malformed SCRAM message: missing GS2 header");
+      throw AuthenticationFailedException.protocol("malformed SCRAM message: missing GS2 header");
     }
     String cbFlag = m.substring(0, first);
     if (plus) {
       if (!cbFlag.equals("p=" + ChannelBinding.TYPE)) {
-        throw new AuthenticationFailedException("SCRAM-SHA-256-PLUS needs channel binding of type "
+        throw AuthenticationFailedException.protocol("SCRAM-SHA-256-PLUS needs channel binding of type "
             + ChannelBinding.TYPE + ", the client asked for " + (cbFlag.startsWith("p=") ? cbFlag.substring(2) : "none"));
       }
     } else if (cbFlag.startsWith("p=")) {
-      throw new AuthenticationFailedException("the client asked for channel binding without selecting SCRAM-SHA-256-PLUS");
+      throw AuthenticationFailedException.protocol("the client asked for channel binding without selecting SCRAM-SHA-256-PLUS");
     } else if (cbFlag.equals("y") && channelBinding != null) {
       // the client could bind and was offered -PLUS, yet believes it was not: someone removed it
-      throw new AuthenticationFailedException("SCRAM channel binding negotiation error: the client supports channel "
+      throw AuthenticationFailedException.protocol("SCRAM channel binding negotiation error: the client supports channel "
           + "binding but thinks the server does not; this server does support it");
     } else if (!cbFlag.equals("n") && !cbFlag.equals("y")) {
-      throw new AuthenticationFailedException("malformed SCRAM message: bad channel binding flag");
+      throw AuthenticationFailedException.protocol("malformed SCRAM message: bad channel binding flag");
     }
     gs2Header = m.substring(0, second + 1);
     clientFirstBare = m.substring(second + 1);
     String clientNonce = Scram.attribute(clientFirstBare, 'r');
     if (clientNonce == null || clientNonce.isEmpty()) {
-      throw new AuthenticationFailedException("malformed SCRAM message: missing client nonce");
+      throw AuthenticationFailedException.protocol("malformed SCRAM message: missing client nonce");
     }
     nonce = clientNonce + Scram.nonce();
     serverFirst = "r=" + nonce + ",s=" + Scram.b64(verifier.salt()) + ",i=" + verifier.iterations();
@@ -110,28 +110,28 @@ public final class ScramServer {
    */
   public byte[] clientFinal(byte[] message) throws AuthenticationFailedException {
     if (serverFirst == null || done) {
-      throw new AuthenticationFailedException("SCRAM messages out of order");
+      throw AuthenticationFailedException.protocol("SCRAM messages out of order");
     }
     done = true;
     String m = new String(message, StandardCharsets.UTF_8);
     int proofAt = m.lastIndexOf(",p=");
     if (proofAt < 0) {
-      throw new AuthenticationFailedException("malformed SCRAM message: missing proof");
+      throw AuthenticationFailedException.protocol("malformed SCRAM message: missing proof");
     }
     String withoutProof = m.substring(0, proofAt);
     String clientBinding = Scram.attribute(withoutProof, 'c');
     String finalNonce = Scram.attribute(withoutProof, 'r');
     if (clientBinding == null || !MessageDigest.isEqual(unb64OrEmpty(clientBinding), Scram.channelBindingInput(gs2Header, plus ? channelBinding : null))) {
-      throw new AuthenticationFailedException("SCRAM channel binding does not match");
+      throw AuthenticationFailedException.protocol("SCRAM channel binding check failed");
     }
     if (!nonce.equals(finalNonce)) {
-      throw new AuthenticationFailedException("SCRAM nonce does not match");
+      throw AuthenticationFailedException.protocol("SCRAM nonce does not match");
     }
     byte[] proof;
     try {
       proof = Scram.unb64(m.substring(proofAt + 3));
     } catch (IllegalArgumentException e) {
-      throw new AuthenticationFailedException("malformed SCRAM message: bad proof encoding");
+      throw AuthenticationFailedException.protocol("malformed SCRAM message: bad proof encoding");
     }
     String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
     byte[] clientSignature = Scram.hmac(verifier.storedKey(), authMessage);

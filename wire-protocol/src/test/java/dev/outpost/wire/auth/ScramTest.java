@@ -47,7 +47,8 @@ class ScramTest {
     ScramClient client = new ScramClient("wrong");
     byte[] clientFinal = client.serverFirst(server.clientFirst("SCRAM-SHA-256", client.clientFirst()));
     assertThatThrownBy(() -> server.clientFinal(clientFinal))
-        .isInstanceOf(AuthenticationFailedException.class).hasMessage("password authentication failed");
+        .isInstanceOf(AuthenticationFailedException.class).hasMessage("password authentication failed")
+        .matches(t -> !((AuthenticationFailedException) t).protocolViolation(), "a wrong password, told as nothing more");
   }
 
   @Test
@@ -100,7 +101,8 @@ class ScramTest {
     ScramClient client = new ScramClient("s3cret", Scram.sha256(utf8("the attacker's certificate")), true);
     byte[] clientFinal = client.serverFirst(server.clientFirst(client.mechanism(), client.clientFirst()));
     assertThatThrownBy(() -> server.clientFinal(clientFinal))
-        .isInstanceOf(AuthenticationFailedException.class).hasMessage("SCRAM channel binding does not match");
+        .isInstanceOf(AuthenticationFailedException.class).hasMessage("SCRAM channel binding check failed")
+        .matches(t -> ((AuthenticationFailedException) t).protocolViolation(), "a protocol violation, not a wrong password");
   }
 
   @Test
