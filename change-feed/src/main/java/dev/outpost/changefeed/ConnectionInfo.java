@@ -24,14 +24,16 @@ import java.util.Properties;
  * @param sslRootCert PEM file of the CA that signed the origin's certificate, or null
  * @param directTls start TLS without an SSLRequest (libpq's sslnegotiation=direct; Postgres 17+)
  * @param channelBinding libpq's channel_binding: disable, prefer or require
+ * @param sslCert PEM file of a client certificate to present, or null
+ * @param sslKey its private key (PEM, unencrypted PKCS#8), or null
  */
 public record ConnectionInfo(String host, int port, String database, String user, String password,
-    SslMode sslMode, String sslRootCert, boolean directTls, String channelBinding) {
+    SslMode sslMode, String sslRootCert, boolean directTls, String channelBinding, String sslCert, String sslKey) {
 
   /** An origin reached with an SSLRequest and channel binding when offered (libpq's defaults). */
   public ConnectionInfo(String host, int port, String database, String user, String password, SslMode sslMode,
       String sslRootCert) {
-    this(host, port, database, user, password, sslMode, sslRootCert, false, "prefer");
+    this(host, port, database, user, password, sslMode, sslRootCert, false, "prefer", null, null);
   }
 
   /** libpq's sslmode, as pgjdbc understands it. */
@@ -77,13 +79,13 @@ public record ConnectionInfo(String host, int port, String database, String user
   /** The same origin, role and database with another password (a rotated one). */
   public ConnectionInfo withPassword(String otherPassword) {
     return new ConnectionInfo(host, port, database, user, otherPassword, sslMode, sslRootCert, directTls,
-        channelBinding);
+        channelBinding, sslCert, sslKey);
   }
 
   /** The same origin and role, another database. */
   public ConnectionInfo withDatabase(String otherDatabase) {
     return new ConnectionInfo(host, port, otherDatabase, user, password, sslMode, sslRootCert, directTls,
-        channelBinding);
+        channelBinding, sslCert, sslKey);
   }
 
   /**
@@ -117,11 +119,30 @@ public record ConnectionInfo(String host, int port, String database, String user
       p.setProperty("sslNegotiation", "direct");
     }
     p.setProperty("channelBinding", channelBinding);
+    if (sslCert != null) {
+      p.setProperty("sslcert", sslCert);
+      p.setProperty("sslkey", sslKey);
+      p.setProperty("pemKeyAlgorithm", keyAlgorithm(sslCert));
+    }
     p.setProperty("ApplicationName", "outpost-change-feed");
     p.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
     p.setProperty("socketTimeout", Long.toString(Math.max(0, socketTimeout.toSeconds())));
     p.setProperty("tcpKeepAlive", "true");
     return p;
+  }
+
+  /**
+   * The algorithm of the key that goes with the client certificate in {@code certFile} ("RSA",
+   * "EC"), which pgjdbc needs to read a PEM key; "RSA" (its default) when the file cannot be read
+   * here (the connection then reports the problem).
+   */
+  public static String keyAlgorithm(String certFile) {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(certFile))) {
+      return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in).getPublicKey()
+          .getAlgorithm();
+    } catch (java.io.IOException | java.security.cert.CertificateException | RuntimeException e) {
+      return "RSA";
+    }
   }
 
   @Override

@@ -76,10 +76,15 @@ class ValueTypesTest {
     assertThat(p.getProperty("sslrootcert")).isEqualTo("/etc/ca.pem");
     assertThat(p.getProperty("sslNegotiation")).isNull();
     assertThat(p.getProperty("channelBinding")).isEqualTo("prefer");
+    assertThat(p.getProperty("sslcert")).isNull();
     var strict = new ConnectionInfo("db.example", 6432, "d", "feeder", "s3cret", ConnectionInfo.SslMode.REQUIRE, null,
-        true, "require").withPassword("rotated").properties(Duration.ofSeconds(7), Duration.ofSeconds(30));
+        true, "require", "/etc/client.pem", "/etc/client.key").withPassword("rotated")
+        .properties(Duration.ofSeconds(7), Duration.ofSeconds(30));
     assertThat(strict.getProperty("sslNegotiation")).isEqualTo("direct");
     assertThat(strict.getProperty("channelBinding")).isEqualTo("require");
+    assertThat(strict.getProperty("sslcert")).isEqualTo("/etc/client.pem");
+    assertThat(strict.getProperty("sslkey")).isEqualTo("/etc/client.key");
+    assertThat(strict.getProperty("pemKeyAlgorithm")).isEqualTo("RSA"); // the file is missing: pgjdbc's default
     assertThat(p.getProperty("connectTimeout")).isEqualTo("7");
     assertThat(p.getProperty("socketTimeout")).isEqualTo("30");
     assertThat(ConnectionInfo.plain("::1", 5432, "d", "u", null).controlUrl()).isEqualTo("jdbc:postgresql://[::1]:5432/d");

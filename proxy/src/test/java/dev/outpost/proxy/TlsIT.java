@@ -3,7 +3,9 @@ package dev.outpost.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
+import dev.outpost.cache.CacheStatus;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.TlsMode;
 import dev.outpost.testkit.TestOrigin;
@@ -16,6 +18,7 @@ import java.security.cert.CertificateFactory;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -180,6 +183,46 @@ class TlsIT {
       }
       // the login and the cancel (and any catalog connection) each started with a TLS ClientHello
       assertThat(relay.firstBytes()).hasSizeGreaterThanOrEqualTo(2).containsOnly(0x16);
+    }
+  }
+
+  /**
+   * An origin whose pg_hba asks for a client certificate (method cert): the node's pooled
+   * connections present the one in sslcert/sslkey, and so do its catalog connections (pgjdbc), or
+   * no read could be cached. Without it the origin refuses the login, and the client reads why.
+   */
+  @Test
+  void originAskingForAClientCertificate_getsItFromThePoolAndTheCatalog() throws Exception {
+    try (TestOrigin origin = TestOrigin.dedicated(Map.of("ssl", "on", "ssl_cert_file", certs.cert.toString(),
+        "ssl_key_file", certs.key.toString(), "ssl_ca_file", certs.ca.toString()))) {
+      String db = origin.createDatabase("origin_client_cert");
+      try (Connection su = origin.superConnection(); Statement s = su.createStatement()) {
+        String hba = Sql.value(su, "SHOW hba_file");
+        s.execute("COPY (SELECT unnest(ARRAY['local all all trust', 'host all postgres 127.0.0.1/32 trust', "
+            + "'hostssl all " + TestOrigin.APP_USER + " 127.0.0.1/32 cert'])) TO '" + hba + "'");
+        s.execute("SELECT pg_reload_conf()");
+        Sql.exec(origin.superConnection(db), "CREATE TABLE kv (k int PRIMARY KEY, v text)",
+            "INSERT INTO kv VALUES (1, 'one')", "GRANT SELECT ON kv TO " + TestOrigin.APP_USER);
+      }
+      String base = "postgresql://" + TestOrigin.APP_USER + ":" + TestOrigin.APP_PASSWORD + "@localhost:" + origin.port()
+          + "/" + db + "?sslmode=verify-full&sslrootcert=" + certs.ca;
+      OriginUrl withCert = OriginUrl.parse(base + "&sslcert=" + certs.clientCert + "&sslkey=" + certs.clientKey);
+      try (TestNode node = TestNode.start(origin, db, b -> b.origin(withCert));
+          Connection c = node.connect()) {
+        assertThat(Sql.value(c, "SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))
+            .isEqualTo("/CN=" + TestOrigin.APP_USER);
+        // a read is cached once the catalog (pgjdbc, with the same certificate) has told the node
+        // what it depends on; until then it goes to the origin
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+          assertThat(Sql.value(c, "SELECT v FROM kv WHERE k = 1")).isEqualTo("one");
+          return node.node().cacheService().cache().stats().count(CacheStatus.HIT) > 0;
+        });
+      }
+      try (TestNode node = TestNode.start(origin, db, b -> b.origin(OriginUrl.parse(base)))) {
+        SQLException e = catchThrowableOfType(SQLException.class, () -> node.connect().close());
+        assertThat((Object) e).as("a login without the certificate must fail").isNotNull();
+        assertThat(e.getMessage()).contains("certificate");
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import dev.outpost.cache.sql.SqlLexer;
 import dev.outpost.cache.sql.StatementClassifier;
 import dev.outpost.cache.sql.TableRef;
 import dev.outpost.cache.sql.Token;
+import dev.outpost.changefeed.ConnectionInfo;
 import dev.outpost.proxy.config.OriginUrl;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -707,6 +708,11 @@ public final class CatalogInspector implements AutoCloseable {
       url.append("&sslNegotiation=direct");
     }
     url.append("&channelBinding=").append(origin.channelBinding().name().toLowerCase(Locale.ROOT));
+    if (origin.sslCert() != null) {
+      url.append("&sslcert=").append(URLEncoder.encode(origin.sslCert(), StandardCharsets.UTF_8))
+          .append("&sslkey=").append(URLEncoder.encode(origin.sslKey(), StandardCharsets.UTF_8))
+          .append("&pemKeyAlgorithm=").append(ConnectionInfo.keyAlgorithm(origin.sslCert()));
+    }
     hc.setJdbcUrl(url.toString());
     hc.setUsername(login.user());
     hc.setPassword(login.password());

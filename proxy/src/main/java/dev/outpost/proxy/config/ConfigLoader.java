@@ -126,9 +126,8 @@ public final class ConfigLoader {
 
     if (sources.get("origin") == ConfigSource.DEFAULT) {
       p.add("origin: missing (set origin in the config file, " + ConfigKey.envName("origin") + " or --origin)");
-    } else if (values.get("origin") instanceof OriginUrl o && o.sslRootCert() != null
-        && !values.containsKey("origin-ssl-root-cert")) {
-      checkUrlRootCert(p, o, parsed, sources.get("origin"), cwd);
+    } else if (values.get("origin") instanceof OriginUrl o) {
+      checkUrlFiles(p, o, !values.containsKey("origin-ssl-root-cert"), parsed, sources.get("origin"), cwd);
     }
     if (values.get("region") == null) {
       for (String name : CLUSTER_ONLY) {
@@ -158,12 +157,30 @@ public final class ConfigLoader {
     throw new ConfigException(dedupe(p.list()));
   }
 
-  private void checkUrlRootCert(Problems p, OriginUrl o, ConfigFile parsed, ConfigSource source, Path cwd) {
+  /** The files the origin URL names: readable PEM, and a client key in the one form every reader takes. */
+  private void checkUrlFiles(Problems p, OriginUrl o, boolean rootCertFromUrl, ConfigFile parsed, ConfigSource source,
+      Path cwd) {
     Path base = source == ConfigSource.FILE && parsed != null ? parsed.baseDir() : cwd;
+    if (rootCertFromUrl && o.sslRootCert() != null) {
+      checkUrlFile(p, "sslrootcert", o.sslRootCert(), base, "a readable PEM file");
+    }
+    if (o.sslCert() != null) {
+      checkUrlFile(p, "sslcert", o.sslCert(), base, "a readable PEM file");
+      Path key = checkUrlFile(p, "sslkey", o.sslKey(), base, "a readable PEM file");
+      String form = key == null ? null : ValueTypes.pemKeyProblem(key);
+      if (form != null) {
+        p.add(Problems.bad("origin", "sslkey=" + o.sslKey(), form,
+            "an unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----): openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8"));
+      }
+    }
+  }
+
+  private static Path checkUrlFile(Problems p, String name, String file, Path base, String allowed) {
     try {
-      ValueTypes.readableFile(o.sslRootCert(), base, true);
+      return ValueTypes.readableFile(file, base, true);
     } catch (IllegalArgumentException e) {
-      p.add(Problems.bad("origin", "sslrootcert=" + o.sslRootCert(), e.getMessage(), "a readable PEM file"));
+      p.add(Problems.bad("origin", name + "=" + file, e.getMessage(), allowed));
+      return null;
     }
   }
 

@@ -12,11 +12,14 @@ import java.util.Set;
  * The origin named by a libpq-style URL:
  * {@code postgresql://user:password@host:port/database?sslmode=require&sslrootcert=/ca.pem}, with
  * libpq's {@code sslnegotiation=direct} to start TLS without an SSLRequest (Postgres 17 or later) and
- * {@code channel_binding=disable|prefer|require} for SCRAM bound to the origin's certificate.
+ * {@code channel_binding=disable|prefer|require} for SCRAM bound to the origin's certificate, and
+ * {@code sslcert} / {@code sslkey} for a client certificate the origin may ask for (PEM; the key
+ * unencrypted PKCS#8).
  * {@link #toString()} masks the password; {@link #mask(String)} masks it in a URL as written.
  */
 public record OriginUrl(String host, int port, String user, String password, String database,
-    SslMode sslMode, String sslRootCert, SslNegotiation sslNegotiation, ChannelBindingMode channelBinding) {
+    SslMode sslMode, String sslRootCert, SslNegotiation sslNegotiation, ChannelBindingMode channelBinding,
+    String sslCert, String sslKey) {
 
   /** How Outpost secures its connections to the origin (libpq's sslmode). */
   public enum SslMode {
@@ -74,7 +77,8 @@ public record OriginUrl(String host, int port, String user, String password, Str
   /** An origin reached with the usual TLS negotiation (an SSLRequest first) and channel binding when offered. */
   public OriginUrl(String host, int port, String user, String password, String database, SslMode sslMode,
       String sslRootCert) {
-    this(host, port, user, password, database, sslMode, sslRootCert, SslNegotiation.POSTGRES, ChannelBindingMode.PREFER);
+    this(host, port, user, password, database, sslMode, sslRootCert, SslNegotiation.POSTGRES, ChannelBindingMode.PREFER,
+        null, null);
   }
 
   public OriginUrl {
@@ -92,6 +96,13 @@ public record OriginUrl(String host, int port, String user, String password, Str
       // as libpq: falling back to plaintext would cost the round trip that direct saves
       throw new IllegalArgumentException("sslnegotiation=direct needs sslmode=require, verify-ca or verify-full (it is "
           + sslMode.name().toLowerCase(Locale.ROOT) + ")");
+    }
+    if ((sslCert == null) != (sslKey == null)) {
+      throw new IllegalArgumentException("sslcert and sslkey go together: give both (the client certificate and "
+          + "its key) or neither");
+    }
+    if (sslCert != null && sslMode == SslMode.DISABLE) {
+      throw new IllegalArgumentException("sslcert needs TLS to the origin: set sslmode=require, verify-ca or verify-full");
     }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("invalid origin port " + port);
@@ -183,12 +194,13 @@ public record OriginUrl(String host, int port, String user, String password, Str
     SslMode mode = SslMode.parse(params.getOrDefault("sslmode", "disable"));
     SslNegotiation negotiation = SslNegotiation.parse(params.getOrDefault("sslnegotiation", "postgres"));
     ChannelBindingMode binding = ChannelBindingMode.parse(params.getOrDefault("channel_binding", "prefer"));
-    return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"), negotiation, binding);
+    return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"), negotiation, binding,
+        params.get("sslcert"), params.get("sslkey"));
   }
 
   /** The libpq parameters the node reads from the URL's query. */
   private static final Set<String> READ = Set.of("user", "password", "dbname", "host", "port", "sslmode",
-      "sslrootcert", "sslnegotiation", "channel_binding");
+      "sslrootcert", "sslnegotiation", "channel_binding", "sslcert", "sslkey");
   /**
    * libpq parameters accepted and not read: the node's own settings take their place
    * (connect-timeout, origin-keepalive, origin-tcp-user-timeout) or they only label connections.
@@ -208,8 +220,9 @@ public record OriginUrl(String host, int port, String user, String password, Str
       String why = switch (name) {
         case "options" -> "session settings for the pooled connections belong on the role or database instead "
             + "(ALTER ROLE … SET name = value), where every origin connection gets them";
-        case "sslcert", "sslkey", "sslpassword", "sslcertmode" ->
-            "client certificates towards the origin are not supported; log in with a password";
+        case "sslpassword" -> "encrypted keys are not supported: give sslkey an unencrypted PKCS#8 key "
+            + "(openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8) readable only by the node's user";
+        case "sslcertmode" -> "the node sends its client certificate whenever sslcert is given";
         case "target_session_attrs", "load_balance_hosts" ->
             "a node connects to one origin host; point it at the primary (or at a proxy in front of the hosts)";
         default -> "Outpost reads " + String.join(", ", new java.util.TreeSet<>(READ))
@@ -254,17 +267,20 @@ public record OriginUrl(String host, int port, String user, String password, Str
 
   /** The same origin as another role. */
   public OriginUrl withCredentials(String otherUser, String otherPassword) {
-    return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation, channelBinding);
+    return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
+        sslCert, sslKey);
   }
 
   /** The same origin with another database. */
   public OriginUrl withDatabase(String db) {
-    return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert, sslNegotiation, channelBinding);
+    return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert, sslNegotiation, channelBinding,
+        sslCert, sslKey);
   }
 
   /** The same origin with a CA file for verifying its certificate. */
   public OriginUrl withSslRootCert(String caFile) {
-    return new OriginUrl(host, port, user, password, database, sslMode, caFile, sslNegotiation, channelBinding);
+    return new OriginUrl(host, port, user, password, database, sslMode, caFile, sslNegotiation, channelBinding,
+        sslCert, sslKey);
   }
 
   /** host:port, for messages. */
@@ -279,6 +295,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
         + (sslRootCert == null ? "" : "&sslrootcert=" + sslRootCert)
         + (sslNegotiation == SslNegotiation.DIRECT ? "&sslnegotiation=direct" : "")
         + (channelBinding == ChannelBindingMode.PREFER ? ""
-            : "&channel_binding=" + channelBinding.name().toLowerCase(Locale.ROOT));
+            : "&channel_binding=" + channelBinding.name().toLowerCase(Locale.ROOT))
+        + (sslCert == null ? "" : "&sslcert=" + sslCert + "&sslkey=" + sslKey);
   }
 }

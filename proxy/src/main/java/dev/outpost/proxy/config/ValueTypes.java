@@ -250,6 +250,27 @@ final class ValueTypes {
     };
   }
 
+  /**
+   * Why the PEM private key in {@code key} is not an unencrypted PKCS#8 key (the only form both the
+   * node and pgjdbc read), or null when it is. Only the BEGIN lines are looked at; the key goes nowhere.
+   */
+  static String pemKeyProblem(Path key) {
+    String text;
+    try {
+      text = Files.readString(key, StandardCharsets.US_ASCII);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "could not be read: " + e.getMessage();
+    }
+    if (text.contains("-----BEGIN PRIVATE KEY-----")) {
+      return null;
+    } else if (text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED")) {
+      return "is encrypted";
+    } else if (text.contains("-----BEGIN RSA PRIVATE KEY-----") || text.contains("-----BEGIN EC PRIVATE KEY-----")) {
+      return "is a PKCS#1 or SEC1 key";
+    }
+    return "holds no private key";
+  }
+
   static Path readableFile(String text, Path baseDir, boolean pem) {
     Path path;
     try {

@@ -84,7 +84,8 @@ public final class NodeChangeFeed implements AutoCloseable {
   public static ConnectionInfo connectionInfo(OriginUrl o) {
     ConnectionInfo.SslMode mode = ConnectionInfo.SslMode.valueOf(o.sslMode().name());
     return new ConnectionInfo(o.host(), o.port(), o.database(), o.user(), o.password(), mode, o.sslRootCert(),
-        o.sslNegotiation() == OriginUrl.SslNegotiation.DIRECT, o.channelBinding().name().toLowerCase(Locale.ROOT));
+        o.sslNegotiation() == OriginUrl.SslNegotiation.DIRECT, o.channelBinding().name().toLowerCase(Locale.ROOT),
+        o.sslCert(), o.sslKey());
   }
 
   /** Starts consuming (idempotent). */

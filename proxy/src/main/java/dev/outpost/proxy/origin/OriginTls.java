@@ -17,7 +17,8 @@ import javax.net.ssl.SSLParameters;
 /**
  * TLS towards the origin, following libpq's sslmode: {@code require} encrypts without checking the
  * certificate, {@code verify-ca} checks it against the CA file, {@code verify-full} also checks
- * that it names the origin host. With {@code sslnegotiation=direct} the handshake starts at once,
+ * that it names the origin host; with {@code sslcert} and {@code sslkey} the node presents a client
+ * certificate when the origin asks for one. With {@code sslnegotiation=direct} the handshake starts at once,
  * without an SSLRequest, and must agree on the ALPN protocol {@code postgresql} (Postgres 17).
  */
 final class OriginTls {
@@ -45,6 +46,14 @@ final class OriginTls {
         b.trustManager(new File(origin.sslRootCert()));
       } else {
         b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+      }
+      if (origin.sslCert() != null) {
+        try {
+          b.keyManager(new File(origin.sslCert()), new File(origin.sslKey()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("could not load the client certificate (sslcert=" + origin.sslCert()
+              + ", sslkey=" + origin.sslKey() + "): " + e.getMessage(), e);
+        }
       }
       if (origin.sslNegotiation() == SslNegotiation.DIRECT) {
         b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,

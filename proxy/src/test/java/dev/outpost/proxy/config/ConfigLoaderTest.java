@@ -252,6 +252,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void load_originClientCertificate_needsReadableFilesAndAnUnencryptedPkcs8Key() throws IOException {
+    Path cert = pem("client.pem");
+    Path key = dir.resolve("client.key");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n");
+    ProxyConfig ok = ConfigLoader.load(null, Map.of(),
+        Map.of("origin", ORIGIN + "?sslmode=require&sslcert=" + cert + "&sslkey=" + key));
+    assertThat(ok.origin().sslCert()).isEqualTo(cert.toString());
+    assertThat(ok.origin().sslKey()).isEqualTo(key.toString());
+
+    Path pkcs1 = dir.resolve("client-rsa.key");
+    Files.writeString(pkcs1, "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(),
+        Map.of("origin", ORIGIN + "?sslmode=require&sslcert=" + cert + "&sslkey=" + pkcs1)))).containsExactly(
+        "origin: \"sslkey=" + pkcs1 + "\" is a PKCS#1 or SEC1 key (allowed: an unencrypted PKCS#8 key "
+            + "(-----BEGIN PRIVATE KEY-----): openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8)");
+    Path missing = dir.resolve("nowhere.pem");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(),
+        Map.of("origin", ORIGIN + "?sslmode=require&sslcert=" + missing + "&sslkey=" + key)))).containsExactly(
+        "origin: \"sslcert=" + missing + "\" is not an existing file (allowed: a readable PEM file)");
+  }
+
+  @Test
   void load_clusterKeysWithoutRegion_areRejected() {
     assertThat(problems(() -> ConfigLoader.load(null, Map.of("OUTPOST_ORIGIN", ORIGIN),
         Map.of("cluster-peers", "10.0.0.1:7800")))).containsExactly(

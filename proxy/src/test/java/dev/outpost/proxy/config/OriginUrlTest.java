@@ -69,8 +69,8 @@ class OriginUrlTest {
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app:pw@db/shop?options=-c%20search_path%3Dapp"))
         .hasMessageStartingWith("invalid origin URL: parameter options is not supported: session settings")
         .hasMessageContaining("ALTER ROLE");
-    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?sslmode=require&sslkey=/k.pem&sslcert=/c.pem"))
-        .hasMessageContaining("client certificates towards the origin are not supported");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?sslmode=require&sslcert=/c.pem&sslkey=/k.pem"
+        + "&sslpassword=x")).hasMessageContaining("encrypted keys are not supported");
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?target_session_attrs=read-write"))
         .hasMessageContaining("connects to one origin host");
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app:s3cret@db/shop?sslmode=require&sslpasword=s3cret"))
@@ -91,5 +91,18 @@ class OriginUrlTest {
     assertThat(OriginUrl.parse("postgresql://app@db:6543/shop?port=6543").port()).isEqualTo(6543);
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db:6543/shop?port=5432"))
         .hasMessage("invalid origin URL: the port is given twice, differently");
+  }
+
+  @Test
+  void clientCertificate_needsItsKey_andTls_andIsKeptThroughCopies() {
+    OriginUrl u = OriginUrl.parse("postgresql://app@db/shop?sslmode=verify-full&sslrootcert=/ca.pem"
+        + "&sslcert=/etc/outpost/client.pem&sslkey=/etc/outpost/client.key");
+    assertThat(u.sslCert()).isEqualTo("/etc/outpost/client.pem");
+    assertThat(u.withDatabase("other").sslKey()).isEqualTo("/etc/outpost/client.key");
+    assertThat(u.toString()).endsWith("&sslcert=/etc/outpost/client.pem&sslkey=/etc/outpost/client.key");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?sslmode=require&sslcert=/c.pem"))
+        .hasMessageContaining("sslcert and sslkey go together");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?sslcert=/c.pem&sslkey=/k.pem"))
+        .hasMessageContaining("sslcert needs TLS");
   }
 }
