@@ -127,7 +127,11 @@ public final class ConfigLoader {
     if (sources.get("origin") == ConfigSource.DEFAULT) {
       p.add("origin: missing (set origin in the config file, " + ConfigKey.envName("origin") + " or --origin)");
     } else if (values.get("origin") instanceof OriginUrl o) {
-      checkUrlFiles(p, o, !values.containsKey("origin-ssl-root-cert"), parsed, sources.get("origin"), cwd);
+      OriginUrl resolved = checkUrlFiles(p, o, !values.containsKey("origin-ssl-root-cert"), parsed,
+          sources.get("origin"), cwd);
+      if (resolved != null) {
+        b.origin(resolved);
+      }
     }
     if (values.get("region") == null) {
       for (String name : CLUSTER_ONLY) {
@@ -157,22 +161,34 @@ public final class ConfigLoader {
     throw new ConfigException(dedupe(p.list()));
   }
 
-  /** The files the origin URL names: readable PEM, and a client key in the one form every reader takes. */
-  private void checkUrlFiles(Problems p, OriginUrl o, boolean rootCertFromUrl, ConfigFile parsed, ConfigSource source,
-      Path cwd) {
+  /**
+   * The files the origin URL names: readable PEM, and a client key in the one form every reader
+   * takes. Returns the URL with those files as absolute paths (a relative one is beside the config
+   * file when the URL is written there, else in the current directory, and is opened there however
+   * the node is started), or null when one is unusable.
+   */
+  private OriginUrl checkUrlFiles(Problems p, OriginUrl o, boolean rootCertFromUrl, ConfigFile parsed,
+      ConfigSource source, Path cwd) {
     Path base = source == ConfigSource.FILE && parsed != null ? parsed.baseDir() : cwd;
+    OriginUrl resolved = o;
+    boolean usable = true;
     if (rootCertFromUrl && o.sslRootCert() != null) {
-      checkUrlFile(p, "sslrootcert", o.sslRootCert(), base, "a readable PEM file");
+      Path ca = checkUrlFile(p, "sslrootcert", o.sslRootCert(), base, "a readable PEM file");
+      usable = ca != null;
+      resolved = ca == null ? resolved : resolved.withSslRootCert(ca.toString());
     }
     if (o.sslCert() != null) {
-      checkUrlFile(p, "sslcert", o.sslCert(), base, "a readable PEM file");
+      Path cert = checkUrlFile(p, "sslcert", o.sslCert(), base, "a readable PEM file");
       Path key = checkUrlFile(p, "sslkey", o.sslKey(), base, "a readable PEM file");
       String form = key == null ? null : ValueTypes.pemKeyProblem(key);
       if (form != null) {
         p.add(Problems.bad("origin", "sslkey=" + o.sslKey(), form,
             "an unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----): openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8"));
       }
+      usable &= cert != null && key != null && form == null;
+      resolved = cert == null || key == null ? resolved : resolved.withClientCertificate(cert.toString(), key.toString());
     }
+    return usable ? resolved : null;
   }
 
   private static Path checkUrlFile(Problems p, String name, String file, Path base, String allowed) {

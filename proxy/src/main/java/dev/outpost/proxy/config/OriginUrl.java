@@ -283,6 +283,12 @@ public record OriginUrl(String host, int port, String user, String password, Str
         sslCert, sslKey);
   }
 
+  /** The same origin with a client certificate and its key. */
+  public OriginUrl withClientCertificate(String cert, String key) {
+    return new OriginUrl(host, port, user, password, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
+        cert, key);
+  }
+
   /** host:port, for messages. */
   public String address() {
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;

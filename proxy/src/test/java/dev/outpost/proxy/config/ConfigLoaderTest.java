@@ -274,6 +274,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void load_originUrlFilesGivenRelative_areFoundBesideTheConfigFile_whereverTheNodeRuns() throws IOException {
+    pem("ca.pem");
+    pem("client.pem");
+    Files.writeString(dir.resolve("client.key"), "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n");
+    Path f = file("origin: " + ORIGIN + "?sslmode=verify-full&sslrootcert=ca.pem&sslcert=client.pem&sslkey=client.key\n");
+    OriginUrl o = ConfigLoader.load(f, Map.of(), Map.of()).origin();
+    // checked beside the file, so opened there too: not relative to the directory the node started in
+    assertThat(o.sslRootCert()).isEqualTo(dir.resolve("ca.pem").toString());
+    assertThat(o.sslCert()).isEqualTo(dir.resolve("client.pem").toString());
+    assertThat(o.sslKey()).isEqualTo(dir.resolve("client.key").toString());
+  }
+
+  @Test
   void load_clusterKeysWithoutRegion_areRejected() {
     assertThat(problems(() -> ConfigLoader.load(null, Map.of("OUTPOST_ORIGIN", ORIGIN),
         Map.of("cluster-peers", "10.0.0.1:7800")))).containsExactly(
