@@ -127,8 +127,7 @@ public final class ConfigLoader {
     if (sources.get("origin") == ConfigSource.DEFAULT) {
       p.add("origin: missing (set origin in the config file, " + ConfigKey.envName("origin") + " or --origin)");
     } else if (values.get("origin") instanceof OriginUrl o) {
-      OriginUrl resolved = checkUrlFiles(p, o, !values.containsKey("origin-ssl-root-cert"), parsed,
-          sources.get("origin"), cwd);
+      OriginUrl resolved = checkUrlFiles(p, o, parsed, sources.get("origin"), cwd);
       if (resolved != null) {
         b.origin(resolved);
       }
@@ -167,12 +166,12 @@ public final class ConfigLoader {
    * file when the URL is written there, else in the current directory, and is opened there however
    * the node is started), or null when one is unusable.
    */
-  private OriginUrl checkUrlFiles(Problems p, OriginUrl o, boolean rootCertFromUrl, ConfigFile parsed,
-      ConfigSource source, Path cwd) {
+  private OriginUrl checkUrlFiles(Problems p, OriginUrl o, ConfigFile parsed, ConfigSource source, Path cwd) {
     Path base = source == ConfigSource.FILE && parsed != null ? parsed.baseDir() : cwd;
     OriginUrl resolved = o;
     boolean usable = true;
-    if (rootCertFromUrl && o.sslRootCert() != null) {
+    // resolved even when origin-ssl-root-cert is set too, so that the two compare as files
+    if (o.sslRootCert() != null) {
       Path ca = checkUrlFile(p, "sslrootcert", o.sslRootCert(), base, "a readable PEM file");
       usable = ca != null;
       resolved = ca == null ? resolved : resolved.withSslRootCert(ca.toString());

@@ -284,6 +284,11 @@ class ConfigLoaderTest {
     assertThat(o.sslRootCert()).isEqualTo(dir.resolve("ca.pem").toString());
     assertThat(o.sslCert()).isEqualTo(dir.resolve("client.pem").toString());
     assertThat(o.sslKey()).isEqualTo(dir.resolve("client.key").toString());
+
+    // the same CA named relative in the URL and by the key: one file, not two that differ
+    Path both = file("origin: " + ORIGIN + "?sslmode=verify-full&sslrootcert=ca.pem\norigin-ssl-root-cert: ca.pem\n");
+    assertThat(ConfigLoader.load(both, Map.of(), Map.of()).origin().sslRootCert())
+        .isEqualTo(dir.resolve("ca.pem").toString());
   }
 
   @Test
