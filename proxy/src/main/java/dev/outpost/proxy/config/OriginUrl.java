@@ -26,12 +26,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
     DISABLE, PREFER, REQUIRE, VERIFY_CA, VERIFY_FULL;
 
     public static SslMode parse(String text) {
-      try {
-        return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("invalid sslmode '" + text
-            + "': allowed are disable, prefer, require, verify-ca, verify-full");
-      }
+      return libpqWord(SslMode.class, "sslmode", text);
     }
 
     public boolean verifiesCertificate() {
@@ -48,11 +43,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
     POSTGRES, DIRECT;
 
     public static SslNegotiation parse(String text) {
-      try {
-        return valueOf(text.trim().toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("invalid sslnegotiation '" + text + "': allowed are postgres, direct");
-      }
+      return libpqWord(SslNegotiation.class, "sslnegotiation", text);
     }
   }
 
@@ -66,11 +57,20 @@ public record OriginUrl(String host, int port, String user, String password, Str
     DISABLE, PREFER, REQUIRE;
 
     public static ChannelBindingMode parse(String text) {
-      try {
-        return valueOf(text.trim().toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("invalid channel_binding '" + text + "': allowed are disable, prefer, require");
+      return libpqWord(ChannelBindingMode.class, "channel_binding", text);
+    }
+  }
+
+  /** The constant of {@code type} a libpq parameter value names ({@code verify-full} → VERIFY_FULL). */
+  private static <E extends Enum<E>> E libpqWord(Class<E> type, String parameter, String text) {
+    try {
+      return Enum.valueOf(type, text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      StringBuilder allowed = new StringBuilder();
+      for (E c : type.getEnumConstants()) {
+        allowed.append(allowed.length() == 0 ? "" : ", ").append(c.name().toLowerCase(Locale.ROOT).replace('_', '-'));
       }
+      throw new IllegalArgumentException("invalid " + parameter + " '" + text + "': allowed are " + allowed);
     }
   }
 

@@ -330,15 +330,7 @@ public final class OriginConnector {
                   byte answer = in.readByte();
                   ctx.pipeline().remove(this);
                   if (answer == 'S') {
-                    SslHandler ssl = tls.newHandler(ctx.alloc());
-                    ctx.pipeline().addFirst(ssl);
-                    ssl.handshakeFuture().addListener(h -> {
-                      if (h.isSuccess()) {
-                        sendCancel(ctx.channel(), request);
-                      } else {
-                        ctx.close();
-                      }
-                    });
+                    sendCancelInTls(ctx.channel(), tls, request);
                   } else {
                     sendCancel(ctx.channel(), request);
                   }
@@ -364,20 +356,25 @@ public final class OriginConnector {
       if (tls == null) {
         sendCancel(ch, request);
       } else if (tls.direct()) {
-        SslHandler ssl = tls.newHandler(ch.alloc());
-        ch.pipeline().addFirst(ssl);
-        ssl.handshakeFuture().addListener(h -> {
-          if (h.isSuccess()) {
-            sendCancel(ch, request);
-          } else {
-            ch.close();
-          }
-        });
+        sendCancelInTls(ch, tls, request);
       } else {
         ch.writeAndFlush(SslRequest.INSTANCE.encode(ch.alloc()));
       }
     });
     return landed;
+  }
+
+  /** Starts TLS on a cancel connection and sends the CancelRequest inside it (a failed handshake closes it). */
+  private static void sendCancelInTls(Channel ch, OriginTls tls, CancelRequest request) {
+    SslHandler ssl = tls.newHandler(ch.alloc());
+    ch.pipeline().addFirst(ssl);
+    ssl.handshakeFuture().addListener(h -> {
+      if (h.isSuccess()) {
+        sendCancel(ch, request);
+      } else {
+        ch.close();
+      }
+    });
   }
 
   /** Writes the CancelRequest and waits for the origin to close the connection (a failed write closes it). */

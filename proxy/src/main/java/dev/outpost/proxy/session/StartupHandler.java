@@ -311,9 +311,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
       } else if (saslStep == 0) {
         saslStep = 1;
         SaslInitialResponse first = SaslInitialResponse.decode(frame.body());
-        if (!scram.mechanisms().contains(first.mechanism()) || first.data() == null) {
-          throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION,
-              "client selected an invalid SASL authentication mechanism");
+        if (first.data() == null) {
+          throw PgWireException.fatal(Sqlstate.PROTOCOL_VIOLATION, "SASLInitialResponse without a client-first message");
         }
         byte[] serverFirst = scram.clientFirst(first.mechanism(), first.data());
         ctx.writeAndFlush(encode(ctx, new Authentication.SaslContinue(serverFirst)));
