@@ -17,9 +17,11 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -152,6 +154,81 @@ class AdminConsoleIT {
       assertThat(held.get(20, TimeUnit.SECONDS)).isEqualTo("two");
       assertThat(Sql.sqlstateOf(() -> Sql.exec(admin, "SHOW NONSENSE"))).isEqualTo("42601");
     }
+  }
+
+  /**
+   * RECONNECT after {@code ALTER DATABASE … SET}: the idle origin connections are closed at once,
+   * the one running a client's transaction serves it to its end and is closed then, and the
+   * backends that serve from then on — and the parameters new clients are told — carry the new
+   * defaults.
+   */
+  @Test
+  void reconnect_replacesIdleConnectionsNow_andABusyOneWhenItsTransactionEnds() throws Exception {
+    try (Connection inTxn = node.connect(); Connection other = node.connect(); Connection admin = admin();
+        Connection su = origin.superConnection(db)) {
+      String pid = "SELECT pg_backend_pid()::text";
+      Set<String> before = new HashSet<>();
+      inTxn.setAutoCommit(false);
+      String busy = Sql.value(inTxn, pid); // held by the open transaction
+      before.add(busy);
+      before.add(Sql.value(other, pid)); // another backend, which goes back to the pool idle
+      before.addAll(poolBackends(su));
+      try {
+        Sql.exec(su, "ALTER DATABASE " + db + " SET lock_timeout = '4321ms'",
+            "ALTER DATABASE " + db + " SET timezone = 'Asia/Kathmandu'");
+
+        List<Map<String, String>> done = rows(admin, "RECONNECT " + db);
+        assertThat(done).singleElement().satisfies(r -> {
+          assertThat(r.get("pool")).isEqualTo(TestOrigin.APP_USER + "@" + db);
+          assertThat(Integer.parseInt(r.get("closed_idle"))).isPositive();
+          assertThat(Integer.parseInt(r.get("close_when_free"))).isPositive();
+        });
+        assertThat(rows(admin, "SHOW SERVERS")).filteredOn(r -> busy.equals(r.get("backend_pid")))
+            .singleElement().satisfies(r -> assertThat(r.get("close_when_free")).isEqualTo("yes"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+            assertThat(poolBackends(su)).filteredOn(before::contains).containsExactly(busy)); // idle ones gone
+
+        // the transaction goes on undisturbed on its backend
+        assertThat(Sql.value(inTxn, pid)).isEqualTo(busy);
+        assertThat(Sql.value(inTxn, "SHOW lock_timeout")).isEqualTo("0");
+        inTxn.commit();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+            assertThat(poolBackends(su)).doesNotContain(busy));
+
+        // from now on only new backends, with the database's new defaults
+        for (Connection c : List.of(other, inTxn)) {
+          assertThat(Sql.value(c, pid)).isNotIn(before);
+          assertThat(Sql.value(c, "SHOW lock_timeout")).isEqualTo("4321ms");
+        }
+        inTxn.commit();
+        try (RawClient raw = new RawClient(node.port())) {
+          Map<String, String> told = new LinkedHashMap<>();
+          for (RawClient.Message m : raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db)) {
+            if (m.type() == 'S') {
+              String[] kv = new String(m.body(), java.nio.charset.StandardCharsets.UTF_8).split("\0");
+              told.put(kv[0], kv.length > 1 ? kv[1] : "");
+            }
+          }
+          assertThat(told).containsEntry("TimeZone", "Asia/Kathmandu");
+        }
+        assertThat(Sql.sqlstateOf(() -> Sql.exec(admin, "RECONNECT no_such_database"))).isEqualTo("3D000");
+      } finally {
+        Sql.exec(su, "ALTER DATABASE " + db + " RESET lock_timeout", "ALTER DATABASE " + db + " RESET timezone");
+      }
+    }
+  }
+
+  /** The origin backends of the node's pool for the test database (not the catalog's). */
+  private static List<String> poolBackends(Connection su) throws Exception {
+    List<String> pids = new ArrayList<>();
+    try (Statement s = su.createStatement(); ResultSet rs = s.executeQuery("SELECT pid::text FROM pg_stat_activity"
+        + " WHERE datname = '" + db + "' AND usename = '" + TestOrigin.APP_USER + "'"
+        + " AND application_name <> 'outpost-catalog' AND pid <> pg_backend_pid()")) {
+      while (rs.next()) {
+        pids.add(rs.getString(1));
+      }
+    }
+    return pids;
   }
 
   @Test

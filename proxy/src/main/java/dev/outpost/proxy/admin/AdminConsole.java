@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * <pre>
  * SHOW POOLS | CLIENTS | SERVERS | STATS | CACHE | CLUSTER | CONFIG | CHANGE FEED | HELP
  * INVALIDATE TABLE name [IN DATABASE db]      INVALIDATE ALL [IN DATABASE db]
- * RELOAD      PAUSE      RESUME
+ * RELOAD      PAUSE      RESUME      RECONNECT [db]
  * </pre>
  *
  * The numbers are the ones {@code /metrics} exposes (both read the same meters).
@@ -42,6 +42,8 @@ public final class AdminConsole {
       Pattern.CASE_INSENSITIVE);
   private static final Pattern INVALIDATE_ALL = Pattern.compile(
       "invalidate\\s+all(?:\\s+in\\s+database\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern RECONNECT = Pattern.compile("reconnect(?:\\s+(\"[^\"]+\"|[\\w$]+))?",
+      Pattern.CASE_INSENSITIVE);
 
   private final OutpostNode node;
 
@@ -107,6 +109,10 @@ public final class AdminConsole {
       }
       return AdminResult.command("INVALIDATE");
     }
+    Matcher r = RECONNECT.matcher(c);
+    if (r.matches()) {
+      return reconnect(r.group(1) == null ? null : unquote(r.group(1)));
+    }
     throw new PgWireException(Sqlstate.SYNTAX_ERROR, "unknown admin command: " + truncate(c), null,
         "try SHOW HELP", false);
   }
@@ -131,6 +137,32 @@ public final class AdminConsole {
       }
     }
     return dbs;
+  }
+
+  /**
+   * RECONNECT: every origin connection of the database's pools (all pools when null) is replaced —
+   * idle ones now, busy ones when their transaction or session gives them back — and so are the
+   * catalog's connections. One row per pool.
+   */
+  private AdminResult reconnect(String database) {
+    List<OriginPool> pools = new ArrayList<>();
+    for (OriginPool p : sorted(node.pools())) {
+      if (database == null || p.target().database().equals(database)) {
+        pools.add(p);
+      }
+    }
+    if (database != null && pools.isEmpty()) {
+      throw new PgWireException(Sqlstate.INVALID_CATALOG_NAME, "no pool for database \"" + database
+          + "\": nothing to reconnect", null, "SHOW POOLS lists the pools (a pool opens with its first client)",
+          false);
+    }
+    AdminResult.Builder r = AdminResult.builder("RECONNECT", "pool", "closed_idle", "close_when_free");
+    for (OriginPool p : pools) {
+      OriginPool.Reconnect done = p.reconnect();
+      r.row(done.pool(), done.closedIdle(), done.inUse() + done.loggingIn());
+    }
+    node.cacheService().reconnectCatalog(database);
+    return r.build();
   }
 
   private AdminResult pools() {
@@ -165,7 +197,7 @@ public final class AdminConsole {
 
   private AdminResult servers() {
     AdminResult.Builder r = AdminResult.builder("SHOW", "id", "pool", "backend_pid", "state", "client_id",
-        "age_seconds", "prepared_statements");
+        "age_seconds", "prepared_statements", "close_when_free");
     for (OriginPool p : sorted(node.pools())) {
       List<OriginConnection> conns = p.connections();
       conns.sort(java.util.Comparator.comparingLong(OriginConnection::id));
@@ -173,7 +205,7 @@ public final class AdminConsole {
         Object holder = c.holder();
         r.row(c.id(), p.name(), c.backendKey().processId(), c.state(),
             holder instanceof ClientSession s ? Integer.toString(s.id()) : null, c.ageSeconds(),
-            c.serverState().preparedCount());
+            c.serverState().preparedCount(), p.closeWhenFree(c) ? "yes" : "no");
       }
     }
     return r.build();
@@ -262,6 +294,7 @@ public final class AdminConsole {
     commands.put("RELOAD", "re-read the configuration");
     commands.put("PAUSE", "hold new requests that need the origin");
     commands.put("RESUME", "let held requests go on");
+    commands.put("RECONNECT [db]", "replace the origin connections: idle ones now, busy ones when free");
     AdminResult.Builder r = AdminResult.builder("SHOW", "command", "what it does");
     commands.forEach((k, v) -> r.row(k, v));
     return r.build();

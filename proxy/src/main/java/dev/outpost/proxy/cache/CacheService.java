@@ -84,6 +84,11 @@ public final class CacheService implements AutoCloseable {
     return catalog.changes();
   }
 
+  /** Replaces the catalog's origin connections to {@code database}, or to all when null (RECONNECT). */
+  public void reconnectCatalog(String database) {
+    catalog.reconnect(database);
+  }
+
   /** Replaces the policy (reload). */
   public void policy(CachePolicy p) {
     this.policy = p;

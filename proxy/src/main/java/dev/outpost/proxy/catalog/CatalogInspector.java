@@ -72,7 +72,7 @@ public final class CatalogInspector implements AutoCloseable {
   private final long ttlNanos;
   private final LongSupplier clock;
   private final ExecutorService executor;
-  private final Map<String, HikariDataSource> dataSources = new ConcurrentHashMap<>();
+  private final Map<Login, HikariDataSource> dataSources = new ConcurrentHashMap<>();
   private final Map<Object, Memo<?>> memo = new ConcurrentHashMap<>();
   /** The implicit-code facts last logged per database: the log says it once, not every TTL. */
   private final Map<String, ImplicitCodeFacts> reportedImplicitCode = new ConcurrentHashMap<>();
@@ -679,7 +679,8 @@ public final class CatalogInspector implements AutoCloseable {
     if (closed) {
       throw new SQLException("the node is shutting down");
     }
-    HikariDataSource ds = dataSources.computeIfAbsent(login.user() + "@" + login.database(), k -> dataSource(login));
+    HikariDataSource ds = dataSources.computeIfAbsent(new Login(login.user(), null, login.database()),
+        k -> dataSource(login));
     if (!Objects.equals(ds.getPassword(), login.password())) {
       // the role's password was rotated (RELOAD, or a passthrough login with a new one): new
       // connections log in with it; the open ones stay, as the origin lets them
@@ -726,6 +727,22 @@ public final class CatalogInspector implements AutoCloseable {
         + " pg_catalog.set_config('statement_timeout', '" + STATEMENT_TIMEOUT_MS + "ms', false)");
     hc.setPoolName("outpost-catalog-" + login.database());
     return new HikariDataSource(hc);
+  }
+
+  /**
+   * Replaces the catalog's connections to {@code database} (to every database when null), for the
+   * admin console's RECONNECT: idle ones close now, one running a lookup when the lookup ends; the
+   * next lookups open new ones. What the catalog has learned stays.
+   */
+  public void reconnect(String database) {
+    dataSources.forEach((login, ds) -> {
+      if (database == null || database.equals(login.database())) {
+        var pool = ds.getHikariPoolMXBean();
+        if (pool != null) {
+          pool.softEvictConnections();
+        }
+      }
+    });
   }
 
   @Override

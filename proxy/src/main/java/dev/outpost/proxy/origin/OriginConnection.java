@@ -54,6 +54,8 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private final WriteCoalescer out;
   private final long createdNanos = System.nanoTime();
   private volatile long lastReleasedNanos = System.nanoTime();
+  /** The pool's RECONNECT count when this connection's connect started (see OriginPool#reconnect). */
+  private volatile long generation;
   private volatile OriginListener listener;
   private volatile boolean broken;
   /** A message arrived while no session was bound and was logged (once per connection). */
@@ -127,6 +129,14 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   long createdNanos() {
     return createdNanos;
+  }
+
+  long generation() {
+    return generation;
+  }
+
+  void generation(long g) {
+    generation = g;
   }
 
   long lastReleasedNanos() {

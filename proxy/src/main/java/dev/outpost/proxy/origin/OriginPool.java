@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  *       backoff. With none, nothing would come back, so the waiters fail at once with the origin's
  *       refusal.
  *   <li>A broken connection is never reused; one past its lifetime is closed when it comes back.
+ *   <li>{@link #reconnect()} (the admin console's {@code RECONNECT}) closes the idle connections at
+ *       once and every other connection opened before it when it comes back: running transactions
+ *       and sessions finish on the backend they started on, and the next ones get fresh backends.
  * </ul>
  *
  * <p>Thread-safe: sessions on every event loop acquire and release concurrently.
@@ -84,6 +87,11 @@ public final class OriginPool {
   private volatile String lastRefusalCode;
   private volatile String lastError;
   private volatile Map<String, String> serverParameters;
+  /**
+   * Counts {@link #reconnect()}s; a connection remembers the value when its connect started, and
+   * one with a smaller value is closed instead of being used again. Written under {@link #lock}.
+   */
+  private volatile long generation;
   private final LongAdder acquisitions = new LongAdder();
   private final LongAdder waits = new LongAdder();
   private final LongAdder connectFailures = new LongAdder();
@@ -230,7 +238,7 @@ public final class OriginPool {
     }
     c.markReleased();
     PoolSettings s = settings;
-    boolean expired = s.maxLifetime().toNanos() > 0 && System.nanoTime() - c.createdNanos() > s.maxLifetime().toNanos();
+    boolean expired = closeWhenFree(c, s, System.nanoTime());
     boolean tooMany;
     lock.lock();
     try {
@@ -238,7 +246,7 @@ public final class OriginPool {
     } finally {
       lock.unlock();
     }
-    if (!reusable || c.isBroken() || expired || tooMany || closed) {
+    if (!reusable || expired || tooMany || closed) {
       discard(c);
       serveWaiters();
       return;
@@ -295,6 +303,12 @@ public final class OriginPool {
   }
 
   private void returnIdle(OriginConnection c) {
+    if (closeWhenFree(c, settings, System.nanoTime())) {
+      // opened before a RECONNECT that came while it was logging in or being reset
+      discard(c);
+      serveWaiters();
+      return;
+    }
     PoolWaiter w;
     lock.lock();
     try {
@@ -318,12 +332,12 @@ public final class OriginPool {
   }
 
   private OriginConnection takeIdle(EventLoop preferred) {
-    long lifetime = settings.maxLifetime().toNanos();
+    PoolSettings s = settings;
     long now = System.nanoTime();
     OriginConnection sameLoop = null;
     for (Iterator<OriginConnection> it = idle.iterator(); it.hasNext(); ) {
       OriginConnection c = it.next();
-      if (c.isBroken() || (lifetime > 0 && now - c.createdNanos() > lifetime)) {
+      if (closeWhenFree(c, s, now)) {
         it.remove();
         all.remove(c);
         c.close();
@@ -352,10 +366,12 @@ public final class OriginPool {
       return;
     }
     connecting++;
+    long openedIn = generation;
     Future<OriginConnection> f = connector.connect(loop, target, this,
         settings.preparedStatementsPerConnection(), Map.of());
     f.addListener(done -> {
       if (done.isSuccess()) {
+        f.getNow().generation(openedIn);
         onConnected(f.getNow());
       } else {
         onConnectFailed(done.cause());
@@ -376,7 +392,7 @@ public final class OriginPool {
       lastRefusal = null;
       lastRefusalCode = null;
       lastError = null;
-      if (serverParameters == null) {
+      if (serverParameters == null && c.generation() == generation) {
         serverParameters = c.serverParameters();
       }
       if (closed) {
@@ -569,6 +585,57 @@ public final class OriginPool {
   }
 
   /**
+   * Whether {@code c}, once free, is closed rather than used again: it broke, outlived
+   * {@code max-lifetime}, or was opened before the last {@link #reconnect()}.
+   */
+  private boolean closeWhenFree(OriginConnection c, PoolSettings s, long now) {
+    long lifetime = s.maxLifetime().toNanos();
+    return c.isBroken() || (lifetime > 0 && now - c.createdNanos() > lifetime) || c.generation() < generation;
+  }
+
+  /** {@link #closeWhenFree} now, for SHOW SERVERS. */
+  public boolean closeWhenFree(OriginConnection c) {
+    return closeWhenFree(c, settings, System.nanoTime());
+  }
+
+  /**
+   * Replaces every origin connection of the pool (the admin console's {@code RECONNECT}): idle
+   * ones are closed now; one in use — a transaction, a session in session pooling, a reset — goes
+   * on undisturbed and is closed when it comes back; one still logging in is closed when it is
+   * ready. New connections open as clients need them (and up to min-idle), so they log in with
+   * what the origin says now: settings from {@code ALTER ROLE|DATABASE … SET}, the address a DNS
+   * name has now. The server parameters new clients are told are taken again from the first new
+   * connection.
+   */
+  public Reconnect reconnect() {
+    List<OriginConnection> toClose = new ArrayList<>();
+    int inUse;
+    int loggingIn;
+    lock.lock();
+    try {
+      generation++;
+      serverParameters = null;
+      toClose.addAll(idle);
+      idle.clear();
+      toClose.forEach(all::remove);
+      inUse = all.size();
+      loggingIn = connecting;
+    } finally {
+      lock.unlock();
+    }
+    toClose.forEach(OriginConnection::close);
+    if (!toClose.isEmpty() || inUse > 0) {
+      log.info("pool {}: RECONNECT: {} idle origin connection(s) closed, {} in use and {} logging in will be "
+          + "closed when free", name, toClose.size(), inUse, loggingIn);
+    }
+    maintain(); // back to min-idle
+    return new Reconnect(name, toClose.size(), inUse, loggingIn);
+  }
+
+  /** What {@link #reconnect()} did: connections closed at once, and those that close when free. */
+  public record Reconnect(String pool, int closedIdle, int inUse, int loggingIn) {}
+
+  /**
    * Periodic upkeep: closes idle connections past their lifetime or idle timeout (down to
    * min-idle), opens connections up to min-idle, and probes a down origin when its backoff ends.
    */
@@ -583,10 +650,9 @@ public final class OriginPool {
       long now = System.nanoTime();
       for (Iterator<OriginConnection> it = idle.descendingIterator(); it.hasNext(); ) {
         OriginConnection c = it.next();
-        boolean expired = s.maxLifetime().toNanos() > 0 && now - c.createdNanos() > s.maxLifetime().toNanos();
         boolean idleTooLong = s.idleTimeout().toNanos() > 0 && all.size() - toClose.size() > s.minIdle()
             && now - c.lastReleasedNanos() > s.idleTimeout().toNanos();
-        if (expired || idleTooLong || c.isBroken()) {
+        if (closeWhenFree(c, s, now) || idleTooLong) {
           it.remove();
           all.remove(c);
           toClose.add(c);
