@@ -3,6 +3,7 @@ package dev.outpost.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.proxy.metrics.MetricsServer;
+import dev.outpost.proxy.metrics.PrometheusText;
 import dev.outpost.cache.CacheStatus;
 import dev.outpost.testkit.TestOrigin;
 import java.net.URI;
@@ -215,6 +216,63 @@ class AdminConsoleIT {
       } finally {
         Sql.exec(su, "ALTER DATABASE " + db + " RESET lock_timeout", "ALTER DATABASE " + db + " RESET timezone");
       }
+    }
+  }
+
+  /**
+   * A client queued behind a full pool shows in SHOW POOLS and /metrics while it waits (how long
+   * the first in the queue has waited), and its wait counts in the mean once it is served.
+   */
+  @Test
+  void queuedClient_showsItsWaitWhileWaiting_andInTheMeanOnceServed() throws Exception {
+    try (TestNode small = TestNode.start(origin, db, b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW).poolSize(1));
+        MetricsServer server = MetricsServer.start("127.0.0.1", 0, small.node().metrics(), () -> true);
+        Connection holder = small.connect(); Connection queued = small.connect();
+        Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + small.port()
+            + "/outpost?user=" + ADMIN + "&password=" + ADMIN_PW + "&preferQueryMode=simple")) {
+      String pool = TestOrigin.APP_USER + "@" + db;
+      java.util.function.Supplier<Map<String, String>> poolRow = () -> {
+        try {
+          return rows(admin, "SHOW POOLS").stream().filter(r -> pool.equals(r.get("pool"))).findFirst().orElseThrow();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      holder.setAutoCommit(false);
+      Sql.value(holder, "SELECT 1"); // the pool's only connection is held by this transaction
+      assertThat(poolRow.get()).containsEntry("waiting", "0").containsEntry("max_wait_ms", "0.000");
+      HttpClient http = HttpClient.newHttpClient();
+      java.util.concurrent.Callable<PrometheusText> scrape = () -> PrometheusText.parse(http.send(HttpRequest
+          .newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      // (the pool's first client may have waited for the first connection to open)
+      double servedBefore = scrape.call().value("outpost_pool_wait_seconds_count", "pool", pool);
+      double waitedBefore = scrape.call().value("outpost_pool_wait_seconds_sum", "pool", pool);
+      CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Sql.value(queued, "SELECT v FROM kv WHERE k = 2 FOR SHARE");
+        } catch (Exception e) {
+          return "failed: " + e;
+        }
+      });
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+        Map<String, String> r = poolRow.get();
+        assertThat(r.get("waiting")).isEqualTo("1");
+        assertThat(Double.parseDouble(r.get("max_wait_ms"))).isPositive();
+      });
+      PrometheusText during = scrape.call();
+      assertThat(during.value("outpost_pool_oldest_wait_seconds", "pool", pool)).isPositive();
+      assertThat(during.value("outpost_pool_wait_seconds_count", "pool", pool)).isEqualTo(servedBefore);
+
+      holder.commit(); // the queued client gets the connection
+      assertThat(waiting.get(20, TimeUnit.SECONDS)).isEqualTo("two");
+      Map<String, String> after = poolRow.get();
+      assertThat(after).containsEntry("waiting", "0").containsEntry("max_wait_ms", "0.000");
+      assertThat(Double.parseDouble(after.get("avg_wait_ms"))).isPositive();
+      PrometheusText served = scrape.call();
+      assertThat(served.value("outpost_pool_oldest_wait_seconds", "pool", pool)).isZero();
+      assertThat(served.value("outpost_pool_wait_seconds_count", "pool", pool)).isEqualTo(servedBefore + 1);
+      assertThat(served.value("outpost_pool_wait_seconds_sum", "pool", pool)).isGreaterThan(waitedBefore);
     }
   }
 

@@ -167,12 +167,13 @@ public final class AdminConsole {
 
   private AdminResult pools() {
     AdminResult.Builder r = AdminResult.builder("SHOW", "pool", "mode", "max_size", "total", "active", "idle",
-        "connecting", "waiting", "waits", "acquire_timeouts", "connect_failures", "origin", "last_error");
+        "connecting", "waiting", "max_wait_ms", "waits", "avg_wait_ms", "acquire_timeouts", "connect_failures",
+        "origin", "last_error");
     for (OriginPool p : sorted(node.pools())) {
       OriginPool.PoolStats s = p.stats();
       r.row(s.name(), node.config().poolMode().label(), s.maxSize(), s.total(), s.active(), s.idle(),
-          s.connecting(), s.waiting(), s.waits(), s.acquireTimeouts(), s.connectFailures(),
-          s.originDown() ? "down" : "up", s.lastError());
+          s.connecting(), s.waiting(), ms(s.oldestWaitNanos() / 1e9), s.waits(), ms(s.meanWaitMillis() / 1e3),
+          s.acquireTimeouts(), s.connectFailures(), s.originDown() ? "down" : "up", s.lastError());
     }
     return r.build();
   }

@@ -4,6 +4,7 @@ import dev.outpost.cache.CacheStats;
 import dev.outpost.cluster.ClusterSnapshot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,9 +24,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,6 +204,10 @@ public final class Metrics implements AutoCloseable {
       b.gauge("outpost.pool.active.connections", "Origin connections serving a client", tags, PoolSample::active);
       b.gauge("outpost.pool.waiting.clients", "Clients waiting for an origin connection", tags, PoolSample::waiting);
       b.counter("outpost.pool.waits", "Acquisitions that had to wait for a connection", tags, PoolSample::waits);
+      b.gauge("outpost.pool.oldest.wait.seconds", "How long the first client in the queue has waited so far"
+          + " (0 when none waits)", tags, PoolSample::oldestWaitSeconds);
+      b.timer("outpost.pool.wait", "Time clients waited in the queue before they got a connection (clients that"
+          + " gave up are not in it)", tags, PoolSample::servedWaits, PoolSample::waitedSeconds);
       b.counter("outpost.pool.acquire.timeouts", "Clients that gave up waiting (SQLSTATE 53300)", tags,
           PoolSample::acquireTimeouts);
       b.counter("outpost.origin.connect.failures", "Failed attempts to open an origin connection", tags,
@@ -401,6 +408,17 @@ public final class Metrics implements AutoCloseable {
         T s = b.sample();
         return s == null ? 0 : value.applyAsDouble(s);
       }).description(description).tags(tags).register(registry));
+    }
+
+    void timer(String name, String description, String[] tags, ToLongFunction<T> count,
+        ToDoubleFunction<T> totalSeconds) {
+      meters.add(FunctionTimer.builder(name, this, b -> {
+        T s = b.sample();
+        return s == null ? 0 : count.applyAsLong(s);
+      }, b -> {
+        T s = b.sample();
+        return s == null ? 0 : totalSeconds.applyAsDouble(s);
+      }, TimeUnit.SECONDS).description(description).tags(tags).register(registry));
     }
 
     void removeMeters() {

@@ -72,7 +72,7 @@ public final class OriginPool {
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<OriginConnection> idle = new ArrayDeque<>();
   private final Set<OriginConnection> all = new LinkedHashSet<>();
-  private final ArrayDeque<PoolWaiter> waiters = new ArrayDeque<>();
+  private final ArrayDeque<Queued> waiters = new ArrayDeque<>();
   private volatile PoolSettings settings;
   private int connecting;
   private boolean closed;
@@ -96,6 +96,12 @@ public final class OriginPool {
   private final LongAdder waits = new LongAdder();
   private final LongAdder connectFailures = new LongAdder();
   private final LongAdder acquireTimeouts = new LongAdder();
+  /** Clients that got a connection after waiting in the queue, and how long they waited in all. */
+  private final LongAdder servedWaits = new LongAdder();
+  private final LongAdder waitedNanos = new LongAdder();
+
+  /** A client in the queue, and since when. */
+  private record Queued(PoolWaiter waiter, long sinceNanos) {}
 
   public OriginPool(String name, OriginUrl target, OriginConnector connector, EventLoopGroup group,
       PoolSettings settings) {
@@ -162,7 +168,7 @@ public final class OriginPool {
           if (down && System.nanoTime() < retryAtNanos && connecting == 0) {
             fastFail = originDown();
           } else {
-            waiters.addLast(waiter);
+            waiters.addLast(new Queued(waiter, System.nanoTime()));
             waits.increment();
             startConnectIfRoom(waiter.eventLoop());
           }
@@ -174,7 +180,7 @@ public final class OriginPool {
     if (fastFail != null) {
       waiter.fail(fastFail);
     } else if (c != null) {
-      handOver(c, waiter);
+      handOver(c, waiter, null);
     }
   }
 
@@ -209,7 +215,7 @@ public final class OriginPool {
   public boolean cancel(PoolWaiter waiter) {
     lock.lock();
     try {
-      return waiters.remove(waiter);
+      return waiters.removeIf(q -> q.waiter() == waiter);
     } finally {
       lock.unlock();
     }
@@ -309,25 +315,29 @@ public final class OriginPool {
       serveWaiters();
       return;
     }
-    PoolWaiter w;
+    Queued q;
     lock.lock();
     try {
-      w = waiters.pollFirst();
-      if (w == null) {
+      q = waiters.pollFirst();
+      if (q == null) {
         idle.addFirst(c);
         return;
       }
     } finally {
       lock.unlock();
     }
-    handOver(c, w);
+    handOver(c, q.waiter(), q);
   }
 
-  private void handOver(OriginConnection c, PoolWaiter w) {
+  /** Gives {@code c} to {@code w}, who waited in the queue as {@code queued} (null: it did not wait). */
+  private void handOver(OriginConnection c, PoolWaiter w, Queued queued) {
     acquisitions.increment();
     if (!w.offer(c)) {
       acquisitions.decrement();
       returnIdle(c);
+    } else if (queued != null) {
+      servedWaits.increment();
+      waitedNanos.add(System.nanoTime() - queued.sinceNanos());
     }
   }
 
@@ -445,7 +455,7 @@ public final class OriginPool {
         lastError = oe.getMessage();
         lastRefusal = oe.fields().message();
         lastRefusalCode = oe.fields().fields().get('C');
-        failed = new ArrayList<>(waiters);
+        failed = waiters.stream().map(Queued::waiter).toList();
         waiters.clear();
       } else {
         String reason = reason(cause);
@@ -457,7 +467,7 @@ public final class OriginPool {
         retryAtNanos = System.nanoTime() + backoffMs * 1_000_000L;
         backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
         error = originDown();
-        failed = new ArrayList<>(waiters);
+        failed = waiters.stream().map(Queued::waiter).toList();
         waiters.clear();
       }
     } finally {
@@ -573,7 +583,7 @@ public final class OriginPool {
     lock.lock();
     try {
       if (!waiters.isEmpty()) {
-        PoolWaiter head = waiters.peekFirst();
+        PoolWaiter head = waiters.peekFirst().waiter();
         int needed = waiters.size() - connecting;
         for (int i = 0; i < needed && all.size() + connecting < settings.maxSize(); i++) {
           startConnectIfRoom(head.eventLoop());
@@ -713,7 +723,7 @@ public final class OriginPool {
       conns = new ArrayList<>(all);
       all.clear();
       idle.clear();
-      ws = new ArrayList<>(waiters);
+      ws = waiters.stream().map(Queued::waiter).toList();
       waiters.clear();
     } finally {
       lock.unlock();
@@ -727,9 +737,11 @@ public final class OriginPool {
   public PoolStats stats() {
     lock.lock();
     try {
+      Queued first = waiters.peekFirst();
       return new PoolStats(name, settings.maxSize(), all.size(), idle.size(), all.size() - idle.size(),
           connecting, waiters.size(), down, lastError, acquisitions.sum(), waits.sum(), connectFailures.sum(),
-          acquireTimeouts.sum());
+          acquireTimeouts.sum(), first == null ? 0 : System.nanoTime() - first.sinceNanos(), servedWaits.sum(),
+          waitedNanos.sum());
     } finally {
       lock.unlock();
     }
@@ -745,8 +757,21 @@ public final class OriginPool {
     }
   }
 
-  /** One pool's numbers. */
+  /**
+   * One pool's numbers.
+   *
+   * @param waits clients that had to queue (served, timed out or failed)
+   * @param oldestWaitNanos how long the first client in the queue has waited so far (0: none waits)
+   * @param servedWaits clients that got a connection after waiting in the queue
+   * @param waitedNanos how long those {@code servedWaits} waited, in all
+   */
   public record PoolStats(String name, int maxSize, int total, int idle, int active, int connecting,
       int waiting, boolean originDown, String lastError, long acquisitions, long waits, long connectFailures,
-      long acquireTimeouts) {}
+      long acquireTimeouts, long oldestWaitNanos, long servedWaits, long waitedNanos) {
+
+    /** The mean wait of the clients served from the queue, in milliseconds (0 when none waited). */
+    public double meanWaitMillis() {
+      return servedWaits == 0 ? 0 : waitedNanos / 1e6 / servedWaits;
+    }
+  }
 }

@@ -397,7 +397,8 @@ public final class OutpostNode implements AutoCloseable {
       metrics.bindPool(k, () -> {
         OriginPool.PoolStats st = pool.stats();
         return new PoolSample(st.maxSize(), st.total(), st.idle(), st.active(), st.waiting(), st.waits(),
-            st.acquireTimeouts(), st.connectFailures());
+            st.acquireTimeouts(), st.connectFailures(), st.oldestWaitNanos() / 1e9, st.servedWaits(),
+            st.waitedNanos() / 1e9);
       });
       return pool;
     });

@@ -109,9 +109,9 @@ class MetricsTest {
 
   @Test
   void bindPool_exportsItsNumbersUntilClosed() {
-    AtomicReference<PoolSample> sample = new AtomicReference<>(new PoolSample(20, 5, 3, 2, 0, 1, 0, 0));
+    AtomicReference<PoolSample> sample = new AtomicReference<>(new PoolSample(20, 5, 3, 2, 0, 1, 0, 0, 0, 0, 0));
     Binding b = metrics.bindPool("app@shop", sample::get);
-    sample.set(new PoolSample(20, 6, 1, 5, 4, 9, 2, 3));
+    sample.set(new PoolSample(20, 6, 1, 5, 4, 9, 2, 3, 1.5, 6, 0.75));
 
     PrometheusText text = scrape();
     assertThat(text.value("outpost_pool_connections", "pool", "app@shop")).isEqualTo(6);
@@ -122,6 +122,9 @@ class MetricsTest {
     assertThat(text.value("outpost_pool_waits_total", "pool", "app@shop")).isEqualTo(9);
     assertThat(text.value("outpost_pool_acquire_timeouts_total", "pool", "app@shop")).isEqualTo(2);
     assertThat(text.value("outpost_origin_connect_failures_total", "pool", "app@shop")).isEqualTo(3);
+    assertThat(text.value("outpost_pool_oldest_wait_seconds", "pool", "app@shop")).isEqualTo(1.5);
+    assertThat(text.value("outpost_pool_wait_seconds_count", "pool", "app@shop")).isEqualTo(6);
+    assertThat(text.value("outpost_pool_wait_seconds_sum", "pool", "app@shop")).isEqualTo(0.75);
     assertThat(metrics.snapshot().pools()).containsExactly(Map.entry("app@shop", sample.get()));
 
     b.close();
@@ -132,8 +135,8 @@ class MetricsTest {
 
   @Test
   void bindPool_sameNameAgain_replacesTheFirstBinding() {
-    Binding first = metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0));
-    metrics.bindPool("p", () -> new PoolSample(2, 2, 2, 0, 0, 0, 0, 0));
+    Binding first = metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
+    metrics.bindPool("p", () -> new PoolSample(2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0));
     first.close();
 
     assertThat(scrape().value("outpost_pool_connections", "pool", "p")).isEqualTo(2);
@@ -141,7 +144,7 @@ class MetricsTest {
 
   @Test
   void boundSupplierThatThrows_showsItsLastGoodSample() {
-    AtomicReference<PoolSample> sample = new AtomicReference<>(new PoolSample(4, 4, 4, 0, 0, 7, 0, 0));
+    AtomicReference<PoolSample> sample = new AtomicReference<>(new PoolSample(4, 4, 4, 0, 0, 7, 0, 0, 0, 0, 0));
     metrics.bindPool("p", () -> {
       PoolSample s = sample.get();
       if (s == null) {
@@ -190,7 +193,7 @@ class MetricsTest {
     metrics.bindJvm();
     metrics.database("shop").record(CacheStatus.STALE, 5_000_000);
     metrics.clientConnected();
-    metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0));
+    metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
     metrics.bindCache(() -> new CacheStats(Map.of(), 1, 1, 0, 0, 0, 0, 0, 0, 0));
     metrics.bindCluster(() -> cluster(1, 0, 0, 0, clusterStats(0, 0)));
     metrics.bindChangeFeed(() -> new ChangeFeedLag(0, 0));

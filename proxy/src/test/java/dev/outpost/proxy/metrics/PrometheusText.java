@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * HELP, TYPE or comment line, or a sample whose family was declared by a TYPE line; histograms
  * must have cumulative buckets ending in {@code le="+Inf"} equal to their {@code _count}.
  */
-final class PrometheusText {
+public final class PrometheusText {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
   private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") .*");
@@ -26,7 +26,7 @@ final class PrometheusText {
   final List<Sample> samples = new ArrayList<>();
 
   /** Parses {@code text}, failing with the offending line on any violation. */
-  static PrometheusText parse(String text) {
+  public static PrometheusText parse(String text) {
     PrometheusText t = new PrometheusText();
     int n = 0;
     for (String line : text.split("\n", -1)) {
@@ -140,7 +140,7 @@ final class PrometheusText {
   }
 
   /** The value of the one sample with this name and exactly these labels. */
-  double value(String name, String... labelPairs) {
+  public double value(String name, String... labelPairs) {
     Map<String, String> want = new LinkedHashMap<>();
     for (int i = 0; i < labelPairs.length; i += 2) {
       want.put(labelPairs[i], labelPairs[i + 1]);
