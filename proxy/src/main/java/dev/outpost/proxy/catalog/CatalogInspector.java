@@ -709,6 +709,9 @@ public final class CatalogInspector implements AutoCloseable {
       url.append("&sslNegotiation=direct");
     }
     url.append("&channelBinding=").append(origin.channelBinding().name().toLowerCase(Locale.ROOT));
+    if (origin.targetSessionAttrs() != OriginUrl.TargetSessionAttrs.ANY) {
+      url.append("&targetServerType=primary"); // pgjdbc's primary: transaction_read_only is off
+    }
     if (origin.sslCert() != null) {
       url.append("&sslcert=").append(URLEncoder.encode(origin.sslCert(), StandardCharsets.UTF_8))
           .append("&sslkey=").append(URLEncoder.encode(origin.sslKey(), StandardCharsets.UTF_8))

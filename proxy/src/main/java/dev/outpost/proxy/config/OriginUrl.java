@@ -14,12 +14,13 @@ import java.util.Set;
  * libpq's {@code sslnegotiation=direct} to start TLS without an SSLRequest (Postgres 17 or later) and
  * {@code channel_binding=disable|prefer|require} for SCRAM bound to the origin's certificate, and
  * {@code sslcert} / {@code sslkey} for a client certificate the origin may ask for (PEM; the key
- * unencrypted PKCS#8).
+ * unencrypted PKCS#8), and {@code target_session_attrs=read-write|primary} to refuse an origin host
+ * that is a standby (or read-only) at login — after a failover, a DNS name may still lead there.
  * {@link #toString()} masks the password; {@link #mask(String)} masks it in a URL as written.
  */
 public record OriginUrl(String host, int port, String user, String password, String database,
     SslMode sslMode, String sslRootCert, SslNegotiation sslNegotiation, ChannelBindingMode channelBinding,
-    String sslCert, String sslKey) {
+    String sslCert, String sslKey, TargetSessionAttrs targetSessionAttrs) {
 
   /** How Outpost secures its connections to the origin (libpq's sslmode). */
   public enum SslMode {
@@ -61,6 +62,32 @@ public record OriginUrl(String host, int port, String user, String password, Str
     }
   }
 
+  /**
+   * Which origin server a new connection may stay on (libpq's target_session_attrs), checked from
+   * what the server reports at login (Postgres 14 or later): {@code any} (the default) takes
+   * whatever answers; {@code primary} refuses a hot standby ({@code in_hot_standby = on});
+   * {@code read-write} also refuses a server whose sessions default to read-only
+   * ({@code default_transaction_read_only = on}). The node writes through its connections, so
+   * libpq's {@code read-only}, {@code standby} and {@code prefer-standby} are refused.
+   */
+  public enum TargetSessionAttrs {
+    ANY, READ_WRITE, PRIMARY;
+
+    public static TargetSessionAttrs parse(String text) {
+      String t = text.trim().toLowerCase(Locale.ROOT);
+      if (t.equals("read-only") || t.equals("standby") || t.equals("prefer-standby")) {
+        throw new IllegalArgumentException("target_session_attrs=" + t + " is not supported: clients write through "
+            + "the node's origin connections, which a standby refuses; use read-write, primary or any");
+      }
+      return libpqWord(TargetSessionAttrs.class, "target_session_attrs", text);
+    }
+
+    /** The libpq spelling ({@code read-write}). */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
+
   /** The constant of {@code type} a libpq parameter value names ({@code verify-full} → VERIFY_FULL). */
   private static <E extends Enum<E>> E libpqWord(Class<E> type, String parameter, String text) {
     try {
@@ -78,7 +105,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
   public OriginUrl(String host, int port, String user, String password, String database, SslMode sslMode,
       String sslRootCert) {
     this(host, port, user, password, database, sslMode, sslRootCert, SslNegotiation.POSTGRES, ChannelBindingMode.PREFER,
-        null, null);
+        null, null, TargetSessionAttrs.ANY);
   }
 
   public OriginUrl {
@@ -88,6 +115,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
     Objects.requireNonNull(sslMode, "sslMode");
     Objects.requireNonNull(sslNegotiation, "sslNegotiation");
     Objects.requireNonNull(channelBinding, "channelBinding");
+    Objects.requireNonNull(targetSessionAttrs, "targetSessionAttrs");
     if (channelBinding == ChannelBindingMode.REQUIRE && sslMode == SslMode.DISABLE) {
       throw new IllegalArgumentException("channel_binding=require needs TLS to the origin: set sslmode=require, "
           + "verify-ca or verify-full");
@@ -194,13 +222,14 @@ public record OriginUrl(String host, int port, String user, String password, Str
     SslMode mode = SslMode.parse(params.getOrDefault("sslmode", "disable"));
     SslNegotiation negotiation = SslNegotiation.parse(params.getOrDefault("sslnegotiation", "postgres"));
     ChannelBindingMode binding = ChannelBindingMode.parse(params.getOrDefault("channel_binding", "prefer"));
+    TargetSessionAttrs attrs = TargetSessionAttrs.parse(params.getOrDefault("target_session_attrs", "any"));
     return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"), negotiation, binding,
-        params.get("sslcert"), params.get("sslkey"));
+        params.get("sslcert"), params.get("sslkey"), attrs);
   }
 
   /** The libpq parameters the node reads from the URL's query. */
   private static final Set<String> READ = Set.of("user", "password", "dbname", "host", "port", "sslmode",
-      "sslrootcert", "sslnegotiation", "channel_binding", "sslcert", "sslkey");
+      "sslrootcert", "sslnegotiation", "channel_binding", "sslcert", "sslkey", "target_session_attrs");
   /**
    * libpq parameters accepted and not read: the node's own settings take their place
    * (connect-timeout, origin-keepalive, origin-tcp-user-timeout) or they only label connections.
@@ -223,7 +252,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
         case "sslpassword" -> "encrypted keys are not supported: give sslkey an unencrypted PKCS#8 key "
             + "(openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8) readable only by the node's user";
         case "sslcertmode" -> "the node sends its client certificate whenever sslcert is given";
-        case "target_session_attrs", "load_balance_hosts" ->
+        case "load_balance_hosts" ->
             "a node connects to one origin host; point it at the primary (or at a proxy in front of the hosts)";
         default -> "Outpost reads " + String.join(", ", new java.util.TreeSet<>(READ))
             + " and accepts (without using them) " + String.join(", ", new java.util.TreeSet<>(REPLACED));
@@ -268,25 +297,25 @@ public record OriginUrl(String host, int port, String user, String password, Str
   /** The same origin as another role. */
   public OriginUrl withCredentials(String otherUser, String otherPassword) {
     return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
-        sslCert, sslKey);
+        sslCert, sslKey, targetSessionAttrs);
   }
 
   /** The same origin with another database. */
   public OriginUrl withDatabase(String db) {
     return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert, sslNegotiation, channelBinding,
-        sslCert, sslKey);
+        sslCert, sslKey, targetSessionAttrs);
   }
 
   /** The same origin with a CA file for verifying its certificate. */
   public OriginUrl withSslRootCert(String caFile) {
     return new OriginUrl(host, port, user, password, database, sslMode, caFile, sslNegotiation, channelBinding,
-        sslCert, sslKey);
+        sslCert, sslKey, targetSessionAttrs);
   }
 
   /** The same origin with a client certificate and its key. */
   public OriginUrl withClientCertificate(String cert, String key) {
     return new OriginUrl(host, port, user, password, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
-        cert, key);
+        cert, key, targetSessionAttrs);
   }
 
   /** host:port, for messages. */
@@ -302,6 +331,7 @@ public record OriginUrl(String host, int port, String user, String password, Str
         + (sslNegotiation == SslNegotiation.DIRECT ? "&sslnegotiation=direct" : "")
         + (channelBinding == ChannelBindingMode.PREFER ? ""
             : "&channel_binding=" + channelBinding.name().toLowerCase(Locale.ROOT))
-        + (sslCert == null ? "" : "&sslcert=" + sslCert + "&sslkey=" + sslKey);
+        + (sslCert == null ? "" : "&sslcert=" + sslCert + "&sslkey=" + sslKey)
+        + (targetSessionAttrs == TargetSessionAttrs.ANY ? "" : "&target_session_attrs=" + targetSessionAttrs.label());
   }
 }

@@ -2,6 +2,7 @@ package dev.outpost.proxy.origin;
 
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.config.OriginUrl.ChannelBindingMode;
+import dev.outpost.proxy.config.OriginUrl.TargetSessionAttrs;
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
 import dev.outpost.wire.PgWireException;
@@ -17,6 +18,7 @@ import dev.outpost.wire.backend.ParameterStatus;
 import dev.outpost.wire.frontend.PasswordMessage;
 import dev.outpost.wire.frontend.SaslInitialResponse;
 import dev.outpost.wire.frontend.SaslResponse;
+import dev.outpost.wire.frontend.Terminate;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -29,7 +31,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 /**
  * Logs in to the origin after the StartupMessage was sent: answers the authentication request
  * (SCRAM-SHA-256, MD5 or cleartext), collects ParameterStatus and BackendKeyData, and on
- * ReadyForQuery hands the channel over to a new {@link OriginConnection}.
+ * ReadyForQuery hands the channel over to a new {@link OriginConnection} — unless the server is not
+ * one the origin URL's {@code target_session_attrs} accepts: then it ends the session and the
+ * connect fails, as the origin being unreachable would.
  *
  * <pre>
  * Outpost                         origin
@@ -91,6 +95,12 @@ final class OriginHandshake extends ChannelInboundHandlerAdapter {
       case NEGOTIATE_PROTOCOL_VERSION:
         break;
       case READY_FOR_QUERY: {
+        String unsuitable = unsuitable(target.targetSessionAttrs(), parameters);
+        if (unsuitable != null) {
+          ctx.writeAndFlush(Terminate.INSTANCE.encode(ctx.alloc()));
+          fail(ctx, new java.net.ConnectException(unsuitable));
+          break;
+        }
         BackendKeyData key = keyData != null ? keyData : new BackendKeyData(0, new byte[4]);
         OriginConnection connection = new OriginConnection(ctx.channel(), pool, key, parameters, preparedCapacity);
         ctx.pipeline().replace(this, OriginConnector.CONNECTION_HANDLER, connection);
@@ -100,6 +110,31 @@ final class OriginHandshake extends ChannelInboundHandlerAdapter {
       default:
         throw new PgWireException(Sqlstate.PROTOCOL_VIOLATION, "the origin sent " + type + " during login");
     }
+  }
+
+  /**
+   * Why the server that logged us in is not one {@code attrs} accepts, from the parameters it
+   * reported (as libpq decides with a server of version 14 or later); null when it is.
+   */
+  static String unsuitable(TargetSessionAttrs attrs, Map<String, String> reported) {
+    if (attrs == TargetSessionAttrs.ANY) {
+      return null;
+    }
+    String standby = reported.get("in_hot_standby");
+    String readOnly = reported.get("default_transaction_read_only");
+    if (standby == null) {
+      return "it does not report in_hot_standby, which target_session_attrs=" + attrs.label()
+          + " in the origin URL needs (Postgres 14 or later)";
+    }
+    if (standby.equals("on")) {
+      return "it is a standby (in_hot_standby = on), and the origin URL asks for target_session_attrs="
+          + attrs.label() + "; a failover may still be under way (a DNS name leading to the old primary)";
+    }
+    if (attrs == TargetSessionAttrs.READ_WRITE && "on".equals(readOnly)) {
+      return "its sessions are read-only (default_transaction_read_only = on), and the origin URL asks for "
+          + "target_session_attrs=read-write";
+    }
+    return null;
   }
 
   private void authenticate(ChannelHandlerContext ctx, Authentication auth) throws AuthenticationFailedException {

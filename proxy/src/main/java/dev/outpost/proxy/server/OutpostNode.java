@@ -390,9 +390,7 @@ public final class OutpostNode implements AutoCloseable {
     }
     OriginPool created = pools.computeIfAbsent(key, k -> {
       ProxyConfig c = config;
-      OriginUrl target = new OriginUrl(c.origin().host(), c.origin().port(), originUser, originPassword, database,
-          c.origin().sslMode(), c.origin().sslRootCert(), c.origin().sslNegotiation(), c.origin().channelBinding(),
-          c.origin().sslCert(), c.origin().sslKey());
+      OriginUrl target = c.origin().withCredentials(originUser, originPassword).withDatabase(database);
       OriginPool pool = new OriginPool(k, target, connector, workerGroup, poolSettings(c).withMaxSize(poolMaxSize(c)));
       metrics.bindPool(k, () -> {
         OriginPool.PoolStats st = pool.stats();

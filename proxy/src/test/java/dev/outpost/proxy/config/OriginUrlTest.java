@@ -71,13 +71,31 @@ class OriginUrlTest {
         .hasMessageContaining("ALTER ROLE");
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?sslmode=require&sslcert=/c.pem&sslkey=/k.pem"
         + "&sslpassword=x")).hasMessageContaining("encrypted keys are not supported");
-    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?target_session_attrs=read-write"))
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?load_balance_hosts=random"))
         .hasMessageContaining("connects to one origin host");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?target_session_attrs=standby"))
+        .hasMessageContaining("target_session_attrs=standby is not supported").hasMessageContaining("write");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?target_session_attrs=writable"))
+        .hasMessage("invalid target_session_attrs 'writable': allowed are any, read-write, primary");
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app:s3cret@db/shop?sslmode=require&sslpasword=s3cret"))
         .hasMessageStartingWith("invalid origin URL: parameter sslpasword is not supported: Outpost reads ")
         .hasMessageNotContaining("s3cret");
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db1:5432,db2:5432/shop"))
         .hasMessageContaining("several hosts are not supported");
+  }
+
+  @Test
+  void targetSessionAttrs_isRead_andKeptByEveryCopy() {
+    OriginUrl u = OriginUrl.parse("postgresql://app:pw@db/shop?target_session_attrs=read-write");
+    assertThat(u.targetSessionAttrs()).isEqualTo(OriginUrl.TargetSessionAttrs.READ_WRITE);
+    assertThat(u.withCredentials("other", "x").withDatabase("d2").withSslRootCert("/ca.pem").targetSessionAttrs())
+        .isEqualTo(OriginUrl.TargetSessionAttrs.READ_WRITE);
+    assertThat(u.toString()).endsWith("&target_session_attrs=read-write");
+    assertThat(OriginUrl.parse(u.toString().replace("***", "pw"))).isEqualTo(u);
+    assertThat(OriginUrl.parse("postgresql://app@db/shop?target_session_attrs=primary").targetSessionAttrs())
+        .isEqualTo(OriginUrl.TargetSessionAttrs.PRIMARY);
+    assertThat(OriginUrl.parse("postgresql://app@db/shop").targetSessionAttrs())
+        .isEqualTo(OriginUrl.TargetSessionAttrs.ANY);
   }
 
   @Test
