@@ -202,16 +202,7 @@ class AdminConsoleIT {
           assertThat(Sql.value(c, "SHOW lock_timeout")).isEqualTo("4321ms");
         }
         inTxn.commit();
-        try (RawClient raw = new RawClient(node.port())) {
-          Map<String, String> told = new LinkedHashMap<>();
-          for (RawClient.Message m : raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, db)) {
-            if (m.type() == 'S') {
-              String[] kv = new String(m.body(), java.nio.charset.StandardCharsets.UTF_8).split("\0");
-              told.put(kv[0], kv.length > 1 ? kv[1] : "");
-            }
-          }
-          assertThat(told).containsEntry("TimeZone", "Asia/Kathmandu");
-        }
+        assertThat(toldTimeZone(node, db)).isEqualTo("Asia/Kathmandu");
         assertThat(Sql.sqlstateOf(() -> Sql.exec(admin, "RECONNECT no_such_database"))).isEqualTo("3D000");
       } finally {
         Sql.exec(su, "ALTER DATABASE " + db + " RESET lock_timeout", "ALTER DATABASE " + db + " RESET timezone");
@@ -260,6 +251,19 @@ class AdminConsoleIT {
         assertThat(r.get("waiting")).isEqualTo("1");
         assertThat(Double.parseDouble(r.get("max_wait_ms"))).isPositive();
       });
+      // SHOW CLIENTS: who holds the connection, who waits, and since when
+      List<Map<String, String>> clients = rows(admin, "SHOW CLIENTS");
+      Map<String, String> holding = clients.stream().filter(r -> "in transaction".equals(r.get("state")))
+          .findFirst().orElseThrow(() -> new AssertionError("no client in transaction in " + clients));
+      Map<String, String> queuedRow = clients.stream().filter(r -> "waiting".equals(r.get("state")))
+          .findFirst().orElseThrow(() -> new AssertionError("no waiting client in " + clients));
+      assertThat(Double.parseDouble(holding.get("state_seconds")))
+          .as("the holder took its connection before the other began to wait")
+          .isGreaterThanOrEqualTo(Double.parseDouble(queuedRow.get("state_seconds")));
+      Thread.sleep(300);
+      assertThat(rows(admin, "SHOW CLIENTS")).filteredOn(r -> holding.get("id").equals(r.get("id"))).singleElement()
+          .satisfies(r -> assertThat(Double.parseDouble(r.get("state_seconds"))).as("it counts while the state lasts")
+              .isGreaterThan(Double.parseDouble(holding.get("state_seconds"))));
       PrometheusText during = scrape.call();
       assertThat(during.value("outpost_pool_oldest_wait_seconds", "pool", pool)).isPositive();
       assertThat(during.value("outpost_pool_wait_seconds_count", "pool", pool)).isEqualTo(servedBefore);
@@ -274,6 +278,40 @@ class AdminConsoleIT {
       assertThat(served.value("outpost_pool_wait_seconds_count", "pool", pool)).isEqualTo(servedBefore + 1);
       assertThat(served.value("outpost_pool_wait_seconds_sum", "pool", pool)).isGreaterThan(waitedBefore);
     }
+  }
+
+  /**
+   * Without RECONNECT, a database default changed on the origin reaches new clients' startup
+   * parameters once the pool has opened a connection since (here: its connections outlive a short
+   * pool-max-lifetime). Before, the node told them its first connection's values until it restarted.
+   */
+  @Test
+  void newClients_areToldTheParametersOfTheNewestOriginConnection() throws Exception {
+    String other = origin.createDatabase("admin_params");
+    try (TestNode rotating = TestNode.start(origin, other, b -> b.maxLifetime(java.time.Duration.ofMillis(300)));
+        Connection su = origin.superConnection()) {
+      assertThat(toldTimeZone(rotating, other)).isNotEqualTo("America/Caracas");
+      Sql.exec(su, "ALTER DATABASE " + other + " SET timezone = 'America/Caracas'");
+      try (Connection app = rotating.connect()) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> {
+          Sql.value(app, "SELECT pg_backend_pid()"); // (not cached) takes a connection: one past its lifetime is replaced
+          assertThat(toldTimeZone(rotating, other)).isEqualTo("America/Caracas");
+        });
+      }
+    }
+  }
+
+  /** The TimeZone a node tells a client at login (the raw ParameterStatus; pgjdbc sets its own). */
+  private static String toldTimeZone(TestNode n, String database) throws Exception {
+    try (RawClient raw = new RawClient(n.port())) {
+      for (RawClient.Message m : raw.login(TestOrigin.APP_USER, TestOrigin.APP_PASSWORD, database)) {
+        String[] kv = new String(m.body(), java.nio.charset.StandardCharsets.UTF_8).split("\0");
+        if (m.type() == 'S' && kv[0].equals("TimeZone")) {
+          return kv.length > 1 ? kv[1] : "";
+        }
+      }
+    }
+    return null;
   }
 
   /** The origin backends of the node's pool for the test database (not the catalog's). */

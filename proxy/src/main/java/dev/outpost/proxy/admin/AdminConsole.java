@@ -186,12 +186,12 @@ public final class AdminConsole {
 
   private AdminResult clients() {
     AdminResult.Builder r = AdminResult.builder("SHOW", "id", "user", "database", "address", "state",
-        "connected_at");
+        "state_seconds", "connected_at");
     List<ClientSession> sessions = new ArrayList<>(node.sessions());
     sessions.sort(java.util.Comparator.comparingInt(ClientSession::id));
     for (ClientSession s : sessions) {
       r.row(s.id(), s.userName(), s.database(), String.valueOf(s.remoteAddress()), s.state(),
-          Instant.ofEpochMilli(s.connectedAtMillis()).toString());
+          String.format(Locale.ROOT, "%.1f", s.stateSeconds()), Instant.ofEpochMilli(s.connectedAtMillis()).toString());
     }
     return r.build();
   }

@@ -402,7 +402,9 @@ public final class OriginPool {
       lastRefusal = null;
       lastRefusalCode = null;
       lastError = null;
-      if (serverParameters == null && c.generation() == generation) {
+      if (c.generation() == generation) {
+        // the newest login's: after ALTER DATABASE … SET timezone, new clients are told the new
+        // value once the pool has opened a connection since (lifetimes, growth, RECONNECT)
         serverParameters = c.serverParameters();
       }
       if (closed) {
@@ -614,8 +616,7 @@ public final class OriginPool {
    * on undisturbed and is closed when it comes back; one still logging in is closed when it is
    * ready. New connections open as clients need them (and up to min-idle), so they log in with
    * what the origin says now: settings from {@code ALTER ROLE|DATABASE … SET}, the address a DNS
-   * name has now. The server parameters new clients are told are taken again from the first new
-   * connection.
+   * name has now. New clients are told the server parameters of the first new connection.
    */
   public Reconnect reconnect() {
     List<OriginConnection> toClose = new ArrayList<>();

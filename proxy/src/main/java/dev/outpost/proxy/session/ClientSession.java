@@ -100,6 +100,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   OriginConnection conn;
   private Waiter waiter;
+  /** When {@link #state()} last changed: the origin connection taken or given back, the wait begun. */
+  private volatile long stateSinceNanos = System.nanoTime();
   /** Transaction status from the last ReadyForQuery. */
   byte txnStatus = 'I';
   /** Extended-protocol messages were sent since the last Sync. */
@@ -327,6 +329,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return txnStatus == 'I' ? "active" : "in transaction";
     }
     return waiter != null ? "waiting" : "idle";
+  }
+
+  /**
+   * Seconds since the client took its origin connection (active or in transaction: how long it has
+   * held it), began waiting for one, or gave its last one back (idle), for SHOW CLIENTS.
+   */
+  public double stateSeconds() {
+    return (System.nanoTime() - stateSinceNanos) / 1e9;
   }
 
   @Override
@@ -888,6 +898,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     waiter = new Waiter();
+    stateSinceNanos = System.nanoTime();
     waiter.start();
   }
 
@@ -966,6 +977,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   private void use(OriginConnection c) {
     conn = c;
+    stateSinceNanos = System.nanoTime();
     c.bind(this, this);
     if (conn != c) {
       return; // it died during the hand-over; onOriginClosed already asked for another
@@ -979,6 +991,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     waiter = null;
+    stateSinceNanos = System.nanoTime();
     failPendingBatch(error);
     dispatch();
     flushClient();
@@ -1019,6 +1032,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     OriginConnection c = conn;
     conn = null;
+    stateSinceNanos = System.nanoTime();
     resumeClientReads();
     if (originPaused) {
       originPaused = false;
@@ -1083,6 +1097,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     conn = null;
+    stateSinceNanos = System.nanoTime();
     resumeClientReads();
     log.warn("client {} ({}@{}): origin connection {} lost: {}", client.remoteAddress(), user.name(), database, c,
         cause.getMessage());
@@ -1180,6 +1195,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     if (!dependent) {
       error.release();
       conn = null;
+      stateSinceNanos = System.nanoTime();
       resumeClientReads();
       pool.release(c, false, false);
       dispatch();
