@@ -28,6 +28,9 @@ public final class Demo implements AutoCloseable {
   public static final String USER = "demo";
   public static final String PASSWORD = "demo";
   public static final String DATABASE = "shop";
+  /** The demo node's admin console login (database {@code outpost}). */
+  public static final String ADMIN_USER = "admin";
+  public static final String ADMIN_PASSWORD = "admin";
 
   private final EmbeddedPostgres origin;
   private final Path dataDirectory;
@@ -65,6 +68,7 @@ public final class Demo implements AutoCloseable {
       // TLS for clients with a certificate made for this run (psql uses it by default: sslmode=prefer)
       SelfSignedCertificate certificate = new SelfSignedCertificate("localhost");
       node = new OutpostNode(ProxyConfig.builder(originUrl).listen(host, port).poolSize(10).minIdle(2)
+          .adminUser(ADMIN_USER).adminPassword(ADMIN_PASSWORD)
           .tlsMode(TlsMode.ALLOW).tlsCert(certificate.certificate().toPath())
           .tlsKey(certificate.privateKey().toPath()).build()).start();
       return new Demo(pg, dir, wan, node, wanDelay);
@@ -108,6 +112,12 @@ public final class Demo implements AutoCloseable {
         + DATABASE;
   }
 
+  /** The libpq URL of the node's admin console. */
+  public String adminUrl() {
+    return "postgresql://" + ADMIN_USER + ":" + ADMIN_PASSWORD + "@" + node.address().getHostString() + ":"
+        + node.port() + "/outpost";
+  }
+
   /** The libpq URL that reaches the origin directly through the emulated WAN (for comparison). */
   public String directUrl() {
     return "postgresql://" + USER + ":" + PASSWORD + "@127.0.0.1:" + wan.port() + "/" + DATABASE;
@@ -126,6 +136,8 @@ public final class Demo implements AutoCloseable {
         "  psql '" + outpostUrl() + "'",
         "compare with the origin across the WAN:",
         "  psql '" + directUrl() + "'",
+        "the node's admin console (SHOW POOLS, SHOW CACHE, SHOW STATS, SHOW HELP):",
+        "  psql '" + adminUrl() + "'",
         "",
         "tables: products, customers, orders.  Ctrl-C stops everything.");
   }
