@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -312,6 +313,35 @@ class AdminConsoleIT {
       }
     }
     return null;
+  }
+
+  /**
+   * KILL CLIENT ends the client that SHOW CLIENTS names, as pg_terminate_backend() would (57P01):
+   * its open transaction is rolled back at the origin, and other clients go on.
+   */
+  @Test
+  void killClient_endsThatClient_rollsBackItsTransaction_andOthersGoOn() throws Exception {
+    try (Connection stuck = node.connect(); Connection other = node.connect(); Connection admin = admin()) {
+      Sql.exec(other, "CREATE TABLE IF NOT EXISTS killed (k int)", "DELETE FROM killed");
+      stuck.setAutoCommit(false);
+      Sql.exec(stuck, "INSERT INTO killed VALUES (1)"); // an open transaction holding its origin connection
+      String id = Integer.toString(stuck.unwrap(org.postgresql.PGConnection.class).getBackendPID());
+      assertThat(rows(admin, "SHOW CLIENTS")).filteredOn(r -> id.equals(r.get("id"))).singleElement()
+          .satisfies(r -> assertThat(r.get("state")).isEqualTo("in transaction"));
+
+      Sql.exec(admin, "KILL CLIENT " + id);
+      SQLException ended = org.assertj.core.api.Assertions.catchThrowableOfType(
+          () -> Sql.value(stuck, "SELECT count(*) FROM killed"), SQLException.class);
+      assertThat((Object) ended).isNotNull();
+      assertThat(ended.getSQLState()).isEqualTo("57P01");
+      assertThat(ended.getMessage()).contains("terminating connection due to administrator command");
+      assertThat(stuck.isClosed() || !stuck.isValid(2)).isTrue();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(rows(admin, "SHOW CLIENTS")).noneMatch(r -> id.equals(r.get("id"))));
+
+      assertThat(Sql.value(other, "SELECT count(*) FROM killed")).as("its insert was rolled back").isEqualTo("0");
+      assertThat(Sql.sqlstateOf(() -> Sql.exec(admin, "KILL CLIENT 2147483000"))).isEqualTo("42704");
+    }
   }
 
   /** The origin backends of the node's pool for the test database (not the catalog's). */

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * <pre>
  * SHOW POOLS | CLIENTS | SERVERS | STATS | CACHE | CLUSTER | CONFIG | CHANGE FEED | HELP
  * INVALIDATE TABLE name [IN DATABASE db]      INVALIDATE ALL [IN DATABASE db]
- * RELOAD      PAUSE      RESUME      RECONNECT [db]
+ * RELOAD      PAUSE      RESUME      RECONNECT [db]      KILL CLIENT id
  * </pre>
  *
  * The numbers are the ones {@code /metrics} exposes (both read the same meters).
@@ -42,6 +42,7 @@ public final class AdminConsole {
       Pattern.CASE_INSENSITIVE);
   private static final Pattern INVALIDATE_ALL = Pattern.compile(
       "invalidate\\s+all(?:\\s+in\\s+database\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern KILL_CLIENT = Pattern.compile("kill\\s+client\\s+(-?\\d+)", Pattern.CASE_INSENSITIVE);
   private static final Pattern RECONNECT = Pattern.compile("reconnect(?:\\s+(\"[^\"]+\"|[\\w$]+))?",
       Pattern.CASE_INSENSITIVE);
 
@@ -109,6 +110,10 @@ public final class AdminConsole {
       }
       return AdminResult.command("INVALIDATE");
     }
+    Matcher k = KILL_CLIENT.matcher(c);
+    if (k.matches()) {
+      return killClient(k.group(1));
+    }
     Matcher r = RECONNECT.matcher(c);
     if (r.matches()) {
       return reconnect(r.group(1) == null ? null : unquote(r.group(1)));
@@ -163,6 +168,18 @@ public final class AdminConsole {
     }
     node.cacheService().reconnectCatalog(database);
     return r.build();
+  }
+
+  /** KILL CLIENT id: ends one client's connection (the id of SHOW CLIENTS, the client's backend pid). */
+  private AdminResult killClient(String id) {
+    for (ClientSession s : node.sessions()) {
+      if (Integer.toString(s.id()).equals(id)) {
+        s.terminate();
+        return AdminResult.command("KILL");
+      }
+    }
+    throw new PgWireException(Sqlstate.UNDEFINED_OBJECT, "no client " + id + " on this node", null,
+        "SHOW CLIENTS lists the clients and their ids", false);
   }
 
   private AdminResult pools() {
@@ -295,6 +312,7 @@ public final class AdminConsole {
     commands.put("RELOAD", "re-read the configuration");
     commands.put("PAUSE", "hold new requests that need the origin");
     commands.put("RESUME", "let held requests go on");
+    commands.put("KILL CLIENT id", "end one client's connection (its open transaction is rolled back)");
     commands.put("RECONNECT [db]", "replace the origin connections: idle ones now, busy ones when free");
     AdminResult.Builder r = AdminResult.builder("SHOW", "command", "what it does");
     commands.forEach((k, v) -> r.row(k, v));

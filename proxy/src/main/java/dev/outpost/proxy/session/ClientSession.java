@@ -809,6 +809,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
   }
 
+  /**
+   * Ends the client's connection at an administrator's request (KILL CLIENT), as Postgres's
+   * pg_terminate_backend() would: FATAL 57P01; its origin connection is closed if a transaction was
+   * open (the origin rolls it back) and goes back to the pool otherwise. Any thread.
+   */
+  public void terminate() {
+    eventLoop().execute(() -> {
+      if (!closed) {
+        log.info("client {} ({}@{}, {} for {} s): ended by KILL CLIENT", client.remoteAddress(), user.name(), database,
+            state(), String.format(java.util.Locale.ROOT, "%.1f", stateSeconds()));
+      }
+      fatal(new PgWireException(Sqlstate.ADMIN_SHUTDOWN, "terminating connection due to administrator command",
+          "an Outpost administrator ended this client connection (KILL CLIENT); an open transaction is rolled back",
+          null, true));
+    });
+  }
+
   /** Closes the client connection (node shutdown); called from any thread. */
   public void shutdown() {
     eventLoop().execute(() -> fatal(new PgWireException(Sqlstate.ADMIN_SHUTDOWN,
