@@ -244,7 +244,7 @@ public final class OriginPool {
     }
     c.markReleased();
     PoolSettings s = settings;
-    boolean expired = closeWhenFree(c, s, System.nanoTime());
+    boolean retire = closeWhenFree(c, s, System.nanoTime());
     boolean tooMany;
     lock.lock();
     try {
@@ -252,7 +252,7 @@ public final class OriginPool {
     } finally {
       lock.unlock();
     }
-    if (!reusable || expired || tooMany || closed) {
+    if (!reusable || retire || tooMany || closed) {
       discard(c);
       serveWaiters();
       return;
@@ -616,7 +616,7 @@ public final class OriginPool {
    * on undisturbed and is closed when it comes back; one still logging in is closed when it is
    * ready. New connections open as clients need them (and up to min-idle), so they log in with
    * what the origin says now: settings from {@code ALTER ROLE|DATABASE … SET}, the address a DNS
-   * name has now. New clients are told the server parameters of the first new connection.
+   * name has now.
    */
   public Reconnect reconnect() {
     List<OriginConnection> toClose = new ArrayList<>();
@@ -624,8 +624,7 @@ public final class OriginPool {
     int loggingIn;
     lock.lock();
     try {
-      generation++;
-      serverParameters = null;
+      generation++; // (new clients are told the parameters of the first connection opened from now on)
       toClose.addAll(idle);
       idle.clear();
       toClose.forEach(all::remove);

@@ -339,6 +339,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     return (System.nanoTime() - stateSinceNanos) / 1e9;
   }
 
+  /** The client took or gave back its origin connection, or began to wait for one. */
+  private void stateChanged() {
+    stateSinceNanos = System.nanoTime();
+  }
+
   @Override
   public EventLoop eventLoop() {
     return client.eventLoop();
@@ -915,7 +920,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     waiter = new Waiter();
-    stateSinceNanos = System.nanoTime();
+    stateChanged();
     waiter.start();
   }
 
@@ -994,7 +999,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
   private void use(OriginConnection c) {
     conn = c;
-    stateSinceNanos = System.nanoTime();
+    stateChanged();
     c.bind(this, this);
     if (conn != c) {
       return; // it died during the hand-over; onOriginClosed already asked for another
@@ -1008,7 +1013,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     waiter = null;
-    stateSinceNanos = System.nanoTime();
+    stateChanged();
     failPendingBatch(error);
     dispatch();
     flushClient();
@@ -1049,7 +1054,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
     OriginConnection c = conn;
     conn = null;
-    stateSinceNanos = System.nanoTime();
+    stateChanged();
     resumeClientReads();
     if (originPaused) {
       originPaused = false;
@@ -1114,7 +1119,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       return;
     }
     conn = null;
-    stateSinceNanos = System.nanoTime();
+    stateChanged();
     resumeClientReads();
     log.warn("client {} ({}@{}): origin connection {} lost: {}", client.remoteAddress(), user.name(), database, c,
         cause.getMessage());
@@ -1212,7 +1217,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     if (!dependent) {
       error.release();
       conn = null;
-      stateSinceNanos = System.nanoTime();
+      stateChanged();
       resumeClientReads();
       pool.release(c, false, false);
       dispatch();
