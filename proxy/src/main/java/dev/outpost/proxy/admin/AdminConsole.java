@@ -15,12 +15,16 @@ import dev.outpost.proxy.server.OutpostNode;
 import dev.outpost.proxy.session.ClientSession;
 import dev.outpost.wire.PgWireException;
 import dev.outpost.wire.Sqlstate;
+import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -81,9 +85,6 @@ public final class AdminConsole {
         return help();
       case "reload":
         return reload();
-      case "pause":
-        node.pause();
-        return AdminResult.command("PAUSE");
       case "resume":
         node.resume();
         return AdminResult.command("RESUME");
@@ -142,6 +143,66 @@ public final class AdminConsole {
       }
     }
     return dbs;
+  }
+
+  /** Whether {@code command} is PAUSE, which answers later: {@link #pause}. */
+  public static boolean isPause(String command) {
+    String c = command.trim();
+    while (c.endsWith(";")) {
+      c = c.substring(0, c.length() - 1).trim();
+    }
+    return c.equalsIgnoreCase("pause");
+  }
+
+  /**
+   * PAUSE: from now on, requests that need an origin connection wait for RESUME; the answer comes
+   * once no client holds one any more — the transactions that were running have ended, so the
+   * origin may be restarted or switched over — or, after {@code shutdown-timeout}, as an error
+   * (55000) naming the clients still holding one (the node stays paused). Checked every 20 ms on
+   * {@code loop}.
+   */
+  public CompletableFuture<AdminResult> pause(EventExecutor loop) {
+    node.pause();
+    CompletableFuture<AdminResult> done = new CompletableFuture<>();
+    Duration limit = node.config().shutdownTimeout();
+    awaitNoneHolding(loop, done, System.nanoTime() + limit.toNanos(), limit);
+    return done;
+  }
+
+  private void awaitNoneHolding(EventExecutor loop, CompletableFuture<AdminResult> done, long deadline,
+      Duration limit) {
+    if (!node.paused()) {
+      done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
+          "a RESUME ended the pause before the running transactions did", null, null, false));
+      return;
+    }
+    List<ClientSession> holding = new ArrayList<>();
+    for (ClientSession s : node.sessions()) {
+      if (s.holdsOrigin()) {
+        holding.add(s);
+      }
+    }
+    if (holding.isEmpty()) {
+      done.complete(AdminResult.command("PAUSE"));
+      return;
+    }
+    if (System.nanoTime() - deadline >= 0) {
+      holding.sort(java.util.Comparator.comparingDouble(ClientSession::stateSeconds).reversed());
+      StringBuilder who = new StringBuilder();
+      for (int i = 0; i < Math.min(5, holding.size()); i++) {
+        ClientSession s = holding.get(i);
+        who.append(i == 0 ? "" : ", ").append("client ").append(s.id()).append(" (").append(s.state())
+            .append(String.format(Locale.ROOT, " for %.1f s)", s.stateSeconds()));
+      }
+      done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
+          "paused, but " + holding.size() + " client(s) still hold an origin connection after "
+              + limit.toMillis() + " ms (shutdown-timeout): " + who + (holding.size() > 5 ? ", …" : ""),
+          "the node stays paused: new requests wait for RESUME",
+          "end them with KILL CLIENT id or wait and PAUSE again before touching the origin; RESUME undoes the pause",
+          false));
+      return;
+    }
+    loop.schedule(() -> awaitNoneHolding(loop, done, deadline, limit), 20, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -310,7 +371,7 @@ public final class AdminConsole {
     commands.put("INVALIDATE TABLE name [IN DATABASE db]", "drop cached reads of a table");
     commands.put("INVALIDATE ALL [IN DATABASE db]", "drop every cached read");
     commands.put("RELOAD", "re-read the configuration");
-    commands.put("PAUSE", "hold new requests that need the origin");
+    commands.put("PAUSE", "hold new requests that need the origin; returns once no transaction runs");
     commands.put("RESUME", "let held requests go on");
     commands.put("KILL CLIENT id", "end one client's connection (its open transaction is rolled back)");
     commands.put("RECONNECT [db]", "replace the origin connections: idle ones now, busy ones when free");

@@ -16,7 +16,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,9 @@ public final class AdminSession extends ChannelInboundHandlerAdapter {
   private final AdminConsole console;
   private final String user;
   private boolean skipToSync;
+  /** A PAUSE is waiting for its answer: messages that came behind it wait in {@link #held}, in order. */
+  private boolean answering;
+  private final ArrayDeque<Frame> held = new ArrayDeque<>();
 
   public AdminSession(AdminConsole console, String user) {
     this.console = console;
@@ -41,6 +46,14 @@ public final class AdminSession extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     Frame f = (Frame) msg;
+    if (answering) {
+      held.addLast(f);
+      return;
+    }
+    handle(ctx, f);
+  }
+
+  private void handle(ChannelHandlerContext ctx, Frame f) {
     try {
       byte t = f.type();
       if (t == FrontendType.TERMINATE.code()) {
@@ -67,18 +80,11 @@ public final class AdminSession extends ChannelInboundHandlerAdapter {
         ctx.write(dev.outpost.wire.backend.EmptyResponse.EMPTY_QUERY_RESPONSE.encode(ctx.alloc()));
       } else {
         log.info("admin {}: {}", user, sql.length() > 200 ? sql.substring(0, 200) : sql);
-        AdminResult r = console.execute(sql);
-        ByteBuf out = ctx.alloc().buffer(256);
-        if (r.hasRows()) {
-          RowDescription.text(r.columns()).encodeTo(out);
-          for (List<String> row : r.rows()) {
-            new DataRow(row).encodeTo(out);
-          }
-          new CommandComplete(r.tag() + " " + r.rows().size()).encodeTo(out);
-        } else {
-          new CommandComplete(r.tag()).encodeTo(out);
+        if (AdminConsole.isPause(sql)) {
+          answerLater(ctx, console.pause(ctx.executor()));
+          return;
         }
-        ctx.write(out);
+        writeResult(ctx, console.execute(sql));
       }
     } catch (PgWireException e) {
       error(ctx, e.toErrorFields());
@@ -87,6 +93,58 @@ public final class AdminSession extends ChannelInboundHandlerAdapter {
       error(ctx, ErrorFields.of("ERROR", Sqlstate.INTERNAL_ERROR, "admin command failed: " + e, null, null));
     }
     ctx.write(ReadyForQuery.IDLE.encode(ctx.alloc()));
+  }
+
+  /**
+   * Answers a command whose result comes later (PAUSE waits for running transactions): reading
+   * stops meanwhile, and what the client sent behind it is answered after it, in order.
+   */
+  private void answerLater(ChannelHandlerContext ctx, CompletableFuture<AdminResult> result) {
+    answering = true;
+    ctx.channel().config().setAutoRead(false);
+    result.whenComplete((r, failure) -> ctx.executor().execute(() -> {
+      if (failure == null) {
+        writeResult(ctx, r);
+      } else {
+        Throwable c = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        error(ctx, c instanceof PgWireException pe ? pe.toErrorFields()
+            : ErrorFields.of("ERROR", Sqlstate.INTERNAL_ERROR, "admin command failed: " + c, null, null));
+      }
+      ctx.write(ReadyForQuery.IDLE.encode(ctx.alloc()));
+      answering = false;
+      Frame next;
+      while (!answering && (next = held.pollFirst()) != null) {
+        handle(ctx, next);
+      }
+      ctx.flush();
+      if (!answering) {
+        ctx.channel().config().setAutoRead(true);
+      }
+    }));
+  }
+
+  private void writeResult(ChannelHandlerContext ctx, AdminResult r) {
+    ByteBuf out = ctx.alloc().buffer(256);
+    if (r.hasRows()) {
+      RowDescription.text(r.columns()).encodeTo(out);
+      for (List<String> row : r.rows()) {
+        new DataRow(row).encodeTo(out);
+      }
+      new CommandComplete(r.tag() + " " + r.rows().size()).encodeTo(out);
+    } else {
+      new CommandComplete(r.tag()).encodeTo(out);
+    }
+    ctx.write(out);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Frame f;
+    while ((f = held.pollFirst()) != null) {
+      f.release();
+    }
+    ctx.fireChannelInactive();
   }
 
   private static void error(ChannelHandlerContext ctx, ErrorFields fields) {

@@ -339,6 +339,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     return (System.nanoTime() - stateSinceNanos) / 1e9;
   }
 
+  /** Whether the client holds an origin connection now (active or in transaction), for PAUSE. */
+  public boolean holdsOrigin() {
+    return conn != null;
+  }
+
   /** The client took or gave back its origin connection, or began to wait for one. */
   private void stateChanged() {
     stateSinceNanos = System.nanoTime();

@@ -1,0 +1,119 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.testkit.TestOrigin;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin console's PAUSE as an operator uses it around origin maintenance: it answers once the
+ * transactions that were running have ended, requests that need the origin wait meanwhile, and an
+ * origin restarted between PAUSE and RESUME costs the waiting clients nothing but time.
+ */
+class PauseIT {
+  private static final String ADMIN = "pauser";
+  private static final String ADMIN_PW = "pause-Secret-7";
+
+  private static Connection admin(TestNode node) throws SQLException {
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.port() + "/outpost?user=" + ADMIN
+        + "&password=" + ADMIN_PW + "&preferQueryMode=simple");
+  }
+
+  /** A statement run on another thread; its text, or "failed: …" with the SQLSTATE. */
+  private static CompletableFuture<String> later(Connection c, String sql) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return Sql.value(c, sql);
+      } catch (SQLException e) {
+        return "failed: " + e.getSQLState() + " " + e.getMessage();
+      }
+    });
+  }
+
+  @Test
+  void pause_answersOnceRunningTransactionsEnd_andAnOriginRestartBeforeResumeCostsClientsNoError()
+      throws Exception {
+    TestOrigin origin = TestOrigin.dedicated();
+    TestOrigin restarted = null;
+    try {
+      String db = origin.createDatabase("pause");
+      try (Connection su = origin.superConnection(db)) {
+        Sql.exec(su, "CREATE TABLE t (k int)", "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER);
+      }
+      try (TestNode node = TestNode.start(origin, db, b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW).poolSize(4));
+          Connection writer = node.connect(); Connection reader = node.connect(); Connection admin = admin(node)) {
+        writer.setAutoCommit(false);
+        Sql.exec(writer, "INSERT INTO t VALUES (1)"); // a transaction running when PAUSE comes
+
+        CompletableFuture<String> pause = CompletableFuture.supplyAsync(() -> {
+          try {
+            Sql.exec(admin, "PAUSE");
+            return "paused";
+          } catch (SQLException e) {
+            return "failed: " + e.getSQLState() + " " + e.getMessage();
+          }
+        });
+        Thread.sleep(300);
+        assertThat(pause).as("PAUSE answers only once the running transaction has ended").isNotDone();
+        writer.commit(); // the running transaction goes on and ends
+        assertThat(pause.get(10, TimeUnit.SECONDS)).isEqualTo("paused");
+
+        CompletableFuture<String> held = later(reader, "SELECT k::text FROM t ORDER BY k FOR SHARE");
+        Thread.sleep(300);
+        assertThat(held).as("a request that needs the origin waits for RESUME").isNotDone();
+
+        origin.stop(); // maintenance of the origin while the node holds its clients
+        restarted = origin.restart();
+        // (a restarted test origin starts empty: put the database back as it was)
+        try (Connection su = restarted.superConnection()) {
+          Sql.exec(su, "CREATE DATABASE " + db + " OWNER " + TestOrigin.APP_USER);
+        }
+        try (Connection su = restarted.superConnection(db)) {
+          Sql.exec(su, "CREATE TABLE t (k int)", "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER,
+              "INSERT INTO t VALUES (1)");
+        }
+
+        Sql.exec(admin, "RESUME");
+        assertThat(held.get(30, TimeUnit.SECONDS)).as("the held request, after the origin restart").isEqualTo("1");
+        assertThat(Sql.value(writer, "SELECT count(*) FROM t")).isEqualTo("1"); // the writer's session goes on
+        writer.commit();
+      }
+    } finally {
+      (restarted != null ? restarted : origin).close();
+    }
+  }
+
+  @Test
+  void pause_stillBlockedAfterTheTimeout_namesTheClientHoldingOn_andStaysPausedUntilResume() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("pause_timeout");
+    try (TestNode node = TestNode.start(origin, db,
+            b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW).shutdownTimeout(Duration.ofMillis(500)));
+        Connection idleInTransaction = node.connect(); Connection other = node.connect();
+        Connection admin = admin(node)) {
+      idleInTransaction.setAutoCommit(false);
+      Sql.value(idleInTransaction, "SELECT 1");
+      int id = idleInTransaction.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+
+      SQLException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+          () -> Sql.exec(admin, "PAUSE"), SQLException.class);
+      assertThat((Object) refused).isNotNull();
+      assertThat(refused.getSQLState()).isEqualTo("55000");
+      assertThat(refused.getMessage()).contains("1 client(s) still hold an origin connection")
+          .contains("client " + id + " (in transaction for");
+
+      CompletableFuture<String> held = later(other, "SELECT pg_backend_pid()::text");
+      Thread.sleep(300);
+      assertThat(held).as("the node stays paused after the error").isNotDone();
+      Sql.exec(admin, "RESUME");
+      assertThat(held.get(10, TimeUnit.SECONDS)).doesNotStartWith("failed");
+      idleInTransaction.commit();
+    }
+  }
+}
