@@ -67,6 +67,16 @@ class PauseIT {
         CompletableFuture<String> held = later(reader, "SELECT k::text FROM t ORDER BY k FOR SHARE");
         Thread.sleep(300);
         assertThat(held).as("a request that needs the origin waits for RESUME").isNotDone();
+        int readerId = reader.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+        try (java.sql.Statement s = admin.createStatement(); java.sql.ResultSet rs = s.executeQuery("SHOW CLIENTS")) {
+          String state = null;
+          while (rs.next()) {
+            if (rs.getInt("id") == readerId) {
+              state = rs.getString("state");
+            }
+          }
+          assertThat(state).as("SHOW CLIENTS for the held client").isEqualTo("paused");
+        }
 
         origin.stop(); // maintenance of the origin while the node holds its clients
         restarted = origin.restart();

@@ -323,12 +323,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         + " clientPaused=" + clientPaused + " writable=" + client.isWritable() + " open=" + client.isActive();
   }
 
-  /** idle, active (holding an origin connection) or waiting (for one). */
+  /** idle, active or in transaction (holding an origin connection), waiting (for one) or paused (held by PAUSE). */
   public String state() {
     if (conn != null) {
       return txnStatus == 'I' ? "active" : "in transaction";
     }
-    return waiter != null ? "waiting" : "idle";
+    return waiter != null ? "waiting" : waitingForResume ? "paused" : "idle";
   }
 
   /**
@@ -556,6 +556,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         forwardPending();
       } else if (node.paused()) {
         waitingForResume = true;
+        stateChanged();
         node.waitForResume(this); // PAUSE: requests that need the origin wait
       } else {
         acquire();
