@@ -309,8 +309,9 @@ public final class OriginPool {
   }
 
   private void returnIdle(OriginConnection c) {
-    if (closeWhenFree(c, settings, System.nanoTime())) {
-      // opened before a RECONNECT that came while it was logging in or being reset
+    if (c.generation() < generation || c.isBroken()) {
+      // opened before a RECONNECT that came while it was logging in or being reset (release()
+      // checked the rest, and a connection that just logged in is not past its lifetime)
       discard(c);
       serveWaiters();
       return;
