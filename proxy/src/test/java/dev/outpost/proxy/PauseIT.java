@@ -99,6 +99,31 @@ class PauseIT {
     }
   }
 
+  /** PAUSE db holds that database's requests only; RESUME db lets them go. */
+  @Test
+  void pauseOfOneDatabase_holdsItsRequestsOnly() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String paused = origin.createDatabase("pause_one");
+    String other = origin.createDatabase("pause_other");
+    try (TestNode node = TestNode.start(origin, paused, b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW));
+        Connection inPaused = node.connect();
+        Connection inOther = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.port() + "/" + other
+            + "?user=" + TestOrigin.APP_USER + "&password=" + TestOrigin.APP_PASSWORD);
+        Connection admin = admin(node)) {
+      Sql.exec(admin, "PAUSE " + paused); // nobody holds a connection of that database: answered at once
+      CompletableFuture<String> held = later(inPaused, "SELECT current_database()");
+      assertThat(Sql.value(inOther, "SELECT current_database()")).as("another database is not paused")
+          .isEqualTo(other);
+      Thread.sleep(300);
+      assertThat(held).as("a request of the paused database waits").isNotDone();
+      Sql.exec(admin, "RESUME " + other); // a database that is not paused: nothing changes
+      Thread.sleep(100);
+      assertThat(held).isNotDone();
+      Sql.exec(admin, "RESUME " + paused);
+      assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo(paused);
+    }
+  }
+
   @Test
   void pause_stillBlockedAfterTheTimeout_namesTheClientHoldingOn_andStaysPausedUntilResume() throws Exception {
     TestOrigin origin = TestOrigin.shared();

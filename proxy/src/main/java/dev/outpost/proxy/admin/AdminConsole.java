@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <pre>
  * SHOW POOLS | CLIENTS | SERVERS | STATS | CACHE | CLUSTER | CONFIG | CHANGE FEED | HELP
  * INVALIDATE TABLE name [IN DATABASE db]      INVALIDATE ALL [IN DATABASE db]
- * RELOAD      PAUSE      RESUME      RECONNECT [db]      KILL CLIENT id
+ * RELOAD      PAUSE [db]      RESUME [db]      RECONNECT [db]      KILL CLIENT id
  * </pre>
  *
  * The numbers are the ones {@code /metrics} exposes (both read the same meters).
@@ -46,6 +46,8 @@ public final class AdminConsole {
       Pattern.CASE_INSENSITIVE);
   private static final Pattern INVALIDATE_ALL = Pattern.compile(
       "invalidate\\s+all(?:\\s+in\\s+database\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern PAUSE = Pattern.compile("pause(?:\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern RESUME = Pattern.compile("resume(?:\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
   private static final Pattern KILL_CLIENT = Pattern.compile("kill\\s+client\\s+(-?\\d+)", Pattern.CASE_INSENSITIVE);
   private static final Pattern RECONNECT = Pattern.compile("reconnect(?:\\s+(\"[^\"]+\"|[\\w$]+))?",
       Pattern.CASE_INSENSITIVE);
@@ -85,9 +87,6 @@ public final class AdminConsole {
         return help();
       case "reload":
         return reload();
-      case "resume":
-        node.resume();
-        return AdminResult.command("RESUME");
       default:
         break;
     }
@@ -110,6 +109,11 @@ public final class AdminConsole {
         node.cacheService().cache().invalidateAll(db);
       }
       return AdminResult.command("INVALIDATE");
+    }
+    Matcher resume = RESUME.matcher(c);
+    if (resume.matches()) {
+      node.resume(resume.group(1) == null ? null : unquote(resume.group(1)));
+      return AdminResult.command("RESUME");
     }
     Matcher k = KILL_CLIENT.matcher(c);
     if (k.matches()) {
@@ -145,40 +149,49 @@ public final class AdminConsole {
     return dbs;
   }
 
-  /** Whether {@code command} is PAUSE, which answers later: {@link #pause}. */
+  /** Whether {@code command} is PAUSE [db], which answers later: {@link #pause}. */
   public static boolean isPause(String command) {
+    return PAUSE.matcher(withoutSemicolons(command)).matches();
+  }
+
+  private static String withoutSemicolons(String command) {
     String c = command.trim();
     while (c.endsWith(";")) {
       c = c.substring(0, c.length() - 1).trim();
     }
-    return c.equalsIgnoreCase("pause");
+    return c;
   }
 
   /**
-   * PAUSE: from now on, requests that need an origin connection wait for RESUME; the answer comes
-   * once no client holds one any more — the transactions that were running have ended, so the
-   * origin may be restarted or switched over — or, after {@code shutdown-timeout}, as an error
-   * (55000) naming the clients still holding one (the node stays paused). Checked every 20 ms on
-   * {@code loop}.
+   * PAUSE [db]: from now on, requests that need an origin connection (of that database) wait for
+   * RESUME; the answer comes once no client (of that database) holds one any more — the
+   * transactions that were running have ended, so the origin may be restarted or switched over — or,
+   * after {@code shutdown-timeout}, as an error (55000) naming the clients still holding one (the
+   * pause stays). Checked every 20 ms on {@code loop}.
    */
-  public CompletableFuture<AdminResult> pause(EventExecutor loop) {
-    node.pause();
+  public CompletableFuture<AdminResult> pause(String command, EventExecutor loop) {
+    Matcher m = PAUSE.matcher(withoutSemicolons(command));
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a PAUSE command: " + command);
+    }
+    String database = m.group(1) == null ? null : unquote(m.group(1));
+    node.pause(database);
     CompletableFuture<AdminResult> done = new CompletableFuture<>();
     Duration limit = node.config().shutdownTimeout();
-    awaitNoneHolding(loop, done, System.nanoTime() + limit.toNanos(), limit);
+    awaitNoneHolding(database, loop, done, System.nanoTime() + limit.toNanos(), limit);
     return done;
   }
 
-  private void awaitNoneHolding(EventExecutor loop, CompletableFuture<AdminResult> done, long deadline,
-      Duration limit) {
-    if (!node.paused()) {
+  private void awaitNoneHolding(String database, EventExecutor loop, CompletableFuture<AdminResult> done,
+      long deadline, Duration limit) {
+    if (database == null ? !node.paused() : !node.paused(database)) {
       done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
           "a RESUME ended the pause before the running transactions did", null, null, false));
       return;
     }
     List<ClientSession> holding = new ArrayList<>();
     for (ClientSession s : node.sessions()) {
-      if (s.holdsOrigin()) {
+      if (s.holdsOrigin() && (database == null || database.equals(s.database()))) {
         holding.add(s);
       }
     }
@@ -202,7 +215,7 @@ public final class AdminConsole {
           false));
       return;
     }
-    loop.schedule(() -> awaitNoneHolding(loop, done, deadline, limit), 20, TimeUnit.MILLISECONDS);
+    loop.schedule(() -> awaitNoneHolding(database, loop, done, deadline, limit), 20, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -371,8 +384,8 @@ public final class AdminConsole {
     commands.put("INVALIDATE TABLE name [IN DATABASE db]", "drop cached reads of a table");
     commands.put("INVALIDATE ALL [IN DATABASE db]", "drop every cached read");
     commands.put("RELOAD", "re-read the configuration");
-    commands.put("PAUSE", "hold new requests that need the origin; returns once no transaction runs");
-    commands.put("RESUME", "let held requests go on");
+    commands.put("PAUSE [db]", "hold new requests that need the origin; returns once no transaction runs");
+    commands.put("RESUME [db]", "let held requests go on");
     commands.put("KILL CLIENT id", "end one client's connection (its open transaction is rolled back)");
     commands.put("RECONNECT [db]", "replace the origin connections: idle ones now, busy ones when free");
     AdminResult.Builder r = AdminResult.builder("SHOW", "command", "what it does");

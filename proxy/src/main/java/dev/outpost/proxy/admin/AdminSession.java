@@ -81,7 +81,7 @@ public final class AdminSession extends ChannelInboundHandlerAdapter {
       } else {
         log.info("admin {}: {}", user, sql.length() > 200 ? sql.substring(0, 200) : sql);
         if (AdminConsole.isPause(sql)) {
-          answerLater(ctx, console.pause(ctx.executor()));
+          answerLater(ctx, console.pause(sql, ctx.executor()));
           return;
         }
         writeResult(ctx, console.execute(sql));

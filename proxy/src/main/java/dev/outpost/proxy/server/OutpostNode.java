@@ -106,6 +106,8 @@ public final class OutpostNode implements AutoCloseable {
   private final PasswordMemory passwords = new PasswordMemory(Duration.ofMinutes(5));
   private volatile User admin;
   private volatile boolean paused;
+  /** Databases paused one by one (PAUSE db). */
+  private final Set<String> pausedDatabases = ConcurrentHashMap.newKeySet();
   private volatile java.util.function.Supplier<LoadedConfig> configSource;
   private volatile LoadedConfig loadedConfig;
   private volatile AdminView clusterView = () -> AdminResult.builder("SHOW", "name", "value")
@@ -603,34 +605,63 @@ public final class OutpostNode implements AutoCloseable {
    * transactions already running continue, and cache hits are still served.
    */
   public void pause() {
-    paused = true;
-    log.info("paused: new requests wait for RESUME");
+    pause(null);
   }
 
-  /** Lets held requests go on (logged only when the node was paused or held a request). */
+  /** As {@link #pause()}, for the requests of {@code database} only (every database when null). */
+  public void pause(String database) {
+    if (database == null) {
+      paused = true;
+      log.info("paused: new requests wait for RESUME");
+    } else {
+      pausedDatabases.add(database);
+      log.info("paused database {}: its new requests wait for RESUME", database);
+    }
+  }
+
+  /** Ends every pause and lets held requests go on (logged only when the node was paused or held a request). */
   public void resume() {
-    boolean wasPaused = paused;
-    paused = false;
+    resume(null);
+  }
+
+  /**
+   * Ends the pause of {@code database} (a node-wide PAUSE goes on holding it), or, when null,
+   * every pause; held requests that may go now go on.
+   */
+  public void resume(String database) {
+    boolean wasPaused = database == null ? paused || !pausedDatabases.isEmpty() : pausedDatabases.contains(database);
+    if (database == null) {
+      paused = false;
+      pausedDatabases.clear();
+    } else {
+      pausedDatabases.remove(database);
+    }
     int held = 0;
     for (ClientSession s : waitingForResume) {
-      if (waitingForResume.remove(s)) {
+      if (!paused(s.database()) && waitingForResume.remove(s)) {
         held++;
         s.resumed();
       }
     }
     if (wasPaused || held > 0) {
-      log.info("resumed: {} held session(s) go on", held);
+      log.info("resumed{}: {} held session(s) go on", database == null ? "" : " database " + database, held);
     }
   }
 
+  /** Whether the whole node is paused. */
   public boolean paused() {
     return paused;
   }
 
-  /** A session whose next request needs the origin while paused; it is woken by {@link #resume()}. */
+  /** Whether requests of {@code database} wait for RESUME (a node-wide PAUSE, or one of that database). */
+  public boolean paused(String database) {
+    return paused || pausedDatabases.contains(database);
+  }
+
+  /** A session whose next request needs the origin while paused; it is woken by {@link #resume}. */
   public void waitForResume(ClientSession s) {
     waitingForResume.add(s);
-    if (!paused && waitingForResume.remove(s)) {
+    if (!paused(s.database()) && waitingForResume.remove(s)) {
       s.resumed();
     }
   }

@@ -554,7 +554,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
       bypassPlannerOnce = false;
       if (conn != null) {
         forwardPending();
-      } else if (node.paused()) {
+      } else if (node.paused(database)) {
         waitingForResume = true;
         stateChanged();
         node.waitForResume(this); // PAUSE: requests that need the origin wait
