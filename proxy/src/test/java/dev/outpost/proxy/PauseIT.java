@@ -124,6 +124,50 @@ class PauseIT {
     }
   }
 
+  /**
+   * While paused, a stale cache entry is served as stale-while-revalidate allows, but its refresh
+   * (the node's own query to the origin) waits: the first stale hit after RESUME refreshes it.
+   */
+  @Test
+  void whilePaused_aStaleHitIsServed_butNotRefreshedUntilResume() throws Exception {
+    TestOrigin origin = TestOrigin.shared();
+    String db = origin.createDatabase("pause_swr");
+    try (Connection su = origin.superConnection(db)) {
+      Sql.exec(su, "CREATE TABLE price (id int PRIMARY KEY, amount int)", "INSERT INTO price VALUES (1, 100)",
+          "ALTER TABLE price OWNER TO " + TestOrigin.APP_USER);
+    }
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    dev.outpost.proxy.cache.CachePolicy policy = new dev.outpost.proxy.cache.CachePolicy(true, Duration.ofSeconds(10),
+        Duration.ofSeconds(60), 64L << 20, 1L << 20, java.util.List.of());
+    OriginStats stats = new OriginStats(origin, db);
+    try (TestNode node = TestNode.start(origin, db, b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW),
+            dev.outpost.proxy.server.OutpostNode.Options.defaults().withCachePolicy(policy).withTicker(now::get));
+        Connection client = node.connect(); Connection admin = admin(node)) {
+      String read = "SELECT amount AS paused_swr FROM price WHERE id = 1";
+      for (int i = 0; i < 50 && hits(node) == 0; i++) {
+        assertThat(Sql.value(client, read)).isEqualTo("100");
+        Thread.sleep(20);
+      }
+      assertThat(hits(node)).isPositive();
+      stats.reset();
+      Sql.exec(admin, "PAUSE");
+      now.addAndGet(TimeUnit.SECONDS.toNanos(15)); // past max-age, inside the stale window
+      for (int i = 0; i < 3; i++) {
+        assertThat(Sql.value(client, read)).as("served stale while paused").isEqualTo("100");
+      }
+      Thread.sleep(300);
+      assertThat(stats.calls("paused_swr")).as("no refresh reached the origin while paused").isZero();
+      Sql.exec(admin, "RESUME");
+      assertThat(Sql.value(client, read)).isEqualTo("100"); // stale again, and this one refreshes
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(stats.calls("paused_swr")).as("the refresh after RESUME").isEqualTo(1));
+    }
+  }
+
+  private static long hits(TestNode node) {
+    return node.node().cacheService().cache().stats().count(dev.outpost.cache.CacheStatus.HIT);
+  }
+
   @Test
   void pause_stillBlockedAfterTheTimeout_namesTheClientHoldingOn_andStaysPausedUntilResume() throws Exception {
     TestOrigin origin = TestOrigin.shared();

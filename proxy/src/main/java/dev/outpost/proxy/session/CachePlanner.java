@@ -127,8 +127,13 @@ final class CachePlanner {
         long start = s.requestStartNanos();
         replay(r, result);
         s.recordQuery(lookup.status(), start);
-        lookup.refresh().ifPresent(ticket -> RefreshQuery.start(s, ticket, plan, r.sql(), r.protocol(),
-            parameterTypes(r), r.bind(), r.rowLimit()));
+        lookup.refresh().ifPresent(ticket -> {
+          if (s.node.paused(s.database)) {
+            ticket.abandon(); // PAUSE holds the node's own origin work too: a hit after RESUME refreshes
+          } else {
+            RefreshQuery.start(s, ticket, plan, r.sql(), r.protocol(), parameterTypes(r), r.bind(), r.rowLimit());
+          }
+        });
         return Outcome.SERVED;
       }
       // the entry's columns are not the ones the client was given for its statement (a schema
