@@ -41,16 +41,21 @@ import java.util.regex.Pattern;
  * The numbers are the ones {@code /metrics} exposes (both read the same meters).
  */
 public final class AdminConsole {
+  /** A name as the console takes it: quoted (kept as written) or bare (folded to lower case). */
+  private static final String NAME = "(\"[^\"]+\"|[\\w$]+)";
   private static final Pattern INVALIDATE_TABLE = Pattern.compile(
-      "invalidate\\s+table\\s+(\"[^\"]+\"|[\\w$]+)(?:\\.(\"[^\"]+\"|[\\w$]+))?(?:\\s+in\\s+database\\s+(\"[^\"]+\"|[\\w$]+))?",
+      "invalidate\\s+table\\s+" + NAME + "(?:\\." + NAME + ")?(?:\\s+in\\s+database\\s+" + NAME + ")?",
       Pattern.CASE_INSENSITIVE);
   private static final Pattern INVALIDATE_ALL = Pattern.compile(
-      "invalidate\\s+all(?:\\s+in\\s+database\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
-  private static final Pattern PAUSE = Pattern.compile("pause(?:\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
-  private static final Pattern RESUME = Pattern.compile("resume(?:\\s+(\"[^\"]+\"|[\\w$]+))?", Pattern.CASE_INSENSITIVE);
+      "invalidate\\s+all(?:\\s+in\\s+database\\s+" + NAME + ")?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern PAUSE = withOptionalDatabase("pause");
+  private static final Pattern RESUME = withOptionalDatabase("resume");
+  private static final Pattern RECONNECT = withOptionalDatabase("reconnect");
   private static final Pattern KILL_CLIENT = Pattern.compile("kill\\s+client\\s+(-?\\d+)", Pattern.CASE_INSENSITIVE);
-  private static final Pattern RECONNECT = Pattern.compile("reconnect(?:\\s+(\"[^\"]+\"|[\\w$]+))?",
-      Pattern.CASE_INSENSITIVE);
+
+  private static Pattern withOptionalDatabase(String command) {
+    return Pattern.compile(command + "(?:\\s+" + NAME + ")?", Pattern.CASE_INSENSITIVE);
+  }
 
   private final OutpostNode node;
 
@@ -60,10 +65,7 @@ public final class AdminConsole {
 
   /** Runs one command; errors are {@link PgWireException}s with a SQLSTATE. */
   public AdminResult execute(String command) {
-    String c = command.trim();
-    while (c.endsWith(";")) {
-      c = c.substring(0, c.length() - 1).trim();
-    }
+    String c = withoutSemicolons(command);
     String lower = c.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
     switch (lower) {
       case "show pools":
