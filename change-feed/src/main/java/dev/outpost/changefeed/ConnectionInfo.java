@@ -3,6 +3,7 @@ package dev.outpost.changefeed;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
@@ -26,9 +27,21 @@ import java.util.Properties;
  * @param channelBinding libpq's channel_binding: disable, prefer or require
  * @param sslCert PEM file of a client certificate to present, or null
  * @param sslKey its private key (PEM, unencrypted PKCS#8), or null
+ * @param moreHosts further origin hosts ({@code host:port}, an IPv6 address in brackets), tried in
+ *     turn after {@code host} (pgjdbc's multi-host URL); empty for one host
+ * @param primaryOnly connect only to a primary (pgjdbc's {@code targetServerType=primary}): the
+ *     origin URL's target_session_attrs, or several hosts (a slot lives on the primary)
  */
 public record ConnectionInfo(String host, int port, String database, String user, String password,
-    SslMode sslMode, String sslRootCert, boolean directTls, String channelBinding, String sslCert, String sslKey) {
+    SslMode sslMode, String sslRootCert, boolean directTls, String channelBinding, String sslCert, String sslKey,
+    List<String> moreHosts, boolean primaryOnly) {
+
+  /** One origin host, whatever server answers there. */
+  public ConnectionInfo(String host, int port, String database, String user, String password, SslMode sslMode,
+      String sslRootCert, boolean directTls, String channelBinding, String sslCert, String sslKey) {
+    this(host, port, database, user, password, sslMode, sslRootCert, directTls, channelBinding, sslCert, sslKey,
+        List.of(), false);
+  }
 
   /** An origin reached with an SSLRequest and channel binding when offered (libpq's defaults). */
   public ConnectionInfo(String host, int port, String database, String user, String password, SslMode sslMode,
@@ -63,6 +76,7 @@ public record ConnectionInfo(String host, int port, String database, String user
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(sslMode, "sslMode");
     Objects.requireNonNull(channelBinding, "channelBinding");
+    moreHosts = List.copyOf(moreHosts);
     if (host.isBlank() || database.isEmpty() || user.isEmpty()) {
       throw new IllegalArgumentException("host, database and user must not be empty");
     }
@@ -79,13 +93,13 @@ public record ConnectionInfo(String host, int port, String database, String user
   /** The same origin, role and database with another password (a rotated one). */
   public ConnectionInfo withPassword(String otherPassword) {
     return new ConnectionInfo(host, port, database, user, otherPassword, sslMode, sslRootCert, directTls,
-        channelBinding, sslCert, sslKey);
+        channelBinding, sslCert, sslKey, moreHosts, primaryOnly);
   }
 
   /** The same origin and role, another database. */
   public ConnectionInfo withDatabase(String otherDatabase) {
     return new ConnectionInfo(host, port, otherDatabase, user, password, sslMode, sslRootCert, directTls,
-        channelBinding, sslCert, sslKey);
+        channelBinding, sslCert, sslKey, moreHosts, primaryOnly);
   }
 
   /**
@@ -101,7 +115,8 @@ public record ConnectionInfo(String host, int port, String database, String user
   /** The URL of an ordinary connection, for catalog look-ups and the slot monitor. */
   public String controlUrl() {
     String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
-    return "jdbc:postgresql://" + h + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+    return "jdbc:postgresql://" + h + ":" + port + (moreHosts.isEmpty() ? "" : "," + String.join(",", moreHosts))
+        + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
   }
 
   /** Credentials, TLS and timeouts as pgjdbc connection properties. */
@@ -119,6 +134,9 @@ public record ConnectionInfo(String host, int port, String database, String user
       p.setProperty("sslNegotiation", "direct");
     }
     p.setProperty("channelBinding", channelBinding);
+    if (primaryOnly) {
+      p.setProperty("targetServerType", "primary");
+    }
     if (sslCert != null) {
       p.setProperty("sslcert", sslCert);
       p.setProperty("sslkey", sslKey);
@@ -147,7 +165,8 @@ public record ConnectionInfo(String host, int port, String database, String user
 
   @Override
   public String toString() {
-    return "postgresql://" + user + (password == null ? "" : ":***") + "@" + host + ":" + port + "/" + database
+    return "postgresql://" + user + (password == null ? "" : ":***") + "@" + host + ":" + port
+        + (moreHosts.isEmpty() ? "" : "," + String.join(",", moreHosts)) + "/" + database
         + "?sslmode=" + sslMode.label() + (sslRootCert == null ? "" : "&sslrootcert=" + sslRootCert);
   }
 }

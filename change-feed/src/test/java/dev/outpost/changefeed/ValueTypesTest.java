@@ -90,6 +90,19 @@ class ValueTypesTest {
     assertThat(ConnectionInfo.plain("::1", 5432, "d", "u", null).controlUrl()).isEqualTo("jdbc:postgresql://[::1]:5432/d");
     assertThat(ConnectionInfo.SslMode.parse("Verify-CA")).isEqualTo(ConnectionInfo.SslMode.VERIFY_CA);
     assertThatThrownBy(() -> ConnectionInfo.plain("h", 0, "d", "u", null)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(p.getProperty("targetServerType")).as("one host: whatever answers").isNull();
+  }
+
+  @Test
+  void connectionInfo_withSeveralHosts_listsThemAll_asksForThePrimary_andKeepsThemThroughCopies() {
+    ConnectionInfo info = new ConnectionInfo("db1", 5432, "shop", "feeder", "s3cret", ConnectionInfo.SslMode.DISABLE,
+        null, false, "prefer", null, null, java.util.List.of("db2:5433", "[::1]:5432"), true)
+        .withPassword("rotated").withDatabase("shop2");
+    assertThat(info.controlUrl()).isEqualTo("jdbc:postgresql://db1:5432,db2:5433,[::1]:5432/shop2");
+    assertThat(info.replicationUrl()).startsWith("jdbc:postgresql://db1:5432,db2:5433,[::1]:5432/shop2?replication=");
+    assertThat(info.properties(Duration.ofSeconds(7), Duration.ofSeconds(30)).getProperty("targetServerType"))
+        .isEqualTo("primary");
+    assertThat(info.toString()).isEqualTo("postgresql://feeder:***@db1:5432,db2:5433,[::1]:5432/shop2?sslmode=disable");
   }
 
   @Test

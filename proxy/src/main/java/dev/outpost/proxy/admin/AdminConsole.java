@@ -291,7 +291,7 @@ public final class AdminConsole {
 
   private AdminResult servers() {
     AdminResult.Builder r = AdminResult.builder("SHOW", "id", "pool", "backend_pid", "state", "client_id",
-        "age_seconds", "prepared_statements", "close_when_free");
+        "age_seconds", "prepared_statements", "close_when_free", "origin_host");
     for (OriginPool p : sorted(node.pools())) {
       List<OriginConnection> conns = p.connections();
       conns.sort(java.util.Comparator.comparingLong(OriginConnection::id));
@@ -299,7 +299,7 @@ public final class AdminConsole {
         Object holder = c.holder();
         r.row(c.id(), p.name(), c.backendKey().processId(), c.state(),
             holder instanceof ClientSession s ? Integer.toString(s.id()) : null, c.ageSeconds(),
-            c.serverState().preparedCount(), p.closeWhenFree(c) ? "yes" : "no");
+            c.serverState().preparedCount(), p.closeWhenFree(c) ? "yes" : "no", c.host().address());
       }
     }
     return r.build();

@@ -2,7 +2,9 @@ package dev.outpost.proxy.config;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -16,9 +18,16 @@ import java.util.Set;
  * {@code sslcert} / {@code sslkey} for a client certificate the origin may ask for (PEM; the key
  * unencrypted PKCS#8), and {@code target_session_attrs=read-write|primary} to refuse an origin host
  * that is a standby (or read-only) at login — after a failover, a DNS name may still lead there.
- * {@link #toString()} masks the password; {@link #mask(String)} masks it in a URL as written.
+ *
+ * <p>Several hosts may be listed as libpq reads them ({@code postgresql://db1:5432,db2:5432/shop},
+ * or {@code host=db1,db2&port=5432}): a new origin connection tries them in turn until one
+ * accepts it and suits {@code target_session_attrs} (see {@link OriginHost}). A copy for one of
+ * them ({@link #at(OriginHost)}) is what a single connection uses; {@link #host()} and
+ * {@link #port()} are the first host's.
+ *
+ * <p>{@link #toString()} masks the password; {@link #mask(String)} masks it in a URL as written.
  */
-public record OriginUrl(String host, int port, String user, String password, String database,
+public record OriginUrl(List<OriginHost> hosts, String user, String password, String database,
     SslMode sslMode, String sslRootCert, SslNegotiation sslNegotiation, ChannelBindingMode channelBinding,
     String sslCert, String sslKey, TargetSessionAttrs targetSessionAttrs) {
 
@@ -101,15 +110,11 @@ public record OriginUrl(String host, int port, String user, String password, Str
     }
   }
 
-  /** An origin reached with the usual TLS negotiation (an SSLRequest first) and channel binding when offered. */
-  public OriginUrl(String host, int port, String user, String password, String database, SslMode sslMode,
-      String sslRootCert) {
-    this(host, port, user, password, database, sslMode, sslRootCert, SslNegotiation.POSTGRES, ChannelBindingMode.PREFER,
-        null, null, TargetSessionAttrs.ANY);
-  }
-
   public OriginUrl {
-    Objects.requireNonNull(host, "host");
+    hosts = List.copyOf(hosts);
+    if (hosts.isEmpty()) {
+      throw new IllegalArgumentException("invalid origin URL: no host");
+    }
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(sslMode, "sslMode");
@@ -132,9 +137,21 @@ public record OriginUrl(String host, int port, String user, String password, Str
     if (sslCert != null && sslMode == SslMode.DISABLE) {
       throw new IllegalArgumentException("sslcert needs TLS to the origin: set sslmode=require, verify-ca or verify-full");
     }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("invalid origin port " + port);
-    }
+  }
+
+  /** The first host's name (the only one, unless the URL lists several). */
+  public String host() {
+    return hosts.get(0).host();
+  }
+
+  /** The first host's port (the only one, unless the URL lists several). */
+  public int port() {
+    return hosts.get(0).port();
+  }
+
+  /** Whether the URL lists more than one host. */
+  public boolean severalHosts() {
+    return hosts.size() > 1;
   }
 
   /** Parses {@code postgresql://} or {@code postgres://} URLs. */
@@ -161,19 +178,19 @@ public record OriginUrl(String host, int port, String user, String password, Str
       database = decode(rest.substring(slash + 1));
       rest = rest.substring(0, slash);
     }
-    String host = rest;
-    int port = 5432;
-    int colon = rest.lastIndexOf(':');
-    if (colon >= 0 && !rest.endsWith("]")) {
-      host = rest.substring(0, colon);
-      try {
-        port = Integer.parseInt(rest.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("invalid origin URL: port '" + rest.substring(colon + 1) + "' is not a number");
+    List<String> authorityHosts = new ArrayList<>();
+    List<String> authorityPorts = new ArrayList<>();
+    if (!rest.isEmpty()) {
+      for (String one : rest.split(",", -1)) {
+        int colon = one.lastIndexOf(':');
+        boolean hasPort = colon >= 0 && !one.endsWith("]");
+        String h = hasPort ? one.substring(0, colon) : one;
+        if (h.startsWith("[") && h.endsWith("]")) {
+          h = h.substring(1, h.length() - 1);
+        }
+        authorityHosts.add(h);
+        authorityPorts.add(hasPort ? one.substring(colon + 1) : "");
       }
-    }
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
     }
     String user = null;
     String password = null;
@@ -191,25 +208,10 @@ public record OriginUrl(String host, int port, String user, String password, Str
       params.put(decode(e < 0 ? kv : kv.substring(0, e)), e < 0 ? "" : decode(kv.substring(e + 1)));
     }
     checkParameters(params.keySet());
-    if (params.containsKey("host")) {
-      host = sameOrOnly("host", host, params.get("host"), "");
-    }
-    if (host.isEmpty()) {
-      throw new IllegalArgumentException("invalid origin URL: no host");
-    }
-    if (host.contains(",")) {
-      throw new IllegalArgumentException("invalid origin URL: several hosts are not supported: a node connects to one "
-          + "origin; point it at the primary (or at a proxy in front of the hosts)");
-    }
-    if (params.containsKey("port")) {
-      String given = sameOrOnly("port", colon >= 0 && !rest.endsWith("]") ? Integer.toString(port) : "",
-          params.get("port"), "");
-      try {
-        port = Integer.parseInt(given);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("invalid origin URL: port '" + given + "' is not a number");
-      }
-    }
+    String hostText = sameOrOnly("host", String.join(",", authorityHosts), params.get("host"));
+    boolean portsInAuthority = authorityPorts.stream().anyMatch(p -> !p.isEmpty());
+    String portText = sameOrOnly("port", portsInAuthority ? String.join(",", authorityPorts) : "", params.get("port"));
+    List<OriginHost> hosts = hosts(hostText, portText);
     if (user == null) {
       user = params.getOrDefault("user", "postgres");
     }
@@ -223,8 +225,41 @@ public record OriginUrl(String host, int port, String user, String password, Str
     SslNegotiation negotiation = SslNegotiation.parse(params.getOrDefault("sslnegotiation", "postgres"));
     ChannelBindingMode binding = ChannelBindingMode.parse(params.getOrDefault("channel_binding", "prefer"));
     TargetSessionAttrs attrs = TargetSessionAttrs.parse(params.getOrDefault("target_session_attrs", "any"));
-    return new OriginUrl(host, port, user, password, database, mode, params.get("sslrootcert"), negotiation, binding,
+    return new OriginUrl(hosts, user, password, database, mode, params.get("sslrootcert"), negotiation, binding,
         params.get("sslcert"), params.get("sslkey"), attrs);
+  }
+
+  /**
+   * The hosts of a comma-separated list with their ports: one port for all, one per host, or
+   * 5432 where none is given (libpq's rules).
+   */
+  private static List<OriginHost> hosts(String hostText, String portText) {
+    if (hostText.isEmpty()) {
+      throw new IllegalArgumentException("invalid origin URL: no host");
+    }
+    String[] names = hostText.split(",", -1);
+    String[] ports = portText.isEmpty() ? new String[0] : portText.split(",", -1);
+    if (ports.length > 1 && ports.length != names.length) {
+      throw new IllegalArgumentException("invalid origin URL: " + ports.length + " ports for " + names.length
+          + " hosts: give one port for all hosts or one for each");
+    }
+    List<OriginHost> hosts = new ArrayList<>();
+    for (int i = 0; i < names.length; i++) {
+      String name = names[i].trim();
+      if (name.isEmpty()) {
+        throw new IllegalArgumentException("invalid origin URL: an empty host in the host list '" + hostText
+            + "' (Unix-domain sockets are not supported: give a host name or address)");
+      }
+      String p = ports.length == 0 ? "" : ports[ports.length == 1 ? 0 : i].trim();
+      int port;
+      try {
+        port = p.isEmpty() ? 5432 : Integer.parseInt(p);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("invalid origin URL: port '" + p + "' is not a number");
+      }
+      hosts.add(new OriginHost(name, port));
+    }
+    return hosts;
   }
 
   /** The libpq parameters the node reads from the URL's query. */
@@ -252,8 +287,8 @@ public record OriginUrl(String host, int port, String user, String password, Str
         case "sslpassword" -> "encrypted keys are not supported: give sslkey an unencrypted PKCS#8 key "
             + "(openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8) readable only by the node's user";
         case "sslcertmode" -> "the node sends its client certificate whenever sslcert is given";
-        case "load_balance_hosts" ->
-            "a node connects to one origin host; point it at the primary (or at a proxy in front of the hosts)";
+        case "load_balance_hosts" -> "the node tries the listed hosts in order (its pool stays on one server: "
+            + "clients of a transaction pool would otherwise read from different servers)";
         default -> "Outpost reads " + String.join(", ", new java.util.TreeSet<>(READ))
             + " and accepts (without using them) " + String.join(", ", new java.util.TreeSet<>(REPLACED));
       };
@@ -262,8 +297,11 @@ public record OriginUrl(String host, int port, String user, String password, Str
   }
 
   /** A part given both in the URL's authority and as a parameter must be the same. */
-  private static String sameOrOnly(String what, String inAuthority, String asParameter, String none) {
-    if (inAuthority.equals(none) || inAuthority.equals(asParameter)) {
+  private static String sameOrOnly(String what, String inAuthority, String asParameter) {
+    if (asParameter == null) {
+      return inAuthority;
+    }
+    if (inAuthority.isEmpty() || inAuthority.equals(asParameter)) {
       return asParameter;
     }
     throw new IllegalArgumentException("invalid origin URL: the " + what + " is given twice, differently");
@@ -296,31 +334,41 @@ public record OriginUrl(String host, int port, String user, String password, Str
 
   /** The same origin as another role. */
   public OriginUrl withCredentials(String otherUser, String otherPassword) {
-    return new OriginUrl(host, port, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
+    return new OriginUrl(hosts, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
         sslCert, sslKey, targetSessionAttrs);
   }
 
   /** The same origin with another database. */
   public OriginUrl withDatabase(String db) {
-    return new OriginUrl(host, port, user, password, db, sslMode, sslRootCert, sslNegotiation, channelBinding,
+    return new OriginUrl(hosts, user, password, db, sslMode, sslRootCert, sslNegotiation, channelBinding,
         sslCert, sslKey, targetSessionAttrs);
   }
 
   /** The same origin with a CA file for verifying its certificate. */
   public OriginUrl withSslRootCert(String caFile) {
-    return new OriginUrl(host, port, user, password, database, sslMode, caFile, sslNegotiation, channelBinding,
+    return new OriginUrl(hosts, user, password, database, sslMode, caFile, sslNegotiation, channelBinding,
         sslCert, sslKey, targetSessionAttrs);
   }
 
   /** The same origin with a client certificate and its key. */
   public OriginUrl withClientCertificate(String cert, String key) {
-    return new OriginUrl(host, port, user, password, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
+    return new OriginUrl(hosts, user, password, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
         cert, key, targetSessionAttrs);
   }
 
-  /** host:port, for messages. */
+  /** The same origin at one of its hosts only: what a single origin connection reaches. */
+  public OriginUrl at(OriginHost host) {
+    return new OriginUrl(List.of(host), user, password, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
+        sslCert, sslKey, targetSessionAttrs);
+  }
+
+  /** host:port, or the comma-separated list of them, for messages. */
   public String address() {
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    StringBuilder b = new StringBuilder();
+    for (OriginHost h : hosts) {
+      b.append(b.length() == 0 ? "" : ",").append(h.address());
+    }
+    return b.toString();
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.outpost.changefeed.ConnectionInfo;
 import dev.outpost.changefeed.TableName;
 import dev.outpost.proxy.admin.AdminResult;
 import dev.outpost.proxy.config.ChangeFeedSettings;
+import dev.outpost.proxy.config.OriginHost;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.metrics.ChangeFeedLag;
 import java.util.ArrayList;
@@ -83,9 +84,11 @@ public final class NodeChangeFeed implements AutoCloseable {
   /** The change-feed connection of an origin URL (same role, password and TLS as the pools). */
   public static ConnectionInfo connectionInfo(OriginUrl o) {
     ConnectionInfo.SslMode mode = ConnectionInfo.SslMode.valueOf(o.sslMode().name());
+    List<String> more = o.hosts().stream().skip(1).map(OriginHost::address).toList();
     return new ConnectionInfo(o.host(), o.port(), o.database(), o.user(), o.password(), mode, o.sslRootCert(),
         o.sslNegotiation() == OriginUrl.SslNegotiation.DIRECT, o.channelBinding().name().toLowerCase(Locale.ROOT),
-        o.sslCert(), o.sslKey());
+        o.sslCert(), o.sslKey(), more,
+        o.severalHosts() || o.targetSessionAttrs() != OriginUrl.TargetSessionAttrs.ANY);
   }
 
   /** Starts consuming (idempotent). */

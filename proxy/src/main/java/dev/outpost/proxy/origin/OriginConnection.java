@@ -1,5 +1,6 @@
 package dev.outpost.proxy.origin;
 
+import dev.outpost.proxy.config.OriginHost;
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
 import dev.outpost.wire.PgWireException;
@@ -57,6 +58,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   /** The pool's RECONNECT count when this connection's connect started (see OriginPool#reconnect). */
   private volatile long generation;
   private volatile OriginListener listener;
+  private final OriginHost host;
   private volatile boolean broken;
   /** A message arrived while no session was bound and was logged (once per connection). */
   private boolean reportedUnbound;
@@ -82,10 +84,11 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   /** The listener that received frames in the current read batch (it may have unbound since). */
   private OriginListener batchListener;
 
-  OriginConnection(Channel channel, OriginPool pool, BackendKeyData backendKey, Map<String, String> serverParameters,
-      int preparedCapacity) {
+  OriginConnection(Channel channel, OriginPool pool, OriginHost host, BackendKeyData backendKey,
+      Map<String, String> serverParameters, int preparedCapacity) {
     this.channel = channel;
     this.pool = pool;
+    this.host = host;
     this.backendKey = backendKey;
     this.serverParameters = Map.copyOf(serverParameters);
     this.serverState = new ServerState(preparedCapacity);
@@ -106,6 +109,11 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   public OriginPool pool() {
     return pool;
+  }
+
+  /** The origin host this connection reached (one of the origin URL's, when it lists several). */
+  public OriginHost host() {
+    return host;
   }
 
   /** The origin backend's process id and cancel key. */

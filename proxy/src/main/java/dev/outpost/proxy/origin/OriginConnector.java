@@ -1,5 +1,6 @@
 package dev.outpost.proxy.origin;
 
+import dev.outpost.proxy.config.OriginHost;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.codec.FrameDecoder;
@@ -142,7 +143,7 @@ public final class OriginConnector {
    */
   public Future<Void> verifyLogin(EventLoop loop, OriginUrl target, OriginPool pool) {
     io.netty.util.concurrent.Promise<Void> p = loop.newPromise();
-    connect(loop, target, pool, 1, Map.of()).addListener(f -> {
+    connect(loop, target, pool == null ? 0 : pool.preferredHost(), pool, 1, Map.of()).addListener(f -> {
       if (f.isSuccess()) {
         OriginConnection c = (OriginConnection) f.getNow();
         c.markBroken();
@@ -161,6 +162,75 @@ public final class OriginConnector {
    * database, too many connections), or with an I/O exception when it cannot be reached.
    */
   Future<OriginConnection> connect(EventLoop loop, OriginUrl target, OriginPool pool, int preparedCapacity,
+      Map<String, String> extraStartupParameters) {
+    return connect(loop, target, 0, pool, preparedCapacity, extraStartupParameters);
+  }
+
+  /**
+   * As {@link #connect(EventLoop, OriginUrl, OriginPool, int, Map)}, trying {@code target}'s hosts
+   * in turn from the one at {@code firstHost} (wrapping around) until one accepts the login and
+   * suits target_session_attrs ({@link OriginHost} says which failures move on). Each host has the
+   * whole connect timeout. When every host failed, the future fails with the last host's
+   * failure, its message naming what each host answered.
+   */
+  Future<OriginConnection> connect(EventLoop loop, OriginUrl target, int firstHost, OriginPool pool,
+      int preparedCapacity, Map<String, String> extraStartupParameters) {
+    if (!target.severalHosts()) {
+      return connectTo(loop, target, pool, preparedCapacity, extraStartupParameters);
+    }
+    Promise<OriginConnection> promise = loop.newPromise();
+    tryHost(loop, target, firstHost, 0, new StringBuilder(), pool, preparedCapacity, extraStartupParameters, promise);
+    return promise;
+  }
+
+  private void tryHost(EventLoop loop, OriginUrl target, int firstHost, int tried, StringBuilder failures,
+      OriginPool pool, int preparedCapacity, Map<String, String> extra, Promise<OriginConnection> promise) {
+    List<OriginHost> hosts = target.hosts();
+    OriginHost host = hosts.get(Math.floorMod(firstHost + tried, hosts.size()));
+    connectTo(loop, target.at(host), pool, preparedCapacity, extra).addListener(f -> {
+      if (f.isSuccess()) {
+        if (!promise.trySuccess((OriginConnection) f.getNow())) {
+          ((OriginConnection) f.getNow()).close();
+        }
+        return;
+      }
+      Throwable cause = f.cause();
+      failures.append(failures.length() == 0 ? "" : "; ").append(host.address()).append(": ").append(reason(cause));
+      if (!triesNextHost(cause) || tried + 1 == hosts.size()) {
+        promise.tryFailure(triesNextHost(cause) ? withAllHosts(cause, failures) : cause);
+        return;
+      }
+      log.warn("origin host {} could not be used ({}); trying {}", host.address(), reason(cause),
+          hosts.get(Math.floorMod(firstHost + tried + 1, hosts.size())).address());
+      tryHost(loop, target, firstHost, tried + 1, failures, pool, preparedCapacity, extra, promise);
+    });
+  }
+
+  /**
+   * Whether a failed login moves on to the next listed host: the host could not be reached or
+   * answered too late, is starting up or shutting down (57P03), or does not suit
+   * target_session_attrs. An origin's other refusals are final, as in libpq: a wrong password or
+   * an unknown database is not better elsewhere.
+   */
+  static boolean triesNextHost(Throwable cause) {
+    if (cause instanceof OriginErrorException oe) {
+      return "57P03".equals(oe.fields().sqlstate());
+    }
+    return true;
+  }
+
+  /** The failure of the last host tried, its message listing every host's. */
+  private static Throwable withAllHosts(Throwable last, CharSequence failures) {
+    if (last instanceof OriginErrorException) {
+      return last; // the origin's own fields reach the client unchanged
+    }
+    ConnectException e = new ConnectException("no origin host could be used: " + failures);
+    e.initCause(last);
+    return e;
+  }
+
+  /** Connects to {@code target}'s one host and logs in. */
+  private Future<OriginConnection> connectTo(EventLoop loop, OriginUrl target, OriginPool pool, int preparedCapacity,
       Map<String, String> extraStartupParameters) {
     Promise<OriginConnection> promise = loop.newPromise();
     OriginTls tls = OriginTls.forOrigin(target);

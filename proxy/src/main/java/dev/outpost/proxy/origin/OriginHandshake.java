@@ -102,7 +102,8 @@ final class OriginHandshake extends ChannelInboundHandlerAdapter {
           break;
         }
         BackendKeyData key = keyData != null ? keyData : new BackendKeyData(0, new byte[4]);
-        OriginConnection connection = new OriginConnection(ctx.channel(), pool, key, parameters, preparedCapacity);
+        OriginConnection connection = new OriginConnection(ctx.channel(), pool, target.hosts().get(0), key, parameters,
+            preparedCapacity);
         ctx.pipeline().replace(this, OriginConnector.CONNECTION_HANDLER, connection);
         promise.trySuccess(connection);
         break;

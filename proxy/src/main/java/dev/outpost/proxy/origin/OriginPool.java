@@ -1,5 +1,6 @@
 package dev.outpost.proxy.origin;
 
+import dev.outpost.proxy.config.OriginHost;
 import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.wire.BackendType;
 import dev.outpost.wire.Frame;
@@ -92,6 +93,13 @@ public final class OriginPool {
    * one with a smaller value is closed instead of being used again. Written under {@link #lock}.
    */
   private volatile long generation;
+  /**
+   * With several origin hosts: the host the pool's connections go to (the last one a connection
+   * reached; null before the first), and its place in the URL's list, where a new connection
+   * starts trying. Written under {@link #lock}.
+   */
+  private OriginHost currentHost;
+  private volatile int preferredHost;
   private final LongAdder acquisitions = new LongAdder();
   private final LongAdder waits = new LongAdder();
   private final LongAdder connectFailures = new LongAdder();
@@ -378,7 +386,7 @@ public final class OriginPool {
     }
     connecting++;
     long openedIn = generation;
-    Future<OriginConnection> f = connector.connect(loop, target, this,
+    Future<OriginConnection> f = connector.connect(loop, target, preferredHost, this,
         settings.preparedStatementsPerConnection(), Map.of());
     f.addListener(done -> {
       if (done.isSuccess()) {
@@ -392,6 +400,8 @@ public final class OriginPool {
 
   private void onConnected(OriginConnection c) {
     boolean recovered;
+    OriginHost movedFrom = null;
+    List<OriginConnection> movedAway = new ArrayList<>();
     lock.lock();
     try {
       connecting--;
@@ -404,6 +414,7 @@ public final class OriginPool {
       lastRefusalCode = null;
       lastError = null;
       if (c.generation() == generation) {
+        movedFrom = followHost(c, movedAway);
         // the newest login's: after ALTER DATABASE … SET timezone, new clients are told the new
         // value once the pool has opened a connection since (lifetimes, growth, RECONNECT)
         serverParameters = c.serverParameters();
@@ -419,11 +430,59 @@ public final class OriginPool {
     if (recovered) {
       log.info("pool {}: the origin {} is reachable again", name, target.address());
     }
+    if (movedFrom != null) {
+      log.warn("pool {}: origin connections now go to {} (they went to {}, which could not be used: see the warning"
+          + " before);"
+          + " {} idle connection(s) there closed, those in use close when free", name, c.host().address(),
+          movedFrom.address(), movedAway.size());
+    }
+    movedAway.forEach(OriginConnection::close);
     if (!c.channel().isActive()) {
       onClosed(c);
       return;
     }
     returnIdle(c);
+  }
+
+  /**
+   * Keeps a pool whose URL lists several hosts on one server: the first connection fixes the
+   * host; one that reached another host (the current one failed) moves the pool there — new
+   * connections start trying from it, and those to the old host are closed, idle ones now (into
+   * {@code closed}), busy ones when free, as after RECONNECT. Otherwise clients of a transaction
+   * pool could read from two servers in turn. Returns the old host when the pool moved. Under
+   * {@link #lock}.
+   */
+  private OriginHost followHost(OriginConnection c, List<OriginConnection> closed) {
+    if (!target.severalHosts() || c.host().equals(currentHost)) {
+      return null;
+    }
+    OriginHost old = currentHost;
+    currentHost = c.host();
+    preferredHost = Math.max(0, target.hosts().indexOf(c.host()));
+    if (old == null) {
+      return null;
+    }
+    generation++;
+    c.generation(generation);
+    closed.addAll(idle);
+    idle.clear();
+    closed.forEach(all::remove);
+    return old;
+  }
+
+  /** Where in the origin URL's host list a new connection starts trying (0 with one host). */
+  public int preferredHost() {
+    return preferredHost;
+  }
+
+  /** With several origin hosts, the one the pool's connections go to now; else (or before any) the first. */
+  public OriginHost currentHost() {
+    lock.lock();
+    try {
+      return currentHost != null ? currentHost : target.hosts().get(0);
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void onConnectFailed(Throwable cause) {
@@ -626,6 +685,7 @@ public final class OriginPool {
     lock.lock();
     try {
       generation++; // (new clients are told the parameters of the first connection opened from now on)
+      preferredHost = 0; // several hosts: back to the URL's order (a fail-back)
       toClose.addAll(idle);
       idle.clear();
       toClose.forEach(all::remove);

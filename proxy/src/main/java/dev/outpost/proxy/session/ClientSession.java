@@ -1136,7 +1136,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     Sqlstate state = tooLarge != null ? Sqlstate.OUT_OF_MEMORY : Sqlstate.CONNECTION_FAILURE;
     String message = tooLarge != null
         ? "Outpost closed the origin connection that was answering this request: " + tooLarge.getMessage()
-        : "the connection to the origin " + pool.target().address() + " was lost";
+        : "the connection to the origin " + c.host().address() + " was lost";
     String why = tooLarge != null ? "; " + tooLarge.hint() : "";
     if (dependsOnBackend()) {
       abandonCaptures();
@@ -1240,7 +1240,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
    * hands {@code c} to no other client until it can no longer land.
    */
   private void cancelAtOrigin(OriginConnection c) {
-    c.cancelSent(node.connector().cancel(c.eventLoop(), pool.target(),
+    c.cancelSent(node.connector().cancel(c.eventLoop(), pool.target().at(c.host()),
         new CancelRequest(c.backendKey().processId(), c.backendKey().secretKey())));
   }
 

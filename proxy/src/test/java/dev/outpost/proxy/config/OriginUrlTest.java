@@ -72,7 +72,7 @@ class OriginUrlTest {
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?sslmode=require&sslcert=/c.pem&sslkey=/k.pem"
         + "&sslpassword=x")).hasMessageContaining("encrypted keys are not supported");
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?load_balance_hosts=random"))
-        .hasMessageContaining("connects to one origin host");
+        .hasMessageContaining("tries the listed hosts in order");
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?target_session_attrs=standby"))
         .hasMessageContaining("target_session_attrs=standby is not supported").hasMessageContaining("write");
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db/shop?target_session_attrs=writable"))
@@ -80,8 +80,42 @@ class OriginUrlTest {
     assertThatThrownBy(() -> OriginUrl.parse("postgresql://app:s3cret@db/shop?sslmode=require&sslpasword=s3cret"))
         .hasMessageStartingWith("invalid origin URL: parameter sslpasword is not supported: Outpost reads ")
         .hasMessageNotContaining("s3cret");
-    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@db1:5432,db2:5432/shop"))
-        .hasMessageContaining("several hosts are not supported");
+  }
+
+  @Test
+  void severalHosts_areReadAsLibpqReadsThem_withTheirPorts_andPrintedBack() {
+    OriginUrl u = OriginUrl.parse("postgresql://app:pw@db1:5433,db2,[fd00::7]:6432/shop?target_session_attrs=read-write");
+    assertThat(u.hosts()).containsExactly(new OriginHost("db1", 5433), new OriginHost("db2", 5432),
+        new OriginHost("fd00::7", 6432));
+    assertThat(u.severalHosts()).isTrue();
+    assertThat(u.host()).isEqualTo("db1");
+    assertThat(u.port()).isEqualTo(5433);
+    assertThat(u.address()).isEqualTo("db1:5433,db2:5432,[fd00::7]:6432");
+    assertThat(u.toString()).isEqualTo("postgresql://app:***@db1:5433,db2:5432,[fd00::7]:6432/shop?sslmode=disable"
+        + "&target_session_attrs=read-write");
+    assertThat(OriginUrl.parse(u.toString().replace("***", "pw"))).isEqualTo(u);
+    assertThat(u.withCredentials("x", "y").withDatabase("d").hosts()).isEqualTo(u.hosts());
+
+    OriginUrl one = u.at(u.hosts().get(1));
+    assertThat(one.hosts()).containsExactly(new OriginHost("db2", 5432));
+    assertThat(one.severalHosts()).isFalse();
+    assertThat(one.targetSessionAttrs()).isEqualTo(OriginUrl.TargetSessionAttrs.READ_WRITE);
+    assertThat(one.password()).isEqualTo("pw");
+
+    // keyword form: one port for all hosts, or one each
+    assertThat(OriginUrl.parse("postgresql:///shop?host=a,b&port=6000&user=app").hosts())
+        .containsExactly(new OriginHost("a", 6000), new OriginHost("b", 6000));
+    assertThat(OriginUrl.parse("postgresql:///shop?host=a,b&port=6000,6001&user=app").hosts())
+        .containsExactly(new OriginHost("a", 6000), new OriginHost("b", 6001));
+    assertThat(OriginUrl.parse("postgresql://app@a,b/shop?host=a,b").hosts()).hasSize(2);
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql:///shop?host=a,b,c&port=1,2"))
+        .hasMessage("invalid origin URL: 2 ports for 3 hosts: give one port for all hosts or one for each");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@a,,b/shop"))
+        .hasMessageContaining("an empty host in the host list 'a,,b'");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@a,b/shop?host=a,c"))
+        .hasMessage("invalid origin URL: the host is given twice, differently");
+    assertThatThrownBy(() -> OriginUrl.parse("postgresql://app@a:1,b:x/shop"))
+        .hasMessage("invalid origin URL: port 'x' is not a number");
   }
 
   @Test

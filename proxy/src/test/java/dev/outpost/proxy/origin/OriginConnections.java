@@ -10,6 +10,6 @@ public final class OriginConnections {
 
   /** A connection to backend 1 over {@code channel}, as the pool hands it out after login. */
   public static OriginConnection over(Channel channel) {
-    return new OriginConnection(channel, null, new BackendKeyData(1, new byte[4]), Map.of(), 10);
+    return new OriginConnection(channel, null, new dev.outpost.proxy.config.OriginHost("127.0.0.1", 5432), new BackendKeyData(1, new byte[4]), Map.of(), 10);
   }
 }
