@@ -212,6 +212,54 @@ class AdminConsoleIT {
   }
 
   /**
+   * WAIT_CLOSE after RECONNECT answers once the connections RECONNECT replaces are closed — here
+   * when the transaction holding one commits — and, past shutdown-timeout, fails with 55000 naming
+   * the client that still holds one.
+   */
+  @Test
+  void waitClose_answersOnceTheReplacedConnectionsHaveClosed_orNamesWhoHoldsThem() throws Exception {
+    try (Connection inTxn = node.connect(); Connection admin = admin(); Connection waiter = admin();
+        Connection su = origin.superConnection(db)) {
+      inTxn.setAutoCommit(false);
+      String busy = Sql.value(inTxn, "SELECT pg_backend_pid()::text");
+      Sql.exec(admin, "RECONNECT " + db);
+      CompletableFuture<String> waited = CompletableFuture.supplyAsync(() -> {
+        try {
+          Sql.exec(waiter, "WAIT_CLOSE " + db);
+          return "answered";
+        } catch (SQLException e) {
+          return e.getSQLState();
+        }
+      });
+      Thread.sleep(300);
+      assertThat(waited).as("WAIT_CLOSE waits while the transaction holds a replaced connection").isNotDone();
+      assertThat(Sql.value(admin, "SHOW HELP")).isNotNull(); // another admin session is answered meanwhile
+      inTxn.commit();
+      assertThat(waited.get(10, TimeUnit.SECONDS)).isEqualTo("answered");
+      assertThat(poolBackends(su)).doesNotContain(busy);
+      Sql.exec(admin, "WAIT_CLOSE"); // nothing left to close: answers at once
+      assertThat(Sql.sqlstateOf(() -> Sql.exec(admin, "WAIT_CLOSE no_such_database"))).isEqualTo("3D000");
+    }
+    try (TestNode small = TestNode.start(origin, db, b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW)
+            .shutdownTimeout(java.time.Duration.ofMillis(500)));
+        Connection inTxn = small.connect();
+        Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + small.port()
+            + "/outpost?user=" + ADMIN + "&password=" + ADMIN_PW + "&preferQueryMode=simple")) {
+      inTxn.setAutoCommit(false);
+      Sql.value(inTxn, "SELECT pg_backend_pid()");
+      Sql.exec(admin, "RECONNECT");
+      SQLException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> Sql.exec(admin, "WAIT_CLOSE"),
+          SQLException.class);
+      assertThat((Object) e).isNotNull();
+      assertThat(e.getSQLState()).isEqualTo("55000");
+      assertThat(e.getMessage()).contains("1 origin connection(s) to be replaced are still open after 500 ms")
+          .containsPattern("backend \\d+ \\(client \\d+, in transaction for");
+      inTxn.commit();
+      Sql.exec(admin, "WAIT_CLOSE");
+    }
+  }
+
+  /**
    * A client queued behind a full pool shows in SHOW POOLS and /metrics while it waits (how long
    * the first in the queue has waited), and its wait counts in the mean once it is served.
    */

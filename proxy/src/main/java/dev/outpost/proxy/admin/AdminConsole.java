@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <pre>
  * SHOW POOLS | CLIENTS | SERVERS | STATS | CACHE | CLUSTER | CONFIG | CHANGE FEED | HELP
  * INVALIDATE TABLE name [IN DATABASE db]      INVALIDATE ALL [IN DATABASE db]
- * RELOAD      PAUSE [db]      RESUME [db]      RECONNECT [db]      KILL CLIENT id
+ * RELOAD      PAUSE [db]      RESUME [db]      RECONNECT [db]      WAIT_CLOSE [db]      KILL CLIENT id
  * </pre>
  *
  * The numbers are the ones {@code /metrics} exposes (both read the same meters).
@@ -51,6 +51,7 @@ public final class AdminConsole {
   private static final Pattern PAUSE = withOptionalDatabase("pause");
   private static final Pattern RESUME = withOptionalDatabase("resume");
   private static final Pattern RECONNECT = withOptionalDatabase("reconnect");
+  private static final Pattern WAIT_CLOSE = withOptionalDatabase("wait_close");
   private static final Pattern KILL_CLIENT = Pattern.compile("kill\\s+client\\s+(-?\\d+)", Pattern.CASE_INSENSITIVE);
 
   private static Pattern withOptionalDatabase(String command) {
@@ -151,9 +152,20 @@ public final class AdminConsole {
     return dbs;
   }
 
-  /** Whether {@code command} is PAUSE [db], which answers later: {@link #pause}. */
-  public static boolean isPause(String command) {
-    return PAUSE.matcher(withoutSemicolons(command)).matches();
+  /**
+   * The answer of a command that answers later — PAUSE [db] ({@link #pause}) or WAIT_CLOSE [db]
+   * ({@link #waitClose}) — checked on {@code loop}; null for any other command ({@link #execute}).
+   */
+  public CompletableFuture<AdminResult> later(String command, EventExecutor loop) {
+    String c = withoutSemicolons(command);
+    if (PAUSE.matcher(c).matches()) {
+      return pause(c, loop);
+    }
+    Matcher w = WAIT_CLOSE.matcher(c);
+    if (w.matches()) {
+      return waitClose(w.group(1) == null ? null : unquote(w.group(1)), loop);
+    }
+    return null;
   }
 
   private static String withoutSemicolons(String command) {
@@ -221,11 +233,67 @@ public final class AdminConsole {
   }
 
   /**
-   * RECONNECT: every origin connection of the database's pools (all pools when null) is replaced —
-   * idle ones now, busy ones when their transaction or session gives them back — and so are the
-   * catalog's connections. One row per pool.
+   * WAIT_CLOSE [db]: answers once the origin connections that close when free (after RECONNECT,
+   * after the pool moved to another origin host, or past their lifetime) of that database's pools
+   * (every pool when null) have closed, including those that were still logging in at the
+   * RECONNECT — from then on, every origin connection has logged in since. After
+   * {@code shutdown-timeout}, an error (55000) names the connections still open and their clients.
+   * Checked every 20 ms on {@code loop}.
    */
-  private AdminResult reconnect(String database) {
+  private CompletableFuture<AdminResult> waitClose(String database, EventExecutor loop) {
+    List<OriginPool> pools = poolsOf(database, "nothing to wait for");
+    CompletableFuture<AdminResult> done = new CompletableFuture<>();
+    Duration limit = node.config().shutdownTimeout();
+    awaitClosed(pools, loop, done, System.nanoTime() + limit.toNanos(), limit);
+    return done;
+  }
+
+  private void awaitClosed(List<OriginPool> pools, EventExecutor loop, CompletableFuture<AdminResult> done,
+      long deadline, Duration limit) {
+    List<OriginPool.Closing> open = new ArrayList<>();
+    for (OriginPool p : pools) {
+      OriginPool.Closing c = p.closing();
+      if (!c.none()) {
+        open.add(c);
+      }
+    }
+    if (open.isEmpty()) {
+      done.complete(AdminResult.command("WAIT_CLOSE"));
+      return;
+    }
+    if (System.nanoTime() - deadline >= 0) {
+      StringBuilder what = new StringBuilder();
+      int connections = 0;
+      int shown = 0;
+      for (OriginPool.Closing c : open) {
+        connections += c.connections().size() + c.loggingIn();
+        for (OriginConnection oc : c.connections()) {
+          if (shown++ < 5) {
+            Object holder = oc.holder();
+            what.append(what.length() == 0 ? "" : ", ").append(c.pool()).append(" backend ")
+                .append(oc.backendKey().processId()).append(" (").append(holder instanceof ClientSession s
+                    ? String.format(Locale.ROOT, "client %d, %s for %.1f s", s.id(), s.state(), s.stateSeconds())
+                    : oc.state()).append(')');
+          }
+        }
+        if (c.loggingIn() > 0 && shown++ < 5) {
+          what.append(what.length() == 0 ? "" : ", ").append(c.pool()).append(": ").append(c.loggingIn())
+              .append(" still logging in");
+        }
+      }
+      done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
+          connections + " origin connection(s) to be replaced are still open after " + limit.toMillis()
+              + " ms (shutdown-timeout): " + what + (shown > 5 ? ", …" : ""),
+          "they close when their clients give them back (at the end of the transaction; in session pooling,"
+              + " when the client disconnects)",
+          "end those clients with KILL CLIENT id, or WAIT_CLOSE again", false));
+      return;
+    }
+    loop.schedule(() -> awaitClosed(pools, loop, done, deadline, limit), 20, TimeUnit.MILLISECONDS);
+  }
+
+  /** The pools of {@code database} (all when null); 3D000 when a named database has none. */
+  private List<OriginPool> poolsOf(String database, String consequence) {
     List<OriginPool> pools = new ArrayList<>();
     for (OriginPool p : sorted(node.pools())) {
       if (database == null || p.target().database().equals(database)) {
@@ -234,9 +302,19 @@ public final class AdminConsole {
     }
     if (database != null && pools.isEmpty()) {
       throw new PgWireException(Sqlstate.INVALID_CATALOG_NAME, "no pool for database \"" + database
-          + "\": nothing to reconnect", null, "SHOW POOLS lists the pools (a pool opens with its first client)",
+          + "\": " + consequence, null, "SHOW POOLS lists the pools (a pool opens with its first client)",
           false);
     }
+    return pools;
+  }
+
+  /**
+   * RECONNECT: every origin connection of the database's pools (all pools when null) is replaced —
+   * idle ones now, busy ones when their transaction or session gives them back — and so are the
+   * catalog's connections. One row per pool.
+   */
+  private AdminResult reconnect(String database) {
+    List<OriginPool> pools = poolsOf(database, "nothing to reconnect");
     AdminResult.Builder r = AdminResult.builder("RECONNECT", "pool", "closed_idle", "close_when_free");
     for (OriginPool p : pools) {
       OriginPool.Reconnect done = p.reconnect();
@@ -390,6 +468,7 @@ public final class AdminConsole {
     commands.put("RESUME [db]", "let held requests go on");
     commands.put("KILL CLIENT id", "end one client's connection (its open transaction is rolled back)");
     commands.put("RECONNECT [db]", "replace the origin connections: idle ones now, busy ones when free");
+    commands.put("WAIT_CLOSE [db]", "return once the connections RECONNECT replaces have closed");
     AdminResult.Builder r = AdminResult.builder("SHOW", "command", "what it does");
     commands.forEach((k, v) -> r.row(k, v));
     return r.build();

@@ -80,8 +80,9 @@ public final class AdminSession extends ChannelInboundHandlerAdapter {
         ctx.write(dev.outpost.wire.backend.EmptyResponse.EMPTY_QUERY_RESPONSE.encode(ctx.alloc()));
       } else {
         log.info("admin {}: {}", user, sql.length() > 200 ? sql.substring(0, 200) : sql);
-        if (AdminConsole.isPause(sql)) {
-          answerLater(ctx, console.pause(sql, ctx.executor()));
+        CompletableFuture<AdminResult> later = console.later(sql, ctx.executor());
+        if (later != null) {
+          answerLater(ctx, later);
           return;
         }
         writeResult(ctx, console.execute(sql));

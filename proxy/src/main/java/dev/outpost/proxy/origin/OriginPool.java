@@ -100,6 +100,8 @@ public final class OriginPool {
    */
   private OriginHost currentHost;
   private volatile int preferredHost;
+  /** Connects in flight by the {@link #generation} they started in. Under {@link #lock}. */
+  private final Map<Long, Integer> connectsByGeneration = new java.util.HashMap<>();
   private final LongAdder acquisitions = new LongAdder();
   private final LongAdder waits = new LongAdder();
   private final LongAdder connectFailures = new LongAdder();
@@ -386,9 +388,16 @@ public final class OriginPool {
     }
     connecting++;
     long openedIn = generation;
+    connectsByGeneration.merge(openedIn, 1, Integer::sum);
     Future<OriginConnection> f = connector.connect(loop, target, preferredHost, this,
         settings.preparedStatementsPerConnection(), Map.of());
     f.addListener(done -> {
+      lock.lock();
+      try {
+        connectsByGeneration.computeIfPresent(openedIn, (g, n) -> n == 1 ? null : n - 1);
+      } finally {
+        lock.unlock();
+      }
       if (done.isSuccess()) {
         f.getNow().generation(openedIn);
         onConnected(f.getNow());
@@ -805,6 +814,41 @@ public final class OriginPool {
           waitedNanos.sum());
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * What {@code WAIT_CLOSE} waits for: the connections that close when free (opened before a
+   * RECONNECT or before the pool moved to another host, or past their lifetime), and how many
+   * connects started before the last RECONNECT are still logging in (they close when ready).
+   */
+  public Closing closing() {
+    lock.lock();
+    try {
+      PoolSettings s = settings;
+      long now = System.nanoTime();
+      List<OriginConnection> open = new ArrayList<>();
+      for (OriginConnection c : all) {
+        if (closeWhenFree(c, s, now)) {
+          open.add(c);
+        }
+      }
+      int loggingIn = 0;
+      for (Map.Entry<Long, Integer> e : connectsByGeneration.entrySet()) {
+        if (e.getKey() < generation) {
+          loggingIn += e.getValue();
+        }
+      }
+      return new Closing(name, open, loggingIn);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** See {@link #closing()}. */
+  public record Closing(String pool, List<OriginConnection> connections, int loggingIn) {
+    public boolean none() {
+      return connections.isEmpty() && loggingIn == 0;
     }
   }
 
