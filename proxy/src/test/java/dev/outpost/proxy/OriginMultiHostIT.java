@@ -60,6 +60,19 @@ class OriginMultiHostIT {
     return hosts;
   }
 
+  /** The one row of SHOW POOLS. */
+  private static java.util.Map<String, String> poolRow(TestNode node) throws SQLException {
+    java.util.Map<String, String> row = new java.util.HashMap<>();
+    try (Connection a = admin(node); Statement s = a.createStatement(); ResultSet r = s.executeQuery("SHOW POOLS")) {
+      assertThat(r.next()).isTrue();
+      for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+        row.put(r.getMetaData().getColumnName(i), r.getString(i));
+      }
+      assertThat(r.next()).as("one pool").isFalse();
+    }
+    return row;
+  }
+
   private static Set<OriginHost> poolHosts(TestNode node) {
     Set<OriginHost> hosts = new HashSet<>();
     for (OriginPool p : node.node().pools()) {
@@ -141,7 +154,10 @@ class OriginMultiHostIT {
       }
       for (TestOrigin o : List.of(a, b)) {
         try (Connection su = o.superConnection(db)) {
-          Sql.exec(su, "CREATE TABLE t (k int)", "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER);
+          // marker differs between the two servers, as the data of a lagging replica may
+          Sql.exec(su, "CREATE TABLE t (k int)", "ALTER TABLE t OWNER TO " + TestOrigin.APP_USER,
+              "CREATE TABLE marker (v text)", "ALTER TABLE marker OWNER TO " + TestOrigin.APP_USER,
+              "INSERT INTO marker VALUES ('" + (o == a ? "a" : "b") + "')");
         }
       }
       readOnly(a, db, true); // a is the "standby" for now
@@ -158,6 +174,13 @@ class OriginMultiHostIT {
           }
           assertThat(portsInTransactions(clients)).containsOnly(bPort);
           assertThat(serverHosts(node)).hasSize(3).containsOnly(bHost);
+          OriginStats atB = new OriginStats(b, db);
+          Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> { // until it is a hit, cached from b
+            long calls = atB.calls("FROM marker");
+            assertThat(Sql.value(clients.get(0), "SELECT v FROM marker")).isEqualTo("b");
+            assertThat(atB.calls("FROM marker")).isEqualTo(calls);
+          });
+          assertThat(poolRow(node)).containsEntry("origin_host", bHost).containsEntry("host_moves", "0");
 
           // switchover, both servers up: b turns read-only (for new sessions; the pool's open ones
           // still write), a writable. The pool's next new connection reaches a: from then on the
@@ -169,6 +192,9 @@ class OriginMultiHostIT {
           assertThat(ports).contains(aPort);
           assertThat(serverHosts(node)).as("the connections to b closed when they came back").containsOnly(aHost);
           assertThat(portsInTransactions(clients)).containsOnly(aPort);
+          assertThat(Sql.value(clients.get(0), "SELECT v FROM marker"))
+              .as("what was cached from b is not served once the pool is on a").isEqualTo("a");
+          assertThat(poolRow(node)).containsEntry("origin_host", aHost).containsEntry("host_moves", "1");
 
           // a dies: b is writable again, and the pool moves there without a restart
           readOnly(b, db, false);
@@ -186,6 +212,7 @@ class OriginMultiHostIT {
           assertThat(portsInTransactions(clients)).containsOnly(bPort);
           assertThat(poolHosts(node)).containsOnly(new OriginHost("127.0.0.1", b.port()));
           assertThat(serverHosts(node)).isNotEmpty().containsOnly(bHost);
+          assertThat(poolRow(node)).containsEntry("origin_host", bHost).containsEntry("host_moves", "2");
         } finally {
           for (Connection c : clients) {
             c.close();

@@ -212,6 +212,9 @@ public final class Metrics implements AutoCloseable {
           PoolSample::acquireTimeouts);
       b.counter("outpost.origin.connect.failures", "Failed attempts to open an origin connection", tags,
           PoolSample::connectFailures);
+      b.counter("outpost.pool.origin.host.moves", "Times the pool moved to another of the origin URL's hosts (the"
+          + " server it was on failed or became a standby); the database's cached results are dropped then", tags,
+          PoolSample::hostMoves);
     });
   }
 

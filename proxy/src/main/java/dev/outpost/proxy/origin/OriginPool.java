@@ -100,6 +100,10 @@ public final class OriginPool {
    */
   private OriginHost currentHost;
   private volatile int preferredHost;
+  /** Times the pool moved to another origin host. Under {@link #lock}. */
+  private long hostMoves;
+  /** Told (old host, new host) when the pool moved, before the first connection there serves. */
+  private volatile java.util.function.BiConsumer<OriginHost, OriginHost> hostMoved = (from, to) -> { };
   /** Connects in flight by the {@link #generation} they started in. Under {@link #lock}. */
   private final Map<Long, Integer> connectsByGeneration = new java.util.HashMap<>();
   private final LongAdder acquisitions = new LongAdder();
@@ -446,6 +450,13 @@ public final class OriginPool {
           movedFrom.address(), movedAway.size());
     }
     movedAway.forEach(OriginConnection::close);
+    if (movedFrom != null) {
+      try {
+        hostMoved.accept(movedFrom, c.host());
+      } catch (RuntimeException e) {
+        log.error("pool {}: handling the move to {} failed", name, c.host().address(), e);
+      }
+    }
     if (!c.channel().isActive()) {
       onClosed(c);
       return;
@@ -472,11 +483,20 @@ public final class OriginPool {
       return null;
     }
     generation++;
+    hostMoves++;
     c.generation(generation);
     closed.addAll(idle);
     idle.clear();
     closed.forEach(all::remove);
     return old;
+  }
+
+  /**
+   * Calls {@code listener} with the old and the new host when the pool moves to another of the
+   * origin URL's hosts (on the thread that logged in there, before that connection serves).
+   */
+  public void onHostMoved(java.util.function.BiConsumer<OriginHost, OriginHost> listener) {
+    hostMoved = java.util.Objects.requireNonNull(listener);
   }
 
   /** Where in the origin URL's host list a new connection starts trying (0 with one host). */
@@ -811,7 +831,7 @@ public final class OriginPool {
       return new PoolStats(name, settings.maxSize(), all.size(), idle.size(), all.size() - idle.size(),
           connecting, waiters.size(), down, lastError, acquisitions.sum(), waits.sum(), connectFailures.sum(),
           acquireTimeouts.sum(), first == null ? 0 : System.nanoTime() - first.sinceNanos(), servedWaits.sum(),
-          waitedNanos.sum());
+          waitedNanos.sum(), (currentHost != null ? currentHost : target.hosts().get(0)).address(), hostMoves);
     } finally {
       lock.unlock();
     }
@@ -869,10 +889,13 @@ public final class OriginPool {
    * @param oldestWaitNanos how long the first client in the queue has waited so far (0: none waits)
    * @param servedWaits clients that got a connection after waiting in the queue
    * @param waitedNanos how long those {@code servedWaits} waited, in all
+   * @param originHost the origin host the pool's connections go to (host:port)
+   * @param hostMoves times the pool moved to another of the origin URL's hosts
    */
   public record PoolStats(String name, int maxSize, int total, int idle, int active, int connecting,
       int waiting, boolean originDown, String lastError, long acquisitions, long waits, long connectFailures,
-      long acquireTimeouts, long oldestWaitNanos, long servedWaits, long waitedNanos) {
+      long acquireTimeouts, long oldestWaitNanos, long servedWaits, long waitedNanos, String originHost,
+      long hostMoves) {
 
     /** The mean wait of the clients served from the queue, in milliseconds (0 when none waited). */
     public double meanWaitMillis() {

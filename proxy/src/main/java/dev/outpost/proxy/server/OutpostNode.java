@@ -398,7 +398,14 @@ public final class OutpostNode implements AutoCloseable {
         OriginPool.PoolStats st = pool.stats();
         return new PoolSample(st.maxSize(), st.total(), st.idle(), st.active(), st.waiting(), st.waits(),
             st.acquireTimeouts(), st.connectFailures(), st.oldestWaitNanos() / 1e9, st.servedWaits(),
-            st.waitedNanos() / 1e9);
+            st.waitedNanos() / 1e9, st.hostMoves());
+      });
+      // entries filled from the old server may not match the new one (writes it never received)
+      pool.onHostMoved((from, to) -> {
+        log.warn("pool {}: moved from origin host {} to {}: the cached results of database {} are dropped", k,
+            from.address(), to.address(), database);
+        cacheService().cache().invalidateAll(database);
+        cacheService().reconnectCatalog(database); // its look-ups follow (pgjdbc tries the hosts itself)
       });
       return pool;
     });

@@ -109,9 +109,9 @@ class MetricsTest {
 
   @Test
   void bindPool_exportsItsNumbersUntilClosed() {
-    AtomicReference<PoolSample> sample = new AtomicReference<>(new PoolSample(20, 5, 3, 2, 0, 1, 0, 0, 0, 0, 0));
+    AtomicReference<PoolSample> sample = new AtomicReference<>(new PoolSample(20, 5, 3, 2, 0, 1, 0, 0, 0, 0, 0, 0));
     Binding b = metrics.bindPool("app@shop", sample::get);
-    sample.set(new PoolSample(20, 6, 1, 5, 4, 9, 2, 3, 1.5, 6, 0.75));
+    sample.set(new PoolSample(20, 6, 1, 5, 4, 9, 2, 3, 1.5, 6, 0.75, 0));
 
     PrometheusText text = scrape();
     assertThat(text.value("outpost_pool_connections", "pool", "app@shop")).isEqualTo(6);
@@ -135,8 +135,8 @@ class MetricsTest {
 
   @Test
   void bindPool_sameNameAgain_replacesTheFirstBinding() {
-    Binding first = metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
-    metrics.bindPool("p", () -> new PoolSample(2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0));
+    Binding first = metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+    metrics.bindPool("p", () -> new PoolSample(2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     first.close();
 
     assertThat(scrape().value("outpost_pool_connections", "pool", "p")).isEqualTo(2);
@@ -144,7 +144,7 @@ class MetricsTest {
 
   @Test
   void boundSupplierThatThrows_showsItsLastGoodSample() {
-    AtomicReference<PoolSample> sample = new AtomicReference<>(new PoolSample(4, 4, 4, 0, 0, 7, 0, 0, 0, 0, 0));
+    AtomicReference<PoolSample> sample = new AtomicReference<>(new PoolSample(4, 4, 4, 0, 0, 7, 0, 0, 0, 0, 0, 0));
     metrics.bindPool("p", () -> {
       PoolSample s = sample.get();
       if (s == null) {
@@ -193,7 +193,7 @@ class MetricsTest {
     metrics.bindJvm();
     metrics.database("shop").record(CacheStatus.STALE, 5_000_000);
     metrics.clientConnected();
-    metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
+    metrics.bindPool("p", () -> new PoolSample(1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     metrics.bindCache(() -> new CacheStats(Map.of(), 1, 1, 0, 0, 0, 0, 0, 0, 0));
     metrics.bindCluster(() -> cluster(1, 0, 0, 0, clusterStats(0, 0)));
     metrics.bindChangeFeed(() -> new ChangeFeedLag(0, 0));
