@@ -334,32 +334,32 @@ public record OriginUrl(List<OriginHost> hosts, String user, String password, St
 
   /** The same origin as another role. */
   public OriginUrl withCredentials(String otherUser, String otherPassword) {
-    return new OriginUrl(hosts, otherUser, otherPassword, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
-        sslCert, sslKey, targetSessionAttrs);
+    return copy(hosts, otherUser, otherPassword, database, sslRootCert, sslCert, sslKey);
   }
 
   /** The same origin with another database. */
   public OriginUrl withDatabase(String db) {
-    return new OriginUrl(hosts, user, password, db, sslMode, sslRootCert, sslNegotiation, channelBinding,
-        sslCert, sslKey, targetSessionAttrs);
+    return copy(hosts, user, password, db, sslRootCert, sslCert, sslKey);
   }
 
   /** The same origin with a CA file for verifying its certificate. */
   public OriginUrl withSslRootCert(String caFile) {
-    return new OriginUrl(hosts, user, password, database, sslMode, caFile, sslNegotiation, channelBinding,
-        sslCert, sslKey, targetSessionAttrs);
+    return copy(hosts, user, password, database, caFile, sslCert, sslKey);
   }
 
   /** The same origin with a client certificate and its key. */
   public OriginUrl withClientCertificate(String cert, String key) {
-    return new OriginUrl(hosts, user, password, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
-        cert, key, targetSessionAttrs);
+    return copy(hosts, user, password, database, sslRootCert, cert, key);
   }
 
   /** The same origin at one of its hosts only: what a single origin connection reaches. */
   public OriginUrl at(OriginHost host) {
-    return new OriginUrl(List.of(host), user, password, database, sslMode, sslRootCert, sslNegotiation, channelBinding,
-        sslCert, sslKey, targetSessionAttrs);
+    return copy(List.of(host), user, password, database, sslRootCert, sslCert, sslKey);
+  }
+
+  /** A copy with the parts the {@code with…} methods and {@link #at} change; the TLS and session choices stay. */
+  private OriginUrl copy(List<OriginHost> h, String u, String pw, String db, String rootCert, String cert, String key) {
+    return new OriginUrl(h, u, pw, db, sslMode, rootCert, sslNegotiation, channelBinding, cert, key, targetSessionAttrs);
   }
 
   /** host:port, or the comma-separated list of them, for messages. */

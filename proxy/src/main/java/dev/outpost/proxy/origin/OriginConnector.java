@@ -189,6 +189,9 @@ public final class OriginConnector {
     OriginHost host = hosts.get(Math.floorMod(firstHost + tried, hosts.size()));
     connectTo(loop, target.at(host), pool, preparedCapacity, extra).addListener(f -> {
       if (f.isSuccess()) {
+        if (tried > 0) { // a failover: say why the hosts before were passed over (when all fail, the pool says)
+          log.warn("origin connection made to {}; passed over {}", host.address(), failures);
+        }
         if (!promise.trySuccess((OriginConnection) f.getNow())) {
           ((OriginConnection) f.getNow()).close();
         }
@@ -200,8 +203,7 @@ public final class OriginConnector {
         promise.tryFailure(triesNextHost(cause) ? withAllHosts(cause, failures) : cause);
         return;
       }
-      log.warn("origin host {} could not be used ({}); trying {}", host.address(), reason(cause),
-          hosts.get(Math.floorMod(firstHost + tried + 1, hosts.size())).address());
+      log.debug("origin host {} could not be used ({}); trying the next", host.address(), reason(cause));
       tryHost(loop, target, firstHost, tried + 1, failures, pool, preparedCapacity, extra, promise);
     });
   }
