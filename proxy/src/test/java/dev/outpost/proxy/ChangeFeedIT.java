@@ -311,6 +311,44 @@ class ChangeFeedIT {
   }
 
   /**
+   * An origin URL that lists several hosts, the first of them down, with target_session_attrs: the
+   * feed's connections (pgjdbc's multi-host URL, asking for the primary, on a replication
+   * connection too) reach the live host, and a write around Outpost invalidates.
+   */
+  @Test
+  void severalOriginHosts_theFeedReachesThePrimaryThroughTheList() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    ProxyConfig config = ProxyConfig.builder(OriginUrl.parse("postgresql://" + TestOrigin.APP_USER + ":"
+            + TestOrigin.APP_PASSWORD + "@127.0.0.1:" + closed + ",127.0.0.1:" + origin.port() + "/" + db
+            + "?sslmode=disable&target_session_attrs=read-write"))
+        .listen("127.0.0.1", 0).minIdle(0).changeFeedEnabled(true).changeFeedSlot("outpost_multi").build();
+    String read = "SELECT v FROM kv WHERE k = 9";
+    try (OutpostNode node = new OutpostNode(config).start()) {
+      NodeChangeFeed feed = node.changeFeed();
+      await().atMost(30, TimeUnit.SECONDS).until(() -> feed.status() != null
+          && feed.status().state() == dev.outpost.changefeed.ChangeFeedStatus.State.STREAMING);
+      try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.port() + "/" + db
+          + "?user=" + TestOrigin.APP_USER + "&password=" + TestOrigin.APP_PASSWORD)) {
+        long hits = node.cacheService().cache().stats().count(CacheStatus.HIT);
+        String before = Sql.value(c, read);
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).until(() ->
+            before.equals(Sql.value(c, read)) && node.cacheService().cache().stats().count(CacheStatus.HIT) > hits);
+        try (Connection direct = origin.superConnection(db)) {
+          Sql.exec(direct, "UPDATE kv SET v = 'around a multi-host node' WHERE k = 9");
+        }
+        await().atMost(20, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).until(() ->
+            "around a multi-host node".equals(Sql.value(c, read)));
+      }
+    } finally {
+      ChangeFeed.dropSlot(NodeChangeFeed.connectionInfo(OriginUrl.parse(origin.superOriginUrl(db))),
+          "outpost_multi", Duration.ofSeconds(15));
+    }
+  }
+
+  /**
    * The origin role's password is rotated while the feed streams: once its connection is lost, the
    * feed's new login is refused and the feed fails (an operator must act). The RELOAD that gives
    * the node the new password starts it again, and writes around Outpost invalidate once more.
