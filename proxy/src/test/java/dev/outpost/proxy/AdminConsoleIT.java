@@ -392,6 +392,50 @@ class AdminConsoleIT {
     }
   }
 
+  /**
+   * DISABLE refuses new logins to a database (55000) while its connected clients go on; KILL db
+   * ends those (57P01, their open transaction rolled back) and replaces the pool's origin
+   * connections; ENABLE accepts logins again.
+   */
+  @Test
+  void disable_killDatabase_enable() throws Exception {
+    String other = origin.createDatabase("admin_kill");
+    try (TestNode two = TestNode.start(origin, other, b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW));
+        Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + two.port()
+            + "/outpost?user=" + ADMIN + "&password=" + ADMIN_PW + "&preferQueryMode=simple");
+        Connection stuck = two.connect(); Connection idle = two.connect()) {
+      Sql.exec(idle, "CREATE TABLE killed (k int)");
+      stuck.setAutoCommit(false);
+      Sql.exec(stuck, "INSERT INTO killed VALUES (1)"); // an open transaction holding its origin connection
+      String busy = Sql.value(stuck, "SELECT pg_backend_pid()::text");
+
+      Sql.exec(admin, "DISABLE " + other);
+      SQLException refused = org.assertj.core.api.Assertions.catchThrowableOfType(() -> two.connect().close(),
+          SQLException.class);
+      assertThat((Object) refused).as("a new login to the disabled database").isNotNull();
+      assertThat(refused.getSQLState()).isEqualTo("55000");
+      assertThat(refused.getMessage()).contains("is not currently accepting connections");
+      assertThat(Sql.value(idle, "SELECT count(*) FROM killed")).as("connected clients go on").isEqualTo("0");
+
+      assertThat(rows(admin, "KILL " + other)).singleElement()
+          .satisfies(r -> assertThat(r.get("clients_ended")).isEqualTo("2"));
+      for (Connection c : List.of(stuck, idle)) {
+        assertThat(Sql.sqlstateOf(() -> Sql.value(c, "SELECT count(*) FROM killed"))).isEqualTo("57P01");
+      }
+      try (Connection su = origin.superConnection(other)) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+            assertThat(Sql.value(su, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + busy)).isEqualTo("0"));
+        assertThat(Sql.value(su, "SELECT count(*) FROM killed")).as("the insert was rolled back").isEqualTo("0");
+      }
+
+      Sql.exec(admin, "ENABLE " + other);
+      try (Connection again = two.connect()) {
+        assertThat(Sql.value(again, "SELECT count(*) FROM killed")).isEqualTo("0");
+      }
+      assertThat(Sql.sqlstateOf(() -> Sql.exec(admin, "KILL no_such_database"))).isEqualTo("3D000");
+    }
+  }
+
   /** The origin backends of the node's pool for the test database (not the catalog's). */
   private static List<String> poolBackends(Connection su) throws Exception {
     List<String> pids = new ArrayList<>();

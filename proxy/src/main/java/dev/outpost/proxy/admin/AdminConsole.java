@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
  * <pre>
  * SHOW POOLS | CLIENTS | SERVERS | STATS | CACHE | CLUSTER | CONFIG | CHANGE FEED | HELP
  * INVALIDATE TABLE name [IN DATABASE db]      INVALIDATE ALL [IN DATABASE db]
- * RELOAD      PAUSE [db]      RESUME [db]      RECONNECT [db]      WAIT_CLOSE [db]      KILL CLIENT id
+ * RELOAD      PAUSE [db]      RESUME [db]      RECONNECT [db]      WAIT_CLOSE [db]
+ * KILL CLIENT id      KILL db      DISABLE db      ENABLE db
  * </pre>
  *
  * The numbers are the ones {@code /metrics} exposes (both read the same meters).
@@ -53,6 +54,9 @@ public final class AdminConsole {
   private static final Pattern RECONNECT = withOptionalDatabase("reconnect");
   private static final Pattern WAIT_CLOSE = withOptionalDatabase("wait_close");
   private static final Pattern KILL_CLIENT = Pattern.compile("kill\\s+client\\s+(-?\\d+)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern KILL_DATABASE = Pattern.compile("kill\\s+" + NAME, Pattern.CASE_INSENSITIVE);
+  private static final Pattern DISABLE = Pattern.compile("disable\\s+" + NAME, Pattern.CASE_INSENSITIVE);
+  private static final Pattern ENABLE = Pattern.compile("enable\\s+" + NAME, Pattern.CASE_INSENSITIVE);
 
   private static Pattern withOptionalDatabase(String command) {
     return Pattern.compile(command + "(?:\\s+" + NAME + ")?", Pattern.CASE_INSENSITIVE);
@@ -125,6 +129,20 @@ public final class AdminConsole {
     Matcher r = RECONNECT.matcher(c);
     if (r.matches()) {
       return reconnect(r.group(1) == null ? null : unquote(r.group(1)));
+    }
+    Matcher kd = KILL_DATABASE.matcher(c);
+    if (kd.matches()) {
+      return killDatabase(unquote(kd.group(1)));
+    }
+    Matcher d = DISABLE.matcher(c);
+    if (d.matches()) {
+      node.disable(unquote(d.group(1)));
+      return AdminResult.command("DISABLE");
+    }
+    Matcher e = ENABLE.matcher(c);
+    if (e.matches()) {
+      node.enable(unquote(e.group(1)));
+      return AdminResult.command("ENABLE");
     }
     throw new PgWireException(Sqlstate.SYNTAX_ERROR, "unknown admin command: " + truncate(c), null,
         "try SHOW HELP", false);
@@ -324,6 +342,38 @@ public final class AdminConsole {
     return r.build();
   }
 
+  /**
+   * KILL db: ends every client connection of the database (FATAL 57P01, open transactions rolled
+   * back) and replaces its pools' origin connections (RECONNECT). New clients may log in at once:
+   * DISABLE db first keeps them out. One row per pool, and how many clients were ended.
+   */
+  private AdminResult killDatabase(String database) {
+    List<ClientSession> ended = new ArrayList<>();
+    for (ClientSession s : node.sessions()) {
+      if (database.equals(s.database())) {
+        ended.add(s);
+      }
+    }
+    List<OriginPool> pools = new ArrayList<>();
+    for (OriginPool p : sorted(node.pools())) {
+      if (p.target().database().equals(database)) {
+        pools.add(p);
+      }
+    }
+    if (ended.isEmpty() && pools.isEmpty()) {
+      throw new PgWireException(Sqlstate.INVALID_CATALOG_NAME, "no client and no pool for database \"" + database
+          + "\": nothing to kill", null, "SHOW POOLS and SHOW CLIENTS list the databases in use", false);
+    }
+    ended.forEach(s -> s.terminate("KILL " + database));
+    AdminResult.Builder r = AdminResult.builder("KILL", "pool", "clients_ended", "closed_idle", "close_when_free");
+    for (OriginPool p : pools) {
+      OriginPool.Reconnect done = p.reconnect();
+      r.row(done.pool(), ended.stream().filter(s -> s.pool() == p).count(),
+          done.closedIdle(), done.inUse() + done.loggingIn());
+    }
+    return r.build();
+  }
+
   /** KILL CLIENT id: ends one client's connection (the id of SHOW CLIENTS, the client's backend pid). */
   private AdminResult killClient(String id) {
     for (ClientSession s : node.sessions()) {
@@ -468,6 +518,9 @@ public final class AdminConsole {
     commands.put("PAUSE [db]", "hold new requests that need the origin; returns once no transaction runs");
     commands.put("RESUME [db]", "let held requests go on");
     commands.put("KILL CLIENT id", "end one client's connection (its open transaction is rolled back)");
+    commands.put("KILL db", "end every client connection of a database and replace its origin connections");
+    commands.put("DISABLE db", "refuse new client logins to a database (connected clients go on)");
+    commands.put("ENABLE db", "accept client logins to a disabled database again");
     commands.put("RECONNECT [db]", "replace the origin connections: idle ones now, busy ones when free");
     commands.put("WAIT_CLOSE [db]", "return once the connections RECONNECT replaces have closed");
     AdminResult.Builder r = AdminResult.builder("SHOW", "command", "what it does");

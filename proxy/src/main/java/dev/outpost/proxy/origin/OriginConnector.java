@@ -159,19 +159,11 @@ public final class OriginConnector {
   /**
    * Connects and logs in as {@code target}'s user to its database, on {@code loop}. The future
    * fails with an {@link OriginErrorException} when the origin refuses (wrong password, unknown
-   * database, too many connections), or with an I/O exception when it cannot be reached.
-   */
-  Future<OriginConnection> connect(EventLoop loop, OriginUrl target, OriginPool pool, int preparedCapacity,
-      Map<String, String> extraStartupParameters) {
-    return connect(loop, target, 0, pool, preparedCapacity, extraStartupParameters);
-  }
-
-  /**
-   * As {@link #connect(EventLoop, OriginUrl, OriginPool, int, Map)}, trying {@code target}'s hosts
-   * in turn from the one at {@code firstHost} (wrapping around) until one accepts the login and
-   * suits target_session_attrs ({@link OriginHost} says which failures move on). Each host has the
-   * whole connect timeout. When every host failed, the future fails with the last host's
-   * failure, its message naming what each host answered.
+   * database, too many connections), or with an I/O exception when it cannot be reached. With
+   * several hosts, they are tried in turn from the one at {@code firstHost} (wrapping around) until
+   * one accepts the login and suits target_session_attrs ({@link OriginHost} says which failures
+   * move on); each host has the whole connect timeout, and when every one failed, the failure's
+   * message names what each answered.
    */
   Future<OriginConnection> connect(EventLoop loop, OriginUrl target, int firstHost, OriginPool pool,
       int preparedCapacity, Map<String, String> extraStartupParameters) {

@@ -434,6 +434,7 @@ public final class OriginPool {
       }
       if (closed) {
         c.close();
+        movedAway.forEach(OriginConnection::close);
         return;
       }
       all.add(c);
@@ -445,8 +446,7 @@ public final class OriginPool {
     }
     if (movedFrom != null) {
       log.warn("pool {}: origin connections now go to {} (they went to {}, which could not be used: see the warning"
-          + " before);"
-          + " {} idle connection(s) there closed, those in use close when free", name, c.host().address(),
+          + " before); {} idle connection(s) there closed, those in use close when free", name, c.host().address(),
           movedFrom.address(), movedAway.size());
     }
     movedAway.forEach(OriginConnection::close);
@@ -502,16 +502,6 @@ public final class OriginPool {
   /** Where in the origin URL's host list a new connection starts trying (0 with one host). */
   public int preferredHost() {
     return preferredHost;
-  }
-
-  /** With several origin hosts, the one the pool's connections go to now; else (or before any) the first. */
-  public OriginHost currentHost() {
-    lock.lock();
-    try {
-      return currentHost != null ? currentHost : target.hosts().get(0);
-    } finally {
-      lock.unlock();
-    }
   }
 
   private void onConnectFailed(Throwable cause) {

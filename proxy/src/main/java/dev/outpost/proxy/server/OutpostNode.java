@@ -108,6 +108,7 @@ public final class OutpostNode implements AutoCloseable {
   private volatile boolean paused;
   /** Databases paused one by one (PAUSE db). */
   private final Set<String> pausedDatabases = ConcurrentHashMap.newKeySet();
+  private final Set<String> disabledDatabases = ConcurrentHashMap.newKeySet();
   private volatile java.util.function.Supplier<LoadedConfig> configSource;
   private volatile LoadedConfig loadedConfig;
   private volatile AdminView clusterView = () -> AdminResult.builder("SHOW", "name", "value")
@@ -653,6 +654,32 @@ public final class OutpostNode implements AutoCloseable {
     if (wasPaused || held > 0) {
       log.info("resumed{}: {} held session(s) go on", database == null ? "" : " database " + database, held);
     }
+  }
+
+  /**
+   * DISABLE db: new client logins to {@code database} are refused (55000) until {@link #enable};
+   * connected clients go on. Returns false when it already was.
+   */
+  public boolean disable(String database) {
+    boolean added = disabledDatabases.add(database);
+    if (added) {
+      log.info("disabled database {}: new client logins to it are refused until ENABLE", database);
+    }
+    return added;
+  }
+
+  /** ENABLE db: undoes {@link #disable}; returns false when it was not disabled. */
+  public boolean enable(String database) {
+    boolean removed = disabledDatabases.remove(database);
+    if (removed) {
+      log.info("enabled database {}: client logins to it are accepted again", database);
+    }
+    return removed;
+  }
+
+  /** Whether new client logins to {@code database} are refused (DISABLE). */
+  public boolean disabled(String database) {
+    return disabledDatabases.contains(database);
   }
 
   /** Whether the whole node is paused. */

@@ -298,6 +298,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     return cancelKey.processId();
   }
 
+  /** The origin pool this client's requests use. */
+  public OriginPool pool() {
+    return pool;
+  }
+
   public String userName() {
     return user.name();
   }
@@ -826,13 +831,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
    * open (the origin rolls it back) and goes back to the pool otherwise. Any thread.
    */
   public void terminate() {
+    terminate("KILL CLIENT");
+  }
+
+  /** Ends the client connection as {@link #terminate()} does, naming the admin command ({@code KILL db}). */
+  public void terminate(String command) {
     eventLoop().execute(() -> {
       if (!closed) {
-        log.info("client {} ({}@{}, {} for {} s): ended by KILL CLIENT", client.remoteAddress(), user.name(), database,
-            state(), String.format(java.util.Locale.ROOT, "%.1f", stateSeconds()));
+        log.info("client {} ({}@{}, {} for {} s): ended by {}", client.remoteAddress(), user.name(), database,
+            state(), String.format(java.util.Locale.ROOT, "%.1f", stateSeconds()), command);
       }
       fatal(new PgWireException(Sqlstate.ADMIN_SHUTDOWN, "terminating connection due to administrator command",
-          "an Outpost administrator ended this client connection (KILL CLIENT); an open transaction is rolled back",
+          "an Outpost administrator ended this client connection (" + command + "); an open transaction is rolled back",
           null, true));
     });
   }

@@ -386,6 +386,12 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
           "user \"" + user.name() + "\" is not allowed to connect to database \"" + database + "\" through Outpost",
           null, "add the database to the user's databases list in the Outpost config", true);
     }
+    if (node.disabled(database)) {
+      throw new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
+          "database \"" + database + "\" is not currently accepting connections through Outpost",
+          "an Outpost administrator disabled it (DISABLE " + database + ")",
+          "try again later; ENABLE " + database + " on the admin console accepts logins again", true);
+    }
     ctx.write(encode(ctx, Authentication.Ok.INSTANCE));
     ctx.flush();
     state = State.CONNECTING;
