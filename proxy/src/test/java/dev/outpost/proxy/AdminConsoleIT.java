@@ -416,6 +416,8 @@ class AdminConsoleIT {
       assertThat(refused.getSQLState()).isEqualTo("55000");
       assertThat(refused.getMessage()).contains("is not currently accepting connections");
       assertThat(Sql.value(idle, "SELECT count(*) FROM killed")).as("connected clients go on").isEqualTo("0");
+      assertThat(rows(admin, "SHOW POOLS")).singleElement()
+          .satisfies(r -> assertThat(r.get("database_state")).isEqualTo("disabled"));
 
       assertThat(rows(admin, "KILL " + other)).singleElement()
           .satisfies(r -> assertThat(r.get("clients_ended")).isEqualTo("2"));
@@ -429,6 +431,8 @@ class AdminConsoleIT {
       }
 
       Sql.exec(admin, "ENABLE " + other);
+      assertThat(rows(admin, "SHOW POOLS")).singleElement()
+          .satisfies(r -> assertThat(r.get("database_state")).isEqualTo("active"));
       try (Connection again = two.connect()) {
         assertThat(Sql.value(again, "SELECT count(*) FROM killed")).isEqualTo("0");
       }

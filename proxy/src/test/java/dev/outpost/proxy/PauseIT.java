@@ -116,6 +116,14 @@ class PauseIT {
           .isEqualTo(other);
       Thread.sleep(300);
       assertThat(held).as("a request of the paused database waits").isNotDone();
+      java.util.Map<String, String> states = new java.util.HashMap<>();
+      try (java.sql.Statement st = admin.createStatement(); java.sql.ResultSet r = st.executeQuery("SHOW POOLS")) {
+        while (r.next()) {
+          states.put(r.getString("pool"), r.getString("database_state"));
+        }
+      }
+      assertThat(states).containsEntry(TestOrigin.APP_USER + "@" + paused, "paused")
+          .containsEntry(TestOrigin.APP_USER + "@" + other, "active");
       Sql.exec(admin, "RESUME " + other); // a database that is not paused: nothing changes
       Thread.sleep(100);
       assertThat(held).isNotDone();

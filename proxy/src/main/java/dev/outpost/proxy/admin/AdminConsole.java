@@ -389,15 +389,22 @@ public final class AdminConsole {
   private AdminResult pools() {
     AdminResult.Builder r = AdminResult.builder("SHOW", "pool", "mode", "max_size", "total", "active", "idle",
         "connecting", "waiting", "max_wait_ms", "waits", "avg_wait_ms", "acquire_timeouts", "connect_failures",
-        "origin", "last_error", "origin_host", "host_moves");
+        "origin", "last_error", "origin_host", "host_moves", "database_state");
     for (OriginPool p : sorted(node.pools())) {
       OriginPool.PoolStats s = p.stats();
       r.row(s.name(), node.config().poolMode().label(), s.maxSize(), s.total(), s.active(), s.idle(),
           s.connecting(), s.waiting(), ms(s.oldestWaitNanos() / 1e9), s.waits(), ms(s.meanWaitMillis() / 1e3),
           s.acquireTimeouts(), s.connectFailures(), s.originDown() ? "down" : "up", s.lastError(), s.originHost(),
-          s.hostMoves());
+          s.hostMoves(), databaseState(p.target().database()));
     }
     return r.build();
+  }
+
+  /** What the admin console did to a database: disabled (DISABLE), paused (PAUSE), both, or active. */
+  private String databaseState(String database) {
+    boolean disabled = node.disabled(database);
+    boolean paused = node.paused(database);
+    return disabled && paused ? "disabled, paused" : disabled ? "disabled" : paused ? "paused" : "active";
   }
 
   private static List<OriginPool> sorted(java.util.Collection<OriginPool> pools) {
