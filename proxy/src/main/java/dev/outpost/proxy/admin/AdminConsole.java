@@ -176,8 +176,9 @@ public final class AdminConsole {
    */
   public CompletableFuture<AdminResult> later(String command, EventExecutor loop) {
     String c = withoutSemicolons(command);
-    if (PAUSE.matcher(c).matches()) {
-      return pause(c, loop);
+    Matcher p = PAUSE.matcher(c);
+    if (p.matches()) {
+      return pause(p.group(1) == null ? null : unquote(p.group(1)), loop);
     }
     Matcher w = WAIT_CLOSE.matcher(c);
     if (w.matches()) {
@@ -195,59 +196,72 @@ public final class AdminConsole {
   }
 
   /**
+   * Checks {@code step} on {@code loop} now and every 20 ms until it has completed {@code done};
+   * from {@code shutdown-timeout} on, {@code step} is told the time is up (and must complete it).
+   */
+  private CompletableFuture<AdminResult> poll(EventExecutor loop, Step step) {
+    CompletableFuture<AdminResult> done = new CompletableFuture<>();
+    Duration limit = node.config().shutdownTimeout();
+    long deadline = System.nanoTime() + limit.toNanos();
+    Runnable[] check = new Runnable[1];
+    check[0] = () -> {
+      step.check(done, System.nanoTime() - deadline >= 0, limit);
+      if (!done.isDone()) {
+        loop.schedule(check[0], 20, TimeUnit.MILLISECONDS);
+      }
+    };
+    check[0].run();
+    return done;
+  }
+
+  /** One check of a command that answers later. */
+  private interface Step {
+    void check(CompletableFuture<AdminResult> done, boolean timeUp, Duration limit);
+  }
+
+  /** "in transaction for 31.0 s": what a client holding an origin connection does, for PAUSE's and WAIT_CLOSE's errors. */
+  private static String doing(ClientSession s) {
+    return String.format(Locale.ROOT, "%s for %.1f s", s.state(), s.stateSeconds());
+  }
+
+  /**
    * PAUSE [db]: from now on, requests that need an origin connection (of that database) wait for
    * RESUME; the answer comes once no client (of that database) holds one any more — the
    * transactions that were running have ended, so the origin may be restarted or switched over — or,
    * after {@code shutdown-timeout}, as an error (55000) naming the clients still holding one (the
-   * pause stays). Checked every 20 ms on {@code loop}.
+   * pause stays).
    */
-  public CompletableFuture<AdminResult> pause(String command, EventExecutor loop) {
-    Matcher m = PAUSE.matcher(withoutSemicolons(command));
-    if (!m.matches()) {
-      throw new IllegalArgumentException("not a PAUSE command: " + command);
-    }
-    String database = m.group(1) == null ? null : unquote(m.group(1));
+  private CompletableFuture<AdminResult> pause(String database, EventExecutor loop) {
     node.pause(database);
-    CompletableFuture<AdminResult> done = new CompletableFuture<>();
-    Duration limit = node.config().shutdownTimeout();
-    awaitNoneHolding(database, loop, done, System.nanoTime() + limit.toNanos(), limit);
-    return done;
-  }
-
-  private void awaitNoneHolding(String database, EventExecutor loop, CompletableFuture<AdminResult> done,
-      long deadline, Duration limit) {
-    if (database == null ? !node.paused() : !node.paused(database)) {
-      done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
-          "a RESUME ended the pause before the running transactions did", null, null, false));
-      return;
-    }
-    List<ClientSession> holding = new ArrayList<>();
-    for (ClientSession s : node.sessions()) {
-      if (s.holdsOrigin() && (database == null || database.equals(s.database()))) {
-        holding.add(s);
+    return poll(loop, (done, timeUp, limit) -> {
+      if (database == null ? !node.paused() : !node.paused(database)) {
+        done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "a RESUME ended the pause before the running transactions did", null, null, false));
+        return;
       }
-    }
-    if (holding.isEmpty()) {
-      done.complete(AdminResult.command("PAUSE"));
-      return;
-    }
-    if (System.nanoTime() - deadline >= 0) {
-      holding.sort(java.util.Comparator.comparingDouble(ClientSession::stateSeconds).reversed());
-      StringBuilder who = new StringBuilder();
-      for (int i = 0; i < Math.min(5, holding.size()); i++) {
-        ClientSession s = holding.get(i);
-        who.append(i == 0 ? "" : ", ").append("client ").append(s.id()).append(" (").append(s.state())
-            .append(String.format(Locale.ROOT, " for %.1f s)", s.stateSeconds()));
+      List<ClientSession> holding = new ArrayList<>();
+      for (ClientSession s : node.sessions()) {
+        if (s.holdsOrigin() && (database == null || database.equals(s.database()))) {
+          holding.add(s);
+        }
       }
-      done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
-          "paused, but " + holding.size() + " client(s) still hold an origin connection after "
-              + limit.toMillis() + " ms (shutdown-timeout): " + who + (holding.size() > 5 ? ", …" : ""),
-          "the node stays paused: new requests wait for RESUME",
-          "end them with KILL CLIENT id or wait and PAUSE again before touching the origin; RESUME undoes the pause",
-          false));
-      return;
-    }
-    loop.schedule(() -> awaitNoneHolding(database, loop, done, deadline, limit), 20, TimeUnit.MILLISECONDS);
+      if (holding.isEmpty()) {
+        done.complete(AdminResult.command("PAUSE"));
+      } else if (timeUp) {
+        holding.sort(java.util.Comparator.comparingDouble(ClientSession::stateSeconds).reversed());
+        StringBuilder who = new StringBuilder();
+        for (int i = 0; i < Math.min(5, holding.size()); i++) {
+          ClientSession c = holding.get(i);
+          who.append(i == 0 ? "" : ", ").append("client ").append(c.id()).append(" (").append(doing(c)).append(')');
+        }
+        done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "paused, but " + holding.size() + " client(s) still hold an origin connection after "
+                + limit.toMillis() + " ms (shutdown-timeout): " + who + (holding.size() > 5 ? ", …" : ""),
+            "the node stays paused: new requests wait for RESUME",
+            "end them with KILL CLIENT id or wait and PAUSE again before touching the origin; RESUME undoes the pause",
+            false));
+      }
+    });
   }
 
   /**
@@ -256,68 +270,62 @@ public final class AdminConsole {
    * (every pool when null) have closed, including those that were still logging in at the
    * RECONNECT — from then on, every origin connection has logged in since. After
    * {@code shutdown-timeout}, an error (55000) names the connections still open and their clients.
-   * Checked every 20 ms on {@code loop}.
    */
   private CompletableFuture<AdminResult> waitClose(String database, EventExecutor loop) {
-    List<OriginPool> pools = poolsOf(database, "nothing to wait for");
-    CompletableFuture<AdminResult> done = new CompletableFuture<>();
-    Duration limit = node.config().shutdownTimeout();
-    awaitClosed(pools, loop, done, System.nanoTime() + limit.toNanos(), limit);
-    return done;
-  }
-
-  private void awaitClosed(List<OriginPool> pools, EventExecutor loop, CompletableFuture<AdminResult> done,
-      long deadline, Duration limit) {
-    List<OriginPool.Closing> open = new ArrayList<>();
-    for (OriginPool p : pools) {
-      OriginPool.Closing c = p.closing();
-      if (!c.none()) {
-        open.add(c);
+    List<OriginPool> pools = requirePools(database, "nothing to wait for");
+    return poll(loop, (done, timeUp, limit) -> {
+      List<OriginPool.Closing> open = new ArrayList<>();
+      for (OriginPool p : pools) {
+        OriginPool.Closing c = p.closing();
+        if (!c.none()) {
+          open.add(c);
+        }
       }
-    }
-    if (open.isEmpty()) {
-      done.complete(AdminResult.command("WAIT_CLOSE"));
-      return;
-    }
-    if (System.nanoTime() - deadline >= 0) {
-      StringBuilder what = new StringBuilder();
-      int connections = 0;
-      int shown = 0;
-      for (OriginPool.Closing c : open) {
-        connections += c.connections().size() + c.loggingIn();
-        for (OriginConnection oc : c.connections()) {
-          if (shown++ < 5) {
-            Object holder = oc.holder();
-            what.append(what.length() == 0 ? "" : ", ").append(c.pool()).append(" backend ")
-                .append(oc.backendKey().processId()).append(" (").append(holder instanceof ClientSession s
-                    ? String.format(Locale.ROOT, "client %d, %s for %.1f s", s.id(), s.state(), s.stateSeconds())
-                    : oc.state()).append(')');
+      if (open.isEmpty()) {
+        done.complete(AdminResult.command("WAIT_CLOSE"));
+      } else if (timeUp) {
+        StringBuilder what = new StringBuilder();
+        int connections = 0;
+        int shown = 0;
+        for (OriginPool.Closing c : open) {
+          connections += c.connections().size() + c.loggingIn();
+          for (OriginConnection oc : c.connections()) {
+            if (shown++ < 5) {
+              what.append(what.length() == 0 ? "" : ", ").append(c.pool()).append(" backend ")
+                  .append(oc.backendKey().processId()).append(" (")
+                  .append(oc.holder() instanceof ClientSession s ? "client " + s.id() + ", " + doing(s) : oc.state())
+                  .append(')');
+            }
+          }
+          if (c.loggingIn() > 0 && shown++ < 5) {
+            what.append(what.length() == 0 ? "" : ", ").append(c.pool()).append(": ").append(c.loggingIn())
+                .append(" still logging in");
           }
         }
-        if (c.loggingIn() > 0 && shown++ < 5) {
-          what.append(what.length() == 0 ? "" : ", ").append(c.pool()).append(": ").append(c.loggingIn())
-              .append(" still logging in");
-        }
+        done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
+            connections + " origin connection(s) to be replaced are still open after " + limit.toMillis()
+                + " ms (shutdown-timeout): " + what + (shown > 5 ? ", …" : ""),
+            "they close when their clients give them back (at the end of the transaction; in session pooling,"
+                + " when the client disconnects)",
+            "end those clients with KILL CLIENT id, or WAIT_CLOSE again", false));
       }
-      done.completeExceptionally(new PgWireException(Sqlstate.OBJECT_NOT_IN_PREREQUISITE_STATE,
-          connections + " origin connection(s) to be replaced are still open after " + limit.toMillis()
-              + " ms (shutdown-timeout): " + what + (shown > 5 ? ", …" : ""),
-          "they close when their clients give them back (at the end of the transaction; in session pooling,"
-              + " when the client disconnects)",
-          "end those clients with KILL CLIENT id, or WAIT_CLOSE again", false));
-      return;
-    }
-    loop.schedule(() -> awaitClosed(pools, loop, done, deadline, limit), 20, TimeUnit.MILLISECONDS);
+    });
   }
 
-  /** The pools of {@code database} (all when null); 3D000 when a named database has none. */
-  private List<OriginPool> poolsOf(String database, String consequence) {
+  /** The pools of {@code database} (all when null). */
+  private List<OriginPool> poolsOf(String database) {
     List<OriginPool> pools = new ArrayList<>();
     for (OriginPool p : sorted(node.pools())) {
       if (database == null || p.target().database().equals(database)) {
         pools.add(p);
       }
     }
+    return pools;
+  }
+
+  /** As {@link #poolsOf}; 3D000 when a named database has no pool. */
+  private List<OriginPool> requirePools(String database, String consequence) {
+    List<OriginPool> pools = poolsOf(database);
     if (database != null && pools.isEmpty()) {
       throw new PgWireException(Sqlstate.INVALID_CATALOG_NAME, "no pool for database \"" + database
           + "\": " + consequence, null, "SHOW POOLS lists the pools (a pool opens with its first client)",
@@ -332,7 +340,7 @@ public final class AdminConsole {
    * catalog's connections. One row per pool.
    */
   private AdminResult reconnect(String database) {
-    List<OriginPool> pools = poolsOf(database, "nothing to reconnect");
+    List<OriginPool> pools = requirePools(database, "nothing to reconnect");
     AdminResult.Builder r = AdminResult.builder("RECONNECT", "pool", "closed_idle", "close_when_free");
     for (OriginPool p : pools) {
       OriginPool.Reconnect done = p.reconnect();
@@ -354,12 +362,7 @@ public final class AdminConsole {
         ended.add(s);
       }
     }
-    List<OriginPool> pools = new ArrayList<>();
-    for (OriginPool p : sorted(node.pools())) {
-      if (p.target().database().equals(database)) {
-        pools.add(p);
-      }
-    }
+    List<OriginPool> pools = poolsOf(database);
     if (ended.isEmpty() && pools.isEmpty()) {
       throw new PgWireException(Sqlstate.INVALID_CATALOG_NAME, "no client and no pool for database \"" + database
           + "\": nothing to kill", null, "SHOW POOLS and SHOW CLIENTS list the databases in use", false);
@@ -378,7 +381,7 @@ public final class AdminConsole {
   private AdminResult killClient(String id) {
     for (ClientSession s : node.sessions()) {
       if (Integer.toString(s.id()).equals(id)) {
-        s.terminate();
+        s.terminate("KILL CLIENT");
         return AdminResult.command("KILL");
       }
     }

@@ -826,15 +826,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
   }
 
   /**
-   * Ends the client's connection at an administrator's request (KILL CLIENT), as Postgres's
-   * pg_terminate_backend() would: FATAL 57P01; its origin connection is closed if a transaction was
-   * open (the origin rolls it back) and goes back to the pool otherwise. Any thread.
+   * Ends the client's connection at an administrator's request ({@code command}: KILL CLIENT, KILL
+   * db), as Postgres's pg_terminate_backend() would: FATAL 57P01; its origin connection is closed if
+   * a transaction was open (the origin rolls it back) and goes back to the pool otherwise. Any
+   * thread.
    */
-  public void terminate() {
-    terminate("KILL CLIENT");
-  }
-
-  /** Ends the client connection as {@link #terminate()} does, naming the admin command ({@code KILL db}). */
   public void terminate(String command) {
     eventLoop().execute(() -> {
       if (!closed) {
