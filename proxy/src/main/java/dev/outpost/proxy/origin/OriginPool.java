@@ -396,19 +396,19 @@ public final class OriginPool {
     Future<OriginConnection> f = connector.connect(loop, target, preferredHost, this,
         settings.preparedStatementsPerConnection(), Map.of());
     f.addListener(done -> {
-      lock.lock();
-      try {
-        connectsByGeneration.computeIfPresent(openedIn, (g, n) -> n == 1 ? null : n - 1);
-      } finally {
-        lock.unlock();
-      }
       if (done.isSuccess()) {
         f.getNow().generation(openedIn);
         onConnected(f.getNow());
       } else {
-        onConnectFailed(done.cause());
+        onConnectFailed(done.cause(), openedIn);
       }
     });
+  }
+
+  /** A connect started in {@code openedIn} (see {@link #generation}) ended. Under {@link #lock}. */
+  private void connectEnded(long openedIn) {
+    connecting--;
+    connectsByGeneration.computeIfPresent(openedIn, (g, n) -> n == 1 ? null : n - 1);
   }
 
   private void onConnected(OriginConnection c) {
@@ -417,7 +417,7 @@ public final class OriginPool {
     List<OriginConnection> movedAway = new ArrayList<>();
     lock.lock();
     try {
-      connecting--;
+      connectEnded(c.generation());
       recovered = down;
       down = false;
       backoffMs = MIN_BACKOFF_MS;
@@ -448,9 +448,7 @@ public final class OriginPool {
       log.warn("pool {}: origin connections now go to {} (they went to {}, which could not be used: see the warning"
           + " before); {} idle connection(s) there closed, those in use close when free", name, c.host().address(),
           movedFrom.address(), movedAway.size());
-    }
-    movedAway.forEach(OriginConnection::close);
-    if (movedFrom != null) {
+      movedAway.forEach(OriginConnection::close);
       try {
         hostMoved.accept(movedFrom, c.host());
       } catch (RuntimeException e) {
@@ -504,7 +502,7 @@ public final class OriginPool {
     return preferredHost;
   }
 
-  private void onConnectFailed(Throwable cause) {
+  private void onConnectFailed(Throwable cause, long openedIn) {
     List<PoolWaiter> failed;
     PgWireException error;
     boolean firstRefusal = false;
@@ -513,7 +511,7 @@ public final class OriginPool {
     long retryInMs = 0;
     lock.lock();
     try {
-      connecting--;
+      connectEnded(openedIn);
       connectFailures.increment();
       open = all.size();
       loggingIn = connecting;
