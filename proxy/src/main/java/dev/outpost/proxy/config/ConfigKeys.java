@@ -102,7 +102,8 @@ public final class ConfigKeys {
       key("max-message-size", "Largest protocol message a client may send.",
           ValueTypes.intSize(ProxyConfig.MIN_MESSAGE_SIZE, ProxyConfig.MAX_MESSAGE_SIZE), LIVE,
           ProxyConfig::maxMessageSize, ProxyConfig.Builder::maxMessageSize),
-      key("shutdown-timeout", "On SIGTERM (and for the admin console's PAUSE), how long transactions in flight may take to finish.",
+      key("shutdown-timeout", "On SIGTERM (and for the admin console's PAUSE and WAIT_CLOSE), how long transactions in"
+          + " flight may take to finish.",
           ValueTypes.duration(false, "close at once"), LIVE, ProxyConfig::shutdownTimeout,
           ProxyConfig.Builder::shutdownTimeout),
       key("abandoned-write-timeout", "How long a write whose client disconnected may still run before it is cancelled.",
