@@ -317,10 +317,7 @@ class ChangeFeedIT {
    */
   @Test
   void severalOriginHosts_theFeedReachesThePrimaryThroughTheList() throws Exception {
-    int closed;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      closed = s.getLocalPort();
-    }
+    int closed = NodeProcess.freePort(); // nothing listens there
     ProxyConfig config = ProxyConfig.builder(OriginUrl.parse("postgresql://" + TestOrigin.APP_USER + ":"
             + TestOrigin.APP_PASSWORD + "@127.0.0.1:" + closed + ",127.0.0.1:" + origin.port() + "/" + db
             + "?sslmode=disable&target_session_attrs=read-write"))

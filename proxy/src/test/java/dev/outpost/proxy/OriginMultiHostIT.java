@@ -7,7 +7,6 @@ import dev.outpost.proxy.config.OriginUrl;
 import dev.outpost.proxy.origin.OriginConnection;
 import dev.outpost.proxy.origin.OriginPool;
 import dev.outpost.testkit.TestOrigin;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -33,12 +32,6 @@ import org.junit.jupiter.api.Test;
 class OriginMultiHostIT {
   private static final String ADMIN = "hostsadmin";
   private static final String ADMIN_PW = "hosts-Secret-7";
-
-  private static int closedPort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort(); // nothing listens there once closed
-    }
-  }
 
   private static String url(String db, String hosts, String params) {
     return "postgresql://" + TestOrigin.APP_USER + ":" + TestOrigin.APP_PASSWORD + "@" + hosts + "/" + db + params;
@@ -92,7 +85,7 @@ class OriginMultiHostIT {
           + TestOrigin.APP_USER, "INSERT INTO items VALUES (1, 'one'), (2, 'two')");
     }
     String live = "127.0.0.1:" + origin.port();
-    String hosts = "127.0.0.1:" + closedPort() + "," + live;
+    String hosts = "127.0.0.1:" + NodeProcess.freePort() + "," + live; // nothing listens on the first
     try (TestNode node = TestNode.start(origin, db, b -> b.adminUser(ADMIN).adminPassword(ADMIN_PW)
         .origin(OriginUrl.parse(url(db, hosts, ""))));
         Connection c = node.connect()) {
